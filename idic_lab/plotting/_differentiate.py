@@ -1,0 +1,3 @@
+"""Plots for the differentiate part of the lab."""
+
+__all__: list[str] = []
