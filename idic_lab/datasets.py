@@ -198,7 +198,7 @@ def _febrl_loader(name: str) -> Callable[[], LinkageData]:
 
 
 def _load_synthetic(**knobs: Any) -> Any:
-    from idic_lab.synth import make_crm_world  # numpy-only, but not needed for CDNOW
+    from idic_lab.synth import make_crm_world  # imported on demand: CDNOW users do not need it
 
     return make_crm_world(**knobs)
 

@@ -202,6 +202,7 @@ def one_of(choices: Iterable[str]) -> Callable[[Any, Any], tuple[bool, str]]:
             return True, "well done."
         return False, "That choice is not the best one."
 
+    compare.choices = tuple(valid.values())  # lets tests pick a wrong choice
     return compare
 
 

@@ -1,0 +1,80 @@
+"""Command line: run the lab's notebooks on bundled or client data.
+
+``idic-lab run`` executes every notebook in ``notebooks/`` into an output
+folder and writes ``index.html``; with ``--params client.yaml`` the same
+notebooks run on a client's files, and ``--hide-code`` gives the HTML pages a
+client receives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from idic_lab.report import run_all
+
+__all__ = ["main"]
+
+
+def _read_parameters(path: str | None) -> dict[str, dict[str, Any]]:
+    if not path:
+        return {}
+    params_file = Path(path)
+    if not params_file.is_file():
+        raise SystemExit(f"idic-lab: parameter file not found: {params_file.resolve()}")
+    loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
+        raise SystemExit(
+            f"idic-lab: {params_file} must map 'common' and/or notebook names "
+            "(e.g. '02_differentiate') to parameter: value pairs"
+        )
+    # Relative paths in the file are relative to the file, not to the notebook folder.
+    return {
+        section: {key: _absolute_if_path(value, params_file.parent) for key, value in values.items()}
+        for section, values in loaded.items()
+    }
+
+
+def _absolute_if_path(value: Any, base: Path) -> Any:
+    if isinstance(value, str) and value and (base / value).exists():
+        return str((base / value).resolve())
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idic-lab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute the notebooks and write an HTML index")
+    run.add_argument("--notebooks", default="notebooks", help="folder with the notebooks (default: notebooks)")
+    run.add_argument("--out", default="reports/demo", help="output folder (default: reports/demo)")
+    run.add_argument("--params", help="YAML file: {common: {...}, 02_differentiate: {...}}")
+    run.add_argument("--only", default="*.ipynb", help="glob of notebooks to run, e.g. '02_*'")
+    run.add_argument("--hide-code", action="store_true", help="leave code out of the HTML pages")
+    run.add_argument("--title", default="IDIC lab — demo run", help="title of index.html")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``idic-lab``; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    pattern = args.only if args.only.endswith(".ipynb") else f"{args.only}.ipynb"
+    runs = run_all(
+        args.notebooks,
+        args.out,
+        parameters=_read_parameters(args.params),
+        pattern=pattern,
+        hide_code=args.hide_code,
+        title=args.title,
+    )
+    index = Path(args.out) / "index.html"
+    failed = [run for run in runs if not run.ok]
+    print(f"\n{len(runs) - len(failed)} of {len(runs)} notebooks ok; open {index.resolve()}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
