@@ -1,0 +1,865 @@
+"""A synthetic CRM world with planted ground truth (used by every IDIC stage).
+
+Real data never say what the right answer is; this world does. A retailer
+sells in six categories through web, app and stores. Its people are drawn
+first, then everything the CRM systems would hold about them:
+
+* **Identify** — customers arrive through a web sign-up form, the stores and
+  a purchased address list. Some people have records in two or three of
+  these systems, with typos, missing fields, another e-mail format, names
+  with and without diacritics (Vietnamese), Arabic and Persian letter
+  variants and Latin transliterations (Persian). Truth: the identity map
+  record → person.
+* **Differentiate** — purchases follow the BG/NBD process (Fader, Hardie &
+  Lee 2005): while alive, a person buys at Poisson rate ``lam`` ~
+  Gamma(r, alpha) per week and drops out after each repeat purchase with
+  probability ``p`` ~ Beta(a, b). Spend per purchase occasion is Gamma(p_gg,
+  rate nu) with nu ~ Gamma(q, rate v) (Fader & Hardie 2013, Gamma-Gamma).
+  What each person buys depends on a planted needs segment (category shares,
+  channels, basket size). Truth: the parameters and each person's segment.
+* **Interact** — contacts by channel with a planted cost per channel; a
+  randomized campaign with a planted, heterogeneous uplift per customer; a
+  satisfaction survey whose overall score is a planted weighted sum of
+  driver ratings. Truth: uplift per customer, driver weights.
+* **Customize** — baskets with planted product bundles (if X is bought, Y is
+  added with a known probability). Truth: the bundles.
+
+Messiness is added on top of the clean purchase lines, never instead of
+them: cancellation and return lines, anonymous lines without a customer id,
+exact duplicate rows and mistyped dates after the observation end. Their
+counts are in ``truth.messiness`` under the same reasons that
+:func:`idic_lab.schema.clean` reports, so cleaning can be checked exactly.
+
+Same seed, same world.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CRMWorld", "WorldTruth", "make_crm_world", "DEFAULT_KNOBS"]
+
+OBSERVATION_START = pd.Timestamp("2024-01-01")
+WEEKS_OBSERVED = 78
+ACQUISITION_WEEKS = 12  # people make their first purchase in the first quarter (as in CDNOW)
+
+DEFAULT_KNOBS: dict[str, Any] = {
+    # purchase process (per week) and spend (Gamma-Gamma)
+    "bgnbd": {"r": 0.8, "alpha": 6.0, "a": 0.6, "b": 3.0},
+    "gamma_gamma": {"p": 6.0, "q": 4.0, "v": 15.0},
+    # identities
+    "duplicate_identity_rate": 0.20,  # share of people with a second record in another system
+    "third_record_rate": 0.03,  # share of people with a third record
+    "list_prospect_share": 0.25,  # purchased-list contacts who never buy, per buying customer
+    "typo_rate": 0.35,  # chance that a copied field is mistyped
+    # transaction messiness, as a share of the clean purchase lines
+    "cancellation_rate": 0.01,
+    "return_rate": 0.02,
+    "missing_id_rate": 0.01,
+    "duplicate_row_rate": 0.005,
+    "bad_date_rate": 0.002,
+    # interact
+    "campaign_share": 0.6,  # share of buyers in the randomized campaign
+    "survey_share": 0.3,  # share of buyers answering the satisfaction survey
+}
+
+CATEGORIES = ["fashion", "home", "electronics", "beauty", "sports", "books"]
+CHANNELS = ["web", "app", "store"]
+
+# Needs segments: what they buy, where, and how much at once.
+_SEGMENTS: dict[str, dict[str, Any]] = {
+    "Style seekers": {
+        "weight": 0.30,
+        "categories": [0.55, 0.05, 0.05, 0.30, 0.03, 0.02],
+        "channels": [0.25, 0.65, 0.10],
+        "extra_items": 0.6,
+    },
+    "Home makers": {
+        "weight": 0.25,
+        "categories": [0.05, 0.60, 0.05, 0.05, 0.05, 0.20],
+        "channels": [0.15, 0.05, 0.80],
+        "extra_items": 1.5,
+    },
+    "Tech enthusiasts": {
+        "weight": 0.25,
+        "categories": [0.05, 0.05, 0.70, 0.02, 0.08, 0.10],
+        "channels": [0.80, 0.15, 0.05],
+        "extra_items": 0.3,
+    },
+    "Active families": {
+        "weight": 0.20,
+        "categories": [0.20, 0.10, 0.05, 0.05, 0.55, 0.05],
+        "channels": [0.30, 0.20, 0.50],
+        "extra_items": 2.0,
+    },
+}
+SEGMENTS = list(_SEGMENTS)
+
+# Planted uplift of the campaign (percentage points of response) per segment;
+# recent buyers react a little more, and heavy tech buyers are annoyed by it.
+_SEGMENT_UPLIFT = {"Style seekers": 0.12, "Home makers": 0.05, "Tech enthusiasts": 0.0, "Active families": 0.08}
+
+DRIVERS = ["product_quality", "price_value", "delivery", "customer_service", "website_app"]
+_DRIVER_WEIGHTS = [0.35, 0.15, 0.20, 0.25, 0.05]
+
+_CHANNEL_COST = {"email": 0.05, "web_chat": 2.5, "phone": 6.0, "store_visit": 0.0, "social": 0.5}
+_CHANNEL_TYPES = {
+    "email": (["marketing", "service"], [0.85, 0.15], ["opened", "clicked", "ignored"]),
+    "web_chat": (["inquiry", "complaint", "service"], [0.5, 0.2, 0.3], ["resolved", "unresolved"]),
+    "phone": (["inquiry", "complaint", "service"], [0.4, 0.3, 0.3], ["resolved", "unresolved"]),
+    "store_visit": (["advice", "service"], [0.7, 0.3], ["resolved", "unresolved"]),
+    "social": (["inquiry", "complaint", "marketing"], [0.4, 0.2, 0.4], ["answered", "ignored"]),
+}
+
+SOURCES = ["web_signup", "store", "purchased_list"]
+_SOURCE_PREFIX = {"web_signup": "W", "store": "S", "purchased_list": "L"}
+_PRIMARY_SOURCE_SHARES = [0.45, 0.35, 0.20]
+_LIST_DATE = pd.Timestamp("2024-02-01")  # the day the address list was bought
+# Share of filled fields per source: a purchased list has addresses but few birth dates, ...
+_COMPLETENESS = {
+    "web_signup": {"email": 1.0, "phone": 0.7, "address": 0.6, "birth_date": 0.5},
+    "store": {"email": 0.5, "phone": 0.85, "address": 0.8, "birth_date": 0.7},
+    "purchased_list": {"email": 0.9, "phone": 0.6, "address": 0.95, "birth_date": 0.3},
+}
+
+# Names: (native script, Latin transliteration). Latin names are their own transliteration.
+_LATIN_FIRST = [
+    "Anna", "Jonas", "Maria", "Peter", "Lena", "Lukas", "Sophie", "Thomas", "Julia", "Michael",
+    "Laura", "David", "Emma", "Daniel", "Sarah", "Paul", "Clara", "Felix", "Hannah", "Simon",
+    "Olivia", "James", "Emily", "Oliver", "Chloe", "Lucas", "Elena", "Marco", "Giulia", "Pablo",
+    "Carmen", "Jan", "Eva", "Tobias", "Nina", "Martin", "Katrin", "Stefan", "Ines", "Hugo",
+]
+_LATIN_LAST = [
+    "Berg", "Weber", "Schmidt", "Fischer", "Meyer", "Wagner", "Becker", "Hoffmann", "Schulz", "Koch",
+    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Rossi", "Russo", "Bianchi", "Romano",
+    "Garcia", "Martinez", "Lopez", "Sanchez", "Dubois", "Moreau", "Laurent", "Lefebvre", "Jansen",
+    "de Vries", "Novak", "Horvat", "Kowalski", "Nowak", "Lindqvist", "Andersen", "Nielsen", "Costa",
+    "Silva", "Keller",
+]
+_PERSIAN_FIRST = [
+    ("علی", "Ali"), ("محمد", "Mohammad"), ("زهرا", "Zahra"), ("فاطمه", "Fatemeh"), ("رضا", "Reza"),
+    ("مریم", "Maryam"), ("حسین", "Hossein"), ("نرگس", "Narges"), ("مهدی", "Mehdi"), ("سارا", "Sara"),
+    ("کاوه", "Kaveh"), ("نیلوفر", "Niloufar"), ("کامران", "Kamran"), ("شیرین", "Shirin"), ("یاسمن", "Yasaman"),
+]
+_PERSIAN_LAST = [
+    ("کریمی", "Karimi"), ("رضایی", "Rezaei"), ("احمدی", "Ahmadi"), ("حسینی", "Hosseini"),
+    ("محمدی", "Mohammadi"), ("موسوی", "Mousavi"), ("جعفری", "Jafari"), ("کاظمی", "Kazemi"),
+    ("یزدانی", "Yazdani"), ("کیانی", "Kiani"), ("صادقی", "Sadeghi"), ("نیکپور", "Nikpour"),
+]
+_VIET_FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"]
+_VIET_MIDDLE = ["Văn", "Thị", "Minh", "Đức", "Ngọc", "Thanh", "Hữu", "Quang"]
+_VIET_GIVEN = ["Anh", "Hùng", "Lan", "Hương", "Dũng", "Thảo", "Tuấn", "Linh", "Phương", "Khánh", "Hải", "Yến"]
+_NAME_ORIGIN_SHARES = [0.70, 0.15, 0.15]  # Latin, Persian, Vietnamese
+
+_STREETS = [
+    "Main", "Station", "Church", "Park", "Mill", "Garden", "Lake", "Forest", "King", "Queen",
+    "Bridge", "Market", "School", "Castle", "River", "Hill", "Meadow", "Harbour", "Orchard", "Spring",
+]
+_STREET_TYPES = [("Street", "St."), ("Road", "Rd."), ("Avenue", "Ave."), ("Lane", "Ln.")]
+_CITIES = ["Springfield", "Riverton", "Lakeside", "Hillview", "Mapleton", "Fairhaven", "Brookfield", "Oakridge"]
+_EMAIL_DOMAINS = ["gmail.com", "outlook.com", "yahoo.com", "web.de", "proton.me", "mail.com"]
+
+
+@dataclass
+class WorldTruth:
+    """The planted ground truth of a :class:`CRMWorld`.
+
+    Attributes
+    ----------
+    identity : Series
+        Record id (``customers.customer_id``) → person id.
+    people : DataFrame
+        One row per person (index ``person_id``): needs ``segment``, purchase
+        rate ``lam`` and dropout probability ``p`` (per week), spend rate
+        ``nu``, ``first_purchase``, ``n_repeat`` repeat purchase occasions in
+        the window, ``alive`` at the observation end, ``primary_record``,
+        ``source``, campaign ``uplift`` and ``is_buyer``.
+    bgnbd, gamma_gamma : dict
+        The population parameters, time unit one week.
+    segments : list of str
+    segment_category_shares : DataFrame
+        Segment × category: the planted share of items in each category.
+    uplift : Series
+        Campaign ``customer_id`` → planted uplift, P(outcome | treated) −
+        P(outcome | control).
+    driver_weights : Series
+        Survey driver → weight in the overall score.
+    bundles : DataFrame
+        ``antecedent``, ``consequent``, ``probability``: when the antecedent
+        is in a basket the consequent is added with this probability.
+    channel_cost : Series
+        Interaction channel → cost per contact.
+    messiness : dict
+        Rows added per reason, named as :func:`idic_lab.schema.clean` names
+        them.
+    """
+
+    identity: pd.Series
+    people: pd.DataFrame
+    bgnbd: dict[str, float]
+    gamma_gamma: dict[str, float]
+    segments: list[str]
+    segment_category_shares: pd.DataFrame
+    uplift: pd.Series
+    driver_weights: pd.Series
+    bundles: pd.DataFrame
+    channel_cost: pd.Series
+    messiness: dict[str, int]
+
+    def record_truth(self, column: str) -> pd.Series:
+        """A column of :attr:`people` for each record id (through :attr:`identity`)."""
+        if column not in self.people.columns:
+            raise KeyError(f"truth.people has no column {column!r}; columns: {', '.join(self.people.columns)}")
+        values = self.identity.map(self.people[column])
+        return values.rename(column)
+
+
+@dataclass
+class CRMWorld:
+    """All contract tables of the synthetic retailer, plus the truth behind them."""
+
+    customers: pd.DataFrame
+    transactions: pd.DataFrame
+    interactions: pd.DataFrame
+    campaign: pd.DataFrame
+    survey: pd.DataFrame
+    baskets: pd.DataFrame
+    products: pd.DataFrame
+    truth: WorldTruth
+    observation_start: pd.Timestamp = OBSERVATION_START
+    observation_end: pd.Timestamp = OBSERVATION_START + pd.Timedelta(weeks=WEEKS_OBSERVED) - pd.Timedelta(days=1)
+    time_unit: str = "W"
+    knobs: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name (contract tables and ``products``)."""
+        names = ["customers", "transactions", "interactions", "campaign", "survey", "baskets", "products"]
+        return {name: getattr(self, name) for name in names}
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(table):,}" for name, table in self.tables().items())
+        return f"CRMWorld({sizes}; {self.observation_start:%Y-%m-%d}..{self.observation_end:%Y-%m-%d})"
+
+
+# --------------------------------------------------------------------------
+# knobs
+# --------------------------------------------------------------------------
+
+
+def _resolve_knobs(knobs: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(knobs) - set(DEFAULT_KNOBS))
+    if unknown:
+        raise TypeError(
+            f"make_crm_world: unknown knob(s) {', '.join(map(repr, unknown))}; "
+            f"valid knobs: {', '.join(DEFAULT_KNOBS)}"
+        )
+    resolved = {**DEFAULT_KNOBS, **knobs}
+    for name in ("bgnbd", "gamma_gamma"):
+        expected = set(DEFAULT_KNOBS[name])
+        given = dict(resolved[name])
+        if set(given) != expected or any(not float(v) > 0 for v in given.values()):
+            raise ValueError(
+                f"make_crm_world: {name} must give positive values for exactly {sorted(expected)}, "
+                f"found {given!r}"
+            )
+        resolved[name] = {k: float(v) for k, v in given.items()}
+    for name, value in resolved.items():
+        if name.endswith(("_rate", "_share")) and not 0 <= float(value) <= 1:
+            raise ValueError(f"make_crm_world: {name} must be between 0 and 1, found {value!r}")
+    return resolved
+
+
+# --------------------------------------------------------------------------
+# people and their purchases
+# --------------------------------------------------------------------------
+
+
+def _draw_people(rng: np.random.Generator, n: int, knobs: dict[str, Any]) -> pd.DataFrame:
+    bg, gg = knobs["bgnbd"], knobs["gamma_gamma"]
+    weights = np.array([s["weight"] for s in _SEGMENTS.values()])
+    return pd.DataFrame(
+        {
+            "segment": rng.choice(SEGMENTS, size=n, p=weights / weights.sum()),
+            "lam": rng.gamma(bg["r"], 1 / bg["alpha"], size=n),
+            "p": rng.beta(bg["a"], bg["b"], size=n),
+            "nu": rng.gamma(gg["q"], 1 / gg["v"], size=n),
+            "first_week": rng.uniform(0, ACQUISITION_WEEKS, size=n),
+        },
+        index=pd.Index([f"P{i:05d}" for i in range(1, n + 1)], name="person_id"),
+    )
+
+
+def _purchase_occasions(rng: np.random.Generator, people: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """BG/NBD: first purchase, then Poisson(lam) repeats until dropout after a repeat.
+
+    Conditional on their number in a window, the event times of a Poisson
+    process are uniform order statistics; dropping out after the K-th repeat
+    (K ~ Geometric(p)) keeps the first K. Returns the occasions (person
+    position, week), the number of repeats and whether each person is alive
+    at the end of the window.
+    """
+    n = len(people)
+    lam, p, start = people["lam"].to_numpy(), people["p"].to_numpy(), people["first_week"].to_numpy()
+    window = WEEKS_OBSERVED - start
+    events = rng.poisson(lam * window)
+    last_repeat = rng.geometric(p)  # the repeat after which the person drops out
+    repeats = np.minimum(events, last_repeat)
+    alive = events < last_repeat
+    who = np.repeat(np.arange(n), events)
+    times = start[who] + rng.uniform(0, 1, size=who.size) * window[who]
+    order = np.lexsort((times, who))
+    who, times = who[order], times[order]
+    rank = np.arange(who.size) - np.repeat(np.cumsum(events) - events, events)
+    keep = rank < repeats[who]
+    occasions = pd.DataFrame(
+        {
+            "person": np.concatenate([np.arange(n), who[keep]]),
+            "week": np.concatenate([start, times[keep]]),
+        }
+    )
+    return occasions, repeats, alive
+
+
+def _products(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    price_levels = {"fashion": 35, "home": 25, "electronics": 90, "beauty": 15, "sports": 40, "books": 14}
+    for category in CATEGORIES:
+        for k in range(1, 11):
+            rows.append((f"{category[:3].upper()}{k:02d}", f"{category} item {k}", category,
+                         round(price_levels[category] * rng.uniform(0.5, 1.8), 2)))
+    return pd.DataFrame(rows, columns=["product_id", "name", "category", "list_price"])
+
+
+def _bundles(products: pd.DataFrame) -> pd.DataFrame:
+    """Planted associations: item 1 of a category pulls item 2, item 3 pulls item 4."""
+    rows = []
+    for category in CATEGORIES:
+        ids = products.loc[products["category"] == category, "product_id"].to_numpy()
+        rows += [(ids[0], ids[1], 0.6), (ids[2], ids[3], 0.4)]
+    return pd.DataFrame(rows, columns=["antecedent", "consequent", "probability"])
+
+
+def _order_lines(
+    rng: np.random.Generator, people: pd.DataFrame, occasions: pd.DataFrame, products: pd.DataFrame,
+    bundles: pd.DataFrame, gg_p: float,
+) -> pd.DataFrame:
+    """Turn purchase occasions into orders with lines; the order total is the planted spend."""
+    segment_of = people["segment"].to_numpy()[occasions["person"].to_numpy()]
+    n_orders = len(occasions)
+    spend = rng.gamma(gg_p, 1 / people["nu"].to_numpy()[occasions["person"].to_numpy()])
+    channel = np.empty(n_orders, dtype=object)
+    n_items = np.empty(n_orders, dtype=int)
+    for name, spec in _SEGMENTS.items():
+        mine = segment_of == name
+        channel[mine] = rng.choice(CHANNELS, size=mine.sum(), p=spec["channels"])
+        n_items[mine] = 1 + rng.poisson(spec["extra_items"], size=mine.sum())
+    order_pos = np.repeat(np.arange(n_orders), n_items)
+    line_segment = segment_of[order_pos]
+    category = np.empty(order_pos.size, dtype=object)
+    for name, spec in _SEGMENTS.items():
+        mine = line_segment == name
+        category[mine] = rng.choice(CATEGORIES, size=mine.sum(), p=spec["categories"])
+    by_category = products.groupby("category")["product_id"].apply(np.array).to_dict()
+    product = np.array([by_category[c][i] for c, i in zip(category, rng.integers(0, 10, size=category.size))])
+    # planted bundles: the consequent joins the same order
+    extra_pos, extra_product = [], []
+    for antecedent, consequent, probability in bundles.itertuples(index=False):
+        hit = np.flatnonzero((product == antecedent) & (rng.uniform(size=product.size) < probability))
+        extra_pos.append(order_pos[hit])
+        extra_product.append(np.full(hit.size, consequent, dtype=object))
+    order_pos = np.concatenate([order_pos, *extra_pos])
+    product = np.concatenate([product, *extra_product])
+    # The same product twice in one order is one line with a larger quantity.
+    quantity = 1 + rng.poisson(0.2, size=product.size)
+    merged = (
+        pd.DataFrame({"order_pos": order_pos, "product": product, "quantity": quantity})
+        .groupby(["order_pos", "product"], sort=True)["quantity"].sum().reset_index()
+    )
+    order_pos, product = merged["order_pos"].to_numpy(), merged["product"].to_numpy()
+    quantity = merged["quantity"].to_numpy()
+    # The occasion's planted spend is shared among its lines in proportion to list price x quantity.
+    list_price = products.set_index("product_id")["list_price"].reindex(product).to_numpy()
+    weight = list_price * quantity
+    share = weight / np.bincount(order_pos, weights=weight)[order_pos]
+    amount = np.round(spend[order_pos] * share, 2)
+    amount = np.maximum(amount, 0.01)
+    return pd.DataFrame(
+        {
+            "occasion": order_pos,
+            "person": occasions["person"].to_numpy()[order_pos],
+            "week": occasions["week"].to_numpy()[order_pos],
+            "amount": amount,
+            "product_id": product,
+            "quantity": quantity,
+            "unit_price": np.round(amount / quantity, 2),
+            "channel": channel[order_pos],
+        }
+    )
+
+
+# --------------------------------------------------------------------------
+# identities: records in three systems, with typos
+# --------------------------------------------------------------------------
+
+
+def _strip_diacritics(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _draw_names(rng: np.random.Generator, n: int) -> tuple[list[str], list[str], np.ndarray]:
+    """Full names in their own script, a Latin form for e-mails, and the origin (0 Latin, 1 Persian, 2 Vietnamese)."""
+    origin = rng.choice(3, size=n, p=_NAME_ORIGIN_SHARES)
+    names, latin = [], []
+    for o in origin:
+        if o == 0:
+            full = f"{_LATIN_FIRST[rng.integers(len(_LATIN_FIRST))]} {_LATIN_LAST[rng.integers(len(_LATIN_LAST))]}"
+            names.append(full)
+            latin.append(full)
+        elif o == 1:
+            first = _PERSIAN_FIRST[rng.integers(len(_PERSIAN_FIRST))]
+            last = _PERSIAN_LAST[rng.integers(len(_PERSIAN_LAST))]
+            names.append(f"{first[0]} {last[0]}")
+            latin.append(f"{first[1]} {last[1]}")
+        else:
+            full = (f"{_VIET_FAMILY[rng.integers(len(_VIET_FAMILY))]} {_VIET_MIDDLE[rng.integers(len(_VIET_MIDDLE))]} "
+                    f"{_VIET_GIVEN[rng.integers(len(_VIET_GIVEN))]}")
+            names.append(full)
+            latin.append(_strip_diacritics(full))
+    return names, latin, origin
+
+
+def _person_details(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    names, latin, origin = _draw_names(rng, n)
+    digits = rng.integers(0, 10, size=(n, 9))
+    phone = ["7" + "".join(map(str, row)) for row in digits]
+    street_type = rng.integers(len(_STREET_TYPES), size=n)
+    address = [
+        f"{rng.integers(1, 200)} {_STREETS[rng.integers(len(_STREETS))]} {_STREET_TYPES[t][0]}, "
+        f"{_CITIES[rng.integers(len(_CITIES))]}"
+        for t in street_type
+    ]
+    email = [
+        f"{ln.lower().replace(' ', '.')}{'' if rng.uniform() < 0.6 else rng.integers(1, 99)}"
+        f"@{_EMAIL_DOMAINS[rng.integers(len(_EMAIL_DOMAINS))]}"
+        for ln in latin
+    ]
+    birth = OBSERVATION_START - pd.to_timedelta(rng.integers(18 * 365, 80 * 365, size=n), unit="D")
+    return pd.DataFrame(
+        {"name": names, "latin": latin, "origin": origin, "email": email, "phone": phone,
+         "address": address, "birth_date": birth}
+    )
+
+
+_ARABIC_VARIANTS = str.maketrans({"ی": "ي", "ک": "ك"})  # Persian yeh/keheh typed as Arabic yeh/kaf
+
+
+def _typo(rng: np.random.Generator, text: str) -> str:
+    """One keyboard slip: a letter dropped, doubled, swapped with the next or replaced."""
+    if len(text) < 4:
+        return text
+    i = int(rng.integers(1, len(text) - 1))
+    kind = rng.integers(4)
+    if kind == 0:
+        return text[:i] + text[i + 1:]
+    if kind == 1:
+        return text[:i] + text[i] + text[i:]
+    if kind == 2:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+    return text[:i] + "aeinorst"[rng.integers(8)] + text[i + 1:]
+
+
+def _variant_name(rng: np.random.Generator, name: str, latin: str, origin: int, typo_rate: float) -> str:
+    """How another system spells the same person's name."""
+    if origin == 1:  # Persian: Arabic letter variants, or a Latin transliteration
+        return name.translate(_ARABIC_VARIANTS) if rng.uniform() < 0.7 else latin
+    if origin == 2 and rng.uniform() < 0.6:  # Vietnamese typed without diacritics
+        name = latin
+    if rng.uniform() < 0.15:  # family name first
+        parts = name.split(" ")
+        name = " ".join(parts[-1:] + parts[:-1])
+    if rng.uniform() < typo_rate:
+        name = _typo(rng, name)
+    return name.upper() if rng.uniform() < 0.1 else name
+
+
+def _format_phone(rng: np.random.Generator, digits: str) -> str:
+    style = rng.integers(3)
+    if style == 0:
+        return f"+44 {digits[:4]} {digits[4:]}"
+    if style == 1:
+        return f"0{digits[:4]} {digits[4:]}"
+    return f"0{digits}"
+
+
+def _variant_email(rng: np.random.Generator, email: str, typo_rate: float) -> str:
+    local, domain = email.split("@")
+    roll = rng.uniform()
+    if roll < 0.25:
+        return f"{local}+shop@{domain}"
+    if roll < 0.4:
+        return email.upper() if rng.uniform() < 0.5 else email.capitalize()
+    if roll < 0.55:
+        return f"{local}@{_EMAIL_DOMAINS[rng.integers(len(_EMAIL_DOMAINS))]}"  # another mailbox
+    if rng.uniform() < typo_rate:
+        return f"{_typo(rng, local)}@{domain}"
+    return email
+
+
+def _variant_address(rng: np.random.Generator, address: str, typo_rate: float) -> str:
+    for long, short in _STREET_TYPES:
+        if long in address and rng.uniform() < 0.5:
+            address = address.replace(long, short)
+    if rng.uniform() < 0.3:
+        address = address.replace(",", "")
+    return _typo(rng, address) if rng.uniform() < typo_rate / 2 else address
+
+
+def _record_plan(rng: np.random.Generator, people: pd.DataFrame, n_prospects: int, knobs: dict[str, Any]) -> pd.DataFrame:
+    """Which system holds a record of which person (primary record first)."""
+    n_buyers = len(people)
+    primary = rng.choice(SOURCES, size=n_buyers, p=_PRIMARY_SOURCE_SHARES)
+    rows = [(i, s, True) for i, s in enumerate(primary)]
+    extra = rng.uniform(size=n_buyers)
+    for i in np.flatnonzero(extra < knobs["duplicate_identity_rate"]):
+        others = [s for s in SOURCES if s != primary[i]]
+        chosen = rng.permutation(others)
+        rows.append((i, chosen[0], False))
+        if extra[i] < knobs["third_record_rate"]:
+            rows.append((i, chosen[1], False))
+    rows += [(n_buyers + k, "purchased_list", True) for k in range(n_prospects)]
+    return pd.DataFrame(rows, columns=["person", "source", "primary"])
+
+
+def _customer_records(
+    rng: np.random.Generator, plan: pd.DataFrame, details: pd.DataFrame, first_purchase: pd.Series,
+    person_ids: np.ndarray, knobs: dict[str, Any],
+) -> pd.DataFrame:
+    typo_rate = knobs["typo_rate"]
+    counters = dict.fromkeys(SOURCES, 0)
+    order = rng.permutation(len(plan))  # record numbers do not reveal who is a duplicate
+    plan = plan.iloc[order].reset_index(drop=True)
+    people = details.to_dict("records")
+    first = list(first_purchase)
+    fill_roll = rng.uniform(size=(len(plan), 4))
+    records = []
+    for k, (person, source, primary) in enumerate(plan.itertuples(index=False)):
+        counters[source] += 1
+        who = people[person]
+        fill = _COMPLETENESS[source]
+        name, email, phone, address = who["name"], who["email"], _format_phone(rng, who["phone"]), who["address"]
+        if not primary:
+            name = _variant_name(rng, name, who["latin"], who["origin"], typo_rate)
+            email = _variant_email(rng, email, typo_rate)
+            address = _variant_address(rng, address, typo_rate)
+        elif source == "purchased_list" and rng.uniform() < typo_rate / 3:
+            name = _typo(rng, name)  # list vendors' data entry is careless
+        if source == "purchased_list":
+            signup = _LIST_DATE
+        else:
+            base = first[person] if person < len(first) else _LIST_DATE
+            signup = (base + pd.Timedelta(days=int(0 if primary else rng.integers(7, 300)))).normalize()
+        roll = fill_roll[k]
+        records.append(
+            {
+                "customer_id": f"{_SOURCE_PREFIX[source]}{counters[source]:05d}",
+                "name": name,
+                "email": email if roll[0] < fill["email"] else None,
+                "phone": phone if roll[1] < fill["phone"] else None,
+                "address": address if roll[2] < fill["address"] else None,
+                "birth_date": who["birth_date"] if roll[3] < fill["birth_date"] else pd.NaT,
+                "source": source,
+                "signup_date": signup,
+                "person_id": person_ids[person],
+                "primary": primary,
+            }
+        )
+    frame = pd.DataFrame(records)
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"])
+    frame["signup_date"] = pd.to_datetime(frame["signup_date"])
+    for column in ("customer_id", "name", "email", "phone", "address", "source", "person_id"):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+def _assign_lines_to_records(lines: pd.DataFrame, records: pd.DataFrame, person_ids: np.ndarray) -> np.ndarray:
+    """Web and app orders go to the person's web record, store orders to the store record, else the primary."""
+    by_source = records.pivot_table(index="person_id", columns="source", values="customer_id", aggfunc="first")
+    primary = records.loc[records["primary"]].set_index("person_id")["customer_id"]
+    person = pd.Series(person_ids[lines["person"].to_numpy()])
+    wanted = np.where(lines["channel"].to_numpy() == "store", "store", "web_signup")
+    record = pd.Series(pd.NA, index=person.index, dtype="string")
+    for source in ("store", "web_signup"):
+        if source in by_source.columns:
+            mine = wanted == source
+            record[mine] = person[mine].map(by_source[source]).to_numpy()
+    missing = record.isna()
+    record[missing] = person[missing].map(primary).to_numpy()
+    return record.to_numpy()
+
+
+# --------------------------------------------------------------------------
+# messiness
+# --------------------------------------------------------------------------
+
+
+def _add_messiness(
+    rng: np.random.Generator, clean: pd.DataFrame, knobs: dict[str, Any], end: pd.Timestamp
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Append problem rows to the clean lines; each row has exactly one problem."""
+    n = len(clean)
+
+    def sample(rate: float) -> pd.DataFrame:
+        k = int(round(rate * n))
+        return clean.iloc[np.sort(rng.choice(n, size=min(k, n), replace=False))].copy()
+
+    anonymous = sample(knobs["missing_id_rate"])
+    anonymous["customer_id"] = pd.NA  # walk-in sales without a loyalty card
+    anonymous["order_id"] = "9" + anonymous["order_id"]
+    duplicates = sample(knobs["duplicate_row_rate"])  # exported twice
+    cancelled = sample(knobs["cancellation_rate"])
+    cancelled["order_id"] = "C" + cancelled["order_id"]
+    cancelled["amount"] = -cancelled["amount"]
+    cancelled["quantity"] = -cancelled["quantity"]
+    returned = sample(knobs["return_rate"])
+    returned["amount"] = -returned["amount"]
+    returned["quantity"] = -returned["quantity"]
+    returned["date"] = np.minimum(returned["date"] + pd.Timedelta(days=14), end)
+    mistyped = sample(knobs["bad_date_rate"])
+    mistyped["date"] = mistyped["date"] + pd.DateOffset(years=27)  # 2025 typed as 2052
+    mistyped["order_id"] = "8" + mistyped["order_id"]  # a separate order, not a duplicate of a clean one
+    messy = pd.concat([clean, anonymous, duplicates, cancelled, returned, mistyped], ignore_index=True)
+    messy["customer_id"] = messy["customer_id"].astype("string")
+    messy = messy.iloc[rng.permutation(len(messy))].sort_values("date", kind="stable").reset_index(drop=True)
+    counts = {
+        "missing customer_id": len(anonymous),
+        "exact duplicate row": len(duplicates),
+        "cancellation": len(cancelled),
+        "return (negative amount)": len(returned),
+        "after observation end": len(mistyped),
+    }
+    return messy, counts
+
+
+# --------------------------------------------------------------------------
+# interact: contacts, campaign, survey
+# --------------------------------------------------------------------------
+
+
+def _interactions(rng: np.random.Generator, people: pd.DataFrame, repeats: np.ndarray, primary: pd.Series) -> pd.DataFrame:
+    n = len(people)
+    counts = rng.poisson(1.0 + 0.8 * repeats)
+    who = np.repeat(np.arange(n), counts)
+    channels = list(_CHANNEL_COST)
+    channel = rng.choice(channels, size=who.size, p=[0.5, 0.15, 0.12, 0.13, 0.10])
+    start = people["first_week"].to_numpy()[who]
+    week = start + rng.uniform(size=who.size) * (WEEKS_OBSERVED - start)
+    kind = np.empty(who.size, dtype=object)
+    outcome = np.empty(who.size, dtype=object)
+    for name, (types, type_p, outcomes) in _CHANNEL_TYPES.items():
+        mine = channel == name
+        kind[mine] = rng.choice(types, size=mine.sum(), p=type_p)
+        outcome[mine] = rng.choice(outcomes, size=mine.sum())
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.array(primary.to_numpy()[who], dtype="string"),
+            "timestamp": (OBSERVATION_START + pd.to_timedelta(np.round(week * 7 * 24 * 60), unit="min")).astype("datetime64[us]"),
+            "channel": channel,
+            "type": kind,
+            "outcome": outcome,
+            "cost": pd.Series(channel).map(_CHANNEL_COST).to_numpy(),
+        }
+    )
+    return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+def _campaign(
+    rng: np.random.Generator, people: pd.DataFrame, lines: pd.DataFrame, primary: pd.Series, share: float, gg_p: float
+) -> tuple[pd.DataFrame, pd.Series]:
+    """A randomized e-mail offer eight weeks before the end; response within four weeks."""
+    campaign_week = WEEKS_OBSERVED - 8
+    before = lines.loc[lines["week"] < campaign_week].assign(web=lambda d: (d["channel"] != "store").astype(float))
+    before = before.groupby("occasion").agg(
+        person=("person", "first"), week=("week", "first"), amount=("amount", "sum"), web=("web", "mean")
+    )
+    stats = before.groupby("person").agg(
+        frequency=("week", "size"), last=("week", "max"), first=("week", "min"), monetary=("amount", "mean"), web_share=("web", "mean")
+    )
+    chosen = np.sort(rng.choice(stats.index.to_numpy(), size=int(round(share * len(stats))), replace=False))
+    stats = stats.loc[chosen]
+    recency = campaign_week - stats["last"].to_numpy()
+    base = 1 / (1 + np.exp(-(-2.2 + 0.35 * np.log1p(stats["frequency"].to_numpy()) - 0.03 * recency)))
+    segment = people["segment"].to_numpy()[stats.index.to_numpy()]
+    uplift = pd.Series(segment).map(_SEGMENT_UPLIFT).to_numpy() * np.where(recency < 12, 1.3, 0.8)
+    heavy_tech = (segment == "Tech enthusiasts") & (stats["frequency"].to_numpy() >= 4)
+    uplift = np.where(heavy_tech, -0.04, uplift)  # "sleeping dogs": the offer reminds them to leave
+    uplift = np.clip(base + uplift, 0.0, 1.0) - base
+    treatment = rng.integers(0, 2, size=len(stats))
+    outcome = (rng.uniform(size=len(stats)) < base + treatment * uplift).astype(int)
+    nu = people["nu"].to_numpy()[stats.index.to_numpy()]
+    spend = np.where(outcome == 1, np.round(rng.gamma(gg_p, 1 / nu), 2), 0.0)
+    ids = primary.to_numpy()[stats.index.to_numpy()]
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.array(ids, dtype="string"),
+            "treatment": treatment,
+            "outcome": outcome,
+            "spend": spend,
+            "recency_weeks": np.round(recency, 1),
+            "frequency": stats["frequency"].to_numpy(),
+            "monetary": np.round(stats["monetary"].to_numpy(), 2),
+            "tenure_weeks": np.round(campaign_week - stats["first"].to_numpy(), 1),
+            "web_share": np.round(stats["web_share"].to_numpy(), 3),
+        }
+    )
+    return frame, pd.Series(uplift, index=pd.Index(ids, name="customer_id", dtype="string"), name="uplift")
+
+
+def _survey(rng: np.random.Generator, n_people: int, primary: pd.Series, share: float) -> pd.DataFrame:
+    chosen = np.sort(rng.choice(n_people, size=int(round(share * n_people)), replace=False))
+    k = len(chosen)
+    mood = rng.normal(0, 1.0, size=k)  # a respondent's general leniency moves all ratings
+    means = np.array([7.5, 6.0, 7.0, 7.2, 6.8])
+    ratings = np.clip(np.round(means + mood[:, None] + rng.normal(0, 1.5, size=(k, len(DRIVERS)))), 1, 10)
+    latent = ratings @ np.array(_DRIVER_WEIGHTS) + rng.normal(0, 0.6, size=k)
+    frame = pd.DataFrame(
+        {
+            "respondent_id": pd.array([f"R{i:05d}" for i in range(1, k + 1)], dtype="string"),
+            "customer_id": pd.array(primary.to_numpy()[chosen], dtype="string"),
+            "overall": np.clip(np.round(latent), 1, 10).astype(int),
+            "nps": np.clip(np.round(latent + 0.8 + rng.normal(0, 0.8, size=k)), 0, 10).astype(int),
+        }
+    )
+    for j, driver in enumerate(DRIVERS):
+        frame[driver] = ratings[:, j].astype(int)
+    return frame
+
+
+# --------------------------------------------------------------------------
+# the world
+# --------------------------------------------------------------------------
+
+
+def _week_to_date(weeks: np.ndarray) -> pd.Series:
+    return pd.Series(OBSERVATION_START + pd.to_timedelta(np.floor(weeks * 7), unit="D")).astype("datetime64[us]")
+
+
+def make_crm_world(n_customers: int = 5000, seed: int = 0, **knobs: Any) -> CRMWorld:
+    """Generate the synthetic retailer's CRM data with its planted truth.
+
+    Parameters
+    ----------
+    n_customers : int
+        People who buy at least once (purchased-list prospects who never buy
+        come on top: ``list_prospect_share`` × ``n_customers``).
+    seed : int
+        Seed of every random step: the same seed gives identical tables.
+    **knobs
+        Overrides of :data:`DEFAULT_KNOBS`, e.g. ``duplicate_identity_rate=0``
+        for a world without duplicate identities or ``cancellation_rate=0``.
+        The BG/NBD parameters (``bgnbd={"r": .., "alpha": .., "a": .., "b": ..}``,
+        per week) and Gamma-Gamma parameters (``gamma_gamma={"p": .., "q": ..,
+        "v": ..}``) are knobs too.
+
+    Returns
+    -------
+    CRMWorld
+        ``customers``, ``transactions``, ``interactions``, ``campaign``,
+        ``survey``, ``baskets``, ``products`` and ``truth``; the window runs
+        from 2024-01-01 for 78 weeks (``observation_end`` 2025-06-29).
+
+    Raises
+    ------
+    TypeError
+        For an unknown knob (the message lists the valid ones).
+    ValueError
+        For ``n_customers`` < 10 or a knob out of range.
+    """
+    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 10:
+        raise ValueError(f"make_crm_world: n_customers must be a whole number >= 10, found {n_customers!r}")
+    settings = _resolve_knobs(knobs)
+    rng = np.random.default_rng(seed)
+    n = int(n_customers)
+    end = OBSERVATION_START + pd.Timedelta(weeks=WEEKS_OBSERVED) - pd.Timedelta(days=1)
+
+    people = _draw_people(rng, n, settings)
+    occasions, repeats, alive = _purchase_occasions(rng, people)
+    products = _products(rng)
+    bundles = _bundles(products)
+    lines = _order_lines(rng, people, occasions, products, bundles, settings["gamma_gamma"]["p"])
+
+    n_prospects = int(round(settings["list_prospect_share"] * n))
+    person_ids = np.array([f"P{i:05d}" for i in range(1, n + n_prospects + 1)], dtype=object)
+    first_purchase = _week_to_date(people["first_week"].to_numpy())
+    plan = _record_plan(rng, people, n_prospects, settings)
+    details = _person_details(rng, n + n_prospects)
+    records = _customer_records(rng, plan, details, first_purchase, person_ids, settings)
+
+    # Orders: one id per occasion; numbers follow time as in a real order system.
+    dates = _week_to_date(lines["week"].to_numpy())
+    occasion_rank = pd.Series(occasions["week"].to_numpy()).rank(method="first").astype(int).to_numpy()
+    clean = pd.DataFrame(
+        {
+            "customer_id": pd.array(_assign_lines_to_records(lines, records, person_ids), dtype="string"),
+            "date": dates.to_numpy(),
+            "amount": lines["amount"].to_numpy(),
+            "order_id": pd.array([str(100000 + r) for r in occasion_rank[lines["occasion"].to_numpy()]], dtype="string"),
+            "product_id": pd.array(lines["product_id"].to_numpy(), dtype="string"),
+            "quantity": lines["quantity"].to_numpy(),
+            "unit_price": lines["unit_price"].to_numpy(),
+            "channel": pd.array(lines["channel"].to_numpy(), dtype="string"),
+        }
+    ).sort_values(["date", "order_id"], kind="stable").reset_index(drop=True)
+    transactions, messiness = _add_messiness(rng, clean, settings, end)
+    baskets = clean[["order_id", "product_id", "customer_id", "date", "quantity"]].copy()
+
+    primary = records.loc[records["primary"]].set_index("person_id")["customer_id"]
+    buyer_primary = primary.reindex(person_ids[:n])
+    interactions = _interactions(rng, people, repeats, buyer_primary)
+    campaign, uplift = _campaign(rng, people, lines, buyer_primary, settings["campaign_share"], settings["gamma_gamma"]["p"])
+    survey = _survey(rng, n, buyer_primary, settings["survey_share"])
+
+    truth = _truth(people, repeats, alive, first_purchase, records, person_ids, n, uplift, bundles, settings, messiness)
+    customers = records.drop(columns=["person_id", "primary"])
+    return CRMWorld(
+        customers=customers, transactions=transactions, interactions=interactions, campaign=campaign,
+        survey=survey, baskets=baskets, products=products, truth=truth, observation_end=end, knobs=settings,
+    )
+
+
+def _truth(people, repeats, alive, first_purchase, records, person_ids, n, uplift, bundles, settings, messiness) -> WorldTruth:
+    primary_rows = records.loc[records["primary"]].set_index("person_id")
+    everyone = pd.DataFrame(index=pd.Index(person_ids, name="person_id", dtype="string"))
+    buyers = people.set_index(everyone.index[:n])
+    everyone["segment"] = buyers["segment"].astype("string")
+    for column in ("lam", "p", "nu"):
+        everyone[column] = buyers[column]
+    everyone["first_purchase"] = pd.Series(first_purchase.to_numpy(), index=everyone.index[:n])
+    everyone["n_repeat"] = pd.Series(repeats, index=everyone.index[:n]).astype("Int64")
+    everyone["alive"] = pd.Series(alive, index=everyone.index[:n]).astype("boolean")
+    everyone["primary_record"] = primary_rows["customer_id"].reindex(everyone.index)
+    everyone["source"] = primary_rows["source"].reindex(everyone.index)
+    everyone["uplift"] = everyone["primary_record"].map(uplift).astype("float64")
+    everyone["is_buyer"] = np.arange(len(everyone)) < n
+    identity = pd.Series(records["person_id"].to_numpy(), index=pd.Index(records["customer_id"], name="customer_id"),
+                         name="person_id", dtype="string")
+    shares = pd.DataFrame([s["categories"] for s in _SEGMENTS.values()], index=pd.Index(SEGMENTS, name="segment"),
+                          columns=CATEGORIES)
+    return WorldTruth(
+        identity=identity,
+        people=everyone,
+        bgnbd=dict(settings["bgnbd"]),
+        gamma_gamma=dict(settings["gamma_gamma"]),
+        segments=list(SEGMENTS),
+        segment_category_shares=shares,
+        uplift=uplift,
+        driver_weights=pd.Series(_DRIVER_WEIGHTS, index=pd.Index(DRIVERS, name="driver"), name="weight"),
+        bundles=bundles,
+        channel_cost=pd.Series(_CHANNEL_COST, name="cost_per_contact"),
+        messiness=messiness,
+    )
