@@ -1,0 +1,169 @@
+"""The synthetic CRM world: determinism, sizes, and that the planted truth is really in the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from idic_lab.schema import clean, validate
+from idic_lab.synth import CATEGORIES, DEFAULT_KNOBS, SEGMENTS, make_crm_world
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_crm_world(n_customers=2000, seed=11)
+
+
+@pytest.fixture(scope="module")
+def clean_lines(world):
+    lines, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    return lines.assign(person_id=lines["customer_id"].map(world.truth.identity))
+
+
+def test_same_seed_same_world_other_seed_other_world():
+    a, b = make_crm_world(300, seed=5), make_crm_world(300, seed=5)
+    for name, table in a.tables().items():
+        pd.testing.assert_frame_equal(table, b.tables()[name], obj=name)
+    pd.testing.assert_series_equal(a.truth.identity, b.truth.identity)
+    c = make_crm_world(300, seed=6)
+    assert not a.transactions["amount"].equals(c.transactions["amount"])
+
+
+def test_every_contract_table_validates(world):
+    for kind in ("customers", "interactions", "campaign", "survey", "baskets"):
+        validate(kind, getattr(world, kind))
+    assert len(world.products) == 60
+
+
+def test_sizes_follow_the_knobs(world):
+    people = world.truth.people
+    assert people["is_buyer"].sum() == 2000
+    assert (~people["is_buyer"]).sum() == round(DEFAULT_KNOBS["list_prospect_share"] * 2000)
+    # every buyer's first purchase falls before the campaign, so all are eligible
+    assert len(world.campaign) == round(DEFAULT_KNOBS["campaign_share"] * 2000)
+    assert world.campaign["customer_id"].is_unique
+    assert len(world.survey) == round(DEFAULT_KNOBS["survey_share"] * 2000)
+    buyers_with_lines = world.transactions["customer_id"].dropna().map(world.truth.identity).nunique()
+    assert buyers_with_lines == 2000  # every buyer made at least the first purchase
+
+
+def test_identity_map_covers_every_record_and_plants_duplicates(world):
+    identity = world.truth.identity
+    assert identity.index.is_unique
+    assert set(identity.index) == set(world.customers["customer_id"])
+    records_per_person = identity.value_counts()
+    duplicated_people = (records_per_person > 1).sum()
+    # about duplicate_identity_rate of the buyers have a second record
+    assert duplicated_people / 2000 == pytest.approx(DEFAULT_KNOBS["duplicate_identity_rate"], abs=0.03)
+    assert records_per_person.max() == 3
+
+
+def test_duplicates_differ_from_their_primary_record(world):
+    customers = world.customers.assign(person_id=world.customers["customer_id"].map(world.truth.identity))
+    doubles = customers.groupby("person_id").filter(lambda g: len(g) > 1)
+    same_name = doubles.groupby("person_id")["name"].nunique().eq(1).mean()
+    assert same_name < 0.8, "copies should often be spelled differently"
+    assert doubles["name"].str.contains(r"[\u0600-\u06FF]", regex=True).any(), "Persian names expected"
+    assert doubles["name"].str.contains("ễ|ị|ầ|ơ|ư|ạ|ố|ồ|ạ|ả|ữ|ứ|ề|ậ|ợ|ắ|ẩ|ỳ|Đ|đ", regex=True).any()
+    assert doubles["name"].str.contains("ي|ك", regex=True).any(), "Arabic letter variants of Persian names"
+
+
+def test_source_completeness_differs_as_planted(world):
+    filled = world.customers.groupby("source")["birth_date"].apply(lambda s: s.notna().mean())
+    assert filled["purchased_list"] < filled["web_signup"] < filled["store"]
+    list_buyers = world.truth.people.query("source == 'purchased_list'")["is_buyer"].mean()
+    assert list_buyers < 0.6, "most purchased-list contacts never buy"
+
+
+def test_messiness_is_exactly_what_clean_removes(world):
+    _, report = clean("transactions", world.transactions, observation_end=world.observation_end)
+    for reason, rows in world.truth.messiness.items():
+        assert report.dropped[reason] == rows, reason
+    assert all(rows > 0 for rows in world.truth.messiness.values())
+
+
+def test_messiness_knobs_turn_it_off():
+    tidy = make_crm_world(
+        300, seed=2, cancellation_rate=0, return_rate=0, missing_id_rate=0, duplicate_row_rate=0, bad_date_rate=0
+    )
+    _, report = clean("transactions", tidy.transactions, observation_end=tidy.observation_end)
+    assert report.total_dropped == 0
+    validate("transactions", tidy.transactions)
+
+
+def test_repeat_purchases_follow_the_planted_process(world, clean_lines):
+    occasions = clean_lines.groupby(["person_id", "date"]).size().groupby("person_id").size() - 1
+    planted = world.truth.people.loc[occasions.index, "n_repeat"].astype(int)
+    # occasions on the same day merge into one, so observed can only be lower, and rarely is
+    assert (occasions <= planted).all()
+    assert (occasions == planted).mean() > 0.9
+    # mean repeat purchases per week alive is close to r / alpha
+    bg = world.truth.bgnbd
+    assert world.truth.people["lam"].mean() == pytest.approx(bg["r"] / bg["alpha"], rel=0.1)
+
+
+def test_spend_per_occasion_follows_gamma_gamma(world, clean_lines):
+    gg = world.truth.gamma_gamma
+    spend = clean_lines.groupby(["person_id", "date"])["amount"].sum()
+    # E[z] = p * E[1/nu] = p * v / (q - 1)
+    assert spend.mean() == pytest.approx(gg["p"] * gg["v"] / (gg["q"] - 1), rel=0.1)
+
+
+def test_category_shares_follow_the_planted_segment(world, clean_lines):
+    category = clean_lines["product_id"].map(world.products.set_index("product_id")["category"])
+    segment = clean_lines["person_id"].map(world.truth.people["segment"])
+    observed = pd.crosstab(segment, category, normalize="index")[CATEGORIES]
+    planted = world.truth.segment_category_shares.loc[observed.index]
+    # bundles add items from the same category, so shares move a little, not much
+    assert np.abs(observed.to_numpy() - planted.to_numpy()).max() < 0.08
+    assert set(world.truth.people["segment"].dropna()) == set(SEGMENTS)
+
+
+def test_survey_overall_recovers_the_driver_weights(world):
+    survey = world.survey
+    drivers = world.truth.driver_weights.index
+    x = np.column_stack([np.ones(len(survey)), survey[drivers].to_numpy(float)])
+    coef, *_ = np.linalg.lstsq(x, survey["overall"].to_numpy(float), rcond=None)
+    estimated = pd.Series(coef[1:], index=drivers)
+    assert estimated.idxmax() == world.truth.driver_weights.idxmax()
+    assert np.abs(estimated - world.truth.driver_weights).max() < 0.08
+
+
+def test_campaign_is_randomized_and_uplift_is_planted(world):
+    campaign = world.campaign
+    assert campaign["treatment"].mean() == pytest.approx(0.5, abs=0.05)
+    # randomized: pre-treatment features balanced between the arms
+    means = campaign.groupby("treatment")[["frequency", "recency_weeks"]].mean()
+    assert abs(means.loc[1, "recency_weeks"] - means.loc[0, "recency_weeks"]) < 3
+    uplift = world.truth.uplift.reindex(campaign["customer_id"]).to_numpy()
+    observed = campaign.loc[campaign.treatment == 1, "outcome"].mean() - campaign.loc[campaign.treatment == 0, "outcome"].mean()
+    assert observed == pytest.approx(uplift.mean(), abs=0.04)
+    assert (uplift < 0).any() and (uplift > 0.05).any(), "heterogeneous: some react, some are put off"
+
+
+def test_bundles_are_in_the_baskets(world):
+    baskets = world.baskets
+    items = baskets.groupby("order_id")["product_id"].apply(set)
+    antecedent, consequent, probability = world.truth.bundles.iloc[0]
+    with_antecedent = items[items.apply(lambda s: antecedent in s)]
+    confidence = with_antecedent.apply(lambda s: consequent in s).mean()
+    assert confidence >= probability * 0.9
+
+
+def test_record_truth_maps_people_to_records(world):
+    segment = world.truth.record_truth("segment")
+    assert segment.index.equals(world.truth.identity.index)
+    with pytest.raises(KeyError, match="no column 'colour'"):
+        world.truth.record_truth("colour")
+
+
+def test_bad_knobs_get_clear_errors():
+    with pytest.raises(TypeError, match="unknown knob.*'duplicate_rate'.*valid knobs"):
+        make_crm_world(100, duplicate_rate=0.1)
+    with pytest.raises(ValueError, match="return_rate must be between 0 and 1"):
+        make_crm_world(100, return_rate=1.5)
+    with pytest.raises(ValueError, match="n_customers must be a whole number >= 10"):
+        make_crm_world(5)
+    with pytest.raises(ValueError, match="bgnbd must give positive values"):
+        make_crm_world(100, bgnbd={"r": 1, "alpha": -1, "a": 1, "b": 1})
