@@ -1,0 +1,37 @@
+"""Identify — the first IDIC stage: who are our customers, and how well do we know them?
+
+Peppers & Rogers start the IDIC cycle with *Identify*: a company can only
+differentiate, interact with and customise for customers it recognises
+across every channel and system. This package holds the tools for it:
+
+* **data audit** — completeness, validity, duplicates and freshness of the
+  customer data (:func:`audit_tables`, :func:`audit_columns`,
+  :func:`completeness`, :func:`likely_duplicates`);
+* **identity resolution** — blocking, script-aware field comparison and an
+  unsupervised Fellegi–Sunter model fitted by EM (:func:`link_records`,
+  :func:`candidate_pairs`, :func:`blocking_summary`, :func:`compare_pairs`,
+  :class:`FellegiSunter`), measured with :func:`evaluate_links` and
+  :func:`precision_recall_table`;
+* **single customer view** — :func:`resolve_customers`, :func:`crosswalk`,
+  :func:`apply_crosswalk`, :func:`golden_records`, and what duplicates do to
+  the numbers (:func:`duplicate_impact`, :func:`source_quality`);
+* **privacy** — salted pseudonyms for anything exported (:func:`pseudonymise`,
+  :func:`privacy_view`);
+* **text** — normalisation for Latin, Vietnamese and Persian names
+  (:func:`normalise_text`, :func:`name_similarity`, :func:`consonant_skeleton`).
+"""
+
+from idic_lab.identify._audit import *  # noqa: F401,F403
+from idic_lab.identify._audit import __all__ as _audit_all
+from idic_lab.identify._linkage import *  # noqa: F401,F403
+from idic_lab.identify._linkage import __all__ as _linkage_all
+from idic_lab.identify._privacy import *  # noqa: F401,F403
+from idic_lab.identify._privacy import __all__ as _privacy_all
+from idic_lab.identify._scv import *  # noqa: F401,F403
+from idic_lab.identify._scv import __all__ as _scv_all
+from idic_lab.identify._text import *  # noqa: F401,F403
+from idic_lab.identify._text import __all__ as _text_all
+from idic_lab.identify._febrl import *  # noqa: F401,F403
+from idic_lab.identify._febrl import __all__ as _febrl_all
+
+__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all})

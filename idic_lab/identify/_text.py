@@ -1,0 +1,239 @@
+"""Identify stage: text normalisation and similarity for names, e-mails, phones.
+
+Customer files mix scripts. A Vietnamese name arrives with and without
+diacritics ("Nguyễn Đức" / "Nguyen Duc"), a Persian name with Arabic or
+Persian letter variants (ي/ی, ك/ک), with or without a zero-width non-joiner,
+and sometimes transliterated to Latin in another system ("محمد" / "Mohammad").
+Every comparison therefore works on a *normalised* form:
+
+1. Unicode NFKC (compatibility forms: full-width letters, ligatures),
+2. ``casefold`` (better than ``lower`` for ß and friends),
+3. diacritics removed (NFD, drop combining marks) and ``đ`` → ``d``,
+4. Arabic-script variants unified, ZWNJ and tatweel removed, Persian and
+   Arabic-Indic digits turned into ASCII digits,
+5. punctuation to spaces, whitespace collapsed.
+
+For Persian ↔ Latin, :func:`consonant_skeleton` maps both scripts onto the
+same consonant string (short vowels are not written in Persian script, so
+the vowels are dropped on the Latin side too): "محمد" and "Mohammad" both
+give ``"mhmd"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "consonant_skeleton",
+    "has_arabic_script",
+    "name_similarity",
+    "normalise_email",
+    "normalise_name",
+    "normalise_phone",
+    "normalise_text",
+]
+
+# Arabic code points that Persian writes differently, and marks that carry no
+# identity (ZWNJ splits a word visually only; tatweel stretches a letter).
+_ARABIC_VARIANTS = str.maketrans(
+    {
+        "ي": "ی",  # Arabic yeh -> Persian yeh
+        "ى": "ی",  # alef maksura
+        "ك": "ک",  # Arabic kaf -> Persian keheh
+        "ة": "ه",  # teh marbuta
+        "ۀ": "ه",  # heh with yeh above
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ئ": "ی",
+        "\u200c": "",  # zero-width non-joiner
+        "\u200d": "",  # zero-width joiner
+        "\u0640": "",  # tatweel
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+    }
+)
+# Letters that do not decompose under NFD but carry a "diacritic" in practice.
+_LATIN_EXTRA = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i"})
+
+# Persian letters to Latin consonants, in the spirit of common informal
+# transliteration (ق and غ both "gh", ث/س/ص all "s", ذ/ز/ض/ظ all "z").
+_PERSIAN_TO_LATIN = str.maketrans(
+    {
+        "ا": "a", "ب": "b", "پ": "p", "ت": "t", "ث": "s", "ج": "j", "چ": "ch",
+        "ح": "h", "خ": "kh", "د": "d", "ذ": "z", "ر": "r", "ز": "z", "ژ": "zh",
+        "س": "s", "ش": "sh", "ص": "s", "ض": "z", "ط": "t", "ظ": "z", "ع": "",
+        "غ": "gh", "ف": "f", "ق": "gh", "ک": "k", "گ": "g", "ل": "l", "م": "m",
+        "ن": "n", "و": "v", "ه": "h", "ی": "y", "ء": "",
+    }
+)
+# Latin spellings that the Persian side cannot distinguish.
+_LATIN_SKELETON_RULES = (
+    (re.compile(r"w"), "v"),
+    (re.compile(r"q"), "gh"),
+    (re.compile(r"[ck](?!h)"), "k"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"[aeiouy]"), ""),
+    (re.compile(r"(.)\1+"), r"\1"),  # doubled consonants are one letter in Persian
+)
+_ARABIC_BLOCK = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_NON_WORD = re.compile(r"[^\w]+")
+_DIGITS = re.compile(r"\D+")
+
+
+@lru_cache(maxsize=200_000)
+def normalise_text(value: str) -> str:
+    """Normalise one string for comparison (script-aware, see module docstring).
+
+    Parameters
+    ----------
+    value : str
+        Any text; non-strings are converted with ``str``.
+
+    Returns
+    -------
+    str
+        Lower-case, diacritic-free, single-spaced text; ``""`` for blank input.
+
+    Examples
+    --------
+    >>> normalise_text("  Nguyễn   Đức ")
+    'nguyen duc'
+    >>> normalise_text("علي") == normalise_text("علی")
+    True
+    """
+    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    text = text.translate(_ARABIC_VARIANTS)
+    decomposed = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text).translate(_LATIN_EXTRA)
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def has_arabic_script(value: str) -> bool:
+    """True when the text contains Arabic-script (Persian, Arabic) letters."""
+    return bool(_ARABIC_BLOCK.search(str(value)))
+
+
+@lru_cache(maxsize=200_000)
+def consonant_skeleton(value: str) -> str:
+    """Consonant key shared by a Persian name and its Latin transliteration.
+
+    Examples
+    --------
+    >>> consonant_skeleton("محمد"), consonant_skeleton("Mohammad")
+    ('mhmd', 'mhmd')
+    >>> consonant_skeleton("حسین"), consonant_skeleton("Hossein")
+    ('hsn', 'hsn')
+    """
+    text = normalise_text(value).translate(_PERSIAN_TO_LATIN)
+    words = []
+    for word in text.split():
+        for pattern, replacement in _LATIN_SKELETON_RULES:
+            word = pattern.sub(replacement, word)
+        if word:
+            words.append(word)
+    return " ".join(sorted(words))
+
+
+def normalise_name(values: pd.Series) -> pd.Series:
+    """Normalised names (``str``; missing stays missing, blanks become missing)."""
+    return _map_present(values, normalise_text)
+
+
+def normalise_email(values: pd.Series) -> pd.Series:
+    """Lower-cased e-mail addresses without ``+tags`` and without Gmail dots.
+
+    ``"Anna.Berg+shop@GMail.com"`` and ``"annaberg@gmail.com"`` reach the
+    same mailbox, so they normalise to the same string.
+    """
+
+    def one(value: str) -> str:
+        text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
+        local, at, domain = text.rpartition("@")
+        if not at:
+            return text
+        local = local.split("+", 1)[0]
+        if domain in {"gmail.com", "googlemail.com"}:
+            local, domain = local.replace(".", ""), "gmail.com"
+        return f"{local}@{domain}"
+
+    return _map_present(values, one)
+
+
+def normalise_phone(values: pd.Series, *, keep_last: int = 9) -> pd.Series:
+    """Digits of a phone number, last ``keep_last`` only.
+
+    Keeping the trailing digits makes ``+49 30 1234567``, ``0049301234567``
+    and ``030-1234567`` agree without a country-code table. Numbers with
+    fewer than 6 digits become missing (they cannot identify anybody).
+    """
+
+    def one(value: str) -> str:
+        digits = _DIGITS.sub("", unicodedata.normalize("NFKC", str(value)).translate(_ARABIC_VARIANTS))
+        return digits[-keep_last:] if len(digits) >= 6 else ""
+
+    return _map_present(values, one)
+
+
+@lru_cache(maxsize=500_000)
+def name_similarity(left: str, right: str) -> float:
+    """Similarity of two *normalised* names in [0, 1], order- and script-tolerant.
+
+    The best of: Jaro–Winkler on the names as written, on their words sorted
+    (catches swapped first/last names) and, when exactly one of the two is in
+    Arabic script, on their consonant skeletons (Persian ↔ Latin).
+    """
+    if not left or not right:
+        return float("nan")
+    if left == right:
+        return 1.0
+    as_written = jellyfish.jaro_winkler_similarity(left, right)
+    swapped = jellyfish.jaro_winkler_similarity(" ".join(sorted(left.split())), " ".join(sorted(right.split())))
+    best = max(as_written, swapped)
+    if has_arabic_script(left) != has_arabic_script(right):
+        skeleton_left, skeleton_right = consonant_skeleton(left), consonant_skeleton(right)
+        if skeleton_left and skeleton_right:
+            # A skeleton drops the vowels, so it says less than a full name:
+            # cap the score below an exact match.
+            best = max(best, 0.97 * jellyfish.jaro_winkler_similarity(skeleton_left, skeleton_right))
+    return best
+
+
+def _map_present(values: pd.Series, function) -> pd.Series:
+    """Apply ``function`` to the non-blank values; blank results become missing."""
+    present = values.notna() & values.astype("str").str.strip().ne("")
+    result = pd.Series(pd.NA, index=values.index, dtype="str")
+    if present.any():
+        mapped = [function(v) for v in values[present].astype("str")]
+        result[present] = mapped
+    return result.where(result.ne(""), pd.NA) if len(result) else result
+
+
+def _pairwise(function, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``function(l, r)`` for aligned arrays of strings, computed once per distinct pair."""
+    out = np.full(len(left), np.nan)
+    codes_left, uniques_left = pd.factorize(left)
+    codes_right, uniques_right = pd.factorize(right)
+    valid = (codes_left >= 0) & (codes_right >= 0)
+    if not valid.any():
+        return out
+    pair_codes = codes_left[valid].astype(np.int64) * (len(uniques_right) + 1) + codes_right[valid]
+    distinct, inverse = np.unique(pair_codes, return_inverse=True)
+    scores = np.array(
+        [
+            function(uniques_left[c // (len(uniques_right) + 1)], uniques_right[c % (len(uniques_right) + 1)])
+            for c in distinct
+        ],
+        dtype=float,
+    )
+    out[valid] = scores[inverse]
+    return out

@@ -1,0 +1,113 @@
+"""Plots of the Identify stage: audit, match weights, precision–recall, sources."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+__all__ = [
+    "plot_completeness",
+    "plot_duplicate_impact",
+    "plot_match_weights",
+    "plot_precision_recall",
+    "plot_source_quality",
+]
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def plot_completeness(column_audit: pd.DataFrame, *, title: str = "How complete is what we know?", ax: Axes | None = None) -> Axes:
+    """Horizontal bars of filled and valid shares per column (from ``audit_columns``)."""
+    ax = _axes(ax)
+    table = column_audit.sort_values("filled")
+    positions = np.arange(len(table))
+    ax.barh(positions, table["filled"], color="#9ecae1", label="filled")
+    valid_of_all = table["filled"] * table["valid"]
+    ax.barh(positions, valid_of_all.fillna(0), height=0.4, color="#08519c", label="filled and valid")
+    ax.set_yticks(positions, [str(c) for c in table.index])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of records")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_match_weights(pairs: pd.DataFrame, *, threshold_weight: float | None = None, truth: pd.Series | None = None, ax: Axes | None = None) -> Axes:
+    """Histogram of match weights of the candidate pairs, split by truth if known.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        ``LinkageResult.pairs`` (needs ``match_weight``).
+    threshold_weight : float, optional
+        Draws the decision threshold.
+    truth : Series of bool, optional
+        Aligned with ``pairs``: True for true matches.
+    """
+    ax = _axes(ax)
+    weights = pairs["match_weight"]
+    bins = np.linspace(weights.min(), weights.max(), 60)
+    if truth is None:
+        ax.hist(weights, bins=bins, color="#636363")
+    else:
+        ax.hist(weights[~truth.to_numpy()], bins=bins, color="#bdbdbd", label="non-matches")
+        ax.hist(weights[truth.to_numpy()], bins=bins, color="#08519c", alpha=0.8, label="true matches")
+        ax.legend()
+    if threshold_weight is not None:
+        ax.axvline(threshold_weight, color="#b30000", linestyle="--", label="threshold")
+    ax.set_yscale("log")
+    ax.set_xlabel("match weight (bits of evidence)")
+    ax.set_ylabel("candidate pairs (log scale)")
+    ax.set_title("Match weights separate matches from non-matches")
+    return ax
+
+
+def plot_precision_recall(curve: pd.DataFrame, *, chosen: dict | None = None, label: str | None = None, ax: Axes | None = None) -> Axes:
+    """Precision–recall curve over match-weight thresholds (``precision_recall_table``).
+
+    ``chosen`` (a dict with ``precision`` and ``recall``) marks the threshold in use.
+    """
+    ax = _axes(ax, (5, 4.5))
+    ax.plot(curve["recall"], curve["precision"], label=label)
+    if chosen is not None:
+        ax.scatter([chosen["recall"]], [chosen["precision"]], color="#b30000", zorder=3, label="threshold p = 0.5")
+    ax.set_xlabel("recall (true links found)")
+    ax.set_ylabel("precision (links that are true)")
+    ax.set_xlim(max(0.0, curve["recall"].min() - 0.02), 1.005)
+    ax.set_ylim(max(0.0, curve["precision"].min() - 0.02), 1.005)
+    ax.set_title("Precision and recall as the threshold moves")
+    ax.legend(loc="lower left")
+    return ax
+
+
+def plot_duplicate_impact(impact: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Segment shares before and after merging duplicates (``duplicate_impact``)."""
+    ax = _axes(ax)
+    segments = impact[impact.index.str.startswith("segment share: ")]
+    labels = [s.removeprefix("segment share: ") for s in segments.index]
+    positions = np.arange(len(segments))
+    ax.barh(positions - 0.2, segments["before"], height=0.4, color="#bdbdbd", label="before (records)")
+    ax.barh(positions + 0.2, segments["after"], height=0.4, color="#08519c", label="after (customers)")
+    ax.set_yticks(positions, labels)
+    ax.set_xlabel("share of buying customers")
+    ax.set_title("Duplicates make customers look less loyal")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_source_quality(quality: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Completeness and duplicate rate per acquisition source (``source_quality``)."""
+    ax = _axes(ax)
+    columns = [c for c in ("completeness", "duplicate_rate") if c in quality.columns]
+    quality[columns].plot.bar(ax=ax, color=["#08519c", "#fd8d3c"][: len(columns)], rot=0)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of records")
+    ax.set_xlabel("acquisition source")
+    ax.set_title("Is a bought list as good as a sign-up?")
+    return ax

@@ -1,0 +1,411 @@
+"""Identify stage: audit, normalisation, linkage, single customer view, privacy."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import idic_lab.identify as idf
+from idic_lab.identify import (
+    FEBRL_FIELDS,
+    FellegiSunter,
+    apply_crosswalk,
+    audit_columns,
+    audit_tables,
+    blocking_summary,
+    candidate_pairs,
+    compare_pairs,
+    completeness,
+    consonant_skeleton,
+    crosswalk,
+    duplicate_impact,
+    evaluate_links,
+    golden_records,
+    likely_duplicates,
+    link_febrl,
+    link_records,
+    name_similarity,
+    normalise_email,
+    normalise_phone,
+    normalise_text,
+    precision_recall_table,
+    privacy_view,
+    pseudonymise,
+    resolve_customers,
+    source_quality,
+    stack_sources,
+    truth_links_from_identity,
+)
+
+SALT = "a-test-salt-1234"
+
+
+def _customers() -> pd.DataFrame:
+    """Seven records of four people: typos, Persian letter variants, transliteration, diacritics."""
+    rows = [
+        # person A: web sign-up and a store record with a typo and another e-mail format
+        ("W1", "Anna Berg", "anna.berg@gmail.com", "+49 30 1234567", "Hauptstr. 5, Berlin", "1980-04-02", "web_signup", "2023-01-10", "A"),
+        ("S1", "Berg Ana", "annaberg+shop@gmail.com", "030-1234567", "Hauptstrasse 5 Berlin", "1980-04-02", "store", "2023-06-01", "A"),
+        # person B: Persian with Arabic yeh/kaf in one system, Persian letters in the other
+        ("W2", "علي كريمي", None, "0912 345 6789", "تهران", "1975-11-20", "web_signup", "2022-03-03", "B"),
+        ("L2", "علی کریمی", "ali.karimi@mail.ir", "09123456789", None, "1975-11-20", "purchased_list", "2023-09-09", "B"),
+        # person C: Vietnamese with and without diacritics
+        ("S3", "Nguyễn Thị Ánh", "anh.nguyen@example.vn", "0901 222 333", "12 Lê Lợi, Huế", "1990-07-15", "store", "2021-05-05", "C"),
+        ("L3", "Nguyen Thi Anh", "anh.nguyen@example.vn", None, "12 Le Loi, Hue", None, "purchased_list", "2023-02-02", "C"),
+        # person D: alone
+        ("W4", "Mohammad Rezaei", "m.rezaei@example.com", "+98 21 5550000", "Shiraz", "1988-01-30", "web_signup", "2023-03-03", "D"),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=["customer_id", "name", "email", "phone", "address", "birth_date", "source", "signup_date", "person"],
+    )
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"])
+    frame["signup_date"] = pd.to_datetime(frame["signup_date"])
+    return frame
+
+
+# --- text normalisation ----------------------------------------------------
+
+
+def test_normalise_text_handles_vietnamese_diacritics_and_d_bar():
+    assert normalise_text("  Nguyễn   ĐỨC Thắng ") == "nguyen duc thang"
+    assert normalise_text("Trần Thị Ánh") == normalise_text("Tran Thi Anh")
+
+
+def test_normalise_text_unifies_persian_letter_variants_and_zwnj():
+    assert normalise_text("علي") == normalise_text("علی")  # Arabic vs Persian yeh
+    assert normalise_text("كريم") == normalise_text("کریم")  # Arabic vs Persian kaf
+    assert normalise_text("عبد\u200cالله") == normalise_text("عبدالله")  # zero-width non-joiner
+    assert normalise_text("۱۳۶۰") == "1360"  # Persian digits
+
+
+def test_consonant_skeleton_matches_persian_and_latin():
+    assert consonant_skeleton("محمد") == consonant_skeleton("Mohammad") == "mhmd"
+    assert consonant_skeleton("حسین") == consonant_skeleton("Hossein")
+    assert consonant_skeleton("محمد رضایی") == consonant_skeleton("Rezaei Mohammad")
+
+
+def test_name_similarity_mixed_scripts_swaps_and_missing():
+    same_cross_script = name_similarity(normalise_text("محمد رضایی"), normalise_text("Mohammad Rezaei"))
+    different_cross_script = name_similarity(normalise_text("محمد رضایی"), normalise_text("Anna Berg"))
+    assert same_cross_script >= 0.92 > different_cross_script
+    assert name_similarity("anna berg", "berg anna") == 1.0
+    assert np.isnan(name_similarity("", "anna"))
+
+
+def test_normalise_email_and_phone_formats():
+    emails = normalise_email(pd.Series(["Anna.Berg+x@GMail.com", "annaberg@googlemail.com", None, "  "]))
+    assert emails.iloc[0] == emails.iloc[1] == "annaberg@gmail.com"
+    assert emails.iloc[2:].isna().all()
+    phones = normalise_phone(pd.Series(["+49 30 1234567", "0049301234567", "030-1234567", "12"]))
+    assert phones.iloc[0] == phones.iloc[1] == phones.iloc[2]
+    assert pd.isna(phones.iloc[3])
+
+
+# --- audit -----------------------------------------------------------------
+
+
+def test_audit_columns_counts_filled_and_valid():
+    table = pd.DataFrame(
+        {
+            "customer_id": ["1", "2", "3", "4"],
+            "email": ["a@b.com", "not an email", None, "c@d.org"],
+            "phone": ["+49 30 123456", "12", "", None],
+        }
+    )
+    audit = audit_columns(table)
+    assert audit.loc["email", "filled"] == 0.75
+    assert audit.loc["email", "valid"] == pytest.approx(2 / 3)
+    assert audit.loc["email", "n_invalid"] == 1
+    assert audit.loc["phone", "filled"] == 0.5
+    assert audit.loc["phone", "n_invalid"] == 1
+    assert np.isnan(audit.loc["customer_id", "valid"])
+
+
+def test_audit_dates_in_future_are_invalid():
+    table = pd.DataFrame({"signup_date": pd.to_datetime(["2020-01-01", "2031-01-01"])})
+    assert audit_columns(table, observation_end="2024-12-31").loc["signup_date", "n_invalid"] == 1
+
+
+def test_completeness_counts_an_absent_column_as_empty():
+    table = pd.DataFrame({"customer_id": ["1", "2"], "name": ["A", None], "email": ["a@b.com", "b@c.com"]})
+    # name 0.5, email 1.0, phone and address absent -> 0
+    assert completeness(table) == pytest.approx(1.5 / 4)
+
+
+def test_completeness_rejects_empty_table():
+    with pytest.raises(ValueError, match="empty"):
+        completeness(pd.DataFrame(columns=["customer_id", "name"]))
+
+
+def test_likely_duplicates_on_normalised_keys():
+    table = _customers()
+    counts = likely_duplicates(table)
+    assert counts.loc["same e-mail", "records"] == 4  # A (gmail variants) and C
+    assert counts.loc["same phone", "records"] == 4  # A and B
+    assert counts.loc["same name + birth date", "records"] == 2  # B after letter unification
+    assert counts.loc["any rule", "records"] == 6
+
+
+def test_audit_tables_reports_rows_ids_and_duplicates():
+    customers = _customers()
+    transactions = pd.DataFrame(
+        {"customer_id": ["W1", "W1", "S1"], "date": pd.to_datetime(["2023-01-01"] * 2 + ["2023-02-01"]), "amount": [5.0, 5.0, 7.0]}
+    )
+    audit = audit_tables({"customers": customers, "transactions": transactions})
+    assert audit.loc["customers", "rows"] == 7
+    assert audit.loc["transactions", "customer_ids"] == 2
+    assert audit.loc["transactions", "exact_duplicate_rows"] == 1
+    assert audit.loc["transactions", "latest_date"] == pd.Timestamp("2023-02-01")
+    with pytest.raises(ValueError, match="'customers' is empty"):
+        audit_tables({"customers": customers.iloc[:0]})
+
+
+# --- blocking, comparison, model ---------------------------------------------
+
+
+def test_candidate_pairs_dedup_excludes_self_pairs_and_repeats():
+    records = _customers().set_index("customer_id")
+    pairs = candidate_pairs(records, blocking=[["birth_date"], ["email"]], kinds={"email": "email", "birth_date": "date"})
+    assert set(map(tuple, pairs.to_numpy())) == {("W1", "S1"), ("W2", "L2"), ("S3", "L3")}
+
+
+def test_blocking_on_skeleton_links_persian_and_latin_records():
+    left = pd.DataFrame({"name": ["محمد رضایی", "Anna Berg"]}, index=["p1", "p2"])
+    right = pd.DataFrame({"name": ["Mohammad Rezaei", "Ali Karimi"]}, index=["q1", "q2"])
+    pairs = candidate_pairs(left, right, blocking=[["name|skeleton"]])
+    assert pairs.values.tolist() == [["p1", "q1"]]
+
+
+def test_blocking_summary_reduction_ratio_and_pairs_completeness():
+    records = _customers().set_index("customer_id")
+    truth = truth_links_from_identity(records["person"])
+    summary = blocking_summary(records, blocking=[["birth_date"]], kinds={"birth_date": "date"}, true_links=truth)
+    union = summary.loc["any key (union)"]
+    assert union["pairs"] == 2  # A and B share birth dates; C's second record has none
+    assert union["reduction_ratio"] == pytest.approx(1 - 2 / 21)
+    assert union["pairs_completeness"] == pytest.approx(2 / 3)
+
+
+def test_compare_pairs_levels_and_missing():
+    left = pd.DataFrame({"name": ["Anna Berg", "Ali"], "birth_date": ["19800402", None]}, index=["a", "b"])
+    right = pd.DataFrame({"name": ["Ana Berg", "Zoe"], "birth_date": ["19800204", "19800402"]}, index=["x", "y"])
+    pairs = pd.DataFrame({"id_1": ["a", "b"], "id_2": ["x", "y"]})
+    levels = compare_pairs(left, right, pairs, fields={"name": "name", "birth_date": "date"})
+    assert levels["name"].tolist() == [2, 0]
+    assert levels["birth_date"].tolist() == [2, -1]  # day and month swapped; missing
+
+
+def test_fellegi_sunter_learns_that_agreement_is_evidence():
+    rng = np.random.default_rng(0)
+    matches = pd.DataFrame({"a": rng.choice([0, 1], 200, p=[0.05, 0.95]), "b": rng.choice([0, 1], 200, p=[0.1, 0.9])})
+    others = pd.DataFrame({"a": rng.choice([0, 1], 2000, p=[0.9, 0.1]), "b": rng.choice([0, 1], 2000, p=[0.8, 0.2])})
+    model = FellegiSunter().fit(pd.concat([matches, others], ignore_index=True))
+    assert model.match_share_ == pytest.approx(200 / 2200, abs=0.03)
+    assert model.m_["a"][1] > 0.85 and model.u_["a"][1] < 0.15
+    weights = model.match_weight(pd.DataFrame({"a": [1, 0, -1], "b": [1, 0, -1]}))
+    assert weights[0] > 0 > weights[1]
+    assert weights[2] == pytest.approx(np.log2(model.match_share_ / (1 - model.match_share_)))  # missing = no evidence
+
+
+def test_evaluate_links_ignores_order_for_deduplication():
+    links = pd.DataFrame({"id_1": ["b", "c"], "id_2": ["a", "d"]})
+    truth = pd.DataFrame({"rec_id_1": ["a", "e"], "rec_id_2": ["b", "f"]})
+    scores = evaluate_links(links, truth, task="deduplicate")
+    assert (scores["precision"], scores["recall"], scores["f1"]) == (0.5, 0.5, 0.5)
+    with pytest.raises(ValueError, match="task must be"):
+        evaluate_links(links, truth, task="merge")
+
+
+# --- bad inputs -----------------------------------------------------------------
+
+
+def test_empty_source_is_rejected():
+    records = _customers().set_index("customer_id")
+    with pytest.raises(ValueError, match="right source is empty"):
+        link_records(records, records.iloc[:0], fields={"name": "name"}, blocking=[["name"]])
+    with pytest.raises(ValueError, match="source 'web' is empty"):
+        stack_sources({"web": _customers().iloc[:0], "store": _customers()})
+
+
+def test_two_sources_with_no_common_field_are_rejected():
+    web = pd.DataFrame({"customer_id": ["1"], "email": ["a@b.com"]})
+    store = pd.DataFrame({"customer_id": ["2"], "phone": ["0301234567"]})
+    with pytest.raises(ValueError, match="no common field to match on"):
+        stack_sources({"web": web, "store": store})
+
+
+def test_a_column_that_is_entirely_missing_is_rejected_or_skipped():
+    records = _customers().set_index("customer_id")
+    records["email"] = pd.NA
+    with pytest.raises(ValueError, match="'email' is entirely missing"):
+        link_records(records, fields={"name": "name", "email": "email"}, blocking=[["name"]])
+    resolution = resolve_customers(_customers().assign(email=None))
+    assert "email" in resolution.skipped and "email" not in resolution.fields
+
+
+def test_ids_that_collide_across_sources():
+    web = _customers().iloc[:3]
+    store = _customers().iloc[3:].assign(customer_id=["W1", "X2", "X3", "X4"])
+    with pytest.raises(ValueError, match="occur in more than one source.*qualify_ids=True"):
+        stack_sources({"web": web, "store": store})
+    stacked = stack_sources({"web": web, "store": store}, qualify_ids=True)
+    assert stacked["customer_id"].is_unique
+    assert {"web:W1", "store:W1"} <= set(stacked["customer_id"])
+
+
+def test_unknown_field_kind_blocking_and_threshold_are_rejected():
+    records = _customers().set_index("customer_id")
+    with pytest.raises(ValueError, match="unknown kind 'fuzzy'"):
+        link_records(records, fields={"name": "fuzzy"}, blocking=[["name"]])
+    with pytest.raises(ValueError, match="unknown transform 'nysiis'"):
+        candidate_pairs(records, blocking=[["name|nysiis"]])
+    with pytest.raises(KeyError, match="no column 'surname'"):
+        candidate_pairs(records, blocking=[["surname"]])
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        link_records(records, fields={"name": "name"}, blocking=[["name"]], threshold=1.0)
+
+
+def test_duplicate_record_ids_are_rejected():
+    records = _customers().set_index("customer_id")
+    doubled = pd.concat([records, records.iloc[:1]])
+    with pytest.raises(ValueError, match="record ids .* must be unique"):
+        candidate_pairs(doubled, blocking=[["name"]])
+
+
+# --- resolution on mixed scripts -------------------------------------------------
+
+
+def test_resolve_customers_finds_the_planted_duplicates():
+    customers = _customers()
+    resolution = resolve_customers(customers)
+    truth = truth_links_from_identity(customers.set_index("customer_id")["person"])
+    scores = evaluate_links(resolution.linkage.links, truth, task="deduplicate")
+    assert scores["recall"] == 1.0 and scores["precision"] == 1.0
+    assert resolution.n_customers == 4
+    assert resolution.duplicate_rate == pytest.approx(3 / 7)
+
+
+# --- single customer view ---------------------------------------------------------
+
+
+def test_crosswalk_groups_connected_records_and_numbers_them_stably():
+    links = pd.DataFrame({"id_1": ["b", "c"], "id_2": ["c", "d"]})
+    walk = crosswalk(["a", "b", "c", "d", "e"], links)
+    assert walk.set_index("record_id")["customer_key"].to_dict() == {
+        "a": "C000001", "b": "C000002", "c": "C000002", "d": "C000002", "e": "C000003"
+    }
+    assert walk["n_records"].tolist() == [1, 3, 3, 3, 1]
+    with pytest.raises(ValueError, match="not among record_ids"):
+        crosswalk(["a"], links)
+
+
+def test_crosswalk_applied_to_transactions():
+    walk = crosswalk(["W1", "S1", "W2"], pd.DataFrame({"id_1": ["W1"], "id_2": ["S1"]}))
+    transactions = pd.DataFrame({"customer_id": ["W1", "S1", "W2"], "amount": [1.0, 2.0, 3.0]})
+    merged = apply_crosswalk(transactions, walk)
+    assert merged.groupby("customer_id")["amount"].sum().to_dict() == {"C000001": 3.0, "C000002": 3.0}
+    assert merged["record_id"].tolist() == ["W1", "S1", "W2"]
+    assert transactions["customer_id"].tolist() == ["W1", "S1", "W2"]  # input untouched
+    with pytest.raises(ValueError, match="1 of 2 rows have a customer_id the crosswalk does not know"):
+        apply_crosswalk(pd.DataFrame({"customer_id": ["W1", "ZZ"]}), walk)
+    kept = apply_crosswalk(pd.DataFrame({"customer_id": ["W1", "ZZ"]}), walk, unmapped="keep")
+    assert kept["customer_id"].tolist() == ["C000001", "ZZ"]
+
+
+def test_golden_record_survivorship_rules():
+    customers = _customers()
+    person_a = customers[customers["person"] == "A"]
+    walk = crosswalk(person_a["customer_id"], pd.DataFrame({"id_1": ["W1"], "id_2": ["S1"]}))
+    golden = golden_records(person_a, walk).iloc[0]
+    assert golden["email"] == "annaberg+shop@gmail.com"  # most recent record (store, June)
+    assert golden["source"] == "web_signup"  # acquired first through the web
+    assert golden["signup_date"] == pd.Timestamp("2023-01-10")
+    assert golden["n_records"] == 2 and golden["sources"] == "store+web_signup"
+    trusted = golden_records(person_a, walk, rules={"email": "source_priority"}, source_priority=["web_signup"])
+    assert trusted.iloc[0]["email"] == "anna.berg@gmail.com"
+    with pytest.raises(ValueError, match="unknown survivorship rule"):
+        golden_records(person_a, walk, rules={"email": "newest"})
+
+
+def test_golden_record_falls_back_when_preferred_record_is_empty():
+    customers = _customers()
+    person_c = customers[customers["person"] == "C"]  # the newer record has no phone
+    walk = crosswalk(person_c["customer_id"], pd.DataFrame({"id_1": ["S3"], "id_2": ["L3"]}))
+    assert golden_records(person_c, walk).iloc[0]["phone"] == "0901 222 333"
+
+
+def test_duplicate_impact_and_source_quality():
+    customers = _customers()
+    walk = resolve_customers(customers).crosswalk
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["W1", "S1", "W2", "L2", "S3", "W4"],
+            "date": pd.to_datetime(["2023-01-15", "2023-07-01", "2023-03-05", "2023-09-10", "2021-06-01", "2023-04-01"]),
+            "amount": [10.0, 20.0, 5.0, 5.0, 50.0, 8.0],
+        }
+    )
+    impact = duplicate_impact(transactions, walk, observation_end="2023-12-31")
+    assert impact.loc["customer records (all)", "before"] == 7 and impact.loc["customer records (all)", "after"] == 4
+    assert impact.loc["buying customers", "before"] == 6 and impact.loc["buying customers", "after"] == 4
+    assert impact.loc["repeat-buyer share", "after"] == 0.5
+    quality = source_quality(customers, walk, transactions=transactions)
+    assert quality.loc["purchased_list", "records"] == 2
+    assert quality.loc["purchased_list", "duplicate_rate"] == 1.0
+    assert quality.loc["web_signup", "customers_acquired"] == 3  # A, B and D signed up on the web first
+    assert quality["customers_acquired"].sum() == 4
+
+
+# --- privacy -----------------------------------------------------------------------
+
+
+def test_pseudonyms_are_deterministic_per_salt_and_differ_across_salts():
+    names = pd.Series(["Anna Berg", "anna  berg", None, "علي"])
+    first = pseudonymise(names, salt=SALT)
+    assert first.iloc[0] == first.iloc[1] == pseudonymise(names, salt=SALT).iloc[0]
+    assert pd.isna(first.iloc[2])
+    assert first.iloc[0] != pseudonymise(names, salt="another-salt-99").iloc[0]
+    assert "anna" not in first.iloc[0].lower()
+    with pytest.raises(ValueError, match="at least 8 characters"):
+        pseudonymise(names, salt="short")
+
+
+def test_privacy_view_hides_pii_by_default():
+    customers = _customers()
+    safe = privacy_view(customers, salt=SALT)
+    text = safe.to_string()
+    for secret in ("Anna", "anna.berg@gmail.com", "1234567", "علي"):
+        assert secret not in text
+    assert safe["customer_id"].tolist() == customers["customer_id"].tolist()
+    assert privacy_view(customers, salt=SALT, show_pii=True).equals(customers)
+
+
+# --- published benchmarks (unsupervised; labels used only to score) ------------------
+
+
+def test_febrl4_linking_reaches_target_quickly():
+    start = time.perf_counter()
+    data, result = link_febrl("febrl4")
+    elapsed = time.perf_counter() - start
+    scores = evaluate_links(result.links, data.true_links, task="link")
+    assert scores["f1"] >= 0.95, scores
+    assert elapsed < 30
+    curve = precision_recall_table(result, data.true_links)
+    assert curve["recall"].is_monotonic_increasing and curve["f1"].max() >= scores["f1"] - 1e-9
+
+
+def test_febrl3_deduplication_reaches_target():
+    data, result = link_febrl("febrl3")
+    scores = evaluate_links(result.links, data.true_links, task="deduplicate")
+    assert scores["f1"] >= 0.90, scores
+    summary = blocking_summary(data.records, blocking=idf.FEBRL_BLOCKING, kinds=FEBRL_FIELDS, true_links=data.true_links)
+    assert summary.loc["any key (union)", "pairs_completeness"] >= 0.99
+    assert summary.loc["any key (union)", "reduction_ratio"] >= 0.99
+
+
+def test_link_febrl_rejects_other_names():
+    with pytest.raises(ValueError, match="not a FEBRL data set"):
+        link_febrl("cdnow")
