@@ -1,0 +1,104 @@
+"""The CRM models side by side, and a maturity assessment across them.
+
+This is the frameworks part of :mod:`idic_lab` (notebooks 05 and 06). The
+models — IDIC (Peppers & Rogers), QCi's customer management model (Woodcock,
+Stone & Foss 2003), Buttle's CRM value chain (Buttle 2009, 2nd ed.), Payne &
+Frow's five processes (2005), Gartner's eight building blocks (2001) and the
+ICRM loop — are data: one YAML file per model in this folder, loaded into
+typed objects (:func:`load_model`). On top of them:
+
+* comparison: :func:`comparison_table`, :func:`crosswalk` (models ×
+  capabilities), :func:`coverage_gaps`, :func:`lab_map` (where each component
+  is practised in this lab) and the decision guide :func:`rank_models` with
+  its rules :func:`decision_rules`;
+* assessment: :func:`load_questionnaire`, :func:`questionnaire_template`,
+  :func:`load_responses`, :func:`score_assessment`, :func:`gap_analysis`,
+  :func:`recommendations`, :func:`maturity_levels` and, from measured facts,
+  :func:`evidence_from_data`.
+"""
+
+from idic_lab.frameworks._assessment import (
+    EVIDENCE_FACTS,
+    Assessment,
+    EvidenceFact,
+    check_responses,
+    collect_facts,
+    evidence_from_data,
+    example_facts,
+    example_responses,
+    gap_analysis,
+    load_questionnaire,
+    load_responses,
+    maturity_level,
+    maturity_levels,
+    questionnaire_template,
+    recommendations,
+    score_assessment,
+)
+from idic_lab.frameworks._compare import (
+    DECISION_RULES,
+    BusinessProfile,
+    Rule,
+    comparison_table,
+    components_table,
+    coverage_gaps,
+    crosswalk,
+    decision_rules,
+    lab_map,
+    rank_models,
+)
+from idic_lab.frameworks._models import (
+    CAPABILITIES,
+    KINDS,
+    LAB_SECTIONS,
+    MODEL_IDS,
+    Component,
+    FrameworkError,
+    LabSection,
+    Model,
+    Source,
+    list_models,
+    load_model,
+    load_models,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "DECISION_RULES",
+    "EVIDENCE_FACTS",
+    "KINDS",
+    "LAB_SECTIONS",
+    "MODEL_IDS",
+    "Assessment",
+    "BusinessProfile",
+    "Component",
+    "EvidenceFact",
+    "FrameworkError",
+    "LabSection",
+    "Model",
+    "Rule",
+    "Source",
+    "check_responses",
+    "collect_facts",
+    "comparison_table",
+    "components_table",
+    "coverage_gaps",
+    "crosswalk",
+    "decision_rules",
+    "evidence_from_data",
+    "example_facts",
+    "example_responses",
+    "gap_analysis",
+    "lab_map",
+    "list_models",
+    "load_model",
+    "load_models",
+    "load_questionnaire",
+    "load_responses",
+    "maturity_level",
+    "maturity_levels",
+    "questionnaire_template",
+    "rank_models",
+    "recommendations",
+    "score_assessment",
+]

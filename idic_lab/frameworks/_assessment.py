@@ -1,0 +1,767 @@
+"""CRM maturity assessment across the models: questionnaire, scoring, gaps, evidence.
+
+The questionnaire (``idic_lab/data/assessment_questionnaire.csv``; see
+``datasets/README.md``) has one row per item. Each item is a statement in
+our own words about a customer-management practice, tagged to the
+components of the models it evidences (``"qci:win_back; buttle:..."``).
+As in QCi's assessment, each item is scored twice on a 1-5 scale:
+
+* **intention** — how far the firm means to do it (policy, plans);
+* **reality** — how far it is really done, day to day.
+
+Scoring rules (all unweighted means, so they can be checked by hand):
+
+* item: intention, reality, ``gap = intention - reality`` and
+  ``priority = importance x max(gap, 0)`` (importance 1-3 from the
+  questionnaire);
+* component: mean over the items tagged to the component *or to any of its
+  sub-components*;
+* capability: mean over the items tagged to at least one component that
+  maps to the capability (each item counted once);
+* model: mean of its top-level component scores.
+
+Maturity levels cut the 1-5 range into five equal bands (see
+:func:`maturity_levels`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, FrameworkError, Model, load_models
+from idic_lab.schema import SchemaError, read_file
+
+__all__ = [
+    "EVIDENCE_FACTS",
+    "Assessment",
+    "EvidenceFact",
+    "check_responses",
+    "collect_facts",
+    "evidence_from_data",
+    "example_facts",
+    "example_responses",
+    "gap_analysis",
+    "load_questionnaire",
+    "load_responses",
+    "maturity_level",
+    "maturity_levels",
+    "questionnaire_template",
+    "recommendations",
+    "score_assessment",
+]
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+QUESTIONNAIRE_FILE = DATA / "assessment_questionnaire.csv"
+EXAMPLE_RESPONSES_FILE = DATA / "assessment_example_responses.csv"
+EXAMPLE_FACTS_FILE = DATA / "assessment_example_facts.json"
+
+_TABLE = "assessment"
+_SCORES = ("intention", "reality")
+
+# --------------------------------------------------------------------------
+# Maturity levels
+# --------------------------------------------------------------------------
+
+_LEVELS = (
+    (1, "ad hoc", "Done by some people some of the time, if at all; no shared method or owner."),
+    (2, "emerging", "Recognised as needed and tried in places; results depend on individuals."),
+    (3, "defined", "A common, written way of working is used across the firm."),
+    (4, "managed", "Done routinely, measured, and corrected when the measures slip."),
+    (5, "optimised", "Continuously tested and improved; a model for others."),
+)
+
+
+def maturity_levels() -> pd.DataFrame:
+    """The five maturity levels with their score bands and descriptors.
+
+    The 1-5 range is cut into five equal bands of width 0.8: level 1 is
+    ``[1.0, 1.8)``, level 2 ``[1.8, 2.6)``, level 3 ``[2.6, 3.4)``, level 4
+    ``[3.4, 4.2)`` and level 5 ``[4.2, 5.0]``.
+    """
+    return pd.DataFrame(
+        [
+            {"level": lvl, "name": name, "from": 1 + 0.8 * (lvl - 1), "to": 1 + 0.8 * lvl, "descriptor": text}
+            for lvl, name, text in _LEVELS
+        ]
+    )
+
+
+def maturity_level(score: float) -> int:
+    """Maturity level (1-5) of a 1-5 score; ``0`` for a missing score."""
+    if score is None or not np.isfinite(score):
+        return 0
+    return int(min(5, 1 + np.floor((float(score) - 1) / 0.8 + 1e-9)))
+
+
+def _levels(scores: pd.Series) -> pd.Series:
+    return scores.map(maturity_level).astype("int64")
+
+
+# --------------------------------------------------------------------------
+# Questionnaire
+# --------------------------------------------------------------------------
+
+
+@cache
+def _questionnaire_cached(path: str) -> pd.DataFrame:
+    return _read_questionnaire(Path(path))
+
+
+def load_questionnaire(path: str | Path | None = None) -> pd.DataFrame:
+    """The maturity questionnaire, checked against the bundled models.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Default: the bundled questionnaire.
+
+    Returns
+    -------
+    DataFrame
+        One row per item: ``item_id``, ``area`` (a capability), ``question``,
+        ``components`` (tuple of ``"model:component"`` keys), ``importance``
+        (1-3), ``lab`` (tuple of lab-section ids), ``evidence`` (a fact of
+        :data:`EVIDENCE_FACTS` or ``""``). A new copy on every call.
+
+    Raises
+    ------
+    FrameworkError
+        On repeated item ids, unknown components, capabilities, lab
+        sections or evidence facts, or importance outside 1-3.
+    """
+    path = QUESTIONNAIRE_FILE if path is None else Path(path)
+    return _questionnaire_cached(str(path.resolve())).copy()
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, str):
+        return ()
+    return tuple(part.strip() for part in value.split(";") if part.strip())
+
+
+def _read_questionnaire(path: Path) -> pd.DataFrame:
+    where = f"Questionnaire '{path.name}'"
+    if not path.is_file():
+        raise FrameworkError(f"{where}: no such file at {path}")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    needed = ["item_id", "area", "question", "components", "importance", "lab", "evidence"]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise FrameworkError(f"{where}: missing column(s) {missing}; found {list(raw.columns)}")
+    repeated = raw["item_id"][raw["item_id"].duplicated()].tolist()
+    if repeated:
+        raise FrameworkError(f"{where}: item id(s) {repeated} appear more than once; each item needs its own id")
+    keys = _component_keys()
+    rows = []
+    for _, row in raw.iterrows():
+        here = f"{where}, item {row['item_id']!r}"
+        comps = _split(row["components"])
+        if not comps:
+            raise FrameworkError(f"{here}: tagged to no component")
+        unknown = [c for c in comps if c not in keys]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], list(keys), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise FrameworkError(f"{here}: unknown component {unknown[0]!r} (expected 'model:component').{hint}")
+        if row["area"] not in CAPABILITIES:
+            raise FrameworkError(f"{here}: area {row['area']!r} is not a capability of the taxonomy")
+        if row["importance"] not in ("1", "2", "3"):
+            raise FrameworkError(f"{here}: importance must be 1, 2 or 3, found {row['importance']!r}")
+        lab = _split(row["lab"])
+        bad_lab = [s for s in lab if s not in LAB_SECTIONS]
+        if bad_lab:
+            raise FrameworkError(f"{here}: unknown lab section {bad_lab[0]!r}")
+        if row["evidence"] and row["evidence"] not in EVIDENCE_FACTS:
+            raise FrameworkError(f"{here}: unknown evidence fact {row['evidence']!r}; known: {', '.join(EVIDENCE_FACTS)}")
+        rows.append(
+            {
+                "item_id": row["item_id"],
+                "area": row["area"],
+                "question": row["question"],
+                "components": comps,
+                "importance": int(row["importance"]),
+                "lab": lab,
+                "evidence": row["evidence"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _component_keys(models: Mapping[str, Model] | None = None) -> dict[str, Any]:
+    models = load_models() if models is None else models
+    return {comp.key: comp for model in models.values() for comp in model.components}
+
+
+def questionnaire_template(path: str | Path, *, respondent: str = "") -> Path:
+    """Write the questionnaire as a CSV for a client to fill in.
+
+    Columns: ``item_id``, ``area``, ``question``, ``intention``, ``reality``
+    (empty: write a whole number 1-5 in each), ``respondent`` and
+    ``comment``. Read the filled file with :func:`load_responses`; the
+    ``area`` and ``question`` columns may stay.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write the CSV (folders are created).
+    respondent : str
+        Pre-filled respondent name (optional).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    questions = load_questionnaire()
+    template = pd.DataFrame(
+        {
+            "item_id": questions["item_id"],
+            "area": questions["area"],
+            "question": questions["question"],
+            "intention": "",
+            "reality": "",
+            "respondent": respondent,
+            "comment": "",
+        }
+    )
+    template.to_csv(path, index=False)
+    return path
+
+
+# --------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------
+
+
+def _error(column: str, expected: str, found: str, bad: pd.Series, n_rows: int, advice: str = "") -> SchemaError:
+    shown = "; ".join(f"row {i}: {v!r}" for i, v in bad.head(5).items())
+    message = (
+        f"Table '{_TABLE}', column '{column}': expected {expected}, but {len(bad)} of {n_rows} rows "
+        f"{found}. Examples: {shown}."
+    )
+    if advice:
+        message += f" {advice}"
+    return SchemaError(message, table=_TABLE, column=column, n_bad=len(bad), n_rows=n_rows,
+                       examples=list(bad.head(5).items()))
+
+
+def _score_column(values: pd.Series, column: str, n_rows: int) -> pd.Series:
+    text = values.astype("str").str.strip().mask(values.isna())
+    text = text.mask(text == "")
+    missing = text.isna()
+    if missing.any():
+        raise _error(column, "a whole number 1 to 5 in every row", "are empty", values[missing], n_rows,
+                     "Score every item, or delete the rows of unanswered items and pass allow_missing=True.")
+    numbers = pd.to_numeric(text, errors="coerce")
+    not_numbers = numbers.isna()
+    if not_numbers.any():
+        raise _error(column, "a whole number 1 to 5", "contain text that is not a number (wrong type)",
+                     values[not_numbers], n_rows, "Write the score as a digit, e.g. 3, not a word.")
+    fractional = numbers % 1 != 0
+    if fractional.any():
+        raise _error(column, "a whole number 1 to 5", "are not whole numbers", values[fractional], n_rows,
+                     "Round to the nearest whole score.")
+    outside = (numbers < 1) | (numbers > 5)
+    if outside.any():
+        raise _error(column, "a whole number 1 to 5", "are outside 1 to 5", values[outside], n_rows,
+                     "The scale is 1 = ad hoc ... 5 = optimised; fix those answers.")
+    return numbers.astype("int64")
+
+
+def check_responses(
+    responses: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    questionnaire: pd.DataFrame | None = None,
+    allow_missing: bool = False,
+) -> pd.DataFrame:
+    """Check a table of answers and return a clean, typed copy.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per item (per respondent): ``item_id``, ``intention``,
+        ``reality``; optional ``respondent`` and ``comment``; other columns
+        are kept. Never modified.
+    columns : dict, optional
+        ``{canonical: your column}``, e.g. ``{"reality": "Ist"}``.
+    questionnaire : DataFrame, optional
+        Default: :func:`load_questionnaire`.
+    allow_missing : bool
+        If False (default) every questionnaire item must be answered. If
+        True, unanswered items are left out (they are listed in
+        :attr:`Assessment.missing_items`) and components without any answered
+        item get no score.
+
+    Returns
+    -------
+    DataFrame
+        ``item_id`` (str), ``intention`` and ``reality`` (int64 1-5),
+        ``respondent`` (str; ``""`` if absent), ``comment`` and other columns.
+
+    Raises
+    ------
+    SchemaError
+        Naming table ``'assessment'``, the column, what was expected, what
+        was found and how many rows: a required column missing (a single
+        ``score`` column, as in the generic contract, is not enough: this
+        questionnaire needs both intention and reality), an empty table,
+        empty, non-numeric, fractional or out-of-range scores, unknown item
+        ids, an item answered twice by the same respondent, or unanswered
+        items (unless ``allow_missing``).
+    """
+    if not isinstance(responses, pd.DataFrame):
+        raise SchemaError(f"Table '{_TABLE}': expected a pandas DataFrame, found {type(responses).__name__}.",
+                          table=_TABLE)
+    frame = responses.rename(columns={v: k for k, v in (columns or {}).items()})
+    needed = ["item_id", *_SCORES]
+    absent = [c for c in needed if c not in frame.columns]
+    if absent:
+        extra = (" The file has a single 'score' column: this questionnaire needs two scores per item, "
+                 "'intention' and 'reality' (see questionnaire_template)." if "score" in frame.columns else "")
+        raise SchemaError(
+            f"Table '{_TABLE}', column '{absent[0]}': expected the columns {needed}, but {absent} "
+            f"are missing. Columns found: {[str(c) for c in frame.columns]}.{extra} If your file names "
+            f"them differently, pass columns={{'reality': '<your column>', ...}}.",
+            table=_TABLE, column=absent[0], n_rows=len(frame),
+        )
+    n_rows = len(frame)
+    if n_rows == 0:
+        raise SchemaError(f"Table '{_TABLE}' is empty: expected one row per item, found 0 rows.",
+                          table=_TABLE, n_bad=0, n_rows=0)
+    ids = frame["item_id"].astype("str").str.strip().mask(frame["item_id"].isna())
+    if ids.isna().any() or (ids == "").any():
+        bad = frame["item_id"][ids.isna() | (ids == "")]
+        raise _error("item_id", "an item id in every row", "are empty", bad, n_rows)
+    questionnaire = load_questionnaire() if questionnaire is None else questionnaire
+    known = list(questionnaire["item_id"])
+    unknown = ~ids.isin(known)
+    if unknown.any():
+        close = difflib.get_close_matches(str(ids[unknown].iloc[0]), known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise _error("item_id", f"item ids of the questionnaire ({known[0]} … {known[-1]})",
+                     "are unknown item ids", frame["item_id"][unknown], n_rows,
+                     f"Use the ids of questionnaire_template().{hint}")
+    out = frame.copy()
+    out["item_id"] = ids
+    for column in _SCORES:
+        out[column] = _score_column(frame[column], column, n_rows)
+    if "respondent" in out.columns:
+        out["respondent"] = out["respondent"].fillna("").astype("str").str.strip()
+    else:
+        out["respondent"] = ""
+    doubled = out.duplicated(["item_id", "respondent"], keep=False)
+    if doubled.any():
+        raise _error("item_id + respondent", "each item once per respondent", "repeat an item",
+                     out["item_id"][doubled], n_rows, "Keep one answer per item and respondent.")
+    unanswered = [i for i in known if i not in set(out["item_id"])]
+    if unanswered and not allow_missing:
+        raise SchemaError(
+            f"Table '{_TABLE}', column 'item_id': expected all {len(known)} items of the questionnaire, "
+            f"but {len(unanswered)} are not answered (found {out['item_id'].nunique()} of {len(known)}). "
+            f"Missing: {', '.join(unanswered[:10])}{' …' if len(unanswered) > 10 else ''}. Answer them, or "
+            "pass allow_missing=True to score only the answered items.",
+            table=_TABLE, column="item_id", n_bad=len(unanswered), n_rows=n_rows,
+        )
+    first = ["item_id", *_SCORES, "respondent"]
+    return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
+
+
+def load_responses(
+    source: str | Path | pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    allow_missing: bool = False,
+) -> pd.DataFrame:
+    """Read (CSV/TSV/Parquet/Excel via :func:`idic_lab.schema.read_file`) and check answers.
+
+    Parameters
+    ----------
+    source : str, Path or DataFrame
+    columns, allow_missing
+        As in :func:`check_responses`.
+    """
+    frame = source if isinstance(source, pd.DataFrame) else read_file(source)
+    return check_responses(frame, columns=columns, allow_missing=allow_missing)
+
+
+def example_responses() -> pd.DataFrame:
+    """The bundled answers of a fictional company, Harbour & Pine Home Goods.
+
+    A B2C homeware retailer (14 stores and a web shop) invented for teaching:
+    its managers mean well (high intention) but much is not done yet (lower
+    reality), especially in customer data, retention and measurement.
+    """
+    return load_responses(EXAMPLE_RESPONSES_FILE)
+
+
+# --------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The scored assessment at every level.
+
+    Attributes
+    ----------
+    items : DataFrame
+        One row per answered item: ``item_id``, ``area``, ``question``,
+        ``importance``, ``intention``, ``reality`` (means over respondents),
+        ``gap``, ``priority``, ``level``, ``n_respondents``, ``lab``,
+        ``evidence``, ``components``.
+    components : DataFrame
+        One row per component of every model: ``model``, ``model_id``,
+        ``component``, ``name``, ``kind``, ``parent``, ``top_level``,
+        ``n_items``, ``intention``, ``reality``, ``gap``, ``level``.
+    capabilities : DataFrame
+        Index: capability; ``n_items``, ``intention``, ``reality``, ``gap``, ``level``.
+    models : DataFrame
+        Index: model short name; ``n_components`` (top level, scored),
+        ``intention``, ``reality``, ``gap``, ``level``.
+    missing_items : tuple of str
+        Questionnaire items without an answer (only with ``allow_missing``).
+    """
+
+    items: pd.DataFrame
+    components: pd.DataFrame
+    capabilities: pd.DataFrame
+    models: pd.DataFrame
+    missing_items: tuple[str, ...] = field(default=())
+
+
+def _summary(frame: pd.DataFrame) -> pd.Series:
+    intention, reality = frame["intention"].mean(), frame["reality"].mean()
+    return pd.Series({"n_items": len(frame), "intention": intention, "reality": reality, "gap": intention - reality})
+
+
+def score_assessment(
+    responses: pd.DataFrame,
+    *,
+    questionnaire: pd.DataFrame | None = None,
+    models: Mapping[str, Model] | None = None,
+    allow_missing: bool = False,
+) -> Assessment:
+    """Score answers up to item, component, capability and model level.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Answers (checked with :func:`check_responses`; several respondents
+        are averaged per item). Never modified.
+    questionnaire : DataFrame, optional
+        Default: :func:`load_questionnaire`.
+    models : dict of Model, optional
+        Default: all bundled models.
+    allow_missing : bool
+        See :func:`check_responses`.
+
+    Returns
+    -------
+    Assessment
+
+    Notes
+    -----
+    See the module docstring for the rules. ``level`` is
+    :func:`maturity_level` of the *reality* score (what is really done).
+    """
+    questionnaire = load_questionnaire() if questionnaire is None else questionnaire
+    models = load_models() if models is None else models
+    checked = check_responses(responses, questionnaire=questionnaire, allow_missing=allow_missing)
+    per_item = checked.groupby("item_id", sort=False).agg(
+        intention=("intention", "mean"), reality=("reality", "mean"), n_respondents=("respondent", "size")
+    )
+    items = questionnaire.merge(per_item, left_on="item_id", right_index=True, how="inner")
+    items = items.assign(
+        gap=items["intention"] - items["reality"],
+        priority=items["importance"] * (items["intention"] - items["reality"]).clip(lower=0),
+        level=_levels(items["reality"]),
+    )
+    items = items[["item_id", "area", "question", "importance", "intention", "reality", "gap", "priority",
+                   "level", "n_respondents", "lab", "evidence", "components"]].reset_index(drop=True)
+    missing = tuple(i for i in questionnaire["item_id"] if i not in set(items["item_id"]))
+    tags = items[["item_id", "components"]].explode("components").rename(columns={"components": "key"})
+    components = _component_scores(items, tags, models)
+    return Assessment(
+        items=items,
+        components=components,
+        capabilities=_capability_scores(items, tags, models),
+        models=_model_scores(components, models),
+        missing_items=missing,
+    )
+
+
+def _descendants(model: Model, component_id: str) -> list[str]:
+    found, todo = [component_id], [component_id]
+    while todo:
+        children = [c.id for c in model.children(todo.pop())]
+        found += children
+        todo += children
+    return found
+
+
+def _component_scores(items: pd.DataFrame, tags: pd.DataFrame, models: Mapping[str, Model]) -> pd.DataFrame:
+    scores = items.set_index("item_id")[["intention", "reality"]]
+    rows = []
+    for model in models.values():
+        for comp in model.components:
+            keys = {f"{model.id}:{c}" for c in _descendants(model, comp.id)}
+            item_ids = tags.loc[tags["key"].isin(keys), "item_id"].unique()
+            summary = _summary(scores.loc[item_ids])
+            rows.append({"model": model.short_name, "model_id": model.id, "component": comp.id,
+                         "name": comp.name, "kind": comp.kind, "parent": comp.parent or "",
+                         "top_level": comp.parent is None, **summary.to_dict()})
+    table = pd.DataFrame(rows)
+    table["n_items"] = table["n_items"].astype("int64")
+    table["level"] = _levels(table["reality"])
+    return table
+
+
+def _capability_scores(items: pd.DataFrame, tags: pd.DataFrame, models: Mapping[str, Model]) -> pd.DataFrame:
+    caps_of = {key: comp.capabilities for key, comp in _component_keys(models).items()}
+    pairs = tags.assign(capability=tags["key"].map(caps_of)).explode("capability")
+    pairs = pairs.dropna(subset=["capability"]).drop_duplicates(["item_id", "capability"])
+    scores = items.set_index("item_id")[["intention", "reality"]]
+    rows = {cap: _summary(scores.loc[pairs.loc[pairs["capability"] == cap, "item_id"]]) for cap in CAPABILITIES}
+    table = pd.DataFrame(rows).T
+    table["n_items"] = table["n_items"].astype("int64")
+    table["level"] = _levels(table["reality"])
+    table.index.name = "capability"
+    return table
+
+
+def _model_scores(components: pd.DataFrame, models: Mapping[str, Model]) -> pd.DataFrame:
+    top = components[components["top_level"] & (components["n_items"] > 0)]
+    table = top.groupby("model", sort=False).agg(
+        n_components=("component", "size"), intention=("intention", "mean"), reality=("reality", "mean")
+    )
+    table = table.reindex([m.short_name for m in models.values()])
+    table["n_components"] = table["n_components"].fillna(0).astype("int64")
+    table["gap"] = table["intention"] - table["reality"]
+    table["level"] = _levels(table["reality"])
+    return table
+
+
+# --------------------------------------------------------------------------
+# Gaps and recommendations
+# --------------------------------------------------------------------------
+
+
+def gap_analysis(assessment: Assessment, *, top: int | None = None) -> pd.DataFrame:
+    """Items ranked by ``priority = importance x max(intention - reality, 0)``.
+
+    Ties are broken by lower reality first, then questionnaire order. Items
+    with no positive gap are left out (nothing to close).
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``item_id``, ``area``, ``question``, ``importance``,
+        ``intention``, ``reality``, ``gap``, ``priority``.
+    """
+    items = assessment.items.assign(_order=range(len(assessment.items)))
+    ranked = items[items["priority"] > 0].sort_values(["priority", "reality", "_order"], ascending=[False, True, True])
+    if top is not None:
+        ranked = ranked.head(top)
+    ranked = ranked[["item_id", "area", "question", "importance", "intention", "reality", "gap", "priority"]]
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    return ranked.reset_index(drop=True)
+
+
+_NON_DATA_ADVICE = {
+    "strategy": "a strategy workshop with the leadership team: name the customer groups to win, keep and grow",
+    "organisation, people and culture": "an organisation review: accountabilities, training and incentives for customer outcomes",
+    "processes": "map the customer process end to end, give it an owner and measure it",
+    "data and technology": "a systems review: which systems hold customer data and how they connect",
+    "value proposition": "a proposition review per target group against competitors",
+}
+
+
+def recommendations(assessment: Assessment, *, top: int = 10) -> pd.DataFrame:
+    """What to fix first: the top gaps, each with the lab analysis that addresses it.
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``item_id``, ``question``, ``priority``, ``action`` (what
+        to do) and ``lab`` (notebook and analysis, with its status, or
+        "no lab analysis" for organisational topics).
+    """
+    gaps = gap_analysis(assessment, top=top)
+    labs = assessment.items.set_index("item_id")["lab"]
+    rows = []
+    for _, gap in gaps.iterrows():
+        sections = [LAB_SECTIONS[s] for s in labs[gap["item_id"]]]
+        if sections:
+            lab = "; ".join(f"{s.notebook}: {s.title}" + (" (planned)" if s.status == "planned" else "")
+                            for s in sections)
+            action = f"Measure it from the client's data: {sections[0].title} ({sections[0].notebook})."
+        else:
+            lab = "no lab analysis (organisational topic)"
+            action = _NON_DATA_ADVICE.get(gap["area"], "discuss with the owners of this practice") + "."
+            action = action[0].upper() + action[1:]
+        rows.append({"rank": gap["rank"], "item_id": gap["item_id"], "question": gap["question"],
+                     "priority": gap["priority"], "action": action, "lab": lab})
+    return pd.DataFrame(rows, columns=["rank", "item_id", "question", "priority", "action", "lab"])
+
+
+# --------------------------------------------------------------------------
+# Evidence from data
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceFact:
+    """A fact measured from the client's data and how it maps to a 1-5 range.
+
+    Attributes
+    ----------
+    name : str
+        Fact name, e.g. ``"data_completeness"``.
+    meaning : str
+        What it measures.
+    kind : {"share_high", "share_low", "flag"}
+        ``share_high``: a share where higher is better; ``share_low``: lower
+        is better; ``flag``: true/false.
+    thresholds : tuple of float
+        For shares: the cut points for levels 5, 4, 3, 2 (else 1).
+    results_key : str
+        Key in a ``<notebook>.results.json`` file holding the value; for a
+        flag, a key *prefix*: any key with it means the analysis ran on the
+        client's data, so the fact is True (absence proves nothing).
+    """
+
+    name: str
+    meaning: str
+    kind: str
+    thresholds: tuple[float, ...] = ()
+    results_key: str = ""
+
+    def implied_range(self, value: Any) -> tuple[int, int]:
+        """The self-scores (reality) that agree with ``value``.
+
+        A share maps to a level by its thresholds and agrees with that level
+        ±1; a true flag agrees with 3-5, a false flag with 1-2.
+        """
+        if self.kind == "flag":
+            return (3, 5) if bool(value) else (1, 2)
+        value = float(value)
+        cuts = self.thresholds
+        passes = [value >= c for c in cuts] if self.kind == "share_high" else [value <= c for c in cuts]
+        level = 5 - passes.index(True) if any(passes) else 1
+        return max(1, level - 1), min(5, level + 1)
+
+
+EVIDENCE_FACTS: Mapping[str, EvidenceFact] = {
+    f.name: f
+    for f in (
+        EvidenceFact("data_completeness", "share of contact fields filled and valid (01_identify audit)",
+                     "share_high", (0.95, 0.85, 0.70, 0.50), "identify.completeness"),
+        EvidenceFact("duplicate_rate", "share of customer records that are duplicates (01_identify)",
+                     "share_low", (0.01, 0.03, 0.07, 0.15), "identify.duplicate_rate"),
+        EvidenceFact("value_per_customer", "value is measured per customer (02_differentiate ran on the data)",
+                     "flag", (), "differentiate."),
+        EvidenceFact("lifetime_value", "lifetime value is estimated per customer", "flag", (), "differentiate.clv"),
+        EvidenceFact("needs_segments", "needs-based segments exist", "flag", (), "differentiate.needs"),
+        EvidenceFact("campaign_control_group", "campaigns have a control group", "flag", (), "interact.uplift"),
+        EvidenceFact("retention_measured", "retention or churn is measured per customer", "flag", (), "interact.retention"),
+        EvidenceFact("satisfaction_drivers", "survey data with satisfaction drivers exist", "flag", (), "interact.key_drivers"),
+    )
+}
+"""The facts :func:`evidence_from_data` understands, and where it finds them."""
+
+
+def collect_facts(
+    *,
+    results_files: Iterable[str | Path] = (),
+    facts: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Gather measured facts from stage-notebook results files and a dict.
+
+    Parameters
+    ----------
+    results_files : iterable of path
+        ``<notebook>.results.json`` files written by :mod:`idic_lab.results`
+        when the stage notebooks ran on the client's data. A missing file
+        raises FileNotFoundError.
+    facts : dict, optional
+        Facts known otherwise, by name (see :data:`EVIDENCE_FACTS`); they
+        override what the files say.
+
+    Returns
+    -------
+    dict
+        ``{fact name: value}`` for the facts found.
+    """
+    found: dict[str, Any] = {}
+    for path in results_files:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"No results file at {path.resolve()}: run the stage notebook first, or remove it from the list.")
+        values = json.loads(path.read_text(encoding="utf-8"))
+        for fact in EVIDENCE_FACTS.values():
+            if fact.kind == "flag":
+                if any(key.startswith(fact.results_key) for key in values):
+                    found[fact.name] = True
+            elif values.get(fact.results_key) is not None:
+                found[fact.name] = float(values[fact.results_key])
+    for name, value in (facts or {}).items():
+        if name not in EVIDENCE_FACTS:
+            raise ValueError(f"collect_facts: unknown fact {name!r}; known facts: {', '.join(EVIDENCE_FACTS)}")
+        found[name] = value
+    return found
+
+
+def example_facts() -> dict[str, Any]:
+    """Facts 'measured' for the fictional example company (see :func:`example_responses`)."""
+    return dict(json.loads(EXAMPLE_FACTS_FILE.read_text(encoding="utf-8"))["facts"])
+
+
+def evidence_from_data(assessment: Assessment, facts: Mapping[str, Any]) -> pd.DataFrame:
+    """Measured facts beside the self-scores of the items they bear on.
+
+    Parameters
+    ----------
+    assessment : Assessment
+    facts : dict
+        ``{fact name: value}``, e.g. from :func:`collect_facts`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (fact, item): ``fact``, ``value``, ``item_id``,
+        ``question``, ``reality`` (self-score), ``data_suggest`` (the range of
+        reality scores that agree with the fact), ``agrees`` and ``verdict``.
+        Empty (with these columns) when no fact bears on an answered item.
+    """
+    columns = ["fact", "value", "item_id", "question", "reality", "data_suggest", "agrees", "verdict"]
+    rows = []
+    items = assessment.items
+    for name, value in facts.items():
+        if name not in EVIDENCE_FACTS:
+            raise ValueError(f"evidence_from_data: unknown fact {name!r}; known facts: {', '.join(EVIDENCE_FACTS)}")
+        low, high = EVIDENCE_FACTS[name].implied_range(value)
+        for _, item in items[items["evidence"] == name].iterrows():
+            reality = float(item["reality"])
+            if reality > high:
+                verdict = "disagree: the self-score is higher than the data support"
+            elif reality < low:
+                verdict = "disagree: the data show more than the self-score credits"
+            else:
+                verdict = "agree"
+            rows.append({"fact": name, "value": value, "item_id": item["item_id"], "question": item["question"],
+                         "reality": reality, "data_suggest": f"{low}-{high}", "agrees": verdict == "agree",
+                         "verdict": verdict})
+    return pd.DataFrame(rows, columns=columns)

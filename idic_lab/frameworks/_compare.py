@@ -1,0 +1,324 @@
+"""The CRM models side by side: comparison table, crosswalk, lab map and decision guide."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, MODEL_IDS, Model, load_models
+
+__all__ = [
+    "BusinessProfile",
+    "DECISION_RULES",
+    "Rule",
+    "comparison_table",
+    "components_table",
+    "coverage_gaps",
+    "crosswalk",
+    "decision_rules",
+    "lab_map",
+    "rank_models",
+]
+
+
+def _models(models: Mapping[str, Model] | None) -> Mapping[str, Model]:
+    return load_models() if models is None else models
+
+
+def components_table(models: Mapping[str, Model] | None = None) -> pd.DataFrame:
+    """One row per component of every model.
+
+    Columns: ``model``, ``component``, ``key`` (``model:id``), ``name``,
+    ``kind``, ``parent``, ``capabilities`` ("; "-joined), ``lab``
+    ("; "-joined section ids), ``description`` and ``source``.
+    """
+    rows = [
+        {
+            "model": model.short_name,
+            "component": comp.id,
+            "key": comp.key,
+            "name": comp.name,
+            "kind": comp.kind,
+            "parent": comp.parent or "",
+            "capabilities": "; ".join(comp.capabilities),
+            "lab": "; ".join(comp.lab),
+            "description": comp.description,
+            "source": str(comp.source),
+        }
+        for model in _models(models).values()
+        for comp in model.components
+    ]
+    return pd.DataFrame(rows)
+
+
+def comparison_table(models: Mapping[str, Model] | None = None) -> pd.DataFrame:
+    """The side-by-side table: one column per model.
+
+    Rows: origin and year, primary source, strategic vs operational focus,
+    customer vs organisation view, stages (stages and areas, in order),
+    supporting conditions, number of components, how it measures, where it
+    fits best, cautions.
+    """
+    columns = {}
+    for model in _models(models).values():
+        main = [c.name for c in model.of_kind("stage", "area") if c.parent is None]
+        support = [c.name for c in model.of_kind("supporting condition")]
+        year = model.year if model.year is not None else "n.d."
+        edition = f", {model.edition}" if model.edition else ""
+        columns[model.short_name] = {
+            "origin and year": f"{model.origin}, {year}{edition}",
+            "primary source": str(model.source),
+            "focus": f"{model.focus}: {model.focus_note}",
+            "view": model.view,
+            "stages / areas": "; ".join(main),
+            "supporting conditions": "; ".join(support) if support else "(none named separately)",
+            "components (incl. sub-elements)": len(model.components),
+            "how it measures": model.measures,
+            "where it fits best": model.fits_best,
+            "cautions": " ".join(model.cautions),
+        }
+    return pd.DataFrame(columns)
+
+
+def crosswalk(models: Mapping[str, Model] | None = None, *, count: str = "components") -> pd.DataFrame:
+    """Models × capabilities: how many components of each model map to each capability.
+
+    Parameters
+    ----------
+    models : dict of Model, optional
+        Default: all bundled models.
+    count : {"components", "top_level"}
+        Count every component (incl. sub-elements and activities) or only
+        top-level components.
+
+    Returns
+    -------
+    DataFrame
+        Index: model short names; columns: :data:`CAPABILITIES` in order;
+        integer counts. A 0 is a gap: the model says nothing specific about
+        that capability.
+    """
+    if count not in ("components", "top_level"):
+        raise ValueError(f"crosswalk: count must be 'components' or 'top_level', found {count!r}")
+    table = pd.DataFrame(0, index=[m.short_name for m in _models(models).values()], columns=list(CAPABILITIES))
+    for model in _models(models).values():
+        comps = model.top_level if count == "top_level" else model.components
+        for comp in comps:
+            for cap in comp.capabilities:
+                table.loc[model.short_name, cap] += 1
+    table.index.name = "model"
+    table.columns.name = "capability"
+    return table.astype("int64")
+
+
+def coverage_gaps(models: Mapping[str, Model] | None = None) -> pd.DataFrame:
+    """For each model: capabilities covered (count) and the capabilities it leaves out."""
+    cross = crosswalk(models)
+    return pd.DataFrame(
+        {
+            "capabilities covered": (cross > 0).sum(axis=1),
+            "of": len(CAPABILITIES),
+            "gaps": [", ".join(c for c in cross.columns if cross.loc[m, c] == 0) or "(none)" for m in cross.index],
+        }
+    )
+
+
+def lab_map(models: Mapping[str, Model] | None = None) -> pd.DataFrame:
+    """Each component mapped to the lab sections that put it into practice.
+
+    One row per (component, lab section); components with no lab section get
+    one row with ``section`` empty and ``status`` ``"not practised in the lab"``
+    (these are organisational topics a data lab cannot exercise).
+    """
+    rows = []
+    for model in _models(models).values():
+        for comp in model.components:
+            if not comp.lab:
+                rows.append({"model": model.short_name, "component": comp.name, "kind": comp.kind,
+                             "section": "", "notebook": "", "analysis": "", "status": "not practised in the lab"})
+            for section_id in comp.lab:
+                section = LAB_SECTIONS[section_id]
+                rows.append({"model": model.short_name, "component": comp.name, "kind": comp.kind,
+                             "section": section.id, "notebook": section.notebook,
+                             "analysis": section.title, "status": section.status})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# Decision guide
+# --------------------------------------------------------------------------
+
+_MARKETS = ("B2B", "B2C")
+_LEVELS = ("low", "medium", "high")
+_GOALS = ("acquisition", "retention", "efficiency", "growth")
+
+
+@dataclass(frozen=True)
+class BusinessProfile:
+    """What the decision guide needs to know about a business.
+
+    Parameters
+    ----------
+    market : {"B2B", "B2C"}
+    n_customers : int
+        Number of active customers (accounts for B2B).
+    contact_frequency : {"low", "medium", "high"}
+        How often a typical customer is in contact (low: a few times a year
+        or less; high: weekly or more).
+    data_maturity : {"low", "medium", "high"}
+        low: no reliable customer-level data; medium: a customer database
+        with transactions; high: linked data used routinely for analysis.
+    goal : {"acquisition", "retention", "efficiency", "growth"}
+        The main goal of the CRM effort.
+    """
+
+    market: str
+    n_customers: int
+    contact_frequency: str
+    data_maturity: str
+    goal: str
+
+    def __post_init__(self) -> None:
+        checks = (("market", _MARKETS), ("contact_frequency", _LEVELS), ("data_maturity", _LEVELS), ("goal", _GOALS))
+        for name, allowed in checks:
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ValueError(f"BusinessProfile: {name} must be one of {allowed}, found {value!r}")
+        if isinstance(self.n_customers, bool) or not isinstance(self.n_customers, int) or self.n_customers < 1:
+            raise ValueError(f"BusinessProfile: n_customers must be a whole number >= 1, found {self.n_customers!r}")
+
+    @property
+    def size(self) -> str:
+        """``"few"`` (< 1,000), ``"many"`` (1,000-99,999) or ``"mass"`` (>= 100,000)."""
+        if self.n_customers < 1_000:
+            return "few"
+        return "many" if self.n_customers < 100_000 else "mass"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One scoring rule: if the profile's ``attribute`` equals ``value``, ``model`` gets ``points``."""
+
+    attribute: str
+    value: str
+    model: str
+    points: int
+    reason: str
+
+
+def _r(attribute: str, value: str, model: str, points: int, reason: str) -> Rule:
+    return Rule(attribute, value, model, points, reason)
+
+
+DECISION_RULES: tuple[Rule, ...] = (
+    # main goal
+    _r("goal", "acquisition", "qci", 2, "has an explicit targeting and acquisition activity"),
+    _r("goal", "acquisition", "payne_frow", 1, "customer strategy chooses which customers to go after"),
+    _r("goal", "acquisition", "buttle", 1, "portfolio analysis picks the customers worth winning"),
+    _r("goal", "acquisition", "icrm", 1, "looks for the most valuable segments in the market"),
+    _r("goal", "acquisition", "idic", -1, "works on customers the firm already knows; acquisition is not one of its stages"),
+    _r("goal", "retention", "qci", 2, "retention, win-back and managing problems are activities of their own"),
+    _r("goal", "retention", "buttle", 2, "managing the customer lifecycle is a primary stage"),
+    _r("goal", "retention", "idic", 1, "Interact and Customize build a learning relationship that is hard to leave"),
+    _r("goal", "retention", "icrm", 1, "key drivers show what keeps customers satisfied"),
+    _r("goal", "retention", "payne_frow", 1, "retention economics sit in the value creation process"),
+    _r("goal", "efficiency", "gartner", 2, "processes, collaboration and technology are building blocks"),
+    _r("goal", "efficiency", "payne_frow", 2, "multichannel integration and information management remove duplicate work"),
+    _r("goal", "efficiency", "qci", 1, "has process management and an efficiency activity"),
+    _r("goal", "efficiency", "buttle", 1, "processes are a supporting condition"),
+    _r("goal", "growth", "idic", 2, "Customize grows the share of each customer's business"),
+    _r("goal", "growth", "buttle", 2, "value proposition and network development create new value"),
+    _r("goal", "growth", "qci", 1, "customer development (penetration) is an activity"),
+    _r("goal", "growth", "payne_frow", 1, "value creation weighs value for customer and firm"),
+    _r("goal", "growth", "gartner", 1, "vision and strategy set the growth ambition"),
+    # market
+    _r("market", "B2B", "buttle", 2, "network development and customer intimacy suit account-based B2B relationships"),
+    _r("market", "B2B", "idic", 1, "B2B accounts are few and identifiable, so one-to-one treatment is feasible"),
+    _r("market", "B2B", "payne_frow", 1, "cross-functional processes match complex B2B buying centres"),
+    _r("market", "B2C", "qci", 1, "its activities were developed largely with mass-market (retail, financial) firms"),
+    _r("market", "B2C", "icrm", 1, "surveys and key drivers work well across many consumers"),
+    # number of customers
+    _r("size", "few", "idic", 1, "with few customers each can be known individually"),
+    _r("size", "few", "icrm", -1, "few customers give too few survey answers for a key-driver analysis"),
+    _r("size", "mass", "payne_frow", 1, "information management and channel integration matter most at scale"),
+    _r("size", "mass", "gartner", 1, "technology and information blocks address large customer bases"),
+    _r("size", "mass", "icrm", 1, "large samples make segment and driver measurement reliable"),
+    # contact frequency
+    _r("contact_frequency", "high", "idic", 2, "frequent contacts feed its Interact-Customize learning loop"),
+    _r("contact_frequency", "high", "qci", 1, "frequent contacts make enquiry and problem management central"),
+    _r("contact_frequency", "low", "idic", -1, "rare contacts leave little to learn from in each interaction"),
+    _r("contact_frequency", "low", "icrm", 1, "when customers are rarely met, surveys are the way to hear them"),
+    # data maturity
+    _r("data_maturity", "low", "gartner", 1, "the information and technology blocks say what to build first"),
+    _r("data_maturity", "low", "buttle", 1, "data and IT is an explicit supporting condition"),
+    _r("data_maturity", "low", "qci", 1, "its assessment can start from self-ratings, before data exist"),
+    _r("data_maturity", "low", "idic", -1, "Differentiate needs customer-level value data the firm does not yet have"),
+    _r("data_maturity", "low", "icrm", -1, "the measure step needs survey and behaviour data"),
+    _r("data_maturity", "high", "idic", 1, "linked customer data make Identify and Differentiate cheap"),
+    _r("data_maturity", "high", "icrm", 1, "data make the measure and monitor steps routine"),
+    _r("data_maturity", "high", "payne_frow", 1, "rich information can drive performance assessment"),
+)
+"""The decision guide's scoring rules. Every model starts at 0; each rule whose
+condition the profile meets adds its points. Ties are broken by the order of
+:data:`MODEL_IDS`. The rules are our own judgement from the models' contents
+(which components they have), not an empirical result."""
+
+
+def decision_rules() -> pd.DataFrame:
+    """The scoring rules as a table (columns: attribute, value, model, points, reason)."""
+    return pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(Rule)} for r in DECISION_RULES])
+
+
+def _profile_value(profile: BusinessProfile, attribute: str) -> str:
+    return profile.size if attribute == "size" else getattr(profile, attribute)
+
+
+def rank_models(
+    profile: BusinessProfile | Mapping[str, object],
+    *,
+    models: Mapping[str, Model] | None = None,
+) -> pd.DataFrame:
+    """Rank the models for a business profile, with the reasons.
+
+    Parameters
+    ----------
+    profile : BusinessProfile or dict
+        A dict is passed to :class:`BusinessProfile` (same keys).
+    models : dict of Model, optional
+        Default: all bundled models.
+
+    Returns
+    -------
+    DataFrame
+        One row per model, best first: ``rank``, ``model`` (short name),
+        ``model_id``, ``score`` (sum of points of the rules met) and
+        ``reasons`` (each rule met, with its points).
+
+    Notes
+    -----
+    The rules are listed in :data:`DECISION_RULES` (see
+    :func:`decision_rules`). The ranking is a starting point for discussion:
+    it says which model's components speak most directly to the profile, not
+    that one model produces better business results.
+    """
+    if not isinstance(profile, BusinessProfile):
+        profile = BusinessProfile(**dict(profile))
+    chosen = _models(models)
+    order = {model_id: i for i, model_id in enumerate(MODEL_IDS)}
+    rows = []
+    for model_id, model in chosen.items():
+        met = [r for r in DECISION_RULES if r.model == model_id and _profile_value(profile, r.attribute) == r.value]
+        rows.append(
+            {
+                "model": model.short_name,
+                "model_id": model_id,
+                "score": sum(r.points for r in met),
+                "reasons": "; ".join(f"{r.points:+d} {r.attribute}={r.value}: {r.reason}" for r in met) or "no rule applies",
+                "_order": order.get(model_id, len(order)),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values(["score", "_order"], ascending=[False, True]).drop(columns="_order")
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table.reset_index(drop=True)
