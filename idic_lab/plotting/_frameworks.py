@@ -1,3 +1,159 @@
-"""Plots for the frameworks part of the lab."""
+"""Plots of the CRM models part of the lab: crosswalk, decision guide, maturity radar, gaps."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+
+__all__ = [
+    "plot_crosswalk",
+    "plot_gap_ranking",
+    "plot_intention_reality",
+    "plot_maturity_radar",
+    "plot_model_ranking",
+]
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4), polar: bool = False) -> Axes:
+    if ax is None:
+        fig = plt.figure(figsize=size)
+        ax = fig.add_subplot(projection="polar" if polar else None)
+    return ax
+
+
+def plot_crosswalk(crosswalk: pd.DataFrame, *, title: str = "Which model covers which capability?",
+                   ax: Axes | None = None) -> Axes:
+    """Heatmap of models × capabilities (from ``frameworks.crosswalk``); gaps are hatched.
+
+    Parameters
+    ----------
+    crosswalk : DataFrame
+        Models as rows, capabilities as columns, counts of components.
+    title : str
+    ax : Axes, optional
+    """
+    ax = _axes(ax, (11, 4.2))
+    values = crosswalk.to_numpy(dtype=float)
+    shown = np.ma.masked_where(values == 0, values)
+    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.25, 0.95, 256)))
+    image = ax.imshow(shown, cmap=cmap, aspect="auto", vmin=1, vmax=max(2.0, float(values.max())))
+    rows, cols = values.shape
+    for i in range(rows):
+        for j in range(cols):
+            if values[i, j] == 0:
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                           edgecolor="#cb181d", linewidth=0))
+                ax.text(j, i, "gap", ha="center", va="center", fontsize=8, color="#cb181d")
+            else:
+                dark = values[i, j] > 0.6 * values.max()
+                ax.text(j, i, str(int(values[i, j])), ha="center", va="center", fontsize=9,
+                        color="white" if dark else "black")
+    ax.set_xticks(range(cols), [str(c) for c in crosswalk.columns], rotation=35, ha="right")
+    ax.set_yticks(range(rows), [str(r) for r in crosswalk.index])
+    ax.set_xticks(np.arange(-0.5, cols), minor=True)
+    ax.set_yticks(np.arange(-0.5, rows), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.figure.colorbar(image, ax=ax, label="components mapped", shrink=0.8)
+    ax.set_title(title)
+    return ax
+
+
+def plot_model_ranking(ranking: pd.DataFrame, *, title: str = "Decision guide: fit to this business",
+                       ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the decision-guide scores (from ``frameworks.rank_models``)."""
+    ax = _axes(ax, (6, 3.5))
+    table = ranking.iloc[::-1]
+    colours = ["#08519c" if s == ranking["score"].max() else "#9ecae1" for s in table["score"]]
+    ax.barh(table["model"], table["score"], color=colours)
+    ax.axvline(0, color="#636363", linewidth=0.8)
+    ax.set_xlabel("points from the decision rules")
+    ax.set_title(title)
+    return ax
+
+
+def plot_maturity_radar(components: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Radar (spider) chart of one model's component scores: intention and reality.
+
+    Parameters
+    ----------
+    components : DataFrame
+        Rows of ``Assessment.components`` for one model (top-level rows are
+        used); needs ``name``, ``intention`` and ``reality``.
+    title : str, optional
+        Default: the model's name.
+    ax : Axes, optional
+        Must be a polar Axes (``subplot_kw={"projection": "polar"}``).
+    """
+    ax = _axes(ax, (5, 5), polar=True)
+    if ax.name != "polar":
+        raise ValueError("plot_maturity_radar needs a polar Axes: plt.subplots(subplot_kw={'projection': 'polar'})")
+    rows = components[components["top_level"]] if "top_level" in components.columns else components
+    rows = rows[rows["reality"].notna()]
+    if len(rows) < 3:
+        raise ValueError(f"plot_maturity_radar: need at least 3 scored components, found {len(rows)}")
+    angles = np.linspace(0, 2 * np.pi, len(rows), endpoint=False)
+    closed = np.append(angles, angles[0])
+    for column, colour, style in (("intention", "#fd8d3c", "--"), ("reality", "#08519c", "-")):
+        values = rows[column].to_numpy(dtype=float)
+        ax.plot(closed, np.append(values, values[0]), style, color=colour, label=column)
+        if column == "reality":
+            ax.fill(closed, np.append(values, values[0]), color=colour, alpha=0.2)
+    ax.set_xticks(angles, [_wrap(n) for n in rows["name"]], fontsize=8)
+    ax.set_ylim(0, 5)
+    ax.set_yticks([1, 2, 3, 4, 5])
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_title(title if title is not None else str(rows["model"].iloc[0]) if "model" in rows else "", pad=18)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.25, -0.1), fontsize=8)
+    return ax
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    words, lines, line = str(text).split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line])
+
+
+def plot_gap_ranking(gaps: pd.DataFrame, *, title: str = "What to fix first: importance × gap",
+                     ax: Axes | None = None) -> Axes:
+    """Bars of the top gaps (from ``frameworks.gap_analysis``), labelled by item id and area."""
+    ax = _axes(ax, (7, 0.35 * max(len(gaps), 4) + 1))
+    table = gaps.iloc[::-1]
+    labels = [f"{i} ({a})" for i, a in zip(table["item_id"], table["area"])]
+    ax.barh(labels, table["priority"], color="#b30000")
+    ax.set_xlabel("priority = importance × (intention − reality)")
+    ax.set_title(title)
+    return ax
+
+
+def plot_intention_reality(scores: pd.DataFrame, *, label: str | None = None, title: str = "Intention vs reality",
+                           ax: Axes | None = None) -> Axes:
+    """Scatter of intention against reality (e.g. ``Assessment.capabilities``); below the diagonal = a gap.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Needs ``intention`` and ``reality``; points are labelled with the
+        index, or with the column ``label`` if given.
+    """
+    ax = _axes(ax, (5.5, 5.5))
+    ax.plot([1, 5], [1, 5], color="#bdbdbd", linestyle="--", label="intention = reality")
+    ax.scatter(scores["intention"], scores["reality"], color="#08519c", zorder=3)
+    names = scores[label] if label else scores.index
+    for name, x, y in zip(names, scores["intention"], scores["reality"]):
+        ax.annotate(str(name), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlim(1, 5)
+    ax.set_ylim(1, 5)
+    ax.set_xlabel("intention (what we mean to do)")
+    ax.set_ylabel("reality (what we really do)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
