@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -357,6 +355,39 @@ def test_duplicate_impact_and_source_quality():
     assert quality.loc["purchased_list", "duplicate_rate"] == 1.0
     assert quality.loc["web_signup", "customers_acquired"] == 3  # A, B and D signed up on the web first
     assert quality["customers_acquired"].sum() == 4
+    assert quality.loc["purchased_list", "buyer_share"] == 0.5  # L2 bought, L3 did not
+
+
+def test_duplicate_impact_with_truth_and_simple_clv():
+    customers = _customers()
+    walk = crosswalk(customers["customer_id"], pd.DataFrame({"id_1": [], "id_2": []}))  # nothing merged
+    true_walk = idf.crosswalk_from_identity(customers.set_index("customer_id")["person"])
+    assert true_walk["customer_key"].nunique() == 4 and true_walk["n_records"].max() == 2
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["W1", "S1", "W1", "S3", "L3", "W4"],
+            "date": pd.to_datetime(["2023-01-15", "2023-11-01", "2023-12-01", "2023-02-01", "2023-10-01", "2023-03-01"]),
+            "amount": [10.0, 20.0, 30.0, 50.0, 50.0, 8.0],
+        }
+    )
+    impact = duplicate_impact(transactions, walk, observation_end="2023-12-31", true_walk=true_walk)
+    assert list(impact.columns) == ["before", "after", "truth", "change"]
+    assert impact.loc["buying customers", "before"] == 5 and impact.loc["buying customers", "truth"] == 3
+    # Persons A and C bought in both halves of the year; record-level only W1 did.
+    assert impact.loc["yearly retention", "truth"] > impact.loc["yearly retention", "before"]
+    assert impact.loc["simple CLV per buying customer", "truth"] > impact.loc["simple CLV per buying customer", "before"]
+    clv, retention = idf.simple_clv(transactions, observation_end="2023-12-31", annual_discount_rate=0.1)
+    days = 351  # 2023-01-15 .. 2023-12-31; halves of 175.5 days
+    # Of W1, S3, W4 (buying in the first half) only W1 buys again: 1/3 per half, as a yearly rate.
+    assert retention == pytest.approx((1 / 3) ** (365.25 / (days / 2)))
+    assert clv.loc["W1"] == pytest.approx(40.0 / (days / 365.25) * retention / (1.1 - retention))
+    with pytest.raises(ValueError, match="annual_discount_rate"):
+        idf.simple_clv(transactions, observation_end="2023-12-31", annual_discount_rate=1.5)
+    anonymous = transactions.assign(customer_id=transactions["customer_id"].where(transactions.index > 0))
+    with pytest.raises(ValueError, match="1 of 6 transactions have no customer_id; clean them first"):
+        duplicate_impact(anonymous, walk, observation_end="2023-12-31")
+    with pytest.raises(ValueError, match="no person id"):
+        idf.crosswalk_from_identity(pd.Series(["P1", None], index=["a", "b"]))
 
 
 # --- privacy -----------------------------------------------------------------------
@@ -386,13 +417,11 @@ def test_privacy_view_hides_pii_by_default():
 # --- published benchmarks (unsupervised; labels used only to score) ------------------
 
 
-def test_febrl4_linking_reaches_target_quickly():
-    start = time.perf_counter()
+def test_febrl4_linking_reaches_target():
+    # Speed is measured by benchmarks/bench_identify.py, not asserted here.
     data, result = link_febrl("febrl4")
-    elapsed = time.perf_counter() - start
     scores = evaluate_links(result.links, data.true_links, task="link")
     assert scores["f1"] >= 0.95, scores
-    assert elapsed < 30
     curve = precision_recall_table(result, data.true_links)
     assert curve["recall"].is_monotonic_increasing and curve["f1"].max() >= scores["f1"] - 1e-9
 
@@ -404,6 +433,25 @@ def test_febrl3_deduplication_reaches_target():
     summary = blocking_summary(data.records, blocking=idf.FEBRL_BLOCKING, kinds=FEBRL_FIELDS, true_links=data.true_links)
     assert summary.loc["any key (union)", "pairs_completeness"] >= 0.99
     assert summary.loc["any key (union)", "reduction_ratio"] >= 0.99
+
+
+def test_synthetic_world_resolution_against_its_truth():
+    from idic_lab.synth import make_crm_world
+
+    world = make_crm_world(n_customers=600, seed=3)
+    customers = world.customers
+    before = customers.copy()
+    resolution = resolve_customers(customers)
+    pd.testing.assert_frame_equal(customers, before)  # inputs are never changed
+    truth = truth_links_from_identity(world.truth.identity)
+    scores = evaluate_links(resolution.linkage.links, truth, task="deduplicate")
+    assert scores["precision"] >= 0.9 and scores["recall"] >= 0.8, scores
+    persons = world.truth.identity.nunique()
+    assert abs(resolution.n_customers - persons) / persons < 0.1
+    transactions = world.transactions.dropna(subset=["customer_id"])
+    scv = idf.apply_crosswalk(transactions, resolution.crosswalk)
+    assert scv["customer_id"].nunique() < transactions["customer_id"].nunique()
+    assert len(scv) == len(transactions)
 
 
 def test_link_febrl_rejects_other_names():

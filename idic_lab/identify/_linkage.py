@@ -348,10 +348,18 @@ def _date_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def _email_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """2 = same mailbox, 1 = same or near-same local part, 0 = different."""
+    """3 = same mailbox, 2 = one typo apart, 1 = similar local part, 0 = different.
+
+    A mailbox belongs to one person, so a single typo (one edit or
+    transposition in the whole address) is strong evidence; a merely similar
+    local part (``marco.costa57`` / ``marco.costa12``) is weak evidence, since
+    namesakes build their addresses from the same name.
+    """
 
     def score(a: str, b: str) -> float:
         if a == b:
+            return 3
+        if jellyfish.damerau_levenshtein_distance(a, b) <= 1:
             return 2
         local_a, local_b = a.split("@")[0], b.split("@")[0]
         return 1 if jellyfish.jaro_winkler_similarity(local_a, local_b) >= _CLOSE else 0
@@ -424,7 +432,7 @@ def compare_pairs(
         * ``string`` — the same levels, plain Jaro–Winkler;
         * ``code`` / ``phone`` — 2 equal, 1 one typo or transposition, 0;
         * ``date`` — 3 equal, 2 one typo or day/month swapped, 1 same year, 0;
-        * ``email`` — 2 same mailbox, 1 near-same local part, 0;
+        * ``email`` — 3 same mailbox, 2 one typo apart, 1 similar local part, 0;
         * ``exact`` — 1 equal, 0 different.
 
     Returns

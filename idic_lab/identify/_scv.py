@@ -41,10 +41,12 @@ __all__ = [
     "apply_crosswalk",
     "column_mapping",
     "crosswalk",
+    "crosswalk_from_identity",
     "duplicate_impact",
     "golden_records",
     "resolve_customers",
     "rfm_segments",
+    "simple_clv",
     "source_quality",
     "stack_sources",
 ]
@@ -331,6 +333,31 @@ def crosswalk(record_ids: Sequence[str] | pd.Index, links: pd.DataFrame, *, pref
     return table[["record_id", "customer_key", "n_records"]]
 
 
+def crosswalk_from_identity(identity: pd.Series, *, prefix: str = "T") -> pd.DataFrame:
+    """The *true* crosswalk from a known record → person mapping (synthetic data).
+
+    Parameters
+    ----------
+    identity : Series
+        Indexed by record id, values person ids (``world.truth.identity``).
+    prefix : str
+        Prefix of the customer keys, numbered as in :func:`crosswalk`.
+
+    Returns
+    -------
+    DataFrame
+        ``record_id``, ``customer_key``, ``n_records``, like :func:`crosswalk`.
+    """
+    if not isinstance(identity, pd.Series) or identity.empty:
+        raise ValueError("crosswalk_from_identity: expected a non-empty Series record id -> person id")
+    if identity.isna().any():
+        raise ValueError(f"crosswalk_from_identity: {int(identity.isna().sum())} record(s) have no person id")
+    frame = pd.DataFrame({"id_1": identity.index.astype("str"), "person": identity.astype("str").to_numpy()})
+    first = frame.groupby("person")["id_1"].transform("min")
+    links = pd.DataFrame({"id_1": first, "id_2": frame["id_1"]})
+    return crosswalk(frame["id_1"], links[links["id_1"] != links["id_2"]], prefix=prefix)
+
+
 def apply_crosswalk(
     table: pd.DataFrame, walk: pd.DataFrame, *, id_column: str = "customer_id", unmapped: str = "raise"
 ) -> pd.DataFrame:
@@ -500,6 +527,56 @@ def rfm_segments(
     return table
 
 
+def simple_clv(
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str,
+    annual_discount_rate: float = 0.10,
+    id_column: str = "customer_id",
+) -> tuple[pd.Series, float]:
+    """A simple customer lifetime value: yearly spend times a retention multiple.
+
+    The retention model of Gupta & Lehmann (2003): a customer who spends
+    ``a`` a year and stays each year with probability ``r`` is worth
+    ``a · r / (1 + d − r)`` (infinite horizon, discount rate ``d``). ``a`` is
+    the customer's spend in the window per year; ``r`` is estimated from the
+    data: the share of the customers buying in the first half of the window
+    who buy again in the second half, converted to a yearly rate. Deliberately
+    simple (no purchase model; see notebook 02 for BG/NBD and Gamma-Gamma),
+    so that "before" and "after" merging duplicates are valued the same way.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        ``id_column``, ``date``, ``amount``.
+    observation_end : str
+        Last day of the window; the window starts at the first transaction.
+    annual_discount_rate : float
+        ``d``, e.g. 0.10.
+
+    Returns
+    -------
+    (Series, float)
+        CLV per buying customer, and the yearly retention rate ``r`` used.
+    """
+    if not 0 <= annual_discount_rate < 1:
+        raise ValueError(f"annual_discount_rate must be in [0, 1), got {annual_discount_rate}")
+    end = pd.Timestamp(observation_end)
+    window = transactions[transactions["date"] <= end + pd.Timedelta(days=1) - pd.Timedelta("1ns")]
+    if window.empty:
+        raise ValueError(f"simple_clv: no transactions on or before {end.date()}")
+    start = window["date"].min().normalize()
+    days = max((end - start).days + 1, 2)
+    middle = start + pd.Timedelta(days=days / 2)
+    first = set(window.loc[window["date"] < middle, id_column])
+    second = set(window.loc[window["date"] >= middle, id_column])
+    half_retention = len(first & second) / len(first) if first else 0.0
+    retention = float(min(half_retention ** (365.25 / (days / 2)), 0.99))
+    yearly = window.groupby(id_column)["amount"].sum() / (days / 365.25)
+    clv = yearly * retention / (1 + annual_discount_rate - retention)
+    return clv.rename("clv"), retention
+
+
 def duplicate_impact(
     transactions: pd.DataFrame,
     walk: pd.DataFrame,
@@ -508,36 +585,63 @@ def duplicate_impact(
     active_days: int = 180,
     id_column: str = "customer_id",
     unmapped: str = "raise",
+    true_walk: pd.DataFrame | None = None,
+    annual_discount_rate: float = 0.10,
 ) -> pd.DataFrame:
     """Customer count, segments and value per customer before and after merging duplicates.
 
     "Before" treats every record id as a customer (what a CRM system with
-    duplicates reports); "after" uses the customer keys of the crosswalk.
-    ``unmapped`` is passed to :func:`apply_crosswalk` (transactions whose id
-    is not in the customer file).
+    duplicates reports); "after" uses the customer keys of the crosswalk;
+    with ``true_walk`` (e.g. :func:`crosswalk_from_identity` of a synthetic
+    world) a third column ``truth`` shows the right answer. ``unmapped`` is
+    passed to :func:`apply_crosswalk` (transactions whose id is not in the
+    customer file). Transactions should be cleaned first
+    (:func:`idic_lab.schema.clean`): rows without a customer id are refused.
 
     Returns
     -------
     DataFrame
         Rows are metrics (customer records, buying customers, repeat-buyer
-        share, revenue per buying customer, share of each segment); columns
-        ``before``, ``after``, ``change``.
+        share, yearly retention, revenue and simple CLV per buying customer
+        (:func:`simple_clv`), share of each segment of :func:`rfm_segments`);
+        columns ``before``, ``after``, (``truth``,) ``change`` (after − before).
     """
-    merged = apply_crosswalk(transactions, walk, id_column=id_column, unmapped=unmapped)
-    before = rfm_segments(transactions, observation_end=observation_end, active_days=active_days, id_column=id_column)
-    after = rfm_segments(merged, observation_end=observation_end, active_days=active_days, id_column=id_column)
-    rows = {
-        "customer records (all)": (len(walk), walk["customer_key"].nunique()),
-        "buying customers": (len(before), len(after)),
-        "repeat-buyer share": ((before["frequency"] > 1).mean(), (after["frequency"] > 1).mean()),
-        "revenue per buying customer": (before["monetary"].mean(), after["monetary"].mean()),
-    }
-    segments = sorted(set(before["segment"]) | set(after["segment"]))
-    shares_before = before["segment"].value_counts(normalize=True)
-    shares_after = after["segment"].value_counts(normalize=True)
-    for segment in segments:
-        rows[f"segment share: {segment}"] = (shares_before.get(segment, 0.0), shares_after.get(segment, 0.0))
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=["before", "after"]).astype(float)
+    if id_column not in transactions.columns:
+        raise KeyError(f"duplicate_impact: the transactions have no column {id_column!r}")
+    if transactions[id_column].isna().any():
+        raise ValueError(
+            f"duplicate_impact: {int(transactions[id_column].isna().sum())} of {len(transactions)} transactions "
+            f"have no {id_column}; clean them first (idic_lab.schema.clean counts them)"
+        )
+    views = {"before": (transactions, len(walk))}
+    views["after"] = (
+        apply_crosswalk(transactions, walk, id_column=id_column, unmapped=unmapped), walk["customer_key"].nunique()
+    )
+    if true_walk is not None:
+        views["truth"] = (
+            apply_crosswalk(transactions, true_walk, id_column=id_column, unmapped=unmapped),
+            true_walk["customer_key"].nunique(),
+        )
+    columns, segment_shares = {}, {}
+    for name, (frame, n_customers) in views.items():
+        rfm = rfm_segments(frame, observation_end=observation_end, active_days=active_days, id_column=id_column)
+        clv, retention = simple_clv(
+            frame, observation_end=observation_end, annual_discount_rate=annual_discount_rate, id_column=id_column
+        )
+        columns[name] = {
+            "customer records (all)": float(n_customers),
+            "buying customers": float(len(rfm)),
+            "repeat-buyer share": float((rfm["frequency"] > 1).mean()),
+            "yearly retention": retention,
+            "revenue per buying customer": float(rfm["monetary"].mean()),
+            "simple CLV per buying customer": float(clv.mean()),
+        }
+        segment_shares[name] = rfm["segment"].value_counts(normalize=True)
+    segments = sorted(set().union(*(shares.index for shares in segment_shares.values())))
+    for name in columns:
+        for segment in segments:
+            columns[name][f"segment share: {segment}"] = float(segment_shares[name].get(segment, 0.0))
+    table = pd.DataFrame(columns)
     table["change"] = table["after"] - table["before"]
     return table
 
@@ -558,7 +662,8 @@ def source_quality(
         contact fields); ``duplicate_rate`` (share of the source's records
         that belong to a customer with more than one record);
         ``customers_acquired`` (customers whose earliest record comes from
-        this source) and, with transactions, ``revenue_per_record`` and
+        this source) and, with transactions, ``buyer_share`` (share of the
+        source's records with any purchase), ``revenue_per_record`` and
         ``revenue_per_customer_acquired``.
     """
     if "source" not in customers.columns:
@@ -581,6 +686,7 @@ def source_quality(
     if transactions is not None:
         revenue_by_record = transactions.groupby(transactions[id_column].astype("str"))["amount"].sum()
         records["revenue"] = records["record_id"].map(revenue_by_record).fillna(0.0)
+        table["buyer_share"] = records.groupby("source")["revenue"].apply(lambda r: float((r > 0).mean()))
         table["revenue_per_record"] = records.groupby("source")["revenue"].mean()
         revenue_by_customer = records.groupby(id_column)["revenue"].sum()
         acquired_revenue = revenue_by_customer.groupby(first_source.reindex(revenue_by_customer.index)).sum()
