@@ -45,6 +45,7 @@ from idic_lab.frameworks._compare import (
     crosswalk,
     decision_rules,
     lab_map,
+    rank_grid,
     rank_models,
 )
 from idic_lab.frameworks._models import (
@@ -98,6 +99,7 @@ __all__ = [
     "maturity_level",
     "maturity_levels",
     "questionnaire_template",
+    "rank_grid",
     "rank_models",
     "recommendations",
     "score_assessment",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from itertools import product
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ __all__ = [
     "crosswalk",
     "decision_rules",
     "lab_map",
+    "rank_grid",
     "rank_models",
 ]
 
@@ -322,3 +324,36 @@ def rank_models(
     table = pd.DataFrame(rows).sort_values(["score", "_order"], ascending=[False, True]).drop(columns="_order")
     table.insert(0, "rank", range(1, len(table) + 1))
     return table.reset_index(drop=True)
+
+
+def rank_grid(
+    *,
+    n_customers: Sequence[int] = (300, 20_000, 500_000),
+    models: Mapping[str, Model] | None = None,
+) -> pd.DataFrame:
+    """Rank the models for every combination of profile answers.
+
+    Parameters
+    ----------
+    n_customers : sequence of int
+        Customer numbers to try (default: one per size band: few, many, mass).
+    models : dict of Model, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per profile (2 markets x sizes x 3 x 3 x 4 goals): the five
+        profile answers, ``first`` (short name of the top model) and one
+        ``rank_<short name>`` and ``score_<short name>`` column per model.
+    """
+    rows = []
+    for market, size, contact, data, goal in product(_MARKETS, n_customers, _LEVELS, _LEVELS, _GOALS):
+        profile = BusinessProfile(market, size, contact, data, goal)
+        ranking = rank_models(profile, models=models)
+        row: dict[str, object] = {"market": market, "n_customers": size, "contact_frequency": contact,
+                                  "data_maturity": data, "goal": goal, "first": ranking.iloc[0]["model"]}
+        for _, r in ranking.iterrows():
+            row[f"rank_{r['model']}"] = r["rank"]
+            row[f"score_{r['model']}"] = r["score"]
+        rows.append(row)
+    return pd.DataFrame(rows)
