@@ -136,24 +136,27 @@ def plot_gap_ranking(gaps: pd.DataFrame, *, title: str = "What to fix first: imp
 
 def plot_intention_reality(scores: pd.DataFrame, *, label: str | None = None, title: str = "Intention vs reality",
                            ax: Axes | None = None) -> Axes:
-    """Scatter of intention against reality (e.g. ``Assessment.capabilities``); below the diagonal = a gap.
+    """Dumbbell chart: per row, reality and intention joined by a line (the gap).
 
     Parameters
     ----------
     scores : DataFrame
-        Needs ``intention`` and ``reality``; points are labelled with the
-        index, or with the column ``label`` if given.
+        Needs ``intention`` and ``reality`` (e.g. ``Assessment.capabilities``);
+        rows are labelled with the index, or with the column ``label`` if given.
+        Rows are drawn in order of reality, lowest at the bottom.
+    title : str
+    ax : Axes, optional
     """
-    ax = _axes(ax, (5.5, 5.5))
-    ax.plot([1, 5], [1, 5], color="#bdbdbd", linestyle="--", label="intention = reality")
-    ax.scatter(scores["intention"], scores["reality"], color="#08519c", zorder=3)
-    names = scores[label] if label else scores.index
-    for name, x, y in zip(names, scores["intention"], scores["reality"]):
-        ax.annotate(str(name), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlim(1, 5)
-    ax.set_ylim(1, 5)
-    ax.set_xlabel("intention (what we mean to do)")
-    ax.set_ylabel("reality (what we really do)")
+    ax = _axes(ax, (7, 0.4 * max(len(scores), 4) + 1))
+    table = scores.assign(_label=scores[label] if label else scores.index).sort_values("reality")
+    positions = np.arange(len(table))
+    ax.hlines(positions, table["reality"], table["intention"], color="#bdbdbd", linewidth=3, zorder=1)
+    ax.scatter(table["reality"], positions, color="#08519c", zorder=3, label="reality (what we really do)")
+    ax.scatter(table["intention"], positions, color="#fd8d3c", zorder=3, label="intention (what we mean to do)")
+    ax.set_yticks(positions, [str(v) for v in table["_label"]])
+    ax.set_xlim(0.8, 5.2)
+    ax.set_xticks([1, 2, 3, 4, 5])
+    ax.set_xlabel("score (1 ad hoc … 5 optimised); the grey bar is the gap")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
     return ax
