@@ -457,3 +457,31 @@ def test_synthetic_world_resolution_against_its_truth():
 def test_link_febrl_rejects_other_names():
     with pytest.raises(ValueError, match="not a FEBRL data set"):
         link_febrl("cdnow")
+
+
+# --- the notebook on a client's files: resolution and no personal data in the output ----------
+
+
+@pytest.mark.notebook
+def test_notebook_on_client_files_merges_duplicates_and_shows_no_pii(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from idic_lab.report import run_notebook
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("c01_identify", root / "tests" / "notebook_cases" / "c01_identify.py")
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    run = run_notebook(root / "notebooks" / "01_identify.ipynb", tmp_path / "01.ipynb",
+                       parameters=cases._client_files(tmp_path))
+    assert run.ok, run.error
+    # 8 people, 12 records: the 4 copies (typo, no diacritics, Arabic letters) are merged.
+    assert run.results["identify.n_records"] == 12 and run.results["identify.n_customers"] == 8
+    executed = json.loads(Path(run.executed).read_text(encoding="utf-8"))
+    shown = json.dumps([cell.get("outputs", []) for cell in executed["cells"]], ensure_ascii=False)
+    secrets = [p[0] for p in cases._PEOPLE] + [p[1] for p in cases._PEOPLE] + [p[2] for p in cases._PEOPLE]
+    secrets += [c[0] for c in cases._COPIES] + [c[1] for c in cases._COPIES if c[1]]
+    leaked = [s for s in secrets if s in shown or s.lower() in shown.lower()]
+    assert not leaked, f"personal data in the notebook's outputs: {leaked}"

@@ -1,4 +1,4 @@
-"""Exercises of notebook 01 (Identify): blocking, evidence, and how many customers there really are."""
+"""Exercises of notebook 01 (Identify): blocking, evidence, how many customers there really are, sources."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ from functools import cache
 
 from idic_lab.datasets import load_dataset
 from idic_lab.exercises import Exercise, numeric, one_of, register
-from idic_lab.identify import FEBRL_FIELDS, blocking_summary, crosswalk, link_febrl
+from idic_lab.identify import (
+    FEBRL_FIELDS,
+    blocking_summary,
+    crosswalk,
+    link_febrl,
+    resolve_customers,
+    source_quality,
+)
+from idic_lab.schema import clean
 
 NOTEBOOK = "01_identify.ipynb"
 _EVIDENCE_CHOICES = ["given_name", "surname", "postcode", "date_of_birth", "soc_sec_id"]
+_SOURCES = ["web_signup", "store", "purchased_list"]
 
 
 @cache
@@ -34,6 +43,15 @@ def _strongest_evidence() -> str:
     table = result.model.weights_table()
     top_level = table.loc[table.groupby("field")["level"].idxmax()].set_index("field")
     return str(top_level.loc[_EVIDENCE_CHOICES, "weight_bits"].idxmax())
+
+
+@cache
+def _least_buying_source() -> str:
+    world = load_dataset("synthetic", n_customers=2000, seed=42)
+    transactions, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    walk = resolve_customers(world.customers).crosswalk
+    quality = source_quality(world.customers, walk, transactions=transactions)
+    return str(quality["buyer_share"].idxmin())
 
 
 register(
@@ -95,5 +113,18 @@ register(
             "Look at result.model.weights_table() at each field's top level. A field that almost "
             "every candidate pair agrees on (because blocking put them together) proves little."
         ),
+    )
+)
+register(
+    Exercise(
+        id="01.5",
+        notebook=NOTEBOOK,
+        question=(
+            "In the default synthetic world (2,000 persons, seed 42), which acquisition source has the "
+            "lowest share of records that ever buy anything: 'web_signup', 'store' or 'purchased_list'?"
+        ),
+        solution=_least_buying_source,
+        compare=one_of(_SOURCES),
+        hint="Read the buyer_share column of source_quality(customers, walk, transactions=transactions).",
     )
 )
