@@ -7,14 +7,16 @@ across every channel and system. This package holds the tools for it:
 * **data audit** — completeness, validity, duplicates and freshness of the
   customer data (:func:`audit_tables`, :func:`audit_columns`,
   :func:`completeness`, :func:`likely_duplicates`);
-* **identity resolution** — blocking, script-aware field comparison and an
-  unsupervised Fellegi–Sunter model fitted by EM (:func:`link_records`,
+* **identity resolution** — blocking and comparison vectors built with the
+  ``recordlinkage`` toolkit on script-aware keys and agreement levels, and
+  an unsupervised multi-level Fellegi–Sunter model fitted by EM (:func:`link_records`,
   :func:`candidate_pairs`, :func:`blocking_summary`, :func:`compare_pairs`,
   :class:`FellegiSunter`), measured with :func:`evaluate_links` and
   :func:`precision_recall_table`;
 * **single customer view** — :func:`resolve_customers`, :func:`crosswalk`,
   :func:`apply_crosswalk`, :func:`golden_records`, and what duplicates do to
-  the numbers (:func:`duplicate_impact`, :func:`source_quality`);
+  the numbers (:func:`duplicate_impact`, :func:`simple_clv`,
+  :func:`crosswalk_from_identity`, :func:`source_quality`);
 * **privacy** — salted pseudonyms for anything exported (:func:`pseudonymise`,
   :func:`privacy_view`);
 * **text** — normalisation for Latin, Vietnamese and Persian names
