@@ -64,6 +64,7 @@ __all__ = [
     "conditional_expectations",
     "customer_lifetime_value",
     "customer_value_table",
+    "adjusted_rand",
     "gini",
     "holdout_validation",
     "load_transactions",
@@ -72,7 +73,10 @@ __all__ = [
     "needs_features",
     "rfm_scores",
     "rfm_summary",
+    "profile_zscores",
+    "rfm_segment_table",
     "segment_profiles",
+    "value_tiers",
     "simulate_bgnbd",
     "strategy_matrix",
     "top_share",
@@ -1423,3 +1427,426 @@ def simulate_bgnbd(
     recency[has] = T[has] * rng.beta(x[has], n[has] - x[has] + 1)
     index = pd.Index([f"S{i:06d}" for i in range(n_customers)], name="customer_id")
     return pd.DataFrame({"frequency": x.astype("float64"), "recency": recency, "T": T}, index=index)
+
+
+# --------------------------------------------------------------------------
+# Needs-based segments
+# --------------------------------------------------------------------------
+
+FEATURE_GROUPS: Mapping[str, str] = {
+    "share_": "categories: share of spend per product category",
+    "channel_": "channel use: share of orders per channel",
+    "items_per_order": "basket size: units per order",
+    "lines_per_order": "basket size: different products per order",
+    "log_order_value": "basket size: log of the mean order value",
+    "orders_per_week": "timing: orders per week since the first order",
+    "weekend_share": "timing: share of orders on Saturday or Sunday",
+}
+"""The needs features :func:`needs_features` can build (a prefix ends with ``_``)."""
+
+
+def needs_features(
+    transactions: pd.DataFrame,
+    *,
+    products: pd.DataFrame | None = None,
+    customer_map: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Needs features per customer: what, where, how much at once and when they buy.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical order lines (``customer_id``, ``date``, ``amount``; used if
+        present: ``order_id``, ``product_id``, ``quantity``, ``channel``).
+        Without ``order_id`` an order is a customer's purchases of one day.
+        Never modified.
+    products : DataFrame, optional
+        ``product_id`` and ``category``; gives the category shares. A
+        ``category`` column in ``transactions`` is used directly.
+    customer_map : Series, optional
+        Record id -> customer key (e.g. Identify's crosswalk), so features
+        describe people, not records. Lines whose id is not in the map keep
+        their id.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer (index ``customer_id``): ``share_<category>``,
+        ``channel_<channel>``, ``items_per_order``, ``lines_per_order``,
+        ``log_order_value``, ``orders_per_week``, ``weekend_share`` (those the
+        columns allow) and ``n_orders`` (not a feature: how much evidence).
+    """
+    frame = _check_transactions(transactions)
+    for column in ("order_id", "product_id", "quantity", "channel", "category"):
+        if column in transactions.columns:
+            frame[column] = transactions[column].to_numpy()
+    if customer_map is not None:
+        mapped = frame["customer_id"].map(customer_map.astype("str"))
+        frame["customer_id"] = mapped.fillna(frame["customer_id"]).astype("str")
+    if "category" not in frame.columns and products is not None:
+        if not {"product_id", "category"} <= set(products.columns) or "product_id" not in frame.columns:
+            raise ValueError(
+                "needs_features: expected products with columns product_id and category, and product_id in the "
+                f"transactions; found products columns {list(products.columns)}."
+            )
+        frame["category"] = frame["product_id"].astype("str").map(
+            products.assign(product_id=products["product_id"].astype("str")).set_index("product_id")["category"]
+        )
+    order_key = frame["order_id"].astype("str") if "order_id" in frame.columns else frame["date"].dt.strftime("%Y-%m-%d")
+    frame["order"] = frame["customer_id"] + "|" + order_key
+    parts = []
+    if "category" in frame.columns:
+        known = frame[frame["category"].notna()]
+        spend = known.pivot_table(index="customer_id", columns="category", values="amount", aggfunc="sum", fill_value=0.0)
+        totals = spend.sum(axis=1)
+        spend = spend.div(totals.where(totals > 0), axis=0).fillna(1.0 / spend.shape[1])
+        parts.append(spend.add_prefix("share_"))
+    orders = frame.groupby("order", sort=False).agg(
+        customer_id=("customer_id", "first"),
+        date=("date", "min"),
+        amount=("amount", "sum"),
+        lines=("amount", "size"),
+        **({"items": ("quantity", "sum")} if "quantity" in frame.columns else {}),
+        **({"channel": ("channel", "first")} if "channel" in frame.columns else {}),
+    )
+    if "channel" in orders.columns:
+        channels = pd.crosstab(orders["customer_id"], orders["channel"].astype("str"), normalize="index")
+        parts.append(channels.add_prefix("channel_"))
+    by = orders.groupby("customer_id")
+    basket = pd.DataFrame(index=by.size().index)
+    if "items" in orders.columns:
+        basket["items_per_order"] = by["items"].mean()
+    basket["lines_per_order"] = by["lines"].mean()
+    basket["log_order_value"] = np.log(by["amount"].mean().clip(lower=0.01))
+    last_day = frame["date"].max().normalize()
+    weeks = ((last_day - by["date"].min().dt.normalize()) / pd.Timedelta(days=7)) + 1 / 7
+    basket["orders_per_week"] = by.size() / weeks
+    basket["weekend_share"] = orders.assign(weekend=orders["date"].dt.dayofweek >= 5).groupby("customer_id")["weekend"].mean()
+    basket["n_orders"] = by.size().astype("int64")
+    parts.append(basket)
+    out = pd.concat(parts, axis=1).fillna(0.0)
+    out.index = out.index.astype("str")
+    out.index.name = "customer_id"
+    out.columns.name = None
+    return out
+
+
+def _feature_columns(features: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        columns = [c for c in features.columns if c != "n_orders"]
+    missing = [c for c in columns if c not in features.columns]
+    if missing:
+        raise ValueError(f"features: expected the columns {missing}, found {list(features.columns)}.")
+    if len(columns) == 0:
+        raise ValueError("features: expected at least one feature column, found none.")
+    return list(columns)
+
+
+class NeedsSegmentation:
+    """Needs-based segments by k-means or a Gaussian mixture, with k chosen from the data.
+
+    Features are standardised (mean 0, standard deviation 1) so that no
+    feature dominates by its unit. ``k`` is chosen by the largest silhouette
+    (k-means) or the smallest BIC (Gaussian mixture) over ``k_range``,
+    unless given.
+
+    Parameters
+    ----------
+    method : {"kmeans", "gmm"}
+    k : int, optional
+        Number of segments; None chooses it.
+    k_range : tuple of int
+        Smallest and largest k tried.
+    n_init : int
+        Restarts of k-means (or of the mixture's EM); the best is kept.
+    random_state : int
+        Seed of every random step.
+    covariance_type : str
+        Gaussian mixture only (``"diag"``, ``"full"``, ...).
+    reg_covar : float
+        Gaussian mixture only: added to the variances of the standardised
+        features (0.1 keeps components from collapsing on the many customers
+        whose shares are exactly 0 or 1).
+    features : list of str, optional
+        Columns to use (default: all but ``n_orders``).
+    silhouette_sample : int
+        Customers sampled (seeded) to compute the silhouette.
+
+    Attributes
+    ----------
+    columns_, scaler_, model_, k_, selection_, labels_
+        ``selection_`` has one row per k tried (``silhouette``, ``inertia``
+        for k-means; ``bic`` for the mixture). ``labels_`` numbers segments
+        from 1 (largest) upward.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str = "kmeans",
+        k: int | None = None,
+        k_range: tuple[int, int] = (2, 8),
+        n_init: int = 10,
+        random_state: int = 0,
+        covariance_type: str = "diag",
+        reg_covar: float = 0.1,
+        features: Sequence[str] | None = None,
+        silhouette_sample: int = 2000,
+    ) -> None:
+        self.method = method
+        self.k = k
+        self.k_range = k_range
+        self.n_init = n_init
+        self.random_state = random_state
+        self.covariance_type = covariance_type
+        self.reg_covar = reg_covar
+        self.features = features
+        self.silhouette_sample = silhouette_sample
+
+    def _model(self, k: int) -> Any:
+        if self.method == "kmeans":
+            from sklearn.cluster import KMeans
+
+            return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state)
+        from sklearn.mixture import GaussianMixture
+
+        return GaussianMixture(
+            n_components=k, n_init=self.n_init, random_state=self.random_state,
+            covariance_type=self.covariance_type, reg_covar=self.reg_covar,
+        )
+
+    def _silhouette(self, z: np.ndarray, labels: np.ndarray) -> float:
+        from sklearn.metrics import silhouette_score
+
+        if len(np.unique(labels)) < 2:
+            return float("nan")
+        size = min(self.silhouette_sample, len(z))
+        return float(silhouette_score(z, labels, sample_size=size, random_state=self.random_state))
+
+    def fit(self, features: pd.DataFrame) -> NeedsSegmentation:
+        """Standardise the features, choose k and fit the final model.
+
+        Parameters
+        ----------
+        features : DataFrame
+            From :func:`needs_features` (one row per customer).
+
+        Returns
+        -------
+        self
+        """
+        from sklearn.preprocessing import StandardScaler
+
+        if self.method not in ("kmeans", "gmm"):
+            raise ValueError(f"method={self.method!r}: expected 'kmeans' or 'gmm'.")
+        self.columns_ = _feature_columns(features, self.features)
+        data = features[self.columns_].astype("float64")
+        if not np.isfinite(data.to_numpy()).all():
+            raise ValueError("features: expected finite numbers, found missing or infinite values.")
+        low, high = self.k_range if self.k is None else (self.k, self.k)
+        if low < 1 or high < low or high >= len(data):
+            raise ValueError(
+                f"k_range={self.k_range!r} / k={self.k!r}: expected 1 <= k < number of customers ({len(data)})."
+            )
+        self.scaler_ = StandardScaler().fit(data)
+        z = self.scaler_.transform(data)
+        rows, models = [], {}
+        for k in range(low, high + 1):
+            model = self._model(k).fit(z)
+            labels = model.predict(z)
+            row = {"k": k, "silhouette": self._silhouette(z, labels)}
+            if self.method == "kmeans":
+                row["inertia"] = float(model.inertia_)
+            else:
+                row["bic"] = float(model.bic(z))
+            rows.append(row)
+            models[k] = model
+        self.selection_ = pd.DataFrame(rows).set_index("k")
+        if self.k is not None:
+            self.k_ = int(self.k)
+        elif self.method == "kmeans":
+            self.k_ = int(self.selection_["silhouette"].idxmax())
+        else:
+            self.k_ = int(self.selection_["bic"].idxmin())
+        self.model_ = models[self.k_]
+        raw = self.model_.predict(z)
+        # Number segments by size (1 = largest) so labels read the same across runs.
+        sizes = pd.Series(raw).value_counts()
+        self._relabel = {int(old): new for new, old in enumerate(sizes.index, start=1)}
+        self.labels_ = pd.Series([self._relabel[int(v)] for v in raw], index=features.index, name="segment")
+        return self
+
+    def predict(self, features: pd.DataFrame) -> pd.Series:
+        """Segment of each customer in ``features`` (same columns as in :meth:`fit`)."""
+        if not hasattr(self, "model_"):
+            raise RuntimeError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
+        z = self.scaler_.transform(features[self.columns_].astype("float64"))
+        raw = self.model_.predict(z)
+        return pd.Series([self._relabel.get(int(v), 0) for v in raw], index=features.index, name="segment")
+
+    def stability(
+        self, features: pd.DataFrame, *, n_resamples: int = 10, sample_share: float = 0.8, random_state: int = 0
+    ) -> pd.DataFrame:
+        """How stable are the segments? Refit on random subsamples and compare.
+
+        Each resample fits the same method with the chosen k on a random
+        ``sample_share`` of the customers (without replacement, seeded),
+        assigns *all* customers, and compares with :attr:`labels_` by the
+        adjusted Rand index (1 = identical partition, 0 = chance).
+
+        Returns
+        -------
+        DataFrame
+            ``resample`` and ``ari``.
+        """
+        from sklearn.metrics import adjusted_rand_score
+        from sklearn.preprocessing import StandardScaler
+
+        if not hasattr(self, "model_"):
+            raise RuntimeError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
+        data = features[self.columns_].astype("float64").to_numpy()
+        rng = np.random.default_rng(random_state)
+        n_sample = max(self.k_ + 1, int(round(sample_share * len(data))))
+        rows = []
+        for b in range(n_resamples):
+            pick = rng.choice(len(data), size=n_sample, replace=False)
+            scaler = StandardScaler().fit(data[pick])
+            model = self._model(self.k_).fit(scaler.transform(data[pick]))
+            labels = model.predict(scaler.transform(data))
+            rows.append({"resample": b + 1, "ari": float(adjusted_rand_score(self.labels_.to_numpy(), labels))})
+        return pd.DataFrame(rows)
+
+
+def adjusted_rand(labels: pd.Series, truth: pd.Series) -> float:
+    """Adjusted Rand index of two labelings over the customers they share (1 = same partition)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    common = labels.index.intersection(truth.dropna().index)
+    if len(common) == 0:
+        raise ValueError(
+            f"adjusted_rand: expected shared customer ids, found none ({len(labels)} labels, {len(truth)} truth values)."
+        )
+    return float(adjusted_rand_score(truth.loc[common].astype("str"), labels.loc[common].astype("str")))
+
+
+def segment_profiles(features: pd.DataFrame, labels: pd.Series, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Mean of each feature per segment, with segment sizes and a short descriptive name.
+
+    Returns
+    -------
+    DataFrame
+        Index: segment number; ``customers``, ``share``, ``name`` (largest
+        category share and channel, e.g. ``"electronics / web"``), then the
+        mean of each feature. :func:`profile_zscores` turns the means into
+        standard scores for a heatmap.
+    """
+    columns = _feature_columns(features, columns)
+    data = features.loc[labels.index, columns]
+    means = data.groupby(labels.to_numpy()).mean()
+    means.index.name = "segment"
+    sizes = labels.value_counts().reindex(means.index)
+    shares = [c for c in columns if c.startswith("share_")]
+    channels = [c for c in columns if c.startswith("channel_")]
+    names = []
+    for seg in means.index:
+        parts = []
+        if shares:
+            parts.append(means.loc[seg, shares].idxmax().removeprefix("share_"))
+        if channels:
+            parts.append(means.loc[seg, channels].idxmax().removeprefix("channel_"))
+        names.append(" / ".join(parts) or f"segment {seg}")
+    out = means.copy()
+    out.insert(0, "name", names)
+    out.insert(0, "share", sizes / sizes.sum())
+    out.insert(0, "customers", sizes.astype("int64"))
+    return out
+
+
+def profile_zscores(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Segment means as standard scores of the features (for a profile heatmap)."""
+    columns = [c for c in profiles.columns if c in features.columns and c != "n_orders"]
+    mean, std = features[columns].mean(), features[columns].std(ddof=0).replace(0, 1.0)
+    z = (profiles[columns] - mean) / std
+    z.index = [f"{i}: {n}" for i, n in zip(profiles.index, profiles["name"])]
+    return z
+
+
+# --------------------------------------------------------------------------
+# Value x needs
+# --------------------------------------------------------------------------
+
+STRATEGIES: Mapping[str, str] = {
+    "retain": "most valuable now: protect the relationship, recognise them, keep service high",
+    "grow": "much more value possible: win back or develop (cross-sell, reactivation offers)",
+    "maintain": "moderate value and upside: serve well at standard cost",
+    "reduce cost to serve": "little value now or later: move to low-cost channels, stop costly contacts",
+}
+"""The four strategies of the value x needs matrix and what they mean for a manager."""
+
+
+def strategy_matrix(
+    value_table: pd.DataFrame,
+    segments: pd.Series,
+    *,
+    segment_names: Mapping[Any, str] | None = None,
+    tiers: Sequence[tuple[str, float]] = PYRAMID_TIERS,
+    retain_tiers: int = 2,
+) -> pd.DataFrame:
+    """Value tiers crossed with needs segments, each cell with a strategy.
+
+    Parameters
+    ----------
+    value_table : DataFrame
+        From :func:`customer_value_table` (``future_value``,
+        ``potential_value``), indexed by customer.
+    segments : Series
+        Needs segment per customer (same index; customers in only one of the
+        two are left out).
+    segment_names : dict, optional
+        Display name per segment label.
+    tiers : sequence of (name, cumulative share)
+        Value tiers by future value (default Platinum 5 %, Gold 15 %, Iron
+        30 %, Lead 50 %).
+    retain_tiers : int
+        How many top tiers are "retain".
+
+    Returns
+    -------
+    DataFrame
+        One row per (tier, segment) cell with customers: ``customers``,
+        ``future_value`` (sum), ``potential_value`` (sum),
+        ``future_value_per_customer``, ``potential_per_customer`` and
+        ``strategy``: *retain* for the top tiers; otherwise *grow* where the
+        potential per customer is above the average of all customers,
+        *reduce cost to serve* in the lowest tier, *maintain* in between.
+    """
+    common = value_table.index.intersection(segments.index)
+    if len(common) == 0:
+        raise ValueError(
+            f"strategy_matrix: expected customers present in both the value table ({len(value_table)}) and the "
+            f"segments ({len(segments)}), found none in common."
+        )
+    values = value_table.loc[common]
+    tier = value_tiers(values["future_value"], tiers)
+    segment = segments.loc[common]
+    if segment_names is not None:
+        segment = segment.map(lambda s: segment_names.get(s, s))
+    cells = (
+        values.assign(tier=tier, segment=segment.astype("str").to_numpy())
+        .groupby(["tier", "segment"], observed=True)
+        .agg(customers=("future_value", "size"), future_value=("future_value", "sum"),
+             potential_value=("potential_value", "sum"))
+        .reset_index()
+    )
+    cells["future_value_per_customer"] = cells["future_value"] / cells["customers"]
+    cells["potential_per_customer"] = cells["potential_value"] / cells["customers"]
+    names = [n for n, _ in tiers]
+    top = set(names[:retain_tiers])
+    average_potential = float(values["potential_value"].mean())
+    strategy = np.where(
+        cells["tier"].isin(top), "retain",
+        np.where(cells["potential_per_customer"] > average_potential, "grow",
+                 np.where(cells["tier"] == names[-1], "reduce cost to serve", "maintain")),
+    )
+    cells["strategy"] = strategy
+    return cells
