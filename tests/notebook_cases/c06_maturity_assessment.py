@@ -1,8 +1,8 @@
 """Parameter sets for notebooks/06_maturity_assessment.ipynb.
 
+* ``ci_example_top5`` — the bundled example, five gaps only; needs no files.
 * ``other_company_with_results`` — a responses file of our own: a fictional B2B
-  firm, two respondents, other scores and German column names mapped back by
-  hand in the file (``intention``/``reality`` kept), plus a small
+  firm, two respondents and other scores, plus a small
   ``01_identify.results.json`` with measured completeness and duplicate rate.
 * ``partial_answers`` — the same firm answering only 45 items, scored with
   ``allow_missing=True``.
@@ -40,6 +40,8 @@ def _results_file(tmp_path: Path) -> Path:
 
 
 CASES = [
+    # First: needs no files (tests/reference/refresh.py runs the first case for nbval).
+    ("ci_example_top5", lambda tmp_path: {"top_n": 5}),
     (
         "other_company_with_results",
         lambda tmp_path: {
