@@ -434,6 +434,21 @@ def _draw_names(rng: np.random.Generator, n: int) -> tuple[list[str], list[str],
     return names, latin, origin
 
 
+def _unique_emails(rng: np.random.Generator, latin_names: list[str]) -> list[str]:
+    """One mailbox per person: namesakes get a number, as a mail provider would insist."""
+    taken: set[str] = set()
+    emails = []
+    for name in latin_names:
+        local = name.lower().replace(" ", ".")
+        domain = _EMAIL_DOMAINS[rng.integers(len(_EMAIL_DOMAINS))]
+        candidate = f"{local}@{domain}" if rng.uniform() < 0.6 else f"{local}{rng.integers(1, 99)}@{domain}"
+        while candidate in taken:
+            candidate = f"{local}{rng.integers(1, 9999)}@{domain}"
+        taken.add(candidate)
+        emails.append(candidate)
+    return emails
+
+
 def _person_details(rng: np.random.Generator, n: int) -> pd.DataFrame:
     names, latin, origin = _draw_names(rng, n)
     digits = rng.integers(0, 10, size=(n, 9))
@@ -444,11 +459,7 @@ def _person_details(rng: np.random.Generator, n: int) -> pd.DataFrame:
         f"{_CITIES[rng.integers(len(_CITIES))]}"
         for t in street_type
     ]
-    email = [
-        f"{ln.lower().replace(' ', '.')}{'' if rng.uniform() < 0.6 else rng.integers(1, 99)}"
-        f"@{_EMAIL_DOMAINS[rng.integers(len(_EMAIL_DOMAINS))]}"
-        for ln in latin
-    ]
+    email = _unique_emails(rng, latin)
     birth = OBSERVATION_START - pd.to_timedelta(rng.integers(18 * 365, 80 * 365, size=n), unit="D")
     return pd.DataFrame(
         {"name": names, "latin": latin, "origin": origin, "email": email, "phone": phone,
@@ -545,6 +556,7 @@ def _customer_records(
     order = rng.permutation(len(plan))  # record numbers do not reveal who is a duplicate
     plan = plan.iloc[order].reset_index(drop=True)
     people = details.to_dict("records")
+    owner = {address.lower(): i for i, address in enumerate(details["email"])}
     first = list(first_purchase)
     fill_roll = rng.uniform(size=(len(plan), 4))
     records = []
@@ -555,7 +567,11 @@ def _customer_records(
         name, email, phone, address = who["name"], who["email"], _format_phone(rng, who["phone"]), who["address"]
         if not primary:
             name = _variant_name(rng, name, who["latin"], who["origin"], typo_rate)
-            email = _variant_email(rng, email, typo_rate)
+            variant = _variant_email(rng, email, typo_rate)
+            # another person's mailbox is never "a variant": keep the person's own address then
+            if owner.get(variant.lower(), person) == person:
+                owner[variant.lower()] = person
+                email = variant
             address = _variant_address(rng, address, typo_rate)
         elif source == "purchased_list" and rng.uniform() < typo_rate / 3:
             name = _typo(rng, name)  # list vendors' data entry is careless

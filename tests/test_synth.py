@@ -167,3 +167,9 @@ def test_bad_knobs_get_clear_errors():
         make_crm_world(5)
     with pytest.raises(ValueError, match="bgnbd must give positive values"):
         make_crm_world(100, bgnbd={"r": 1, "alpha": -1, "a": 1, "b": 1})
+
+
+def test_each_person_has_a_mailbox_of_their_own(world):
+    primary = world.customers.assign(person_id=world.customers["customer_id"].map(world.truth.identity))
+    by_email = primary.dropna(subset=["email"]).assign(email=lambda d: d["email"].str.lower())
+    assert by_email.groupby("email")["person_id"].nunique().max() == 1
