@@ -393,6 +393,8 @@ def _summary_from_occasions(
         )
     out.index = out.index.astype("str")
     out.index.name = "customer_id"
+    out.attrs["time_unit"] = time_unit
+    out.attrs["observation_end"] = str(end.date())
     return out
 
 
@@ -471,8 +473,6 @@ def rfm_summary(
         )
     summary = _summary_from_occasions(_occasions(frame.loc[~later]), end, time_unit, definition)
     summary.attrs["rows_after_observation_end"] = int(later.sum())
-    summary.attrs["observation_end"] = str(end.date())
-    summary.attrs["time_unit"] = time_unit
     return summary
 
 
@@ -1521,7 +1521,7 @@ def needs_features(
     last_day = frame["date"].max().normalize()
     weeks = ((last_day - by["date"].min().dt.normalize()) / pd.Timedelta(days=7)) + 1 / 7
     basket["orders_per_week"] = by.size() / weeks
-    basket["weekend_share"] = orders.assign(weekend=orders["date"].dt.dayofweek >= 5).groupby("customer_id")["weekend"].mean()
+    basket["weekend_share"] = orders.assign(weekend=orders["date"].dt.day_of_week >= 5).groupby("customer_id")["weekend"].mean()
     basket["n_orders"] = by.size().astype("int64")
     parts.append(basket)
     out = pd.concat(parts, axis=1).fillna(0.0)

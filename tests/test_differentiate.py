@@ -1,0 +1,420 @@
+"""idic_lab.differentiate: published CDNOW results, lifetimes equality, simulation, bad inputs, needs segments."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+
+from idic_lab import differentiate as dif
+from idic_lab.datasets import load_dataset
+from idic_lab.schema import SchemaError
+
+CAL_END, OBS_END = "1997-09-30", "1998-06-30"
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_dataset("cdnow_sample")
+
+
+@pytest.fixture(scope="module")
+def split(sample) -> dif.CalibrationHoldout:
+    return dif.calibration_holdout_split(sample, calibration_end=CAL_END, observation_end=OBS_END, time_unit="W")
+
+
+@pytest.fixture(scope="module")
+def models(split) -> dict:
+    return {"BG/NBD": dif.BGNBDModel().fit(split.summary), "Pareto/NBD": dif.ParetoNBDModel().fit(split.summary)}
+
+
+def _tiny() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b", "c", "c"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-01 15:00", "2024-01-15", "2024-01-29", "2024-01-08", "2024-01-22", "2024-02-05"],
+                format="ISO8601",
+            ),
+            "amount": [10.0, 5.0, 20.0, 30.0, 7.0, 0.0, 12.0],
+        }
+    )
+
+
+# --------------------------------------------------------------------------
+# rfm_summary
+# --------------------------------------------------------------------------
+
+
+def test_btyd_summary_by_hand():
+    s = dif.rfm_summary(_tiny(), observation_end="2024-02-05", time_unit="W")
+    # a: occasions on Jan 1 (10 + 5 merged), Jan 15, Jan 29 -> 2 repeats of 20 and 30.
+    assert s.loc["a"].to_dict() == {"frequency": 2.0, "recency": 4.0, "T": 5.0, "monetary_value": 25.0}
+    assert s.loc["b"].to_dict() == {"frequency": 0.0, "recency": 0.0, "T": 4.0, "monetary_value": 0.0}
+    # c: a zero-value first occasion still counts as the first purchase.
+    assert s.loc["c"].to_dict() == {"frequency": 1.0, "recency": 2.0, "T": 2.0, "monetary_value": 12.0}
+    assert list(s.index) == ["a", "b", "c"]
+
+
+def test_rfm_definition_and_time_units_by_hand():
+    s = dif.rfm_summary(_tiny(), observation_end="2024-02-05", time_unit="D", definition="rfm")
+    assert s.loc["a", "recency"] == 7.0 and s.loc["a", "frequency"] == 3 and s.loc["a", "total_value"] == 65.0
+    assert s.loc["a", "monetary_value"] == pytest.approx(65.0 / 3)
+    months = dif.rfm_summary(_tiny(), observation_end="2024-02-05", time_unit="M")
+    quarters = dif.rfm_summary(_tiny(), observation_end="2024-02-05", time_unit="Q")
+    assert months.loc["a", "T"] == pytest.approx(35 / 30.4375)
+    assert quarters.loc["a", "T"] == pytest.approx(35 / 91.3125)
+
+
+@pytest.mark.parametrize("time_unit, multiplier", [("W", 7), ("D", 1)])
+def test_summary_equals_lifetimes_on_cdnow(time_unit, multiplier):
+    cdnow = load_dataset("cdnow")
+    ours = dif.rfm_summary(cdnow, observation_end=OBS_END, time_unit=time_unit)
+    dif._lifetimes()
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    theirs = summary_data_from_transaction_data(
+        cdnow, "customer_id", "date", monetary_value_col="amount", observation_period_end=OBS_END,
+        freq="D", freq_multiplier=multiplier,
+    )
+    theirs.index = theirs.index.astype(str)
+    theirs = theirs.sort_index()
+    assert list(ours.index) == list(theirs.index)
+    assert len(ours) == 23570
+    for column in ("frequency", "recency", "T", "monetary_value"):
+        np.testing.assert_allclose(ours[column].to_numpy(), theirs[column].to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_summary_does_not_mutate_input(sample):
+    before = sample.copy(deep=True)
+    dif.rfm_summary(sample, observation_end=OBS_END)
+    dif.calibration_holdout_split(sample, calibration_end=CAL_END, observation_end=OBS_END)
+    pd.testing.assert_frame_equal(sample, before)
+
+
+# --------------------------------------------------------------------------
+# calibration / holdout
+# --------------------------------------------------------------------------
+
+
+def test_calibration_holdout_by_hand():
+    frame = pd.concat(
+        [_tiny(), pd.DataFrame({"customer_id": ["d", "d"], "date": pd.to_datetime(["2024-02-20", "2024-02-21"]),
+                                "amount": [3.0, 4.0]})]
+    )
+    split = dif.calibration_holdout_split(frame, calibration_end="2024-01-15", observation_end="2024-02-25", time_unit="D")
+    s = split.summary
+    assert list(s.index) == ["a", "b"]  # c and d started after the calibration end
+    assert s.loc["a", ["frequency", "recency", "T", "monetary_value"]].tolist() == [1.0, 14.0, 14.0, 20.0]
+    assert s.loc["a", "frequency_holdout"] == 1.0 and s.loc["a", "monetary_value_holdout"] == 30.0
+    assert s.loc["b", "frequency_holdout"] == 0.0 and (s["duration_holdout"] == 41.0).all()
+    assert sorted(split.new_in_holdout.index) == ["c", "d"]
+    assert split.new_in_holdout.loc["d", "occasions"] == 2
+    assert split.report()["new customers first seen in holdout (not modelled)"] == 2
+
+
+def test_calibration_summary_equals_rfm_summary_of_calibration_period(sample, split):
+    calibration = sample[sample["date"] <= CAL_END]
+    alone = dif.rfm_summary(calibration, observation_end=CAL_END)
+    pd.testing.assert_frame_equal(split.summary[alone.columns], alone, check_exact=False, rtol=0, atol=1e-12)
+    assert split.report()["repeat buyers in calibration"] == 946
+
+
+# --------------------------------------------------------------------------
+# Fader, Hardie & Lee (2005) on the CDNOW sample, 39-week calibration, weeks
+# --------------------------------------------------------------------------
+
+PUBLISHED = {
+    "BG/NBD": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+    "Pareto/NBD": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
+}
+
+
+@pytest.mark.parametrize("model_name", list(PUBLISHED))
+def test_reproduces_fader_hardie_lee_2005(models, model_name):
+    fitted = models[model_name].params_
+    for name, value in PUBLISHED[model_name].items():
+        assert fitted[name] == pytest.approx(value, rel=0.005), (model_name, name, fitted[name])
+
+
+def test_reproduces_gamma_gamma_fader_hardie_2013(split):
+    gg = dif.GammaGammaModel().fit(split.summary)
+    assert gg.n_customers_ == 946 and gg.n_dropped_ == 2357 - 946
+    for name, value in {"p": 6.25, "q": 3.74, "v": 15.44}.items():
+        assert gg.params_[name] == pytest.approx(value, rel=0.005)
+    assert abs(gg.correlation_) < 0.2  # Fader & Hardie report a weak correlation (0.11)
+
+
+def test_expected_purchases_matches_published_example(models):
+    # Fader, Hardie & Lee, "Implementing the BG/NBD model ... in Excel" (2005): a customer with
+    # x = 2, t_x = 30.43, T = 38.86 is expected to make 1.226 purchases in the next 39 weeks.
+    one = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86]}, index=["example"])
+    assert models["BG/NBD"].expected_purchases(one, 39).iloc[0] == pytest.approx(1.226, rel=0.005)
+
+
+def test_parameter_recovery_from_simulated_bgnbd():
+    truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    ages = np.random.default_rng(11).uniform(26, 39, size=20000)
+    simulated = dif.simulate_bgnbd(20000, **truth, T=ages, seed=5)
+    fitted = dif.BGNBDModel().fit(simulated).params_
+    for name, value in truth.items():
+        assert fitted[name] == pytest.approx(value, rel=0.10), (name, fitted[name])
+    # The simulated mean frequency matches the model's unconditional expectation E[X(T)].
+    model = dif.BGNBDModel().fit(simulated)
+    model.params_  # noqa: B018  (fitted)
+    expected = model.expected_cumulative_purchases(ages).mean()
+    assert simulated["frequency"].mean() == pytest.approx(expected, rel=0.05)
+
+
+# --------------------------------------------------------------------------
+# CLV, value table, holdout validation
+# --------------------------------------------------------------------------
+
+
+def test_clv_without_discount_is_expected_purchases_times_spend(split, models):
+    gg = dif.GammaGammaModel().fit(split.summary)
+    head = split.summary.head(50)
+    clv0 = dif.customer_lifetime_value(models["BG/NBD"], gg, head, horizon=10, annual_discount_rate=0.0, time_unit="W")
+    plain = models["BG/NBD"].expected_purchases(head, 10) * gg.expected_spend(head)
+    np.testing.assert_allclose(clv0.to_numpy(), plain.to_numpy(), rtol=1e-9)
+    clv10 = dif.customer_lifetime_value(models["BG/NBD"], gg, head, horizon=10, annual_discount_rate=0.1, time_unit="W")
+    assert (clv10 <= clv0 + 1e-12).all() and (clv10 < clv0).any()
+    with pytest.raises(ValueError, match="fitted in 'W'"):
+        dif.customer_lifetime_value(models["BG/NBD"], gg, head, horizon=10, annual_discount_rate=0.1, time_unit="M")
+
+
+def test_value_table_and_pyramid(sample, split, models):
+    gg = dif.GammaGammaModel().fit(split.summary)
+    calibration = sample[sample["date"] <= CAL_END]
+    table = dif.customer_value_table(
+        calibration, models["BG/NBD"], gg, split.summary, horizon=52, annual_discount_rate=0.1, time_unit="W"
+    )
+    assert table["current_value"].sum() == pytest.approx(calibration["amount"].sum())
+    np.testing.assert_allclose(table["lifetime_value"], table["current_value"] + table["future_value"])
+    assert (table["potential_value"] >= 0).all() and table["p_alive"].between(0, 1).all()
+    pyramid = dif.value_pyramid(table)
+    assert pyramid["customers"].sum() == len(table)
+    assert pyramid.loc["Platinum", "customers"] == int(0.05 * len(table))
+    assert pyramid["share_of_future_value"].is_monotonic_decreasing or pyramid.loc["Platinum", "share_of_future_value"] > 0.2
+
+
+def test_holdout_validation_numbers(split, models):
+    table = dif.holdout_validation(split, models)
+    assert list(table.index) == ["BG/NBD", "Pareto/NBD", "naive"]
+    actual = split.summary["frequency_holdout"]
+    predicted = models["BG/NBD"].expected_purchases(split.summary, 39)
+    assert table.loc["BG/NBD", "mae"] == pytest.approx((predicted - actual).abs().mean())
+    assert table.loc["BG/NBD", "rmse"] == pytest.approx(np.sqrt(((predicted - actual) ** 2).mean()))
+    assert table.loc["BG/NBD", "aggregate_error_pct"] == pytest.approx(100 * (predicted.sum() / actual.sum() - 1))
+    # The models beat the naive "same rate as before" forecast on CDNOW.
+    assert table.loc["BG/NBD", "mae"] < table.loc["naive", "mae"]
+    assert table.loc["Pareto/NBD", "rmse"] < table.loc["naive", "rmse"]
+
+
+def test_tracking_and_conditional_expectations(sample, split, models):
+    tracking = dif.tracking_table(sample, split, models)
+    assert len(tracking) == 78
+    repeats = split.summary["frequency"].sum() + split.summary["frequency_holdout"].sum()
+    assert tracking["actual"].iloc[-1] == repeats
+    assert tracking["actual"].is_monotonic_increasing and tracking["BG/NBD"].is_monotonic_increasing
+    assert tracking.loc[pd.Timestamp(CAL_END), "actual"] == split.summary["frequency"].sum()
+    # In the calibration weeks the fitted model tracks the data within 5 % (the model is fitted to them).
+    assert tracking.loc[pd.Timestamp(CAL_END), "BG/NBD"] == pytest.approx(split.summary["frequency"].sum(), rel=0.05)
+    table = dif.conditional_expectations(split, models)
+    assert table["customers"].sum() == len(split.summary)
+    assert list(table.index)[-1] == "7+"
+
+
+# --------------------------------------------------------------------------
+# RFM scores and the Pareto view
+# --------------------------------------------------------------------------
+
+
+def test_rfm_segment_rules_cover_the_grid():
+    for r in range(1, 6):
+        for fm in range(1, 6):
+            hits = [n for n, (rl, rh), (fl, fh) in dif.RFM_SEGMENT_RULES if rl <= r <= rh and fl <= fm <= fh]
+            assert hits, (r, fm)
+
+
+def test_rfm_scores(sample):
+    scores = dif.rfm_scores(dif.rfm_summary(sample, observation_end=OBS_END, definition="rfm"))
+    assert scores["segment"].notna().all()
+    assert scores[["R", "F", "M"]].isin(range(1, 6)).all().all()
+    champions = scores[scores["segment"] == "Champions"]
+    assert champions["total_value"].mean() > scores["total_value"].mean()
+
+
+def test_pareto_lorenz_gini_by_hand():
+    assert dif.gini([1, 1, 1, 1]) == pytest.approx(0.0)
+    assert dif.gini([0, 0, 0, 1]) == pytest.approx(0.75)
+    assert dif.top_share([10, 1, 1, 1, 1, 1, 1, 1, 1, 1], 0.2) == pytest.approx(11 / 19)
+    curve = dif.lorenz_curve([3, 1])
+    assert curve["value_share"].tolist() == [0.0, 0.75, 1.0]
+    with pytest.raises(ValueError, match="expected values >= 0"):
+        dif.gini([1, -1])
+
+
+# --------------------------------------------------------------------------
+# Bad inputs
+# --------------------------------------------------------------------------
+
+
+def test_empty_data_is_refused():
+    empty = pd.DataFrame({"customer_id": [], "date": pd.to_datetime([]), "amount": []})
+    with pytest.raises(SchemaError, match=r"expected at least one purchase, found 0 rows"):
+        dif.rfm_summary(empty, observation_end="2024-01-01")
+
+
+def test_customer_with_only_returns_is_refused():
+    frame = _tiny()
+    returns = pd.DataFrame({"customer_id": ["z", "z"], "date": pd.to_datetime(["2024-01-03", "2024-01-04"]),
+                            "amount": [-5.0, -7.0]})
+    with pytest.raises(SchemaError, match=r"expected amounts >= 0.*found 2 of 9 rows.*1 customer\(s\) have only return lines"):
+        dif.rfm_summary(pd.concat([frame, returns]), observation_end="2024-02-05")
+
+
+def test_observation_end_before_first_purchase_is_refused():
+    with pytest.raises(SchemaError, match=r"expected observation_end on or after the first purchase, found .*2023-12-01.*all 7 rows"):
+        dif.rfm_summary(_tiny(), observation_end="2023-12-01")
+
+
+def test_rows_after_observation_end_are_refused_or_counted():
+    with pytest.raises(SchemaError, match=r"expected dates up to observation_end 2024-01-20, found 3 of 7 rows later"):
+        dif.rfm_summary(_tiny(), observation_end="2024-01-20")
+    dropped = dif.rfm_summary(_tiny(), observation_end="2024-01-20", after_end="drop")
+    assert dropped.attrs["rows_after_observation_end"] == 3 and "c" not in dropped.index
+
+
+def test_recency_greater_than_t_is_refused():
+    bad = pd.DataFrame({"frequency": [1.0, 2.0], "recency": [5.0, 12.0], "T": [10.0, 10.0]}, index=["ok", "bad"])
+    with pytest.raises(ValueError, match=r"expected recency <= T.*found recency > T in 1 of 2 rows.*bad"):
+        dif.BGNBDModel().fit(bad)
+
+
+def test_non_positive_spend_is_refused_by_gamma_gamma():
+    summary = pd.DataFrame(
+        {"frequency": [2.0, 1.0, 0.0], "recency": [5.0, 3.0, 0.0], "T": [10.0, 10.0, 10.0],
+         "monetary_value": [20.0, 0.0, 0.0]}, index=["a", "b", "c"],
+    )
+    with pytest.raises(ValueError, match=r"expected monetary_value > 0 for repeat buyers.*found 1 of 2 rows <= 0.*b"):
+        dif.GammaGammaModel().fit(summary)
+
+
+def test_missing_columns_and_bad_units_are_refused():
+    with pytest.raises(SchemaError, match=r"expected the columns customer_id, date and amount, found no amount"):
+        dif.rfm_summary(_tiny().drop(columns="amount"), observation_end="2024-02-05")
+    with pytest.raises(ValueError, match=r"time_unit='Y': expected one of"):
+        dif.rfm_summary(_tiny(), observation_end="2024-02-05", time_unit="Y")
+
+
+@pytest.mark.parametrize("model_class", [dif.BGNBDModel, dif.ParetoNBDModel])
+def test_convergence_failure_gives_short_advice(split, model_class, capsys):
+    with pytest.raises(dif.ModelFitError, match=r"did not converge.*penalizer.*coarser time unit") as info:
+        model_class(max_iter=2).fit(split.summary)
+    assert len(str(info.value)) < 400
+    assert capsys.readouterr().out == ""  # no optimizer dump
+
+
+def test_no_repeat_buyers_is_a_fit_error():
+    summary = pd.DataFrame({"frequency": [0.0, 0.0], "recency": [0.0, 0.0], "T": [5.0, 6.0]})
+    with pytest.raises(dif.ModelFitError, match=r"expected some repeat buyers.*found 0 of 2"):
+        dif.BGNBDModel().fit(summary)
+
+
+def test_lifetimes_import_restores_global_state():
+    import warnings
+
+    filters = list(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = pd.get_option("mode.chained_assignment")
+    dif._lifetimes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert pd.get_option("mode.chained_assignment") == before
+    assert list(warnings.filters) == filters
+
+
+# --------------------------------------------------------------------------
+# Needs-based segments on the synthetic world
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world_features():
+    from idic_lab.schema import clean
+
+    world = load_dataset("synthetic", n_customers=5000, seed=0)
+    transactions, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    features = dif.needs_features(transactions, products=world.products, customer_map=world.truth.identity)
+    return world, transactions, features
+
+
+def test_needs_features_shape(world_features):
+    world, _, features = world_features
+    shares = features.filter(regex="^share_")
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    np.testing.assert_allclose(features.filter(like="channel_").sum(axis=1), 1.0)
+    assert features.index.isin(world.truth.people.index).all()
+
+
+def test_kmeans_recovers_planted_segments(world_features):
+    world, _, features = world_features
+    segmentation = dif.NeedsSegmentation().fit(features)
+    assert segmentation.k_ == len(world.truth.segments)
+    ari = dif.adjusted_rand(segmentation.labels_, world.truth.people["segment"])
+    assert ari >= 0.8, ari
+    stability = segmentation.stability(features, n_resamples=3)
+    assert stability["ari"].min() > 0.9
+    profiles = dif.segment_profiles(features, segmentation.labels_)
+    assert profiles["customers"].sum() == len(features)
+    assert set(profiles["name"]) == {"fashion / app", "home / store", "electronics / web", "sports / store"}
+
+
+def test_gmm_segmentation_reports_bic(world_features):
+    _, _, features = world_features
+    small = features.iloc[:1500]
+    segmentation = dif.NeedsSegmentation(method="gmm", n_init=1, k_range=(2, 5)).fit(small)
+    assert {"bic", "silhouette"} <= set(segmentation.selection_.columns)
+    assert segmentation.k_ == int(segmentation.selection_["bic"].idxmin())
+
+
+def test_strategy_matrix(split, models):
+    gg = dif.GammaGammaModel().fit(split.summary)
+    table = dif.customer_value_table(
+        load_dataset("cdnow_sample"), models["BG/NBD"], gg, split.summary, horizon=13, annual_discount_rate=0.1,
+        time_unit="W",
+    )
+    segments = pd.Series(np.arange(len(table)) % 3, index=table.index)
+    matrix = dif.strategy_matrix(table, segments)
+    assert matrix["customers"].sum() == len(table)
+    assert set(matrix["strategy"]) <= set(dif.STRATEGIES)
+    assert (matrix.loc[matrix["tier"].isin(["Platinum", "Gold"]), "strategy"] == "retain").all()
+
+
+# --------------------------------------------------------------------------
+# Plots
+# --------------------------------------------------------------------------
+
+
+def test_plots_return_axes_and_leave_style_alone(sample, split, models):
+    import matplotlib.pyplot as plt
+
+    from idic_lab import plotting
+
+    style = dict(matplotlib.rcParams)
+    scores = dif.rfm_scores(dif.rfm_summary(sample, observation_end=OBS_END, definition="rfm"))
+    values = scores["total_value"]
+    axes = [
+        plotting.plot_rfm_segments(dif.rfm_segment_table(scores)),
+        plotting.plot_lorenz(dif.lorenz_curve(values), gini=dif.gini(values)),
+        plotting.plot_tracking(dif.tracking_table(sample, split, models)),
+        plotting.plot_conditional_expectations(dif.conditional_expectations(split, models)),
+        plotting.plot_k_selection(pd.DataFrame({"silhouette": [0.2, 0.3], "bic": [5.0, 4.0]}, index=[2, 3]), chosen=3),
+    ]
+    assert all(isinstance(ax, Axes) for ax in axes)
+    assert dict(matplotlib.rcParams) == style
+    plt.close("all")
