@@ -64,6 +64,7 @@ __all__ = [
     "conditional_expectations",
     "customer_lifetime_value",
     "customer_value_table",
+    "fit_purchase_models",
     "adjusted_rand",
     "gini",
     "holdout_validation",
@@ -955,7 +956,13 @@ class ParetoNBDModel(_BTYDModel):
             up[i] += h
             down[i] -= h
             gradient[i] = (nll(np.exp(up), *args) - nll(np.exp(down), *args)) * factor / (2 * h)
-        if not np.isfinite(gradient).all() or np.abs(gradient).max() > 1e-3:
+        if not np.isfinite(gradient).all():
+            raise ModelFitError(
+                f"{self.name} did not converge: the likelihood cannot be evaluated near the last parameters "
+                f"(s = {params[2]:.3g}, beta = {params[3] / fitter._scale:.3g}; very large values mean the data "
+                f"show no dropout-rate heterogeneity). {_FIT_ADVICE}"
+            )
+        if np.abs(gradient).max() > 1e-3:
             raise ModelFitError(
                 f"{self.name} did not converge within {self.max_iter or 2000} iterations (the likelihood is still "
                 f"changing, largest gradient {np.abs(gradient).max():.2g} per customer). {_FIT_ADVICE}"
@@ -964,6 +971,55 @@ class ParetoNBDModel(_BTYDModel):
     def _total_log_likelihood(self, patterns: pd.DataFrame) -> float:
         params, args = self._scaled(self.fitter_, patterns)
         return float(-self.fitter_._negative_log_likelihood(params, *args) * np.mean(args[3]))
+
+
+PURCHASE_MODELS: Mapping[str, type[_BTYDModel]] = {"BG/NBD": BGNBDModel, "Pareto/NBD": ParetoNBDModel}
+"""The purchase models by display name."""
+
+
+def fit_purchase_models(
+    summary: pd.DataFrame,
+    *,
+    names: Sequence[str] = ("BG/NBD", "Pareto/NBD"),
+    penalizer: float = 0.0,
+) -> tuple[dict[str, _BTYDModel], pd.DataFrame]:
+    """Fit several purchase models; a model that fails is reported, not fatal.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        BTYD summary (e.g. :attr:`CalibrationHoldout.summary`).
+    names : sequence of str
+        Keys of :data:`PURCHASE_MODELS`.
+    penalizer : float
+        Passed to every model.
+
+    Returns
+    -------
+    (dict, DataFrame)
+        The fitted models by name, and a status table (``model``,
+        ``status``, ``message``) listing each model, also the failed ones
+        with the advice of their :class:`ModelFitError`.
+
+    Raises
+    ------
+    ModelFitError
+        If no model could be fitted.
+    """
+    fitted: dict[str, _BTYDModel] = {}
+    rows = []
+    for name in names:
+        if name not in PURCHASE_MODELS:
+            raise ValueError(f"names: expected models among {list(PURCHASE_MODELS)}, found {name!r}.")
+        try:
+            fitted[name] = PURCHASE_MODELS[name](penalizer=penalizer).fit(summary)
+            rows.append({"model": name, "status": "fitted", "message": ""})
+        except ModelFitError as exc:
+            rows.append({"model": name, "status": "not converged", "message": str(exc)})
+    status = pd.DataFrame(rows)
+    if not fitted:
+        raise ModelFitError(" | ".join(status["message"]))
+    return fitted, status
 
 
 class GammaGammaModel:
