@@ -1871,10 +1871,12 @@ def strategy_matrix(
     DataFrame
         One row per (tier, segment) cell with customers: ``customers``,
         ``future_value`` (sum), ``potential_value`` (sum),
-        ``future_value_per_customer``, ``potential_per_customer`` and
-        ``strategy``: *retain* for the top tiers; otherwise *grow* where the
-        potential per customer is above the average of all customers,
-        *reduce cost to serve* in the lowest tier, *maintain* in between.
+        ``future_value_per_customer``, ``potential_per_customer``, one
+        column per strategy with the number of its customers, and
+        ``strategy``, the strategy of most customers in the cell. Each
+        customer's strategy: *retain* in the top tiers; otherwise *grow*
+        where her potential value is above the average customer's; *reduce
+        cost to serve* in the lowest tier; *maintain* in between.
     """
     common = value_table.index.intersection(segments.index)
     if len(common) == 0:
@@ -1887,22 +1889,23 @@ def strategy_matrix(
     segment = segments.loc[common]
     if segment_names is not None:
         segment = segment.map(lambda s: segment_names.get(s, s))
+    names = [n for n, _ in tiers]
+    average_potential = float(values["potential_value"].mean())
+    customer_strategy = np.where(
+        tier.isin(names[:retain_tiers]), "retain",
+        np.where(values["potential_value"] > average_potential, "grow",
+                 np.where(tier == names[-1], "reduce cost to serve", "maintain")),
+    )
+    frame = values.assign(tier=tier, segment=segment.astype("str").to_numpy(), strategy=customer_strategy)
+    keys = ["tier", "segment"]
     cells = (
-        values.assign(tier=tier, segment=segment.astype("str").to_numpy())
-        .groupby(["tier", "segment"], observed=True)
+        frame.groupby(keys, observed=True)
         .agg(customers=("future_value", "size"), future_value=("future_value", "sum"),
              potential_value=("potential_value", "sum"))
-        .reset_index()
     )
+    counts = pd.crosstab([frame["tier"], frame["segment"]], frame["strategy"]).reindex(columns=list(STRATEGIES), fill_value=0)
+    cells = cells.join(counts).reset_index()
     cells["future_value_per_customer"] = cells["future_value"] / cells["customers"]
     cells["potential_per_customer"] = cells["potential_value"] / cells["customers"]
-    names = [n for n, _ in tiers]
-    top = set(names[:retain_tiers])
-    average_potential = float(values["potential_value"].mean())
-    strategy = np.where(
-        cells["tier"].isin(top), "retain",
-        np.where(cells["potential_per_customer"] > average_potential, "grow",
-                 np.where(cells["tier"] == names[-1], "reduce cost to serve", "maintain")),
-    )
-    cells["strategy"] = strategy
+    cells["strategy"] = cells[list(STRATEGIES)].idxmax(axis=1)
     return cells

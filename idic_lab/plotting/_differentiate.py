@@ -181,13 +181,14 @@ def plot_strategy_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     for _, row in matrix.iterrows():
         i, j = tiers.index(str(row["tier"])), segments.index(str(row["segment"]))
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color=_STRATEGY_COLOURS.get(row["strategy"], "#ffffff"), alpha=0.6))
-        ax.text(j, i, f"{row['strategy']}\n{int(row['customers'])} cust.\n{row['future_value']:,.0f}",
-                ha="center", va="center", fontsize=7)
+        mix = ", ".join(f"{k} {int(row[k])}" for k in _STRATEGY_COLOURS if k in row.index and row[k] > 0 and k != row["strategy"])
+        ax.text(j, i, f"{row['strategy']}\n{int(row['customers'])} cust., value {row['future_value']:,.0f}"
+                + (f"\nalso: {mix}" if mix else ""), ha="center", va="center", fontsize=7)
     ax.set_xlim(-0.5, len(segments) - 0.5)
     ax.set_ylim(len(tiers) - 0.5, -0.5)
     ax.set_xticks(range(len(segments)), segments, rotation=20, ha="right")
     ax.set_yticks(range(len(tiers)), tiers)
     ax.set_xlabel("needs segment")
     ax.set_ylabel("value tier")
-    ax.set_title("Value x needs: strategy per cell (customers, predicted future value)")
+    ax.set_title("Value x needs: main strategy per cell (customers, predicted future value)")
     return ax
