@@ -1624,15 +1624,22 @@ class NeedsSegmentation:
         whose shares are exactly 0 or 1).
     features : list of str, optional
         Columns to use (default: all but ``n_orders``).
+    min_orders : int
+        Segments are learned from customers with at least this many orders
+        (``n_orders``), then every customer is assigned to the nearest one.
+        One order says little about needs: with ``min_orders=1`` the
+        one-off buyers of a side category (say, a single book) form a
+        spurious segment of their own.
     silhouette_sample : int
         Customers sampled (seeded) to compute the silhouette.
 
     Attributes
     ----------
-    columns_, scaler_, model_, k_, selection_, labels_
+    columns_, scaler_, model_, k_, selection_, labels_, n_fitted_
         ``selection_`` has one row per k tried (``silhouette``, ``inertia``
         for k-means; ``bic`` for the mixture). ``labels_`` numbers segments
-        from 1 (largest) upward.
+        from 1 (largest) upward, for every customer. ``n_fitted_`` customers
+        had ``min_orders`` or more orders and shaped the segments.
     """
 
     def __init__(
@@ -1646,6 +1653,7 @@ class NeedsSegmentation:
         covariance_type: str = "diag",
         reg_covar: float = 0.1,
         features: Sequence[str] | None = None,
+        min_orders: int = 2,
         silhouette_sample: int = 2000,
     ) -> None:
         self.method = method
@@ -1656,6 +1664,7 @@ class NeedsSegmentation:
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
         self.features = features
+        self.min_orders = min_orders
         self.silhouette_sample = silhouette_sample
 
     def _model(self, k: int) -> Any:
@@ -1695,14 +1704,18 @@ class NeedsSegmentation:
         if self.method not in ("kmeans", "gmm"):
             raise ValueError(f"method={self.method!r}: expected 'kmeans' or 'gmm'.")
         self.columns_ = _feature_columns(features, self.features)
-        data = features[self.columns_].astype("float64")
-        if not np.isfinite(data.to_numpy()).all():
+        everyone = features[self.columns_].astype("float64")
+        if not np.isfinite(everyone.to_numpy()).all():
             raise ValueError("features: expected finite numbers, found missing or infinite values.")
+        enough = features["n_orders"] >= self.min_orders if "n_orders" in features.columns else True
+        data = everyone.loc[enough]
         low, high = self.k_range if self.k is None else (self.k, self.k)
         if low < 1 or high < low or high >= len(data):
             raise ValueError(
-                f"k_range={self.k_range!r} / k={self.k!r}: expected 1 <= k < number of customers ({len(data)})."
+                f"k_range={self.k_range!r} / k={self.k!r}: expected 1 <= k < number of customers with at "
+                f"least min_orders={self.min_orders} orders ({len(data)} of {len(everyone)})."
             )
+        self.n_fitted_ = len(data)
         self.scaler_ = StandardScaler().fit(data)
         z = self.scaler_.transform(data)
         rows, models = [], {}
@@ -1724,7 +1737,7 @@ class NeedsSegmentation:
         else:
             self.k_ = int(self.selection_["bic"].idxmin())
         self.model_ = models[self.k_]
-        raw = self.model_.predict(z)
+        raw = self.model_.predict(self.scaler_.transform(everyone))
         # Number segments by size (1 = largest) so labels read the same across runs.
         sizes = pd.Series(raw).value_counts()
         self._relabel = {int(old): new for new, old in enumerate(sizes.index, start=1)}
@@ -1745,7 +1758,8 @@ class NeedsSegmentation:
         """How stable are the segments? Refit on random subsamples and compare.
 
         Each resample fits the same method with the chosen k on a random
-        ``sample_share`` of the customers (without replacement, seeded),
+        ``sample_share`` of the customers with ``min_orders`` or more orders
+        (without replacement, seeded),
         assigns *all* customers, and compares with :attr:`labels_` by the
         adjusted Rand index (1 = identical partition, 0 = chance).
 
@@ -1760,11 +1774,15 @@ class NeedsSegmentation:
         if not hasattr(self, "model_"):
             raise RuntimeError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
         data = features[self.columns_].astype("float64").to_numpy()
+        eligible = (
+            np.flatnonzero(features["n_orders"].to_numpy() >= self.min_orders)
+            if "n_orders" in features.columns else np.arange(len(data))
+        )
         rng = np.random.default_rng(random_state)
-        n_sample = max(self.k_ + 1, int(round(sample_share * len(data))))
+        n_sample = max(self.k_ + 1, int(round(sample_share * len(eligible))))
         rows = []
         for b in range(n_resamples):
-            pick = rng.choice(len(data), size=n_sample, replace=False)
+            pick = rng.choice(eligible, size=n_sample, replace=False)
             scaler = StandardScaler().fit(data[pick])
             model = self._model(self.k_).fit(scaler.transform(data[pick]))
             labels = model.predict(scaler.transform(data))

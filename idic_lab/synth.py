@@ -16,7 +16,10 @@ first, then everything the CRM systems would hold about them:
   probability ``p`` ~ Beta(a, b). Spend per purchase occasion is Gamma(p_gg,
   rate nu) with nu ~ Gamma(q, rate v) (Fader & Hardie 2013, Gamma-Gamma).
   What each person buys depends on a planted needs segment (category shares,
-  channels, basket size). Truth: the parameters and each person's segment.
+  channels, basket size); the segment is drawn after the purchase rate and
+  spend, leaning on them (big spenders lean to technology), so value and
+  needs are related without changing the planted distributions. Truth: the
+  parameters and each person's segment.
 * **Interact** — contacts by channel with a planted cost per channel; a
   randomized campaign with a planted, heterogeneous uplift per customer; a
   satisfaction survey whose overall score is a planted weighted sum of
@@ -71,31 +74,36 @@ DEFAULT_KNOBS: dict[str, Any] = {
 CATEGORIES = ["fashion", "home", "electronics", "beauty", "sports", "books"]
 CHANNELS = ["web", "app", "store"]
 
-# Needs segments: what they buy, where, and how much at once.
+# Needs segments: what they buy, where, how much at once, and how their membership leans on
+# value ("value_tilt": log-odds per standard deviation of log purchase rate and of log mean spend).
 _SEGMENTS: dict[str, dict[str, Any]] = {
     "Style seekers": {
         "weight": 0.30,
         "categories": [0.55, 0.05, 0.05, 0.30, 0.03, 0.02],
         "channels": [0.25, 0.65, 0.10],
         "extra_items": 0.6,
+        "value_tilt": (0.4, -0.5),
     },
     "Home makers": {
         "weight": 0.25,
         "categories": [0.05, 0.60, 0.05, 0.05, 0.05, 0.20],
         "channels": [0.15, 0.05, 0.80],
         "extra_items": 1.5,
+        "value_tilt": (0.6, 0.0),
     },
     "Tech enthusiasts": {
         "weight": 0.25,
         "categories": [0.05, 0.05, 0.70, 0.02, 0.08, 0.10],
         "channels": [0.80, 0.15, 0.05],
         "extra_items": 0.3,
+        "value_tilt": (-0.3, 0.8),
     },
     "Active families": {
         "weight": 0.20,
         "categories": [0.20, 0.10, 0.05, 0.05, 0.55, 0.05],
         "channels": [0.30, 0.20, 0.50],
         "extra_items": 2.0,
+        "value_tilt": (0.0, 0.0),
     },
 }
 SEGMENTS = list(_SEGMENTS)
@@ -281,17 +289,38 @@ def _resolve_knobs(knobs: dict[str, Any]) -> dict[str, Any]:
 
 def _draw_people(rng: np.random.Generator, n: int, knobs: dict[str, Any]) -> pd.DataFrame:
     bg, gg = knobs["bgnbd"], knobs["gamma_gamma"]
-    weights = np.array([s["weight"] for s in _SEGMENTS.values()])
+    lam = rng.gamma(bg["r"], 1 / bg["alpha"], size=n)
+    p = rng.beta(bg["a"], bg["b"], size=n)
+    nu = rng.gamma(gg["q"], 1 / gg["v"], size=n)
     return pd.DataFrame(
         {
-            "segment": rng.choice(SEGMENTS, size=n, p=weights / weights.sum()),
-            "lam": rng.gamma(bg["r"], 1 / bg["alpha"], size=n),
-            "p": rng.beta(bg["a"], bg["b"], size=n),
-            "nu": rng.gamma(gg["q"], 1 / gg["v"], size=n),
+            "segment": _draw_segments(rng, lam, nu),
+            "lam": lam,
+            "p": p,
+            "nu": nu,
             "first_week": rng.uniform(0, ACQUISITION_WEEKS, size=n),
         },
         index=pd.Index([f"P{i:05d}" for i in range(1, n + 1)], name="person_id"),
     )
+
+
+def _draw_segments(rng: np.random.Generator, lam: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """Needs segment given value: drawn after lam and nu, so their planted distributions stay exact.
+
+    Value and needs are related as in a real shop: frequent buyers lean to
+    the segments that buy often (home, style), big spenders to technology.
+    """
+    def standardised(x: np.ndarray) -> np.ndarray:
+        return (x - x.mean()) / (x.std() or 1.0)
+
+    frequency, spend = standardised(np.log(lam)), standardised(-np.log(nu))
+    weights = np.array([s["weight"] for s in _SEGMENTS.values()])
+    tilt = np.array([s["value_tilt"] for s in _SEGMENTS.values()])  # (frequency, spend) per segment
+    logits = np.log(weights)[None, :] + np.outer(frequency, tilt[:, 0]) + np.outer(spend, tilt[:, 1])
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    draws = (probabilities.cumsum(axis=1) < rng.uniform(size=(len(lam), 1))).sum(axis=1)
+    return np.array(SEGMENTS)[np.minimum(draws, len(SEGMENTS) - 1)]
 
 
 def _purchase_occasions(rng: np.random.Generator, people: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

@@ -418,3 +418,17 @@ def test_plots_return_axes_and_leave_style_alone(sample, split, models):
     assert all(isinstance(ax, Axes) for ax in axes)
     assert dict(matplotlib.rcParams) == style
     plt.close("all")
+
+
+def test_segments_are_learned_from_customers_with_enough_orders():
+    rng = np.random.default_rng(4)
+    # two real needs groups among repeat buyers, and one-off buyers scattered between them
+    repeat = pd.DataFrame({"share_a": np.r_[rng.uniform(0.8, 1, 40), rng.uniform(0, 0.2, 40)], "n_orders": 5})
+    one_off = pd.DataFrame({"share_a": rng.uniform(0.4, 0.6, 30), "n_orders": 1})
+    features = pd.concat([repeat, one_off], ignore_index=True)
+    segmentation = dif.NeedsSegmentation(k_range=(2, 4)).fit(features)
+    assert segmentation.n_fitted_ == 80
+    assert segmentation.k_ == 2, "the one-off buyers must not form a segment of their own"
+    assert segmentation.labels_.index.equals(features.index) and segmentation.labels_.between(1, 2).all()
+    with pytest.raises(ValueError, match=r"at least min_orders=6 orders \(0 of 110\)"):
+        dif.NeedsSegmentation(min_orders=6).fit(features)

@@ -173,3 +173,11 @@ def test_each_person_has_a_mailbox_of_their_own(world):
     primary = world.customers.assign(person_id=world.customers["customer_id"].map(world.truth.identity))
     by_email = primary.dropna(subset=["email"]).assign(email=lambda d: d["email"].str.lower())
     assert by_email.groupby("email")["person_id"].nunique().max() == 1
+
+
+def test_needs_segments_lean_on_value_as_planted(world):
+    people = world.truth.people.loc[world.truth.people["is_buyer"]]
+    mean_spend = people.groupby("segment")["nu"].apply(lambda nu: (1 / nu).mean())
+    rate = people.groupby("segment")["lam"].median()
+    assert mean_spend.idxmax() == "Tech enthusiasts"
+    assert rate["Home makers"] > rate["Tech enthusiasts"]
