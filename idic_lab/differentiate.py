@@ -67,6 +67,7 @@ __all__ = [
     "adjusted_rand",
     "gini",
     "holdout_validation",
+    "load_products",
     "load_transactions",
     "lorenz_curve",
     "naive_holdout_prediction",
@@ -76,6 +77,7 @@ __all__ = [
     "profile_zscores",
     "rfm_segment_table",
     "segment_profiles",
+    "value_table",
     "value_tiers",
     "simulate_bgnbd",
     "strategy_matrix",
@@ -230,6 +232,55 @@ def load_transactions(
         dayfirst=dayfirst,
         observation_end=observation_end or None,
     )
+
+
+def load_products(path: str, *, columns: Mapping[str, str] | str | None = None) -> pd.DataFrame:
+    """Read a client's product list: which category each product belongs to (for needs features).
+
+    Parameters
+    ----------
+    path : str
+        CSV/TSV/Parquet/Excel file (see :func:`idic_lab.schema.read_file`).
+    columns : dict or JSON str, optional
+        ``{"product_id": client column, "category": client column}``.
+
+    Returns
+    -------
+    DataFrame
+        ``product_id`` and ``category`` as strings, one row per product.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a product has no category, or a product id
+        is listed twice with different categories.
+    """
+    from idic_lab.schema import read_file
+
+    mapping = column_mapping(columns)
+    raw = read_file(path)
+    wanted = {name: mapping.get(name, name) for name in ("product_id", "category")}
+    missing = [f"{name!r} (your column {client!r})" for name, client in wanted.items() if client not in raw.columns]
+    if missing:
+        raise ValueError(
+            f"products file {path}: expected the columns {', '.join(missing)}, found {list(raw.columns)}. "
+            "Map them with columns={'product_id': ..., 'category': ...}."
+        )
+    products = pd.DataFrame({name: raw[client].astype("string").str.strip() for name, client in wanted.items()})
+    blank = products["product_id"].isna() | products["category"].isna()
+    if blank.any():
+        raise ValueError(
+            f"products file {path}: expected a product_id and a category in every row, found {int(blank.sum())} "
+            f"of {len(products)} rows without, e.g. rows {list(products.index[blank][:3])}."
+        )
+    products = products.drop_duplicates()
+    clashing = products["product_id"].duplicated(keep=False)
+    if clashing.any():
+        raise ValueError(
+            f"products file {path}: expected one category per product, found {products.loc[clashing, 'product_id'].nunique()} "
+            f"products with several, e.g. {products.loc[clashing, 'product_id'].iloc[0]!r}."
+        )
+    return products.reset_index(drop=True)
 
 
 def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
@@ -1239,6 +1290,47 @@ def customer_value_table(
     return out
 
 
+def value_table(
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp,
+    horizon: int,
+    annual_discount_rate: float,
+    time_unit: str = "W",
+    customer_map: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Fit BG/NBD and Gamma-Gamma on all purchases and return :func:`customer_value_table`.
+
+    The short way to customer value when the fit itself is not the point
+    (e.g. to cross value with needs segments).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical purchases; never modified.
+    observation_end, time_unit
+        As in :func:`rfm_summary`.
+    horizon, annual_discount_rate
+        As in :func:`customer_lifetime_value`.
+    customer_map : Series, optional
+        Record id -> customer key (e.g. Identify's crosswalk or the synthetic
+        world's ``truth.identity``): value per person, not per record.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`customer_value_table`.
+    """
+    if customer_map is not None:
+        keys = transactions["customer_id"].astype("str").map(customer_map.astype("str"))
+        transactions = transactions.assign(customer_id=keys.fillna(transactions["customer_id"].astype("str")))
+    summary = rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
+    return customer_value_table(
+        transactions, BGNBDModel().fit(summary), GammaGammaModel().fit(summary), summary,
+        horizon=horizon, annual_discount_rate=annual_discount_rate, time_unit=time_unit,
+    )
+
+
 PYRAMID_TIERS: tuple[tuple[str, float], ...] = (
     ("Platinum", 0.05),
     ("Gold", 0.20),
@@ -1586,9 +1678,15 @@ def needs_features(
     return out
 
 
+# How much and how often someone buys is value, not need: these columns describe the
+# segments (profiles) but do not shape them, so the value x needs matrix crosses two
+# separate views, as Peppers & Rogers keep them apart.
+NOT_NEEDS_COLUMNS = ("n_orders", "log_order_value", "orders_per_week")
+
+
 def _feature_columns(features: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
     if columns is None:
-        columns = [c for c in features.columns if c != "n_orders"]
+        columns = [c for c in features.columns if c not in NOT_NEEDS_COLUMNS]
     missing = [c for c in columns if c not in features.columns]
     if missing:
         raise ValueError(f"features: expected the columns {missing}, found {list(features.columns)}.")
@@ -1623,7 +1721,9 @@ class NeedsSegmentation:
         features (0.1 keeps components from collapsing on the many customers
         whose shares are exactly 0 or 1).
     features : list of str, optional
-        Columns to use (default: all but ``n_orders``).
+        Columns to use (default: all but the value columns
+        :data:`NOT_NEEDS_COLUMNS`, which describe the segments in the profiles
+        but do not shape them).
     min_orders : int
         Segments are learned from customers with at least this many orders
         (``n_orders``), then every customer is assigned to the nearest one.

@@ -432,3 +432,33 @@ def test_segments_are_learned_from_customers_with_enough_orders():
     assert segmentation.labels_.index.equals(features.index) and segmentation.labels_.between(1, 2).all()
     with pytest.raises(ValueError, match=r"at least min_orders=6 orders \(0 of 110\)"):
         dif.NeedsSegmentation(min_orders=6).fit(features)
+
+
+def test_load_products_maps_client_columns_and_rejects_bad_files(tmp_path):
+    good = tmp_path / "artikel.csv"
+    pd.DataFrame({"Artikel": ["A1", "A2", "A1"], "Gruppe": ["Bücher", "Spiele", "Bücher"]}).to_csv(good, index=False)
+    products = dif.load_products(str(good), columns='{"product_id": "Artikel", "category": "Gruppe"}')
+    assert products.to_dict("list") == {"product_id": ["A1", "A2"], "category": ["Bücher", "Spiele"]}
+    with pytest.raises(ValueError, match=r"expected the columns 'category' \(your column 'Warengruppe'\)"):
+        dif.load_products(str(good), columns={"product_id": "Artikel", "category": "Warengruppe"})
+    clash = tmp_path / "clash.csv"
+    pd.DataFrame({"product_id": ["A1", "A1"], "category": ["x", "y"]}).to_csv(clash, index=False)
+    with pytest.raises(ValueError, match="one category per product, found 1 products with several, e.g. 'A1'"):
+        dif.load_products(str(clash))
+    blank = tmp_path / "blank.csv"
+    pd.DataFrame({"product_id": ["A1", "A2"], "category": ["x", None]}).to_csv(blank, index=False)
+    with pytest.raises(ValueError, match="found 1 of 2 rows without"):
+        dif.load_products(str(blank))
+
+
+def test_value_table_per_person_merges_the_records_of_one_person():
+    from idic_lab.schema import clean
+
+    world = load_dataset("synthetic", n_customers=600, seed=4)
+    lines, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    options = dict(observation_end=str(world.observation_end.date()), horizon=26, annual_discount_rate=0.1)
+    per_person = dif.value_table(lines, customer_map=world.truth.identity, **options)
+    per_record = dif.value_table(lines, **options)
+    assert len(per_person) == 600 < len(per_record)
+    assert per_person["current_value"].sum() == pytest.approx(lines["amount"].sum())
+    assert per_person.index.isin(world.truth.people.index).all()

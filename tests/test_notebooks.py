@@ -94,3 +94,16 @@ def test_notebook_runs(notebook: Path, make_parameters: ParameterMaker | None, t
     assert run.ok, f"{notebook.name} failed: {run.error} (executed copy: {run.executed})"
     assert not run.warnings, f"warnings in {notebook.name}: {run.warnings[:5]}"
     assert run.results, f"{notebook.name} recorded no headline figures (idic_lab.results.record)"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_notebook_has_an_nbval_reference(notebook: Path):
+    """Rounded summary tables are checked against a reference run (tests/reference/refresh.py)."""
+    reference = ROOT / "tests" / "reference" / notebook.name
+    assert reference.exists(), f"run: .venv/bin/python tests/reference/refresh.py {notebook.stem}"
+    checked = [c for c in nbformat.read(reference, as_version=4).cells
+               if "nbval-check-output" in c.metadata.get("tags", []) and c.get("outputs")]
+    assert checked, f"{reference.name}: tag at least one rounded summary table 'nbval-check-output'"
+    source_cells = {c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"}
+    stale = [c.source[:60] for c in checked if c.source not in source_cells]
+    assert not stale, f"{reference.name} is older than the notebook (refresh it): {stale}"

@@ -5,7 +5,9 @@
   with German column names, dates as ``dd.mm.yyyy``, amounts as text, a
   duplicate row and a return line, monthly time unit, the calibration and
   observation ends of the client's own period; the column mapping arrives as
-  a JSON string (as from the command line).
+  a JSON string (as from the command line). A product list with German
+  column names gives the categories, so the needs segments are built from
+  the client's data too (three planted needs groups).
 """
 
 from __future__ import annotations
@@ -27,27 +29,43 @@ def _client_export(tmp_path: Path) -> dict:
     rate = rng.gamma(0.8, 1 / 1.5, size=n)  # purchases per month while active
     drop = rng.beta(1.0, 4.0, size=n)
     mean_spend = rng.gamma(6.0, 10.0, size=n)
+    # Three needs groups: each buys mostly from its own product group (articles A*, B*, C*).
+    group_preference = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])
+
+    def article(i: int) -> str:
+        group = "ABC"[rng.choice(3, p=group_preference[i % 3])]
+        return f"{group}{rng.integers(1, 6)}"
+
     rows = []
     for i in range(n):  # building a small test file, not library code
         day, purchases = first[i], 0
-        rows.append((f"K{i:05d}", day, mean_spend[i] * rng.gamma(5.0, 0.2)))
+        rows.append((f"K{i:05d}", day, mean_spend[i] * rng.gamma(5.0, 0.2), article(i)))
         while True:
-            day = day + pd.Timedelta(days=float(rng.exponential(30.4375 / max(rate[i], 1e-6))))
+            wait = min(float(rng.exponential(30.4375 / max(rate[i], 1e-6))), 3650.0)  # beyond the window anyway
+            day = day + pd.Timedelta(days=wait)
             if day > pd.Timestamp("2023-12-31") or rng.uniform() < drop[i] and purchases > 0:
                 break
             purchases += 1
-            rows.append((f"K{i:05d}", day.normalize(), mean_spend[i] * rng.gamma(5.0, 0.2)))
-    frame = pd.DataFrame(rows, columns=["Kundennummer", "Datum", "Betrag"])
+            rows.append((f"K{i:05d}", day.normalize(), mean_spend[i] * rng.gamma(5.0, 0.2), article(i)))
+    frame = pd.DataFrame(rows, columns=["Kundennummer", "Datum", "Betrag", "Artikelnummer"])
     frame["Datum"] = pd.to_datetime(frame["Datum"]).dt.strftime("%d.%m.%Y")
     frame["Betrag"] = frame["Betrag"].round(2).astype(str)
     frame = pd.concat([frame, frame.iloc[[5]], pd.DataFrame(
-        {"Kundennummer": ["K00001"], "Datum": ["15.03.2022"], "Betrag": ["-19.90"]}
+        {"Kundennummer": ["K00001"], "Datum": ["15.03.2022"], "Betrag": ["-19.90"], "Artikelnummer": ["A1"]}
     )], ignore_index=True)
     path = tmp_path / "umsaetze.csv"
     frame.to_csv(path, index=False)
+    articles = pd.DataFrame({"Artikelnummer": [f"{g}{k}" for g in "ABC" for k in range(1, 6)]})
+    articles["Warengruppe"] = articles["Artikelnummer"].str[0].map({"A": "Bücher", "B": "Spiele", "C": "Garten"})
+    products_path = tmp_path / "artikel.csv"
+    articles.to_csv(products_path, index=False)
     return {
         "transactions_file": str(path),
-        "columns": json.dumps({"customer_id": "Kundennummer", "date": "Datum", "amount": "Betrag"}),
+        "columns": json.dumps(
+            {"customer_id": "Kundennummer", "date": "Datum", "amount": "Betrag", "product_id": "Artikelnummer"}
+        ),
+        "products_file": str(products_path),
+        "product_columns": {"product_id": "Artikelnummer", "category": "Warengruppe"},
         "date_format": "%d.%m.%Y",
         "observation_end": "2023-12-31",
         "calibration_end": "2022-12-31",
