@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -116,6 +117,9 @@ def plot_tracking(tracking: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     end = tracking.attrs.get("calibration_end")
     if end:
         ax.axvline(pd.Timestamp(end), color="#636363", linestyle=":", label="calibration end")
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # dates that do not overlap
     ax.set_ylabel("cumulative repeat purchases")
     ax.set_title("Tracking: cumulative repeat purchases, actual vs model")
     ax.legend(loc="upper left")
