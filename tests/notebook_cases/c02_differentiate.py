@@ -61,7 +61,7 @@ def _client_export(tmp_path: Path) -> dict:
     articles.to_csv(products_path, index=False)
     return {
         "transactions_file": str(path),
-        "columns": json.dumps(
+        "transaction_columns": json.dumps(
             {"customer_id": "Kundennummer", "date": "Datum", "amount": "Betrag", "product_id": "Artikelnummer"}
         ),
         "products_file": str(products_path),
