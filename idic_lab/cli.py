@@ -32,15 +32,25 @@ def _read_parameters(path: str | None) -> dict[str, dict[str, Any]]:
             f"idic-lab: {params_file} must map 'common' and/or notebook names "
             "(e.g. '02_differentiate') to parameter: value pairs"
         )
-    # Relative paths in the file are relative to the file, not to the notebook folder.
+    # Relative paths in the file are relative to the file, not to the notebook folder or the caller.
     return {
         section: {key: _absolute_if_path(value, params_file.parent) for key, value in values.items()}
         for section, values in loaded.items()
     }
 
 
+# A relative value with one of these endings is a file, even if it does not exist yet
+# (e.g. the results file of a notebook that runs earlier in the same run).
+_FILE_ENDINGS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".gz", ".zip", ".bz2", ".xz", ".zst")
+
+
 def _absolute_if_path(value: Any, base: Path) -> Any:
-    if isinstance(value, str) and value and (base / value).exists():
+    """Resolve file paths (also inside lists) relative to the parameter file's folder."""
+    if isinstance(value, list):
+        return [_absolute_if_path(item, base) for item in value]
+    if not isinstance(value, str) or not value or Path(value).is_absolute():
+        return value
+    if (base / value).exists() or value.lower().endswith(_FILE_ENDINGS):
         return str((base / value).resolve())
     return value
 

@@ -90,3 +90,20 @@ def test_cli_rejects_a_malformed_parameter_file(notebooks, tmp_path):
     params.write_text("- just\n- a list\n")
     with pytest.raises(SystemExit, match="must map 'common'"):
         main(["run", "--notebooks", str(notebooks), "--params", str(params)])
+
+
+def test_parameter_file_paths_are_relative_to_the_file(tmp_path):
+    from idic_lab.cli import _read_parameters
+
+    (tmp_path / "orders.csv").write_text("x\n1\n")
+    params = tmp_path / "client.yaml"
+    params.write_text(
+        "common:\n  transactions_file: orders.csv\n  date_format: '%d/%m/%Y'\n  client_name: Acme\n"
+        "06_maturity_assessment:\n  stage_results: [out/01_identify.results.json]\n"
+        "01_identify:\n  customer_files: [orders.csv, /abs/shop.csv]\n"
+    )
+    read = _read_parameters(str(params))
+    assert read["common"] == {"transactions_file": str(tmp_path / "orders.csv"), "date_format": "%d/%m/%Y",
+                              "client_name": "Acme"}
+    assert read["06_maturity_assessment"]["stage_results"] == [str(tmp_path / "out" / "01_identify.results.json")]
+    assert read["01_identify"]["customer_files"] == [str(tmp_path / "orders.csv"), "/abs/shop.csv"]
