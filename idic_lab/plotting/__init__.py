@@ -9,3 +9,5 @@ public functions are re-exported here so notebooks write
 from idic_lab.plotting._differentiate import *  # noqa: F401,F403
 from idic_lab.plotting._frameworks import *  # noqa: F401,F403
 from idic_lab.plotting._identify import *  # noqa: F401,F403
+from idic_lab.plotting._interact import *  # noqa: F401,F403
+from idic_lab.plotting._customize import *  # noqa: F401,F403

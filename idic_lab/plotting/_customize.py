@@ -1,0 +1,3 @@
+"""Plots of the Customize stage."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Plots of the Interact stage."""
+
+__all__: list[str] = []
