@@ -537,6 +537,20 @@ def _map_columns(
     return renamed, {k: str(v) for k, v in mapping.items() if k != v}
 
 
+def _derive_line_amount(spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str]) -> tuple[pd.DataFrame, bool]:
+    """Order-line exports (e.g. Online Retail) have quantity and unit price but no amount.
+
+    Then ``amount = quantity × unit_price``; errors on it name both client columns.
+    """
+    if spec.name != "transactions" or "amount" in frame.columns:
+        return frame, False
+    if not {"quantity", "unit_price"} <= set(frame.columns):
+        return frame, False
+    quantity, unit_price = _read_numbers(frame["quantity"])[0], _read_numbers(frame["unit_price"])[0]
+    origin["amount"] = f"{origin.get('quantity', 'quantity')} × {origin.get('unit_price', 'unit_price')}"
+    return frame.assign(amount=quantity.to_numpy(dtype="float64") * unit_price.to_numpy(dtype="float64")), True
+
+
 def _check_mapping_pair(spec: TableSpec, df: pd.DataFrame, canonical: str, client: Any) -> None:
     if canonical not in spec.columns:
         swapped = (
@@ -958,6 +972,7 @@ def validate(
     if allow_zero_amounts:
         spec = _with_zero_amounts_allowed(spec)
     frame, origin = _map_columns(spec, df, columns)
+    frame, _ = _derive_line_amount(spec, frame, origin)
     return _conform(spec, frame, origin, _Options(date_format, dayfirst))
 
 
@@ -1166,11 +1181,14 @@ def clean(
     """
     spec = _spec(kind)
     frame, origin = _map_columns(spec, df, columns)
+    frame, derived = _derive_line_amount(spec, frame, origin)
     _check_not_empty(spec, frame)
     _check_required_present(spec, frame)
     end = _observation_end(observation_end)
     opts = _Options(date_format, dayfirst)
     report = CleaningReport(spec.name, rows_in=len(frame))
+    if derived:
+        report.notes.append(f"amount computed as {origin['amount']} (no amount column)")
     for name in (c for c in spec.required if spec.kind(c) == "id"):
         frame = _drop(frame, ~_present(frame[name]), f"missing {name}", report)
     frame = _drop(frame, frame.duplicated(), "exact duplicate row", report)

@@ -477,3 +477,27 @@ def test_zero_amounts_allowed_on_request_but_negative_still_refused():
         validate("transactions", negative, allow_zero_amounts=True)
     with pytest.raises(SchemaError, match="transactions only"):
         validate("customers", pd.DataFrame({"customer_id": ["1"]}), allow_zero_amounts=True)
+
+
+def test_order_line_export_without_amount_gets_quantity_times_unit_price():
+    # An export in the style of Online Retail: invoice lines, "C" invoices are cancellations,
+    # customer ids written as floats, month-first timestamps, no amount column.
+    export = pd.DataFrame({
+        "InvoiceNo": ["536365", "536365", "C536379", "536380"],
+        "StockCode": ["85123A", "71053", "85123A", "22728"],
+        "Quantity": ["6", "2", "-1", "3"],
+        "InvoiceDate": ["12/1/2010 8:26", "12/1/2010 8:26", "12/1/2010 9:41", "12/2/2010 10:03"],
+        "UnitPrice": ["2.55", "3.39", "2.55", "3.75"],
+        "CustomerID": ["17850.0", "17850.0", "17850.0", None],
+    })
+    columns = {"customer_id": "CustomerID", "date": "InvoiceDate", "order_id": "InvoiceNo",
+               "product_id": "StockCode", "quantity": "Quantity", "unit_price": "UnitPrice"}
+    out, report = clean("transactions", export, columns=columns)
+    assert out["amount"].tolist() == pytest.approx([15.30, 6.78])
+    assert out["customer_id"].tolist() == ["17850", "17850"]
+    assert report.dropped["cancellation"] == 1 and report.dropped["missing customer_id"] == 1
+    assert "amount computed as Quantity × UnitPrice (no amount column)" in report.notes
+    assert "amount" not in export.columns  # the client's frame is not changed
+    broken = export.assign(UnitPrice=["2.55", "n/a", "2.55", "3.75"])
+    with pytest.raises(SchemaError, match=r"column 'amount' \(your column 'Quantity × UnitPrice'\)"):
+        validate("transactions", broken.iloc[:2], columns=columns)
