@@ -1226,6 +1226,23 @@ def _extension(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def _sniff_separator(path: Path, encoding: str, *, default: str) -> str:
+    """The separator of the header line: German and French exports often use ';' (decimal commas)."""
+    import gzip
+    import bz2
+    import lzma
+
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = openers.get(path.suffix.lower())
+    if opener is None and path.suffix.lower() in _COMPRESSIONS:
+        return default  # zip / zstd: let pandas read them with the default
+    with (opener or open)(path, "rt", encoding=encoding, errors="replace") as handle:
+        header = handle.readline()
+    counts = {candidate: header.count(candidate) for candidate in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts.get(default, 0) else default
+
+
 def read_file(
     path: str | Path,
     *,
@@ -1246,7 +1263,8 @@ def read_file(
     path : str or Path
         The file.
     sep : str, optional
-        Column separator of text files; default ``","`` (``"\\t"`` for ``.tsv``).
+        Column separator of text files; default: the one the header line uses
+        most of ``,`` ``;`` tab ``|`` (``,`` when none).
     encoding : str
         Text encoding of text files, e.g. ``"latin-1"`` for older exports.
     sheet : str or int, optional
@@ -1268,7 +1286,8 @@ def read_file(
         raise FileNotFoundError(f"No file at {path.resolve()} (current folder: {Path.cwd()}).")
     extension = _extension(path)
     if extension in _TEXT_SEPARATORS:
-        return pd.read_csv(path, sep=sep or _TEXT_SEPARATORS[extension], dtype=str, encoding=encoding)
+        sep = sep or _sniff_separator(path, encoding, default=_TEXT_SEPARATORS[extension])
+        return pd.read_csv(path, sep=sep, dtype=str, encoding=encoding)
     if extension == ".parquet":
         return pd.read_parquet(path)
     if extension in _EXCEL:

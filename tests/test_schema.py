@@ -501,3 +501,16 @@ def test_order_line_export_without_amount_gets_quantity_times_unit_price():
     broken = export.assign(UnitPrice=["2.55", "n/a", "2.55", "3.75"])
     with pytest.raises(SchemaError, match=r"column 'amount' \(your column 'Quantity × UnitPrice'\)"):
         validate("transactions", broken.iloc[:2], columns=columns)
+
+
+def test_read_file_detects_the_separator_of_german_exports(tmp_path):
+    (tmp_path / "umsatz.csv").write_text("Kunde;Datum;Betrag\nK1;01.02.2024;12,50\n", encoding="utf-8")
+    frame = read_file(tmp_path / "umsatz.csv")
+    assert frame.columns.tolist() == ["Kunde", "Datum", "Betrag"] and frame.loc[0, "Betrag"] == "12,50"
+    import gzip
+
+    with gzip.open(tmp_path / "export.csv.gz", "wt", encoding="utf-8") as handle:
+        handle.write("id|amount\n1|3\n")
+    assert read_file(tmp_path / "export.csv.gz").columns.tolist() == ["id", "amount"]
+    (tmp_path / "plain.csv").write_text("id,name\n1,Berg; Anna\n", encoding="utf-8")
+    assert read_file(tmp_path / "plain.csv").columns.tolist() == ["id", "name"]  # ';' in a value, not the header
