@@ -76,7 +76,44 @@ def _client_export(tmp_path: Path) -> dict:
     }
 
 
+def _order_lines_export(tmp_path: Path) -> dict:
+    """Invoice lines as an Online-Retail-style shop system writes them.
+
+    No amount column (quantity x unit price), "C" invoices for cancellations,
+    numeric customer ids written as floats, month-first timestamps, a
+    semicolon-separated file. The purchases come from a small synthetic world.
+    """
+    from idic_lab.synth import make_crm_world
+
+    world = make_crm_world(n_customers=600, seed=5)
+    lines = world.transactions.dropna(subset=["customer_id"])
+    numbers = {record: float(12000 + k) for k, record in enumerate(sorted(lines["customer_id"].unique()))}
+    export = pd.DataFrame({
+        "InvoiceNo": lines["order_id"],
+        "StockCode": lines["product_id"],
+        "Quantity": lines["quantity"],
+        "InvoiceDate": (lines["date"] + pd.Timedelta(hours=10)).dt.strftime("%m/%d/%Y %H:%M"),
+        "UnitPrice": lines["unit_price"],
+        "CustomerID": lines["customer_id"].map(numbers),
+    })
+    path = tmp_path / "invoice_lines.csv"
+    export.to_csv(path, index=False, sep=";")
+    return {
+        "transactions_file": str(path),
+        "transaction_columns": {"customer_id": "CustomerID", "date": "InvoiceDate", "order_id": "InvoiceNo",
+                                "product_id": "StockCode", "quantity": "Quantity", "unit_price": "UnitPrice"},
+        "date_format": "%m/%d/%Y %H:%M",
+        "observation_end": str(world.observation_end.date()),
+        "calibration_end": "2024-09-29",
+        "time_unit": "W",
+        "horizon": 26,
+        "synthetic_customers": 800,
+        "stability_resamples": 3,
+    }
+
+
 CASES = [
     ("ci_small", lambda tmp_path: {"synthetic_customers": 1000, "seed": 1, "stability_resamples": 3}),
     ("client_export_german_columns", _client_export),
+    ("client_invoice_lines_without_amount", _order_lines_export),
 ]
