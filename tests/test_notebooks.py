@@ -107,3 +107,11 @@ def test_notebook_has_an_nbval_reference(notebook: Path):
     source_cells = {c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"}
     stale = [c.source[:60] for c in checked if c.source not in source_cells]
     assert not stale, f"{reference.name} is older than the notebook (refresh it): {stale}"
+
+
+def test_lab_sections_marked_available_are_the_notebooks_that_exist():
+    from idic_lab.frameworks import LAB_SECTIONS
+
+    existing = {nb.stem for nb in NOTEBOOKS}
+    for section in LAB_SECTIONS.values():
+        assert (section.status == "available") == (section.notebook in existing), section

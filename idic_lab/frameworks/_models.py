@@ -98,11 +98,11 @@ LAB_SECTIONS: Mapping[str, LabSection] = _sections(
     ("03.retention", "03_interact", "retention and churn, win-back targets", "planned"),
     ("03.nps", "03_interact", "NPS and satisfaction tracking", "planned"),
     ("03.key_drivers", "03_interact", "key-driver analysis of satisfaction", "planned"),
-    ("04.recommendations", "04_customize", "product recommendations", "planned"),
-    ("04.baskets", "04_customize", "basket rules (what is bought together)", "planned"),
-    ("04.next_best_offer", "04_customize", "next best offer per customer", "planned"),
+    ("04.recommendations", "04_customize", "product recommendations", "available"),
+    ("04.baskets", "04_customize", "basket rules (what is bought together)", "available"),
+    ("04.next_best_offer", "04_customize", "next best offer per customer", "available"),
 )
-"""Every lab section a component can point to; 03 and 04 are planned notebooks."""
+"""Every lab section a component can point to, with whether its notebook exists yet."""
 
 
 class FrameworkError(ValueError):
