@@ -1,0 +1,562 @@
+"""Interact stage: channels, campaign tests, uplift, retention, NPS and key drivers."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from sklearn.metrics import roc_auc_score
+
+from idic_lab import interact as it
+from idic_lab.plotting import (
+    plot_campaign_arms,
+    plot_channel_costs,
+    plot_cohort_retention,
+    plot_importance_performance,
+    plot_qini,
+    plot_uplift_by_decile,
+)
+from idic_lab.schema import SchemaError, clean
+from idic_lab.synth import make_crm_world
+
+matplotlib.use("Agg")
+
+
+# --------------------------------------------------------------------------
+# fixtures
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_crm_world(5000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def big_world():
+    # 12,000 customers in the campaign: enough to see uplift at all (3,000 is mostly noise).
+    return make_crm_world(20000, seed=0)
+
+
+@pytest.fixture
+def small_campaign() -> pd.DataFrame:
+    # control: 1 of 10 responds; treated: 3 of 10 respond
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(20)],
+            "treatment": [0] * 10 + [1] * 10,
+            "outcome": [1] + [0] * 9 + [1, 1, 1] + [0] * 7,
+            "spend": [10.0] + [0.0] * 9 + [20.0, 10.0, 30.0] + [0.0] * 7,
+        }
+    )
+
+
+@pytest.fixture
+def small_interactions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B", "C", "C", "C"],
+            "timestamp": pd.to_datetime(["2024-01-01"] * 6),
+            "channel": ["email", "phone", "email", "email", "phone", "phone"],
+            "cost": [0.1, 5.0, 0.1, 0.1, 5.0, 5.0],
+        }
+    )
+
+
+# --------------------------------------------------------------------------
+# channels
+# --------------------------------------------------------------------------
+
+
+def test_channel_summary_hand_example(small_interactions):
+    table = it.channel_summary(small_interactions)
+    assert list(table.index) == ["phone", "email"]  # 3 contacts each: the tie goes to the dearer channel
+    assert table.loc["email", "contacts"] == 3 and table.loc["phone", "customers"] == 2
+    assert table.loc["phone", "total_cost"] == pytest.approx(15.0)
+    assert table.loc["phone", "contacts_per_customer"] == pytest.approx(1.5)
+    assert table.loc["email", "share_of_cost"] == pytest.approx(0.3 / 15.3)
+    assert table.loc["phone", "cost_per_contact"] == pytest.approx(5.0)
+
+
+def test_channel_costs_from_a_price_list_override_the_cost_column(small_interactions):
+    table = it.channel_summary(small_interactions.drop(columns="cost"), cost_per_contact={"email": 1, "phone": 2})
+    assert table["total_cost"].to_dict() == {"email": 3.0, "phone": 6.0}
+
+
+def test_customer_contacts_and_cost_to_serve(small_interactions):
+    before = small_interactions.copy()
+    contacts = it.customer_contacts(small_interactions)
+    pd.testing.assert_frame_equal(small_interactions, before)  # input untouched
+    assert contacts.loc["C", "contacts"] == 3 and contacts.loc["C", "cost"] == pytest.approx(10.1)
+    assert contacts.loc["B", "contacts_phone"] == 0
+    value = pd.Series({"A": 100.0, "B": 50.0, "C": 10.0, "D": 40.0})
+    tiers = pd.Series({"A": "top", "B": "top", "C": "rest", "D": "rest"})
+    table = it.cost_to_serve(contacts, value, tiers=tiers)
+    assert table.loc["top", "customers"] == 2
+    assert table.loc["top", "cost_per_customer"] == pytest.approx((5.1 + 0.1) / 2)
+    assert table.loc["rest", "contacts_per_customer"] == pytest.approx(1.5)  # D has no contacts: counts as 0
+    assert table.loc["rest", "cost_to_value"] == pytest.approx(10.1 / 50)
+    assert table["share_of_value"].sum() == pytest.approx(1.0)
+
+
+def test_cost_to_serve_counts_contacts_without_value(small_interactions):
+    contacts = it.customer_contacts(small_interactions)
+    table = it.cost_to_serve(contacts, pd.Series({"A": 1.0, "B": 2.0}), tiers=pd.Series({"A": "x", "B": "x"}))
+    assert table.attrs["contacts_without_value"] == 3
+
+
+def test_channel_costs_on_the_synthetic_world_match_the_planted_prices(world):
+    table = it.channel_summary(world.interactions)
+    planted = world.truth.channel_cost
+    assert table["cost_per_contact"].sort_index().to_numpy() == pytest.approx(planted.sort_index().to_numpy())
+    assert table["contacts"].sum() == len(world.interactions)
+
+
+def test_channel_errors(small_interactions):
+    with pytest.raises(SchemaError, match=r"Table 'interactions': expected a 'cost' column or cost_per_contact.*6 rows"):
+        it.channel_summary(small_interactions.drop(columns="cost"))
+    with pytest.raises(SchemaError, match=r"'channel': expected a cost for every channel, found 3 of 6 rows.*phone"):
+        it.channel_summary(small_interactions, cost_per_contact={"email": 0.1})
+    with pytest.raises(SchemaError, match=r"Table 'interactions': expected the column\(s\) customer_id, channel"):
+        it.customer_contacts(small_interactions.drop(columns="channel"))
+    bad = small_interactions.assign(cost=[0.1, -5.0, 0.1, 0.1, 5.0, 5.0])
+    with pytest.raises(SchemaError, match=r"'cost': expected costs >= 0, found 1 of 6 rows"):
+        it.channel_summary(bad)
+    with pytest.raises(SchemaError, match=r"Table 'interactions': expected at least one row, found 0"):
+        it.channel_summary(small_interactions.iloc[:0])
+    with pytest.raises(TypeError, match="expected a pandas DataFrame"):
+        it.channel_summary([1, 2])
+
+
+# --------------------------------------------------------------------------
+# campaign tests
+# --------------------------------------------------------------------------
+
+
+def test_campaign_results_wilson_intervals(small_campaign):
+    table = it.campaign_results(small_campaign)
+    assert table.loc["control", "response_rate"] == pytest.approx(0.1)
+    # Wilson 95 % interval for 1 of 10: 0.0179 to 0.4042
+    assert table.loc["control", "ci_low"] == pytest.approx(0.0179, abs=1e-4)
+    assert table.loc["control", "ci_high"] == pytest.approx(0.4042, abs=1e-4)
+    assert table.loc["treated", "revenue_per_customer"] == pytest.approx(6.0)
+
+
+def test_campaign_lift_normal_hand_computed(small_campaign):
+    lift = it.campaign_lift(small_campaign)
+    z = 1.959964
+    se = math.sqrt(0.3 * 0.7 / 10 + 0.1 * 0.9 / 10)
+    assert lift.loc["absolute_lift"].to_numpy() == pytest.approx([0.2, 0.2 - z * se, 0.2 + z * se], abs=1e-6)
+    se_log = math.sqrt(0.7 / 3 + 0.9 / 1)
+    assert lift.loc["relative_lift"].to_numpy() == pytest.approx(
+        [2.0, 3 * math.exp(-z * se_log) - 1, 3 * math.exp(z * se_log) - 1], abs=1e-5
+    )
+    assert lift.loc["incremental_responders", "estimate"] == pytest.approx(2.0)
+    assert lift.loc["incremental_revenue_per_customer", "estimate"] == pytest.approx(6.0 - 1.0)
+    assert lift.loc["incremental_revenue", "estimate"] == pytest.approx(50.0)
+    # pooled two-proportion z test: p = 0.2, se = sqrt(0.2 * 0.8 * 0.2), z = 1.118
+    assert lift.attrs["p_value"] == pytest.approx(0.2636, abs=1e-4)
+
+
+def test_campaign_lift_bootstrap_is_seeded(small_campaign):
+    a = it.campaign_lift(small_campaign, method="bootstrap", n_bootstrap=500, seed=1)
+    b = it.campaign_lift(small_campaign, method="bootstrap", n_bootstrap=500, seed=1)
+    c = it.campaign_lift(small_campaign, method="bootstrap", n_bootstrap=500, seed=2)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+    assert a.loc["absolute_lift", "estimate"] == pytest.approx(0.2)
+    assert a.loc["absolute_lift", "ci_low"] < 0.2 < a.loc["absolute_lift", "ci_high"]
+
+
+def test_campaign_lift_on_the_synthetic_world_covers_the_planted_mean_uplift(world):
+    lift = it.campaign_lift(world.campaign)
+    planted = world.truth.uplift.mean()
+    row = lift.loc["absolute_lift"]
+    assert row["ci_low"] < planted < row["ci_high"]
+    assert row["ci_low"] > 0 and lift.attrs["p_value"] < 0.01
+    boot = it.campaign_lift(world.campaign, method="bootstrap", n_bootstrap=1000, seed=0).loc["absolute_lift"]
+    assert boot["ci_low"] == pytest.approx(row["ci_low"], abs=0.004)
+    assert boot["ci_high"] == pytest.approx(row["ci_high"], abs=0.004)
+
+
+def test_sample_size_and_power_hand_computed():
+    # Fleiss: p0 = 0.10, p1 = 0.12 -> [1.96 sqrt(2 * .11 * .89) + 0.8416 sqrt(.09 + .1056)]^2 / .02^2 = 3841
+    n = it.sample_size(0.10, 0.02)
+    assert n == {"control": 3841, "treated": 3841, "total": 7682}
+    assert it.test_power(0.10, 0.02, 3841) == pytest.approx(0.80, abs=0.002)
+    assert it.test_power(0.10, 0.02, 1000) < 0.5
+    unequal = it.sample_size(0.10, 0.02, ratio=2.0)
+    assert unequal["treated"] == math.ceil(2 * unequal["control"] - 1e-9)
+    assert unequal["control"] < 3841 < unequal["total"]
+
+
+def test_campaign_errors(small_campaign):
+    with pytest.raises(SchemaError, match=r"'campaign', column 'treatment': expected a control group .* found 0 of 10 rows"):
+        it.campaign_lift(small_campaign.loc[small_campaign["treatment"] == 1])
+    with pytest.raises(SchemaError, match=r"expected a treated group"):
+        it.campaign_results(small_campaign.loc[small_campaign["treatment"] == 0])
+    bad = small_campaign.assign(treatment=[0] * 10 + [2, 2] + [1] * 8)
+    with pytest.raises(SchemaError, match=r"'campaign', column 'treatment': expected 0/1 .* found 2 of 20 rows .*\[2\.0\]"):
+        it.campaign_lift(bad)
+    with pytest.raises(SchemaError, match=r"'campaign', column 'outcome': expected 0/1 .* found 4 of 20 rows"):
+        it.campaign_results(small_campaign.assign(outcome=small_campaign["spend"]))
+    with pytest.raises(SchemaError, match=r"'campaign', column 'outcome': expected a value in every row, found 1 of 20"):
+        it.campaign_results(small_campaign.assign(outcome=[np.nan] + [0] * 19))
+    with pytest.raises(SchemaError, match=r"Table 'campaign': expected the column\(s\) treatment, outcome, found no outcome"):
+        it.campaign_results(small_campaign.drop(columns="outcome"))
+    with pytest.raises(ValueError, match="method='exact'"):
+        it.campaign_lift(small_campaign, method="exact")
+    with pytest.raises(ValueError, match="confidence=1.5"):
+        it.campaign_results(small_campaign, confidence=1.5)
+    with pytest.raises(ValueError, match="baseline_rate=1.2"):
+        it.sample_size(1.2, 0.01)
+    with pytest.raises(ValueError, match=r"baseline_rate \+ minimum_lift=1.05"):
+        it.sample_size(0.9, 0.15)
+    with pytest.raises(ValueError, match="n_per_arm=1"):
+        it.test_power(0.1, 0.02, 1)
+
+
+def test_prepare_campaign_maps_group_labels_and_reads_client_files(tmp_path):
+    raw = pd.DataFrame(
+        {"Kunde": ["k1", "k2", "k3", "k4"], "Gruppe": ["Kontrolle", "Mail", "Mail B", "Kontrolle"],
+         "Kauf": [0, 1, 0, 1], "Alter": [30, 40, 50, 60]}
+    )
+    path = tmp_path / "test.csv"
+    raw.to_csv(path, index=False)
+    campaign = it.load_table(
+        "campaign", str(path), columns='{"customer_id": "Kunde", "treatment": "Gruppe", "outcome": "Kauf"}',
+        control_value="Kontrolle",
+    )
+    assert campaign["treatment"].tolist() == [0, 1, 1, 0]
+    assert campaign["customer_id"].tolist() == ["k1", "k2", "k3", "k4"]
+    assert "Alter" in campaign.columns
+    with pytest.raises(SchemaError, match=r"column 'Gruppe': expected the control label 'Control', found 0 of 4 rows"):
+        it.prepare_campaign(raw, columns={"customer_id": "Kunde", "treatment": "Gruppe", "outcome": "Kauf"},
+                            control_value="Control")
+    with pytest.raises(SchemaError, match=r"treatment"):
+        it.prepare_campaign(raw, columns={"customer_id": "Kunde", "treatment": "Gruppe", "outcome": "Kauf"})
+    with pytest.raises(ValueError, match="kind='customers'"):
+        it.load_table("customers", str(path))
+
+
+def test_load_table_interactions_and_survey_with_client_columns(tmp_path):
+    contacts = pd.DataFrame({"Kunde": ["a", "b"], "Zeit": ["01.02.2024", "03.02.2024"], "Kanal": ["Telefon", "Mail"],
+                             "Kosten": ["4.5", "0.1"]})
+    contacts.to_csv(tmp_path / "k.csv", index=False)
+    loaded = it.load_table("interactions", str(tmp_path / "k.csv"), date_format="%d.%m.%Y",
+                           columns={"customer_id": "Kunde", "timestamp": "Zeit", "channel": "Kanal", "cost": "Kosten"})
+    assert loaded["timestamp"].iloc[1] == pd.Timestamp("2024-02-03")
+    assert it.channel_summary(loaded)["total_cost"].sum() == pytest.approx(4.6)
+    survey = pd.DataFrame({"Nr": ["1", "2"], "Gesamt": [8, 9], "Empfehlung": [10, 3]})
+    survey.to_csv(tmp_path / "s.csv", index=False)
+    loaded = it.load_table("survey", str(tmp_path / "s.csv"), columns={"respondent_id": "Nr", "overall": "Gesamt",
+                                                                     "nps": "Empfehlung"})
+    assert it.nps(loaded)["nps"] == pytest.approx(0.0)
+
+
+# --------------------------------------------------------------------------
+# uplift
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_scored() -> tuple[np.ndarray, pd.DataFrame]:
+    campaign = pd.DataFrame({"treatment": [1, 0, 1, 0], "outcome": [1, 0, 0, 1]})
+    return np.array([4.0, 3.0, 2.0, 1.0]), campaign
+
+
+def test_qini_curve_hand_example(tiny_scored):
+    scores, campaign = tiny_scored
+    curve = it.qini_curve(scores, campaign)
+    assert curve["share_targeted"].tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert curve["gain"].tolist() == pytest.approx([0.0, 0.5, 0.5, 0.5, 0.0])
+    assert curve["random"].tolist() == pytest.approx([0.0] * 5)
+    assert it.qini_coefficient(scores, campaign) == pytest.approx(0.375)
+    assert it.qini_coefficient(-scores, campaign) == pytest.approx(-0.375)
+
+
+def test_tied_scores_are_taken_together_and_score_zero(tiny_scored):
+    _, campaign = tiny_scored
+    curve = it.qini_curve(np.zeros(4), campaign)
+    assert curve["share_targeted"].tolist() == [0.0, 1.0]
+    assert it.qini_coefficient(np.zeros(4), campaign) == pytest.approx(0.0)
+
+
+def test_uplift_by_decile_hand_example(tiny_scored):
+    scores, campaign = tiny_scored
+    table = it.uplift_by_decile(scores, campaign, n_bins=2)
+    assert table["observed_uplift"].tolist() == pytest.approx([1.0, -1.0])
+    assert table["customers"].tolist() == [2, 2]
+    assert table["mean_score"].tolist() == pytest.approx([3.5, 1.5])
+
+
+def test_uplift_errors(tiny_scored, small_campaign):
+    scores, campaign = tiny_scored
+    with pytest.raises(ValueError, match=r"scores: expected one score per campaign row \(4\), found shape \(3,\)"):
+        it.qini_curve(scores[:3], campaign)
+    with pytest.raises(ValueError, match="expected finite numbers, found 1"):
+        it.qini_curve(np.array([1.0, np.nan, 0.0, 2.0]), campaign)
+    with pytest.raises(ValueError, match="n_bins=0"):
+        it.uplift_by_decile(scores, campaign, n_bins=0)
+    with pytest.raises(SchemaError, match=r"expected numeric pre-treatment feature columns besides .* found none"):
+        it.TwoModelUplift().fit(small_campaign)
+    with pytest.raises(ValueError, match=r"\['outcome'\] are not pre-treatment features"):
+        it.TwoModelUplift(features=["outcome"]).fit(small_campaign)
+    with pytest.raises(SchemaError, match=r"expected the column\(s\) age"):
+        it.TwoModelUplift(features=["age"]).fit(small_campaign)
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        it.ClassTransformationUplift().predict(small_campaign)
+    only_zero = small_campaign.assign(outcome=[0] * 10 + [1] * 3 + [0] * 7, x=np.arange(20.0))
+    with pytest.raises(SchemaError, match=r"expected responders and non-responders in the control group"):
+        it.ResponseModel().fit(only_zero)
+    with pytest.raises(ValueError, match="share 2 ids: expected at least 3"):
+        it.uplift_truth_check(pd.Series([1.0, 2, 3], index=list("abc")), pd.Series([1.0, 2, 3], index=list("abx")))
+
+
+def test_split_is_seeded_and_stratified(world):
+    train, test = it.split_campaign(world.campaign, test_size=0.3, seed=5)
+    again, _ = it.split_campaign(world.campaign, test_size=0.3, seed=5)
+    assert train.index.equals(again.index)
+    assert len(test) == 900 and set(train.index).isdisjoint(test.index)
+    assert abs(test["treatment"].mean() - world.campaign["treatment"].mean()) < 0.005
+
+
+def test_uplift_models_on_the_planted_truth(big_world):
+    campaign, truth = big_world.campaign, big_world.truth.uplift
+    train, test = it.split_campaign(campaign, seed=0)
+    true_scores = truth.reindex(test["customer_id"]).to_numpy()
+    ceiling = it.qini_coefficient(true_scores, test)
+    assert ceiling > 0.01  # the planted uplift ranks customers far better than random
+    tlearner = it.TwoModelUplift(seed=0).fit(train).predict(test)
+    qini_t = it.qini_coefficient(tlearner, test)
+    check = it.uplift_truth_check(tlearner.set_axis(test["customer_id"]), truth)
+    assert check["n"] == len(test)
+    assert 0 < qini_t < ceiling
+    assert check["pearson"] > 0.05
+    for model in (it.ClassTransformationUplift(seed=0), it.ResponseModel(seed=0)):
+        assert it.qini_coefficient(model.fit(train).predict(test), test) < ceiling
+    by_bin = it.uplift_by_decile(true_scores, test)
+    assert by_bin["observed_uplift"].iloc[:3].mean() > by_bin["observed_uplift"].iloc[-3:].mean()
+
+
+def test_uplift_models_are_deterministic_and_accept_pipelines(world):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    train, test = it.split_campaign(world.campaign, seed=0)
+    a = it.TwoModelUplift(seed=3).fit(train).predict(test)
+    b = it.TwoModelUplift(seed=3).fit(train).predict(test)
+    pd.testing.assert_series_equal(a, b)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    scores = it.ClassTransformationUplift(estimator=pipe).fit(train).predict(test)
+    assert scores.between(-1, 1).all() and scores.index.equals(test.index)
+
+
+def test_qini_by_split_is_seeded_and_bounded_by_the_truth(world):
+    models = {"two-model": it.TwoModelUplift(seed=0), "response": it.ResponseModel(seed=0)}
+    before = world.campaign.copy()
+    a = it.qini_by_split(world.campaign, models, n_splits=3, seed=4, truth=world.truth.uplift)
+    b = it.qini_by_split(world.campaign, models, n_splits=3, seed=4, truth=world.truth.uplift)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(world.campaign, before)
+    assert list(a.columns) == ["two-model", "response", "true uplift"] and len(a) == 3
+    assert (a["true uplift"] > a[["two-model", "response"]].max(axis=1)).all()
+    assert not hasattr(models["two-model"], "features_")  # cloned, never fitted in place
+    first_split = it.split_campaign(world.campaign, seed=4)
+    single = it.qini_coefficient(it.TwoModelUplift(seed=0).fit(first_split[0]).predict(first_split[1]), first_split[1])
+    assert a.loc[0, "two-model"] == pytest.approx(single)
+    with pytest.raises(ValueError, match="n_splits=0"):
+        it.qini_by_split(world.campaign, models, n_splits=0)
+
+
+def test_hillstrom_email_test(shared_datasets):
+    raw = pd.read_csv(shared_datasets / "hillstrom.csv")
+    campaign = it.prepare_campaign(
+        raw, columns={"treatment": "segment", "outcome": "visit"}, control_value="No E-Mail", id_from_row=True
+    )
+    assert len(campaign) == len(raw) and campaign["treatment"].sum() == (raw["segment"] != "No E-Mail").sum()
+    results = it.campaign_results(campaign)
+    expected = raw.groupby(raw["segment"] != "No E-Mail")["visit"].mean()
+    assert results["response_rate"].to_numpy() == pytest.approx(expected.to_numpy())
+    lift = it.campaign_lift(campaign)
+    assert lift.loc["absolute_lift", "ci_low"] > 0.05 and lift.attrs["p_value"] < 1e-10
+    # the women's and men's e-mails together raise visits by about six points over no e-mail
+    assert lift.loc["absolute_lift", "estimate"] == pytest.approx(expected[True] - expected[False])
+    train, test = it.split_campaign(campaign, seed=0)
+    model = it.TwoModelUplift(features=["recency", "history", "mens", "womens", "newbie"], seed=0).fit(train)
+    scores = model.predict(test)
+    assert np.isfinite(it.qini_coefficient(scores, test))
+    assert len(it.uplift_by_decile(scores, test)) == 10
+
+
+# --------------------------------------------------------------------------
+# retention
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_transactions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B", "C", "C", "A"],
+            "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-04-01", "2024-01-20", "2024-02-10",
+                                    "2024-03-15", "2024-01-06"]),
+            "amount": [10.0, 20, 30, 5, 8, 9, 1],
+        }
+    )
+
+
+def test_cohort_retention_hand_example(small_transactions):
+    table = it.cohort_retention(small_transactions, observation_end="2024-04-15", time_unit="M")
+    assert list(table.index) == ["2024-01", "2024-02"]
+    assert table["customers"].tolist() == [2, 1]
+    jan = table.loc["2024-01", [0, 1, 2, 3]].to_numpy()
+    assert jan[:3] == pytest.approx([1.0, 0.5, 0.0]) and np.isnan(jan[3])  # April is not complete on 15 April
+    assert table.loc["2024-02", [0, 1]].tolist() == [1.0, 1.0] and np.isnan(table.loc["2024-02", 2])
+    assert table.attrs["last_complete_period"] == "2024-03"
+    full = it.cohort_retention(small_transactions, observation_end="2024-04-30", time_unit="M")
+    assert full.loc["2024-01", 3] == pytest.approx(0.5)
+
+
+def test_cohort_retention_errors(small_transactions):
+    with pytest.raises(SchemaError, match=r"'transactions', column 'date': expected dates up to observation_end "
+                                          r"2024-03-31, found 1 of 7 rows later"):
+        it.cohort_retention(small_transactions, observation_end="2024-03-31")
+    with pytest.raises(ValueError, match="time_unit='Y'"):
+        it.cohort_retention(small_transactions, observation_end="2024-04-30", time_unit="Y")
+    with pytest.raises(SchemaError, match=r"'transactions', column 'date': expected a value in every row, found 1 of 7"):
+        it.cohort_retention(small_transactions.assign(date=small_transactions["date"].where(
+            small_transactions.index != 2)), observation_end="2024-04-30")
+
+
+def test_churn_risk_recovers_the_planted_alive_status(world):
+    transactions, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    risk = it.churn_risk(transactions, observation_end=world.observation_end, time_unit="W")
+    assert set(risk["status"].cat.categories) == {"likely lost", "at risk", "active", "one-time buyer"}
+    repeat = risk.loc[risk["status"] != "one-time buyer"]
+    alive = world.truth.record_truth("alive").reindex(repeat.index).astype(bool)
+    assert roc_auc_score(alive, repeat["p_alive"]) > 0.8
+    assert (risk.loc[risk["orders"] == 1, "status"] == "one-time buyer").all()
+    targets = it.win_back_targets(risk, top=20)
+    assert len(targets) == 20 and (targets["status"] == "at risk").all()
+    assert targets["total_value"].is_monotonic_decreasing
+    assert (targets["value_at_stake"] <= targets["total_value"]).all()
+    with pytest.raises(ValueError, match=r"statuses: \['gone'\] are not risk bands"):
+        it.win_back_targets(risk, statuses=["gone"])
+    with pytest.raises(ValueError, match="bands: expected increasing upper bounds"):
+        it.churn_risk(transactions, observation_end=world.observation_end, bands=[("a", 0.5), ("b", 0.4)])
+
+
+# --------------------------------------------------------------------------
+# satisfaction
+# --------------------------------------------------------------------------
+
+
+def test_nps_hand_example():
+    survey = pd.DataFrame({"nps": [10, 10, 9, 8, 7, 6, 2, 9, 10, 10, None]})
+    result = it.nps(survey)
+    assert result["n"] == 10 and result["n_missing"] == 1
+    assert result[["promoters", "passives", "detractors"]].tolist() == pytest.approx([0.6, 0.2, 0.2])
+    assert result["nps"] == pytest.approx(40.0)
+    half = 1.959964 * 100 * math.sqrt((0.6 + 0.2 - 0.4**2) / 10)
+    assert result["ci_low"] == pytest.approx(40 - half, abs=1e-4)
+    assert result["ci_high"] == pytest.approx(40 + half, abs=1e-4)
+
+
+def test_nps_errors():
+    with pytest.raises(SchemaError, match=r"'survey', column 'nps': expected whole numbers 0 to 10, found 2 of 3 rows"):
+        it.nps(pd.DataFrame({"nps": [11, 5.5, 3]}))
+    with pytest.raises(SchemaError, match=r"'survey': expected the column\(s\) nps"):
+        it.nps(pd.DataFrame({"overall": [1]}))
+    with pytest.raises(SchemaError, match=r"expected answers, found all 2 rows missing"):
+        it.nps(pd.DataFrame({"nps": [None, None]}))
+
+
+def _exact_correlations(corr: np.ndarray, n: int = 200, seed: int = 0) -> np.ndarray:
+    """Data whose sample correlation matrix is exactly ``corr``."""
+    rng = np.random.default_rng(seed)
+    raw = rng.normal(size=(n, len(corr)))
+    raw -= raw.mean(axis=0)
+    q, _ = np.linalg.qr(raw)  # orthonormal, centred columns
+    return q @ np.linalg.cholesky(corr).T * math.sqrt(n)
+
+
+def test_relative_weights_and_lmg_hand_computed_two_drivers():
+    # r12 = 0.5, r1y = 0.6, r2y = 0.4 -> R^2 = (.36 + .16 - 2 * .6 * .4 * .5) / (1 - .25) = 0.373333
+    corr = np.array([[1.0, 0.5, 0.6], [0.5, 1.0, 0.4], [0.6, 0.4, 1.0]])
+    data = pd.DataFrame(_exact_correlations(corr), columns=["a", "b", "overall"])
+    weights = it.relative_weights(data)
+    # Johnson: Rxx^(1/2) = [[.965926, .258819], [.258819, .965926]], beta* = [.549670, .266827]
+    assert weights.to_numpy() == pytest.approx([0.286665, 0.086667], abs=1e-5)
+    # LMG: a gets (.36 + (.373333 - .16)) / 2, b gets (.16 + (.373333 - .36)) / 2
+    assert it.lmg_importance(data).to_numpy() == pytest.approx([0.286667, 0.086667], abs=1e-5)
+    table = it.key_drivers(data)
+    assert table.attrs["r2"] == pytest.approx(0.373333, abs=1e-6)
+    assert table["relative_weight"].sum() == pytest.approx(table.attrs["r2"])
+    assert table["lmg"].sum() == pytest.approx(table.attrs["r2"])
+
+
+def test_relative_weights_of_uncorrelated_drivers_are_squared_correlations():
+    corr = np.eye(4)
+    corr[:3, 3] = corr[3, :3] = [0.5, 0.3, 0.1]
+    data = pd.DataFrame(_exact_correlations(corr), columns=["a", "b", "c", "overall"])
+    assert it.relative_weights(data).to_numpy() == pytest.approx([0.25, 0.09, 0.01], abs=1e-9)
+    assert it.lmg_importance(data).to_numpy() == pytest.approx([0.25, 0.09, 0.01], abs=1e-9)
+
+
+def test_key_drivers_recover_the_planted_order(world):
+    table = it.key_drivers(world.survey)
+    planted = world.truth.driver_weights.sort_values(ascending=False)
+    assert list(table.index) == list(planted.index)
+    assert list(table.sort_values("lmg", ascending=False).index) == list(planted.index)
+    assert table["importance"].sum() == pytest.approx(1.0)
+    assert "nps" not in table.index and "respondent_id" not in table.index
+    matrix = it.importance_performance(table)
+    assert set(matrix["quadrant"]) <= {"concentrate here", "keep up the good work", "low priority", "possible overkill"}
+    top = matrix.loc["product_quality"]
+    assert top["quadrant"] == ("keep up the good work" if top["performance"] >= matrix["performance"].mean()
+                               else "concentrate here")
+
+
+def test_key_driver_errors():
+    survey = pd.DataFrame({"overall": [1, 2, 3, 4], "a": [1, 1, 1, 1], "b": [1, 3, 2, 4]})
+    with pytest.raises(SchemaError, match=r"expected more complete answers than drivers \+ 1 \(3\), found 0 of 4"):
+        it.key_drivers(survey.assign(a=np.nan))
+    many = pd.concat([survey] * 3, ignore_index=True)
+    with pytest.raises(SchemaError, match=r"expected ratings that vary, found constant column\(s\) \['a'\]"):
+        it.key_drivers(many)
+    with pytest.raises(SchemaError, match=r"expected at least two driver rating columns, found \['b'\]"):
+        it.key_drivers(many.drop(columns="a"))
+    collinear = many.assign(a=many["b"] * 2)
+    with pytest.raises(ValueError, match="perfectly collinear"):
+        it.relative_weights(collinear)
+    with pytest.raises(SchemaError, match=r"expected the column\(s\) importance, performance"):
+        it.importance_performance(many)
+
+
+# --------------------------------------------------------------------------
+# plots
+# --------------------------------------------------------------------------
+
+
+def test_plots_return_axes(world, small_transactions):
+    train, test = it.split_campaign(world.campaign, seed=0)
+    scores = it.TwoModelUplift(seed=0).fit(train).predict(test)
+    truth = world.truth.uplift.reindex(test["customer_id"]).to_numpy()
+    axes = [
+        plot_channel_costs(it.channel_summary(world.interactions)),
+        plot_campaign_arms(it.campaign_results(world.campaign)),
+        plot_qini({"two-model": it.qini_curve(scores, test), "truth": it.qini_curve(truth, test)}),
+        plot_uplift_by_decile(it.uplift_by_decile(scores, test)),
+        plot_cohort_retention(it.cohort_retention(small_transactions, observation_end="2024-04-30")),
+        plot_importance_performance(it.importance_performance(it.key_drivers(world.survey))),
+    ]
+    assert all(isinstance(ax, Axes) for ax in axes)
+    assert len(axes[2].get_lines()) == 4  # two curves, random line, zero line
+    plt.close("all")
