@@ -383,10 +383,18 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
         raise TypeError("value: expected a non-empty pandas Series of value per customer.")
     value = value.astype("float64")
     value.index = value.index.astype("str")
-    tiers = dif.value_tiers(value) if tiers is None else tiers.reindex(value.index)
+    if tiers is None:
+        tiers = dif.value_tiers(value)
+    else:
+        tiers = tiers.copy()
+        tiers.index = tiers.index.astype("str")
     per = contacts[["contacts", "cost"]].copy()
     per.index = per.index.astype("str")
-    joined = pd.DataFrame({"value": value, "tier": tiers.to_numpy()}, index=value.index)
+    joined = pd.DataFrame({"value": value})
+    joined["tier"] = tiers.reindex(value.index)  # keeps an ordered categorical in its order
+    if joined["tier"].isna().any():
+        n_bad = int(joined["tier"].isna().sum())
+        raise ValueError(f"tiers: expected a tier for every customer in value, found {n_bad} of {len(value)} without.")
     joined = joined.join(per).fillna({"contacts": 0, "cost": 0.0})
     table = joined.groupby("tier", observed=False).agg(
         customers=("value", "size"), contacts=("contacts", "sum"), cost=("cost", "sum"), value=("value", "sum")

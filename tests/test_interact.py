@@ -104,6 +104,17 @@ def test_customer_contacts_and_cost_to_serve(small_interactions):
     assert table["share_of_value"].sum() == pytest.approx(1.0)
 
 
+def test_cost_to_serve_keeps_the_pyramid_order_and_needs_a_tier_for_everyone(small_interactions):
+    contacts = it.customer_contacts(small_interactions)
+    value = pd.Series(np.arange(1.0, 41.0), index=[f"X{i}" for i in range(37)] + ["A", "B", "C"])
+    table = it.cost_to_serve(contacts, value)
+    assert list(table.index) == ["Platinum", "Gold", "Iron", "Lead"]
+    assert table.loc["Platinum", "customers"] == 2
+    assert table.loc["Platinum", "cost_per_customer"] == pytest.approx((10.1 + 0.1) / 2)  # C and B are on top
+    with pytest.raises(ValueError, match="tiers: expected a tier for every customer in value, found 1 of 2"):
+        it.cost_to_serve(contacts, pd.Series({"A": 1.0, "B": 2.0}), tiers=pd.Series({"A": "x"}))
+
+
 def test_cost_to_serve_counts_contacts_without_value(small_interactions):
     contacts = it.customer_contacts(small_interactions)
     table = it.cost_to_serve(contacts, pd.Series({"A": 1.0, "B": 2.0}), tiers=pd.Series({"A": "x", "B": "x"}))
