@@ -152,7 +152,7 @@ def test_lab_map_examples_from_the_issue():
     portfolio = lab[(lab["model"] == "Buttle") & (lab["component"] == "Customer portfolio analysis")]
     assert {"02.pareto", "02.clv"} <= set(portfolio["section"])
     win_back = lab[(lab["model"] == "QCi") & (lab["component"] == "Win-back")]
-    assert set(win_back["section"]) == {"03.retention"} and set(win_back["status"]) == {"planned"}
+    assert set(win_back["section"]) == {"03.retention"} and set(win_back["status"]) == {"available"}
     assert (lab.loc[lab["section"] == "", "status"] == "not practised in the lab").all()
 
 
