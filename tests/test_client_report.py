@@ -1,10 +1,10 @@
 """A consultant's one command: client files in, an HTML report with the code hidden out.
 
-Runs ``idic-lab run --params client.yaml --hide-code`` on notebooks 01, 02 and
-06 with a client's own exports (German column names, day-first dates): the
-customer files and transactions of ``tests/notebook_cases/c01_identify.py``
-and ``c02_differentiate.py``, and an assessment whose evidence comes from
-the results that 01 and 02 recorded in the same run.
+Runs ``idic-lab run --params client.yaml --hide-code`` on notebooks 01 to 04
+and 06 with a client's own exports (German column names, day-first dates):
+the client cases of ``tests/notebook_cases/`` for each stage, and an
+assessment whose evidence comes from the results that the stage notebooks
+recorded in the same run.
 """
 
 from __future__ import annotations
@@ -31,29 +31,34 @@ def _case(stem: str, name: str):
 @pytest.mark.notebook
 def test_client_report_in_one_command(tmp_path: Path):
     out = tmp_path / "reports" / "acme"
-    for folder in ("crm", "shop"):
-        (tmp_path / folder).mkdir()
-    params = {
-        "01_identify": {**_case("01_identify", "client_files_german_columns")(tmp_path / "crm"), "run_febrl": False},
-        "02_differentiate": _case("02_differentiate", "client_export_german_columns")(tmp_path / "shop"),
-        "06_maturity_assessment": {
-            "client_name": "Acme GmbH (fictional)",
-            # 06 runs after 01 and 02 and reads what they measured as evidence
-            "stage_results": [str(out / "01_identify.results.json"), str(out / "02_differentiate.results.json")],
-        },
+    stages = {
+        "01_identify": "client_files_german_columns",
+        "02_differentiate": "client_export_german_columns",
+        "03_interact": "client_exports_german_columns",
+        "04_customize": "client_export_german_columns",
+    }
+    params = {}
+    for stem, case in stages.items():
+        (tmp_path / stem).mkdir()
+        params[stem] = _case(stem, case)(tmp_path / stem)
+    params["01_identify"]["run_febrl"] = False
+    params["06_maturity_assessment"] = {
+        "client_name": "Acme GmbH (fictional)",
+        # 06 runs after the stage notebooks and reads what they measured as evidence
+        "stage_results": [str(out / f"{stem}.results.json") for stem in stages],
     }
     params_file = tmp_path / "acme.yaml"
     params_file.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
 
-    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--out", str(out), "--only", "0[126]_*",
+    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--out", str(out), "--only", "0[1-46]_*",
                  "--params", str(params_file), "--hide-code", "--title", "Acme: customer management report"])
 
     assert code == 0
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Acme: customer management report" in index
     pages = sorted(out.glob("*.html"))
-    assert [p.name for p in pages] == ["01_identify.html", "02_differentiate.html", "06_maturity_assessment.html",
-                                       "index.html"]
+    assert [p.name for p in pages] == [f"{stem}.html" for stem in stages] + ["06_maturity_assessment.html",
+                                                                            "index.html"]
     for page in pages[:-1]:
         text = page.read_text(encoding="utf-8")
         assert page.name in index
@@ -65,3 +70,6 @@ def test_client_report_in_one_command(tmp_path: Path):
     assert identify_results["identify.n_customers"] == 8
     assessment = (out / "06_maturity_assessment.html").read_text(encoding="utf-8")
     assert "Acme GmbH (fictional)" in assessment
+    facts = json.loads((out / "06_maturity_assessment.results.json").read_text())["assessment.facts"]
+    assert facts["duplicate_rate"] == identify_results["identify.duplicate_rate"]
+    assert facts["value_per_customer"] and facts["lifetime_value"] and facts["campaign_control_group"]
