@@ -485,3 +485,114 @@ def test_notebook_on_client_files_merges_duplicates_and_shows_no_pii(tmp_path):
     secrets += [c[0] for c in cases._COPIES] + [c[1] for c in cases._COPIES if c[1]]
     leaked = [s for s in secrets if s in shown or s.lower() in shown.lower()]
     assert not leaked, f"personal data in the notebook's outputs: {leaked}"
+
+
+# --- load_inputs: the notebook's data, from the synthetic world or a client's files ----------
+
+
+def test_load_inputs_synthetic_default_has_identity_and_the_worlds_end():
+    from idic_lab.datasets import load_dataset
+
+    inputs = idf.load_inputs(synthetic_customers=200, seed=3)
+    world = load_dataset("synthetic", n_customers=200, seed=3)
+    assert isinstance(inputs, idf.IdentifyInputs)
+    assert inputs.source == "synthetic world"
+    assert inputs.identity is not None and len(inputs.identity) == len(inputs.customers)
+    assert inputs.observation_end == str(world.observation_end.date())
+    assert inputs.cleaning is not None and inputs.cleaning.rows_out == len(inputs.transactions)
+    assert inputs.transactions["date"].max() <= world.observation_end
+    assert inputs.interactions is not None and len(inputs.interactions) > 0
+    assert inputs.summary().startswith(f"{len(inputs.customers):,} customer records from 3 source(s); ")
+    assert inputs.summary().endswith(f"observation end {inputs.observation_end}")
+    with pytest.raises(AttributeError):
+        inputs.observation_end = "2020-01-01"  # frozen
+
+
+def test_load_inputs_synthetic_observation_end_parameter_wins():
+    inputs = idf.load_inputs(synthetic_customers=200, seed=3, observation_end="2024-06-30")
+    assert inputs.observation_end == "2024-06-30"
+    assert inputs.transactions["date"].max() <= pd.Timestamp("2024-06-30")
+    assert inputs.cleaning.rows_in > inputs.cleaning.rows_out
+
+
+def _client_exports(tmp_path):
+    customers = pd.DataFrame({
+        "Nr": ["K1", "K2", "K3"],
+        "Name": ["Anna Berg", "Jonas Weber", "Ana Berg"],
+        "Mail": ["anna@example.de", "jonas@example.de", "anna@example.de"],
+        "Seit": ["01.02.2023", "03.04.2023", "05.06.2023"],
+    })
+    transactions = pd.DataFrame({
+        "Nr": ["K1", "K2", "K3", "K1"],
+        "Datum": ["03.02.2023", "05.03.2023", "10.03.2023", "20.07.2023"],
+        "Betrag": ["19.90", "99.00", "12.50", "7.00"],
+    })
+    interactions = pd.DataFrame({
+        "Nr": ["K1", "K2"],
+        "Wann": ["04.02.2023", "06.03.2023"],
+        "Kanal": ["email", "phone"],
+    })
+    paths = {name: tmp_path / f"{name}.csv" for name in ("kunden", "umsaetze", "kontakte")}
+    customers.to_csv(paths["kunden"], index=False)
+    transactions.to_csv(paths["umsaetze"], index=False)
+    interactions.to_csv(paths["kontakte"], index=False)
+    return paths
+
+
+def _client_kwargs(paths):
+    return dict(
+        customer_files=[str(paths["kunden"])],
+        customer_columns={"customer_id": "Nr", "name": "Name", "email": "Mail", "signup_date": "Seit"},
+        transactions_file=str(paths["umsaetze"]),
+        transaction_columns={"customer_id": "Nr", "date": "Datum", "amount": "Betrag"},
+        interactions_file=str(paths["kontakte"]),
+        interaction_columns={"customer_id": "Nr", "timestamp": "Wann", "channel": "Kanal"},
+        date_format="%d.%m.%Y",
+    )
+
+
+def test_load_inputs_client_files_map_columns_and_end_at_the_last_transaction(tmp_path):
+    import copy
+
+    kwargs = _client_kwargs(_client_exports(tmp_path))
+    given = copy.deepcopy(kwargs)
+    inputs = idf.load_inputs(**kwargs)
+    assert kwargs == given  # nothing given is changed
+    assert inputs.identity is None
+    assert inputs.source == "kunden.csv"
+    assert list(inputs.customers["customer_id"]) == ["K1", "K2", "K3"]
+    assert set(inputs.customers["source"]) == {"kunden"}
+    assert inputs.customers["signup_date"].iloc[1] == pd.Timestamp("2023-04-03")
+    assert list(inputs.transactions["amount"]) == [19.90, 99.00, 12.50, 7.00]
+    assert inputs.observation_end == "2023-07-20"  # the last transaction date
+    assert list(inputs.interactions["channel"]) == ["email", "phone"]
+    assert inputs.summary() == ("3 customer records from 1 source(s); 4 clean transactions; 2 interactions; "
+                                "observation end 2023-07-20")
+
+
+def test_load_inputs_client_observation_end_parameter_drops_later_rows(tmp_path):
+    kwargs = _client_kwargs(_client_exports(tmp_path))
+    inputs = idf.load_inputs(**kwargs, observation_end="2023-06-30")
+    assert inputs.observation_end == "2023-06-30"
+    assert len(inputs.transactions) == 3 and inputs.cleaning.rows_in == 4
+
+
+def test_load_inputs_client_without_transactions_has_no_end_or_cleaning(tmp_path):
+    paths = _client_exports(tmp_path)
+    inputs = idf.load_inputs(
+        customer_files=[paths["kunden"]], customer_columns='{"customer_id": "Nr", "name": "Name"}',
+    )
+    assert inputs.transactions is None and inputs.interactions is None and inputs.cleaning is None
+    assert inputs.observation_end is None and inputs.identity is None
+    assert inputs.summary().endswith("0 clean transactions; 0 interactions; observation end None")
+
+
+def test_load_inputs_rejects_bad_inputs(tmp_path):
+    kwargs = _client_kwargs(_client_exports(tmp_path))
+    with pytest.raises(ValueError, match="1 files but 2 source names"):
+        idf.load_inputs(**kwargs | {"source_names": ["a", "b"]})
+    with pytest.raises(ValueError, match="must be a JSON object"):
+        idf.load_inputs(**kwargs | {"transaction_columns": '["Nr", "Datum"]'})
+    with pytest.raises(ValueError, match="Betrag_falsch"):
+        idf.load_inputs(**kwargs | {"transaction_columns": {"customer_id": "Nr", "date": "Datum",
+                                                            "amount": "Betrag_falsch"}})

@@ -13,6 +13,8 @@ across every channel and system. This package holds the tools for it:
   :func:`candidate_pairs`, :func:`blocking_summary`, :func:`compare_pairs`,
   :class:`FellegiSunter`), measured with :func:`evaluate_links` and
   :func:`precision_recall_table`;
+* **inputs** — the client's files or the synthetic world, mapped, cleaned
+  and validated (:func:`load_inputs`, :class:`IdentifyInputs`);
 * **single customer view** — :func:`resolve_customers`, :func:`crosswalk`,
   :func:`apply_crosswalk`, :func:`golden_records`, and what duplicates do to
   the numbers (:func:`duplicate_impact`, :func:`simple_clv`,
@@ -35,5 +37,7 @@ from idic_lab.identify._text import *  # noqa: F401,F403
 from idic_lab.identify._text import __all__ as _text_all
 from idic_lab.identify._febrl import *  # noqa: F401,F403
 from idic_lab.identify._febrl import __all__ as _febrl_all
+from idic_lab.identify._inputs import *  # noqa: F401,F403
+from idic_lab.identify._inputs import __all__ as _inputs_all
 
-__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all})
+__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all, *_inputs_all})

@@ -1,0 +1,168 @@
+"""Identify stage: the notebook's inputs, from a client's files or the synthetic world.
+
+:func:`load_inputs` holds the branching that notebook 01 needs before any
+analysis: either read, map and validate a client's customer, transaction
+and interaction exports, or draw the seeded synthetic CRM world (with its
+known identities); then clean the transactions and work out the end of the
+observation window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from idic_lab.identify._scv import column_mapping, load_customer_files
+from idic_lab.schema import CleaningReport, clean, read_file, validate
+
+__all__ = ["IdentifyInputs", "load_inputs"]
+
+SYNTHETIC_SOURCE = "synthetic world"
+
+
+@dataclass(frozen=True)
+class IdentifyInputs:
+    """The tables notebook 01 works on, with where they came from.
+
+    Attributes
+    ----------
+    customers : DataFrame
+        Canonical customers table with a ``source`` column.
+    transactions : DataFrame or None
+        Cleaned canonical transactions; None when none were given.
+    interactions : DataFrame or None
+        Validated canonical interactions; None when none were given.
+    identity : DataFrame or None
+        The synthetic world's true ``record -> person`` table; None for client data.
+    observation_end : str or None
+        ISO date ending the observation window; None without a parameter,
+        a synthetic world or transactions.
+    cleaning : CleaningReport or None
+        What cleaning dropped from the transactions; None without transactions.
+    source : str
+        ``"synthetic world"`` or the customer file names, comma-separated.
+    """
+
+    customers: pd.DataFrame
+    transactions: pd.DataFrame | None
+    interactions: pd.DataFrame | None
+    identity: pd.DataFrame | None
+    observation_end: str | None
+    cleaning: CleaningReport | None
+    source: str
+
+    def summary(self) -> str:
+        """One line: records and sources, clean transactions, interactions, observation end."""
+        n_transactions = 0 if self.transactions is None else len(self.transactions)
+        n_interactions = 0 if self.interactions is None else len(self.interactions)
+        return (
+            f"{len(self.customers):,} customer records from {self.customers['source'].nunique()} source(s); "
+            f"{n_transactions:,} clean transactions; {n_interactions:,} interactions; "
+            f"observation end {self.observation_end}"
+        )
+
+
+def load_inputs(
+    *,
+    customer_files: Sequence[str | Path] = (),
+    source_names: Sequence[str] = (),
+    customer_columns: Mapping[str, str] | str | None = None,
+    transactions_file: str | Path | None = "",
+    transaction_columns: Mapping[str, str] | str | None = None,
+    interactions_file: str | Path | None = "",
+    interaction_columns: Mapping[str, str] | str | None = None,
+    date_format: str | None = "",
+    dayfirst: bool = False,
+    observation_end: str | None = "",
+    synthetic_customers: int = 2000,
+    seed: int = 42,
+) -> IdentifyInputs:
+    """Load the customers, transactions and interactions for the Identify stage.
+
+    With ``customer_files`` the client's exports are read and mapped onto the
+    canonical columns (:func:`load_customer_files`,
+    :func:`idic_lab.schema.read_file`); otherwise the seeded synthetic CRM
+    world is drawn and the file and mapping parameters are ignored.
+    Transactions are cleaned (:func:`idic_lab.schema.clean`, rows after the
+    observation end dropped), interactions validated
+    (:func:`idic_lab.schema.validate`). Nothing given is changed.
+
+    Parameters
+    ----------
+    customer_files : list of str or Path, optional
+        Client customer exports (CSV/TSV/Parquet/Excel); empty: the synthetic world.
+    source_names : list of str, optional
+        One source name per customer file; empty: the file names.
+    customer_columns : dict or JSON str, optional
+        ``{canonical: client column}`` for the customer files.
+    transactions_file : str or Path, optional
+        Client transactions export; empty or None: no transactions.
+    transaction_columns : dict or JSON str, optional
+        ``{canonical: client column}`` for the transactions file.
+    interactions_file : str or Path, optional
+        Client interactions export; empty or None: no interactions.
+    interaction_columns : dict or JSON str, optional
+        ``{canonical: client column}`` for the interactions file.
+    date_format : str, optional
+        strftime format of client dates; empty or None: detect.
+    dayfirst : bool
+        Without ``date_format``, read 01/02/2024 as 1 February.
+    observation_end : str, optional
+        ISO date ending the observation window; empty or None: the synthetic
+        world's end, else the last clean transaction date, else None.
+    synthetic_customers : int
+        Persons in the synthetic world (used without ``customer_files``).
+    seed : int
+        Random seed of the synthetic world.
+
+    Returns
+    -------
+    IdentifyInputs
+        The tables, the true identities (synthetic world only), the
+        observation end, the cleaning report and the source.
+
+    Raises
+    ------
+    ValueError
+        From the readers and the contract checks, e.g. for a column mapping
+        that is not a JSON object, source names that do not match the files,
+        or a mapped column missing from the transactions file.
+    """
+    fmt = date_format or None
+    if customer_files:
+        customers = load_customer_files(
+            customer_files, columns=customer_columns, source_names=source_names,
+            date_format=fmt, dayfirst=dayfirst,
+        )
+        raw_transactions = read_file(transactions_file) if transactions_file else None
+        raw_interactions = read_file(interactions_file) if interactions_file else None
+        transaction_map = column_mapping(transaction_columns)
+        interaction_map = column_mapping(interaction_columns)
+        identity, world_end = None, None
+        source = ", ".join(Path(p).name for p in customer_files)
+    else:
+        from idic_lab.datasets import load_dataset  # the registry imports the stage packages
+
+        world = load_dataset("synthetic", n_customers=synthetic_customers, seed=seed)
+        customers, identity, world_end = world.customers, world.truth.identity, world.observation_end
+        raw_transactions, raw_interactions = world.transactions, world.interactions
+        transaction_map, interaction_map = {}, {}
+        source = SYNTHETIC_SOURCE
+
+    end = observation_end or (str(pd.Timestamp(world_end).date()) if world_end is not None else None)
+    transactions, cleaning = (None, None) if raw_transactions is None else clean(
+        "transactions", raw_transactions, columns=transaction_map, date_format=fmt,
+        dayfirst=dayfirst, observation_end=end or None,
+    )
+    interactions = None if raw_interactions is None else validate(
+        "interactions", raw_interactions, columns=interaction_map, date_format=fmt, dayfirst=dayfirst,
+    )
+    if not end and transactions is not None and len(transactions):
+        end = str(transactions["date"].max().date())
+    return IdentifyInputs(
+        customers=customers, transactions=transactions, interactions=interactions, identity=identity,
+        observation_end=end or None, cleaning=cleaning, source=source,
+    )
