@@ -5,6 +5,9 @@ customers are identified and differentiated, the firm talks with them, and
 every interaction should be cheaper, more useful and better targeted than the
 last. This module measures that dialogue.
 
+Inputs
+    * :func:`load_inputs` — the four tables of the stage from a client's
+      files or the synthetic world; :func:`load_table` reads one file.
 Channels
     * :func:`channel_summary`, :func:`customer_contacts`, :func:`cost_to_serve`
       — contacts and cost per channel, per customer and per value tier.
@@ -39,6 +42,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from itertools import combinations
 from typing import Any
 
@@ -52,6 +57,7 @@ from idic_lab.schema import SchemaError
 __all__ = [
     "CAMPAIGN_COLUMNS",
     "ClassTransformationUplift",
+    "InteractInputs",
     "ResponseModel",
     "TwoModelUplift",
     "campaign_lift",
@@ -64,6 +70,7 @@ __all__ = [
     "importance_performance",
     "key_drivers",
     "lmg_importance",
+    "load_inputs",
     "load_table",
     "nps",
     "prepare_campaign",
@@ -192,6 +199,146 @@ def load_table(
     if kind == "campaign":
         return prepare_campaign(raw, columns=mapping, control_value=control_value or None)
     return validate(kind, raw, columns=mapping, date_format=date_format or None)
+
+
+@dataclass(frozen=True)
+class InteractInputs:
+    """The tables of the Interact stage and where each one came from (see :func:`load_inputs`).
+
+    Attributes
+    ----------
+    world : CRMWorld or None
+        The synthetic world (with its planted truth) used for every table
+        without a client file; ``None`` when every table comes from a file.
+    interactions, campaign, survey, transactions : DataFrame
+        The canonical tables; ``transactions`` is cleaned.
+    cleaning : CleaningReport
+        Rows dropped from the transactions, per reason.
+    observation_end : str
+        ISO date, the last observed day of the transactions.
+    synthetic : Mapping[str, bool]
+        Per table name: ``True`` if it comes from the synthetic world.
+    """
+
+    world: Any | None
+    interactions: pd.DataFrame
+    campaign: pd.DataFrame
+    survey: pd.DataFrame
+    transactions: pd.DataFrame
+    cleaning: Any
+    observation_end: str
+    synthetic: Mapping[str, bool]
+
+    def sources(self) -> pd.DataFrame:
+        """Rows and source ("synthetic world" or "client file") of each table.
+
+        Returns
+        -------
+        DataFrame
+            Index interactions, campaign, survey, transactions; columns
+            ``rows`` and ``source``.
+        """
+        tables = {"interactions": self.interactions, "campaign": self.campaign, "survey": self.survey,
+                  "transactions": self.transactions}
+        return pd.DataFrame({
+            "rows": {name: len(table) for name, table in tables.items()},
+            "source": {name: "synthetic world" if self.synthetic[name] else "client file" for name in tables},
+        })
+
+
+def load_inputs(
+    *,
+    interactions_file: str = "",
+    interaction_columns: Mapping[str, str] | str | None = None,
+    campaign_file: str = "",
+    campaign_columns: Mapping[str, str] | str | None = None,
+    control_value: str = "",
+    survey_file: str = "",
+    survey_columns: Mapping[str, str] | str | None = None,
+    transactions_file: str = "",
+    transaction_columns: Mapping[str, str] | str | None = None,
+    date_format: str = "",
+    observation_end: str = "",
+    synthetic_customers: int = 5000,
+    seed: int = 0,
+) -> InteractInputs:
+    """Load the four tables of the Interact stage from a client's files or the synthetic world.
+
+    Each table with a file is read and mapped onto its contract (interactions,
+    campaign and survey with :func:`load_table`, transactions with
+    :func:`idic_lab.differentiate.load_transactions`); each table without one
+    comes from the seeded synthetic world. The transactions are cleaned.
+
+    Parameters
+    ----------
+    interactions_file, campaign_file, survey_file, transactions_file : str
+        Client exports; empty: the synthetic world's table.
+    interaction_columns, campaign_columns, survey_columns, transaction_columns : dict or JSON str, optional
+        ``{canonical: client column}`` of the matching file; never modified.
+    control_value : str
+        Label of the control group in the campaign's treatment column; empty:
+        the treatment is already 0/1.
+    date_format : str
+        strftime format of the client's dates (interactions, transactions);
+        empty: detect.
+    observation_end : str
+        ISO date, last observed day. Client transactions are cut there. Empty:
+        the world's end (synthetic transactions) or the last purchase (client).
+    synthetic_customers : int
+        People in the synthetic world.
+    seed : int
+        Seed of the synthetic world.
+
+    Returns
+    -------
+    InteractInputs
+        The tables, the cleaning report, the observation end as an ISO string,
+        and which tables are synthetic; ``world`` is ``None`` when every table
+        comes from a client file.
+
+    Raises
+    ------
+    ValueError
+        If ``observation_end`` is not a date.
+    SchemaError
+        If a client file breaks its table's contract (e.g. a mapped column is absent).
+
+    Examples
+    --------
+    >>> inputs = load_inputs(synthetic_customers=500, seed=1)
+    >>> inputs.sources()["source"].unique().tolist()
+    ['synthetic world']
+    """
+    from idic_lab.datasets import load_dataset
+    from idic_lab.schema import clean
+
+    if observation_end:
+        try:
+            pd.Timestamp(observation_end)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"observation_end={observation_end!r}: expected an ISO date such as '2024-12-31', or empty."
+            ) from error
+    files = {"interactions": interactions_file, "campaign": campaign_file, "survey": survey_file,
+             "transactions": transactions_file}
+    synthetic = {name: not path for name, path in files.items()}
+    world = load_dataset("synthetic", n_customers=synthetic_customers, seed=seed) if any(synthetic.values()) else None
+    interactions = (load_table("interactions", interactions_file, columns=interaction_columns, date_format=date_format)
+                    if interactions_file else world.interactions)
+    campaign = (load_table("campaign", campaign_file, columns=campaign_columns, control_value=control_value)
+                if campaign_file else world.campaign)
+    survey = load_table("survey", survey_file, columns=survey_columns) if survey_file else world.survey
+    if transactions_file:
+        transactions, cleaning = dif.load_transactions(transactions_file, columns=transaction_columns,
+                                                       date_format=date_format or None,
+                                                       observation_end=observation_end or None)
+        end = observation_end or str(transactions["date"].max().date())
+    else:
+        transactions, cleaning = clean("transactions", world.transactions, observation_end=world.observation_end)
+        end = observation_end or str(world.observation_end.date())
+    return InteractInputs(world=world, interactions=interactions, campaign=campaign, survey=survey,
+                          transactions=transactions, cleaning=cleaning, observation_end=end,
+                          synthetic=MappingProxyType(synthetic))
 
 
 def prepare_campaign(

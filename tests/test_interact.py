@@ -270,6 +270,91 @@ def test_load_table_interactions_and_survey_with_client_columns(tmp_path):
     assert it.nps(loaded)["nps"] == pytest.approx(0.0)
 
 
+def test_load_inputs_synthetic_default(world):
+    inputs = it.load_inputs(synthetic_customers=5000, seed=0)
+    assert inputs.world is not None
+    assert dict(inputs.synthetic) == {"interactions": True, "campaign": True, "survey": True, "transactions": True}
+    pd.testing.assert_frame_equal(inputs.interactions, world.interactions)
+    pd.testing.assert_frame_equal(inputs.campaign, world.campaign)
+    pd.testing.assert_frame_equal(inputs.survey, world.survey)
+    expected, report = clean("transactions", world.transactions, observation_end=world.observation_end)
+    pd.testing.assert_frame_equal(inputs.transactions, expected)
+    assert inputs.cleaning.to_frame().equals(report.to_frame())
+    assert inputs.observation_end == str(world.observation_end.date())
+    sources = inputs.sources()
+    assert sources.index.tolist() == ["interactions", "campaign", "survey", "transactions"]
+    assert sources["rows"].tolist() == [len(world.interactions), len(world.campaign), len(world.survey),
+                                        len(expected)]
+    assert set(sources["source"]) == {"synthetic world"}
+    with pytest.raises(AttributeError):
+        inputs.observation_end = "2020-01-01"  # frozen
+
+
+def test_load_inputs_client_files_for_some_tables(tmp_path):
+    world = make_crm_world(300, seed=3)
+    contacts = world.interactions.rename(columns={"customer_id": "Kunde", "timestamp": "Zeit", "channel": "Kanal",
+                                                  "cost": "Kosten"})
+    contacts["Zeit"] = contacts["Zeit"].dt.strftime("%d.%m.%Y")
+    contacts.to_csv(tmp_path / "kontakte.csv", index=False)
+    campaign = world.campaign.rename(columns={"customer_id": "Kunde", "outcome": "Kauf"})
+    campaign["Gruppe"] = campaign.pop("treatment").map({1: "Mail", 0: "Kontrolle"})
+    campaign.to_csv(tmp_path / "kampagne.csv", index=False)
+    sales = world.transactions.rename(columns={"customer_id": "Kunde", "date": "Datum", "amount": "Betrag"})
+    sales = sales[["Kunde", "Datum", "Betrag"]].assign(Datum=sales["Datum"].dt.strftime("%d.%m.%Y"))
+    sales.to_csv(tmp_path / "umsatz.csv", index=False)
+    interaction_columns = {"customer_id": "Kunde", "timestamp": "Zeit", "channel": "Kanal", "cost": "Kosten"}
+    campaign_columns = {"customer_id": "Kunde", "treatment": "Gruppe", "outcome": "Kauf"}
+    transaction_columns = '{"customer_id": "Kunde", "date": "Datum", "amount": "Betrag"}'
+    given = (dict(interaction_columns), dict(campaign_columns))
+
+    inputs = it.load_inputs(
+        interactions_file=str(tmp_path / "kontakte.csv"), interaction_columns=interaction_columns,
+        campaign_file=str(tmp_path / "kampagne.csv"), campaign_columns=campaign_columns, control_value="Kontrolle",
+        transactions_file=str(tmp_path / "umsatz.csv"), transaction_columns=transaction_columns,
+        date_format="%d.%m.%Y", synthetic_customers=400, seed=5,
+    )
+    assert (interaction_columns, campaign_columns) == given  # inputs never modified
+    assert dict(inputs.synthetic) == {"interactions": False, "campaign": False, "survey": True, "transactions": False}
+    assert inputs.world is not None
+    pd.testing.assert_frame_equal(inputs.survey, make_crm_world(400, seed=5).survey)
+    assert inputs.interactions["timestamp"].tolist() == world.interactions["timestamp"].dt.normalize().tolist()
+    assert inputs.campaign["treatment"].tolist() == world.campaign["treatment"].tolist()
+    assert inputs.observation_end == str(inputs.transactions["date"].max().date())
+    assert inputs.sources()["source"].to_dict() == {"interactions": "client file", "campaign": "client file",
+                                                    "survey": "synthetic world", "transactions": "client file"}
+
+    cut = it.load_inputs(transactions_file=str(tmp_path / "umsatz.csv"), transaction_columns=transaction_columns,
+                         date_format="%d.%m.%Y", observation_end="2024-06-30", synthetic_customers=300)
+    assert cut.observation_end == "2024-06-30"
+    assert cut.transactions["date"].max() <= pd.Timestamp("2024-06-30")
+
+
+def test_load_inputs_every_table_from_files_needs_no_world(tmp_path):
+    world = make_crm_world(300, seed=3)
+    paths = {}
+    for name in ("interactions", "campaign", "survey", "transactions"):
+        paths[name] = str(tmp_path / f"{name}.csv")
+        getattr(world, name).to_csv(paths[name], index=False)
+    inputs = it.load_inputs(interactions_file=paths["interactions"], campaign_file=paths["campaign"],
+                            survey_file=paths["survey"], transactions_file=paths["transactions"],
+                            observation_end="2024-12-31")
+    assert inputs.world is None
+    assert not any(inputs.synthetic.values())
+    assert inputs.observation_end == "2024-12-31"
+    assert set(inputs.sources()["source"]) == {"client file"}
+
+
+def test_load_inputs_bad_inputs(tmp_path):
+    with pytest.raises(ValueError, match=r"observation_end='end of June': expected an ISO date"):
+        it.load_inputs(observation_end="end of June", synthetic_customers=300)
+    pd.DataFrame({"Kunde": ["a"], "Zeit": ["2024-01-01"], "Kanal": ["Mail"]}).to_csv(tmp_path / "k.csv", index=False)
+    with pytest.raises(SchemaError, match=r"column 'cost': columns= maps it to 'Kosten', but the frame has no column"):
+        it.load_inputs(interactions_file=str(tmp_path / "k.csv"),
+                       interaction_columns={"customer_id": "Kunde", "timestamp": "Zeit", "channel": "Kanal",
+                                            "cost": "Kosten"},
+                       synthetic_customers=300)
+
+
 # --------------------------------------------------------------------------
 # uplift
 # --------------------------------------------------------------------------
