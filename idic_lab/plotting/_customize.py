@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from idic_lab.plotting._common import axes_or_new as _axes
+
 __all__ = ["plot_offer_summary", "plot_recommender_comparison", "plot_rules"]
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_rules(rules: pd.DataFrame, *, label_top: int = 5, ax: Axes | None = None) -> Axes:

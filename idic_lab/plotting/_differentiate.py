@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from idic_lab.plotting._common import axes_or_new as _axes
+
 __all__ = [
     "plot_conditional_expectations",
     "plot_k_selection",
@@ -23,10 +25,6 @@ _MODEL_COLOURS = {"actual": "#000000", "BG/NBD": "#08519c", "Pareto/NBD": "#d95f
 _STRATEGY_COLOURS = {"retain": "#1b7f3b", "grow": "#2c7fb8", "maintain": "#bdbdbd", "reduce cost to serve": "#fdae6b"}
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_rfm_segments(segment_table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:

@@ -8,6 +8,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
+from idic_lab.plotting._common import axes_or_new as _axes
+
 __all__ = [
     "plot_crosswalk",
     "plot_gap_ranking",
@@ -17,11 +19,6 @@ __all__ = [
 ]
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4), polar: bool = False) -> Axes:
-    if ax is None:
-        fig = plt.figure(figsize=size)
-        ax = fig.add_subplot(projection="polar" if polar else None)
-    return ax
 
 
 def plot_crosswalk(crosswalk: pd.DataFrame, *, title: str = "Which model covers which capability?",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+
+from idic_lab.plotting._common import axes_or_new as _axes
 
 __all__ = [
     "plot_completeness",
@@ -16,10 +17,6 @@ __all__ = [
 ]
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_completeness(column_audit: pd.DataFrame, *, title: str = "How complete is what we know?", ax: Axes | None = None) -> Axes:

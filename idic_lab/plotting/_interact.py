@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from idic_lab.plotting._common import axes_or_new as _axes
+
 __all__ = [
     "plot_campaign_arms",
     "plot_channel_costs",
@@ -26,10 +28,6 @@ _QUADRANT_COLOURS = {
 }
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_channel_costs(channels: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
