@@ -18,4 +18,9 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+# The names a student types first; each stage's own names live in its module
+# (idic_lab.identify, idic_lab.differentiate, idic_lab.interact, idic_lab.customize).
+from idic_lab.datasets import load_dataset  # noqa: E402
+from idic_lab.schema import SchemaError, clean, read_file, read_table, validate  # noqa: E402
+
+__all__ = ["SchemaError", "__version__", "clean", "load_dataset", "read_file", "read_table", "validate"]

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from idic_lab.schema import SchemaError
+from idic_lab.schema import SchemaError, read_table
 
 __all__ = [
     "BasketMatrix",
@@ -180,17 +180,8 @@ def load_baskets(
     (DataFrame, CleaningReport)
         The canonical ``baskets`` table and the count of dropped rows per reason.
     """
-    from idic_lab.differentiate import column_mapping
-    from idic_lab.schema import clean, read_file
-
-    return clean(
-        "baskets",
-        read_file(path),
-        columns=column_mapping(columns),
-        date_format=date_format or None,
-        dayfirst=dayfirst,
-        observation_end=observation_end or None,
-    )
+    return read_table("baskets", path, columns=columns, date_format=date_format, dayfirst=dayfirst,
+                      observation_end=observation_end)
 
 
 def load_product_list(path: str | Path, *, columns: Mapping[str, str] | str | None = None) -> pd.DataFrame:
@@ -213,25 +204,9 @@ def load_product_list(path: str | Path, *, columns: Mapping[str, str] | str | No
     ValueError
         If ``product_id`` or ``category`` is missing, or a price cannot be read as a number.
     """
-    from idic_lab.differentiate import column_mapping, load_products
-    from idic_lab.schema import read_file
-
-    mapping = column_mapping(columns)
-    products = load_products(str(path), columns={k: v for k, v in mapping.items() if k != "list_price"})
-    price_column = mapping.get("list_price", "list_price")
-    raw = read_file(path)
-    if price_column in raw.columns:
-        text = raw[price_column].astype("string").str.strip().str.replace(",", ".", regex=False)
-        price = pd.to_numeric(text, errors="coerce")
-        if price.isna().any():
-            raise ValueError(
-                f"products file {path}, column {price_column!r}: expected prices as numbers, found "
-                f"{int(price.isna().sum())} of {len(raw)} rows otherwise, e.g. {list(raw.loc[price.isna(), price_column][:3])}."
-            )
-        ids = raw[mapping.get("product_id", "product_id")].astype("string").str.strip()
-        prices = pd.Series(price.to_numpy(), index=ids.to_numpy()).groupby(level=0).first()
-        products["list_price"] = products["product_id"].map(prices).astype("float64").to_numpy()
-    return products
+    products, _ = read_table("products", path, columns=columns)
+    kept = ["product_id", "category"] + (["list_price"] if "list_price" in products.columns else [])
+    return products[kept].reset_index(drop=True)
 
 
 def _check_table(frame: Any, table: str, required: Sequence[str], advice: str = "") -> pd.DataFrame:

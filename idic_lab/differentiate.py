@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -48,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from idic_lab.schema import SchemaError
+from idic_lab.schema import SchemaError, as_date, read_table
 
 __all__ = [
     "TIME_UNITS",
@@ -59,7 +58,6 @@ __all__ = [
     "NeedsSegmentation",
     "ParetoNBDModel",
     "calibration_holdout_split",
-    "column_mapping",
     "conditional_expectations",
     "customer_lifetime_value",
     "customer_value_table",
@@ -155,43 +153,8 @@ def _unit_days(time_unit: str) -> float:
 
 
 def _as_date(value: Any, name: str) -> pd.Timestamp:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(f"{name} is required: expected an ISO date such as '1998-06-30', found {value!r}.")
-    try:
-        date = pd.Timestamp(pd.to_datetime(value, format="ISO8601") if isinstance(value, str) else value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name}={value!r}: expected an ISO date such as '1998-06-30'.") from exc
-    if date.tz is not None:
-        date = date.tz_convert("UTC").tz_localize(None)
-    return date.normalize()
-
-
-def column_mapping(columns: Mapping[str, str] | str | None) -> dict[str, str]:
-    """Read a ``{canonical: client column}`` mapping given as a dict or a JSON string.
-
-    Parameters
-    ----------
-    columns : dict, str or None
-        E.g. ``{"customer_id": "Kundennr"}`` or ``'{"customer_id": "Kundennr"}'``
-        (as passed on a command line); empty or None means no mapping.
-
-    Returns
-    -------
-    dict
-    """
-    if columns is None or (isinstance(columns, str) and not columns.strip()):
-        return {}
-    if isinstance(columns, str):
-        try:
-            columns = json.loads(columns)
-        except json.JSONDecodeError as exc:
-            raise ValueError(
-                f"columns: expected a dict or a JSON object such as '{{\"customer_id\": \"Kundennr\"}}', "
-                f"found {columns!r} ({exc.msg})."
-            ) from exc
-    if not isinstance(columns, Mapping):
-        raise ValueError(f"columns: expected a dict {{canonical: client column}}, found {type(columns).__name__}.")
-    return {str(k): str(v) for k, v in columns.items()}
+    """A required date parameter, at midnight (see :func:`idic_lab.schema.as_date`)."""
+    return as_date(value, name, required=True).normalize()
 
 
 def load_transactions(
@@ -222,16 +185,8 @@ def load_transactions(
     (DataFrame, CleaningReport)
         Canonical transactions and the count of dropped rows per reason.
     """
-    from idic_lab.schema import clean, read_file
-
-    return clean(
-        "transactions",
-        read_file(path),
-        columns=column_mapping(columns),
-        date_format=date_format or None,
-        dayfirst=dayfirst,
-        observation_end=observation_end or None,
-    )
+    return read_table("transactions", path, columns=columns, date_format=date_format, dayfirst=dayfirst,
+                      observation_end=observation_end)
 
 
 def load_products(path: str, *, columns: Mapping[str, str] | str | None = None) -> pd.DataFrame:
@@ -251,36 +206,13 @@ def load_products(path: str, *, columns: Mapping[str, str] | str | None = None) 
 
     Raises
     ------
-    ValueError
+    SchemaError
         If a column is missing, a product has no category, or a product id
-        is listed twice with different categories.
+        is listed twice with different categories (repeated identical rows
+        are dropped with a count).
     """
-    from idic_lab.schema import read_file
-
-    mapping = column_mapping(columns)
-    raw = read_file(path)
-    wanted = {name: mapping.get(name, name) for name in ("product_id", "category")}
-    missing = [f"{name!r} (your column {client!r})" for name, client in wanted.items() if client not in raw.columns]
-    if missing:
-        raise ValueError(
-            f"products file {path}: expected the columns {', '.join(missing)}, found {list(raw.columns)}. "
-            "Map them with columns={'product_id': ..., 'category': ...}."
-        )
-    products = pd.DataFrame({name: raw[client].astype("string").str.strip() for name, client in wanted.items()})
-    blank = products["product_id"].isna() | products["category"].isna()
-    if blank.any():
-        raise ValueError(
-            f"products file {path}: expected a product_id and a category in every row, found {int(blank.sum())} "
-            f"of {len(products)} rows without, e.g. rows {list(products.index[blank][:3])}."
-        )
-    products = products.drop_duplicates()
-    clashing = products["product_id"].duplicated(keep=False)
-    if clashing.any():
-        raise ValueError(
-            f"products file {path}: expected one category per product, found {products.loc[clashing, 'product_id'].nunique()} "
-            f"products with several, e.g. {products.loc[clashing, 'product_id'].iloc[0]!r}."
-        )
-    return products.reset_index(drop=True)
+    products, _ = read_table("products", path, columns=columns)
+    return products[["product_id", "category"]].reset_index(drop=True)
 
 
 def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:

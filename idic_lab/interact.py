@@ -52,7 +52,7 @@ import pandas as pd
 from scipy import stats
 
 from idic_lab import differentiate as dif
-from idic_lab.schema import SchemaError
+from idic_lab.schema import SchemaError, as_date, column_mapping
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
@@ -195,7 +195,7 @@ def load_table(
     if kind not in ("interactions", "campaign", "survey"):
         raise ValueError(f"kind={kind!r}: expected 'interactions', 'campaign' or 'survey'.")
     raw = read_file(path)
-    mapping = dif.column_mapping(columns)
+    mapping = column_mapping(columns)
     if kind == "campaign":
         return prepare_campaign(raw, columns=mapping, control_value=control_value or None)
     return validate(kind, raw, columns=mapping, date_format=date_format or None)
@@ -378,7 +378,7 @@ def prepare_campaign(
     from idic_lab.schema import validate
 
     _frame(raw, "campaign")
-    mapping = dif.column_mapping(columns)
+    mapping = column_mapping(columns)
     frame = raw.copy()
     if control_value is not None:
         source = mapping.get("treatment", "treatment")
@@ -1207,7 +1207,7 @@ def cohort_retention(
     """
     if time_unit not in _PERIOD_FREQ:
         raise ValueError(f"time_unit={time_unit!r}: expected one of {', '.join(map(repr, _PERIOD_FREQ))}.")
-    end = dif._as_date(observation_end, "observation_end")
+    end = as_date(observation_end, "observation_end", required=True).normalize()
     frame = _frame(transactions, "transactions")
     _require(frame, "transactions", ["customer_id", "date"])
     _no_missing(frame, "transactions", "customer_id")

@@ -68,10 +68,13 @@ __all__ = [
     "ColumnSpec",
     "SchemaError",
     "TableSpec",
+    "as_date",
     "clean",
+    "column_mapping",
     "describe",
     "list_tables",
     "read_file",
+    "read_table",
     "validate",
 ]
 
@@ -118,6 +121,13 @@ class SchemaError(ValueError):
         self.n_bad = n_bad
         self.n_rows = n_rows
         self.examples = examples or []
+
+    def in_file(self, path: str | Path) -> SchemaError:
+        """The same error with the file it came from in front of the message."""
+        return SchemaError(
+            f"File {Path(path).name}: {self}", table=self.table, column=self.column,
+            n_bad=self.n_bad, n_rows=self.n_rows, examples=self.examples,
+        )
 
 
 # --------------------------------------------------------------------------
@@ -358,6 +368,17 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                      advice=f"Zero or negative quantities are usually returns; {_CLEAN_ADVICE}."),
             ],
             id_column="order_id",
+        ),
+        "products": _table(
+            "products",
+            "one product of the client's catalogue (for needs features and offers)",
+            [
+                _col("product_id", "id", "product or SKU, one row per product"),
+                _col("category", "category", "department, product group or category"),
+            ],
+            [_col("list_price", "number", "list price of one unit", low=0)],
+            id_column="product_id",
+            unique_key=("product_id",),
         ),
         "assessment": _table(
             "assessment",
@@ -1096,17 +1117,51 @@ def _drop_unreadable_dates(
     return frame
 
 
-def _observation_end(value: str | pd.Timestamp | _date | None) -> pd.Timestamp | None:
-    if value is None:
+def as_date(value: Any, name: str = "observation_end", *, required: bool = False) -> pd.Timestamp | None:
+    """A date parameter (``observation_end``, ``calibration_end`` …) as a naive Timestamp.
+
+    Strings must be ISO dates (``"1998-06-30"``, optionally with a time);
+    ``datetime.date``, ``datetime.datetime``, ``numpy.datetime64`` and
+    Timestamps are taken as they are. Numbers are refused: pandas would read
+    ``19980630`` as nanoseconds after 1970, a silent wrong date. Time-zone
+    aware values are converted to UTC and made naive, like the tables.
+
+    Parameters
+    ----------
+    value : str, date, datetime, Timestamp or None
+        The parameter's value; ``None`` or ``""`` means not given.
+    name : str
+        The parameter's name, for messages.
+    required : bool
+        Raise instead of returning ``None`` when no value is given.
+
+    Returns
+    -------
+    Timestamp or None
+
+    Raises
+    ------
+    ValueError
+        If the value is missing (and required), a number, a bool or not a date.
+    """
+    example = "an ISO date such as '1998-06-30' or a pandas Timestamp"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValueError(f"{name} is required: expected {example}, found {value!r}.")
         return None
-    try:
-        end = pd.to_datetime(value, format="ISO8601") if isinstance(value, str) else pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
         raise ValueError(
-            f"observation_end={value!r} is not a date: expected an ISO date such as "
-            "'1998-06-30' or a pandas Timestamp."
-        ) from exc
-    return end.tz_convert("UTC").tz_localize(None) if end.tz is not None else end
+            f"{name}={value!r}: expected {example}, found a {type(value).__name__}. "
+            f"Write it as a string, e.g. {name}='1998-06-30' (a number would be read as "
+            "nanoseconds after 1970)."
+        )
+    try:
+        date = pd.to_datetime(value.strip(), format="ISO8601") if isinstance(value, str) else pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{name}={value!r}: expected {example}.") from exc
+    if date is pd.NaT or pd.isna(date):
+        raise ValueError(f"{name}={value!r}: expected {example}, found a missing date.")
+    return date.tz_convert("UTC").tz_localize(None) if date.tz is not None else date
 
 
 def _drop_after_end(
@@ -1184,7 +1239,7 @@ def clean(
     frame, derived = _derive_line_amount(spec, frame, origin)
     _check_not_empty(spec, frame)
     _check_required_present(spec, frame)
-    end = _observation_end(observation_end)
+    end = as_date(observation_end, "observation_end")
     opts = _Options(date_format, dayfirst)
     report = CleaningReport(spec.name, rows_in=len(frame))
     if derived:
@@ -1247,7 +1302,7 @@ def read_file(
     path: str | Path,
     *,
     sep: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read a client's export as a DataFrame, ready for ``validate(..., columns=...)``.
@@ -1282,6 +1337,7 @@ def read_file(
         If the extension is not supported (the message lists the supported ones).
     """
     path = Path(path).expanduser()
+    encoding = encoding or "utf-8"
     if not path.is_file():
         raise FileNotFoundError(f"No file at {path.resolve()} (current folder: {Path.cwd()}).")
     extension = _extension(path)
@@ -1297,3 +1353,125 @@ def read_file(
         f"(optionally compressed: {', '.join(_COMPRESSIONS)}), found {extension or 'no extension'!r}. "
         "Export the data as CSV or Parquet, or read it with pandas yourself and pass the DataFrame."
     )
+
+
+
+# --------------------------------------------------------------------------
+# Column mappings and client files, for every stage
+# --------------------------------------------------------------------------
+
+
+def column_mapping(columns: Mapping[str, Any] | str | None, *, parameter: str = "columns") -> dict[str, str]:
+    """A ``{canonical: client column}`` mapping given as a dict or a JSON string.
+
+    Notebook parameters and parameter files carry mappings as JSON text, e.g.
+    ``'{"customer_id": "Kundennr"}'``; functions take dicts. Every stage reads
+    mappings through this one function.
+
+    Parameters
+    ----------
+    columns : dict, str or None
+        The mapping; ``None``, ``""`` or ``{}`` mean no mapping.
+    parameter : str
+        The parameter's name, for messages (e.g. ``"transaction_columns"``).
+
+    Returns
+    -------
+    dict
+        Canonical names to client column names, both as strings.
+
+    Raises
+    ------
+    SchemaError
+        If the text is not JSON, not a JSON object, or a value is not a
+        column name (a string or number).
+    """
+    example = "'{\"customer_id\": \"Kundennr\", \"date\": \"Datum\"}'"
+    if columns is None or (isinstance(columns, str) and not columns.strip()):
+        return {}
+    if isinstance(columns, str):
+        import json
+
+        try:
+            columns = json.loads(columns)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(
+                f"{parameter}: expected a JSON object such as {example}, found {columns!r} "
+                f"({exc.msg} at character {exc.pos}). Use double quotes around names."
+            ) from exc
+    if not isinstance(columns, Mapping):
+        raise SchemaError(
+            f"{parameter}: expected a dict {{canonical: your column}} or a JSON object such as "
+            f"{example}, found {type(columns).__name__} {columns!r}."
+        )
+    bad = {k: v for k, v in columns.items() if not isinstance(v, (str, int)) or isinstance(v, bool)}
+    if bad:
+        raise SchemaError(
+            f"{parameter}: expected each value to be one column name, found {bad!r}. "
+            "Map one canonical column to one of your columns at a time."
+        )
+    return {str(k): str(v) for k, v in columns.items()}
+
+
+def read_table(
+    kind: str,
+    path: str | Path,
+    *,
+    columns: Mapping[str, Any] | str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    observation_end: Any = None,
+    clean_rows: bool = True,
+    encoding: str | None = None,
+    **clean_options: Any,
+) -> tuple[pd.DataFrame, CleaningReport]:
+    """Read a client's export of one contract table: read, map, clean (or only validate).
+
+    Every stage's loader is this function plus, at most, stage-specific
+    steps; errors name the file.
+
+    Parameters
+    ----------
+    kind : str
+        Table kind, one of :func:`list_tables`.
+    path : str or Path
+        CSV/TSV/Parquet/Excel file (see :func:`read_file`).
+    columns : dict or JSON str, optional
+        ``{canonical: your column}`` (see :func:`column_mapping`).
+    date_format, dayfirst
+        As in :func:`validate`; ``""`` means not given.
+    observation_end : str or Timestamp, optional
+        As in :func:`clean` (only with ``clean_rows``).
+    clean_rows : bool
+        ``True``: :func:`clean` (drop problem rows with a count per reason).
+        ``False``: :func:`validate` only; any problem row is an error.
+    encoding : str, optional
+        Text encoding of the file (default: detected, see :func:`read_file`).
+    **clean_options
+        Passed on to :func:`clean` (``drop_cancellations``, ``drop_returns``).
+
+    Returns
+    -------
+    (DataFrame, CleaningReport)
+        The canonical table and what was dropped or changed (with
+        ``clean_rows=False`` nothing is dropped).
+
+    Raises
+    ------
+    SchemaError
+        From reading, mapping or the contract, with the file's name in front.
+    """
+    path = Path(path)
+    mapping = column_mapping(columns)
+    raw = read_file(path, encoding=encoding)
+    fmt = date_format or None
+    try:
+        if clean_rows:
+            return clean(kind, raw, columns=mapping, date_format=fmt, dayfirst=dayfirst,
+                         observation_end=observation_end or None, **clean_options)
+        frame = validate(kind, raw, columns=mapping, date_format=fmt, dayfirst=dayfirst)
+    except SchemaError as exc:
+        raise exc.in_file(path) from exc
+    report = CleaningReport(_spec(kind).name, rows_in=len(raw), rows_out=len(frame))
+    report.notes.append("validated only: no rows dropped")
+    return frame, report

@@ -439,15 +439,15 @@ def test_load_products_maps_client_columns_and_rejects_bad_files(tmp_path):
     pd.DataFrame({"Artikel": ["A1", "A2", "A1"], "Gruppe": ["Bücher", "Spiele", "Bücher"]}).to_csv(good, index=False)
     products = dif.load_products(str(good), columns='{"product_id": "Artikel", "category": "Gruppe"}')
     assert products.to_dict("list") == {"product_id": ["A1", "A2"], "category": ["Bücher", "Spiele"]}
-    with pytest.raises(ValueError, match=r"expected the columns 'category' \(your column 'Warengruppe'\)"):
+    with pytest.raises(ValueError, match=r"File artikel.csv: Table 'products', column 'category': columns= maps it to 'Warengruppe'.*Did you mean 'Gruppe'"):
         dif.load_products(str(good), columns={"product_id": "Artikel", "category": "Warengruppe"})
     clash = tmp_path / "clash.csv"
     pd.DataFrame({"product_id": ["A1", "A1"], "category": ["x", "y"]}).to_csv(clash, index=False)
-    with pytest.raises(ValueError, match="one category per product, found 1 products with several, e.g. 'A1'"):
+    with pytest.raises(ValueError, match=r"File clash.csv: Table 'products', column 'product_id': expected each product_id once.*'A1'"):
         dif.load_products(str(clash))
     blank = tmp_path / "blank.csv"
     pd.DataFrame({"product_id": ["A1", "A2"], "category": ["x", None]}).to_csv(blank, index=False)
-    with pytest.raises(ValueError, match="found 1 of 2 rows without"):
+    with pytest.raises(ValueError, match=r"File blank.csv: Table 'products', column 'category': expected a value in every row, but 1 of 2 rows are missing"):
         dif.load_products(str(blank))
 
 

@@ -591,7 +591,7 @@ def test_load_inputs_rejects_bad_inputs(tmp_path):
     kwargs = _client_kwargs(_client_exports(tmp_path))
     with pytest.raises(ValueError, match="1 files but 2 source names"):
         idf.load_inputs(**kwargs | {"source_names": ["a", "b"]})
-    with pytest.raises(ValueError, match="must be a JSON object"):
+    with pytest.raises(ValueError, match=r"transaction_columns: expected a dict .* found list \['Nr', 'Datum'\]"):
         idf.load_inputs(**kwargs | {"transaction_columns": '["Nr", "Datum"]'})
     with pytest.raises(ValueError, match="Betrag_falsch"):
         idf.load_inputs(**kwargs | {"transaction_columns": {"customer_id": "Nr", "date": "Datum",

@@ -38,7 +38,7 @@ def assert_message(error: pytest.ExceptionInfo, *parts: str) -> None:
 
 def test_every_table_is_described():
     assert list_tables() == [
-        "transactions", "customers", "interactions", "campaign", "survey", "baskets", "assessment",
+        "transactions", "customers", "interactions", "campaign", "survey", "baskets", "products", "assessment",
     ]
     for kind in list_tables():
         spec = TABLES[kind]

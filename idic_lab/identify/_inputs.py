@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from idic_lab.identify._scv import column_mapping, load_customer_files
-from idic_lab.schema import CleaningReport, clean, read_file, validate
+from idic_lab.identify._scv import load_customer_files
+from idic_lab.schema import CleaningReport, clean, column_mapping, read_file, validate
 
 __all__ = ["IdentifyInputs", "load_inputs"]
 
@@ -139,8 +139,8 @@ def load_inputs(
         )
         raw_transactions = read_file(transactions_file) if transactions_file else None
         raw_interactions = read_file(interactions_file) if interactions_file else None
-        transaction_map = column_mapping(transaction_columns)
-        interaction_map = column_mapping(interaction_columns)
+        transaction_map = column_mapping(transaction_columns, parameter="transaction_columns")
+        interaction_map = column_mapping(interaction_columns, parameter="interaction_columns")
         identity, world_end = None, None
         source = ", ".join(Path(p).name for p in customer_files)
     else:

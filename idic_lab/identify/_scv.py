@@ -16,7 +16,6 @@ After linkage, records that belong to one person are grouped into one
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,6 @@ __all__ = [
     "load_customer_files",
     "Resolution",
     "apply_crosswalk",
-    "column_mapping",
     "crosswalk",
     "crosswalk_from_identity",
     "duplicate_impact",
@@ -122,21 +120,6 @@ def stack_sources(
     return stacked
 
 
-def column_mapping(columns: Mapping[str, str] | str | None) -> dict[str, str]:
-    """A column mapping ``{canonical: client}`` given as a dict or a JSON string.
-
-    Notebook parameters may carry either; ``""`` and ``None`` mean no mapping.
-    """
-    if columns is None or columns == "":
-        return {}
-    if isinstance(columns, str):
-        parsed = json.loads(columns)
-        if not isinstance(parsed, dict):
-            raise ValueError(f"column mapping must be a JSON object {{canonical: client}}, got {columns!r}")
-        return {str(k): str(v) for k, v in parsed.items()}
-    return dict(columns)
-
-
 def load_customer_files(
     paths: Sequence[str | Path],
     *,
@@ -167,7 +150,7 @@ def load_customer_files(
     DataFrame
         Canonical customers table with a ``source`` column.
     """
-    from idic_lab.schema import read_file, validate  # the contract layer; imported when needed
+    from idic_lab.schema import column_mapping, read_file, validate  # the contract layer
 
     paths = [Path(p) for p in paths]
     if not paths:
