@@ -22,7 +22,7 @@ import nbformat
 
 from idic_lab.results import RESULTS_ENV_VAR, load_results, results_path_for
 
-__all__ = ["NotebookRun", "export_html", "notebook_parameters", "run_all", "run_notebook", "write_index"]
+__all__ = ["NotebookRun", "comparable_results", "export_html", "notebook_parameters", "run_all", "run_notebook", "write_index"]
 
 KERNEL_NAME = "python3"
 
@@ -58,19 +58,32 @@ def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
     return {name: spec["default"] for name, spec in inferred.items()}
 
 
+# Results whose key ends so are wall-clock times: reported, never compared.
+TIMING_KEY_SUFFIX = ".seconds"
+
+
+def comparable_results(results: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded figures without wall-clock times (keys ending in ``.seconds``).
+
+    Two runs of a notebook on the same data must agree on these exactly.
+    """
+    return {key: value for key, value in results.items() if not key.endswith(TIMING_KEY_SUFFIX)}
+
+
 @contextmanager
-def _results_file(path: Path) -> Iterator[None]:
-    # The kernel inherits this process's environment; idic_lab.results reads
-    # the variable there and writes the figures beside the executed notebook.
-    previous = os.environ.get(RESULTS_ENV_VAR)
-    os.environ[RESULTS_ENV_VAR] = str(path.resolve())
+def _kernel_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    # The kernel inherits this process's environment: idic_lab.results reads
+    # IDIC_LAB_RESULTS there, and tests set PYTHONHASHSEED.
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(RESULTS_ENV_VAR, None)
-        else:
-            os.environ[RESULTS_ENV_VAR] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_notebook(
@@ -80,6 +93,7 @@ def run_notebook(
     parameters: Mapping[str, Any] | None = None,
     timeout: int = 3600,
     progress_bar: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> NotebookRun:
     """Execute one notebook with papermill and report what happened.
 
@@ -96,6 +110,9 @@ def run_notebook(
         ignored silently).
     timeout : int
         Seconds a single cell may run.
+    environment : mapping, optional
+        Extra environment variables for the kernel, e.g.
+        ``{"PYTHONHASHSEED": "1"}``.
 
     Returns
     -------
@@ -121,7 +138,7 @@ def run_notebook(
 
     error = None
     start = time.perf_counter()
-    with _results_file(results_path):
+    with _kernel_environment({**(environment or {}), RESULTS_ENV_VAR: str(results_path.resolve())}):
         try:
             papermill.execute_notebook(
                 str(notebook),

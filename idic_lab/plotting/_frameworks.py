@@ -145,7 +145,7 @@ def plot_intention_reality(scores: pd.DataFrame, *, label: str | None = None, ti
     ax : Axes, optional
     """
     ax = _axes(ax, (7, 0.4 * max(len(scores), 4) + 1))
-    table = scores.assign(_label=scores[label] if label else scores.index).sort_values("reality")
+    table = scores.assign(_label=scores[label] if label else scores.index).sort_values(["reality", "_label"], kind="stable")
     positions = np.arange(len(table))
     ax.hlines(positions, table["reality"], table["intention"], color="#bdbdbd", linewidth=3, zorder=1)
     ax.scatter(table["reality"], positions, color="#08519c", zorder=3, label="reality (what we really do)")

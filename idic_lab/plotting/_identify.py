@@ -22,7 +22,7 @@ __all__ = [
 def plot_completeness(column_audit: pd.DataFrame, *, title: str = "How complete is what we know?", ax: Axes | None = None) -> Axes:
     """Horizontal bars of filled and valid shares per column (from ``audit_columns``)."""
     ax = _axes(ax)
-    table = column_audit.sort_values("filled")
+    table = column_audit.sort_values("filled", kind="stable")
     positions = np.arange(len(table))
     ax.barh(positions, table["filled"], color="#9ecae1", label="filled")
     valid_of_all = table["filled"] * table["valid"]
