@@ -26,7 +26,14 @@ def _read_parameters(path: str | None) -> dict[str, dict[str, Any]]:
     params_file = Path(path)
     if not params_file.is_file():
         raise SystemExit(f"idic-lab: parameter file not found: {params_file.resolve()}")
-    loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+    try:
+        loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        raise SystemExit(f"idic-lab: {params_file} is not valid YAML{line}: {getattr(exc, 'problem', exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise SystemExit(f"idic-lab: {params_file} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
     if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
         raise SystemExit(
             f"idic-lab: {params_file} must map 'common' and/or notebook names "
@@ -72,14 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``idic-lab``; returns the process exit code."""
     args = _parser().parse_args(argv)
     pattern = args.only if args.only.endswith(".ipynb") else f"{args.only}.ipynb"
-    runs = run_all(
-        args.notebooks,
-        args.out,
-        parameters=_read_parameters(args.params),
-        pattern=pattern,
-        hide_code=args.hide_code,
-        title=args.title,
-    )
+    try:
+        runs = run_all(
+            args.notebooks,
+            args.out,
+            parameters=_read_parameters(args.params),
+            pattern=pattern,
+            hide_code=args.hide_code,
+            title=args.title,
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        raise SystemExit(f"idic-lab: {exc}") from exc
     index = Path(args.out) / "index.html"
     failed = [run for run in runs if not run.ok]
     print(f"\n{len(runs) - len(failed)} of {len(runs)} notebooks ok; open {index.resolve()}")

@@ -22,7 +22,7 @@ import nbformat
 
 from idic_lab.results import RESULTS_ENV_VAR, load_results, results_path_for
 
-__all__ = ["NotebookRun", "comparable_results", "export_html", "notebook_parameters", "run_all", "run_notebook", "write_index"]
+__all__ = ["NotebookRun", "check_parameters", "comparable_results", "export_html", "notebook_parameters", "run_all", "run_notebook", "write_index"]
 
 KERNEL_NAME = "python3"
 
@@ -227,6 +227,7 @@ def run_all(
         raise FileNotFoundError(f"no notebooks matching {pattern!r} in {Path(notebooks_dir).resolve()}")
     out_dir = Path(out_dir)
     parameters = parameters or {}
+    check_parameters(notebooks, parameters)
     runs = []
     for number, notebook in enumerate(notebooks, start=1):
         if echo:
@@ -239,6 +240,47 @@ def run_all(
             print(f"    {run.summary()}", flush=True)
     write_index(runs, out_dir, title=title)
     return runs
+
+
+def check_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -> None:
+    """Check a whole parameter set before anything runs.
+
+    Every section must be ``common`` or the stem of a notebook that runs,
+    every key under ``common`` must be declared by at least one of them, and
+    every key of a notebook's section by that notebook: a misspelled key
+    would otherwise be ignored and the notebook would run on its defaults.
+
+    Raises
+    ------
+    ValueError
+        Naming every unknown section or key, with close matches and the
+        valid names.
+    """
+    import difflib
+
+    declared = {nb.stem: set(notebook_parameters(nb)) for nb in notebooks}
+    problems = []
+    if not isinstance(parameters, Mapping):
+        raise ValueError(f"parameters: expected a mapping of sections, found {type(parameters).__name__}.")
+    for section, values in parameters.items():
+        if section != "common" and section not in declared:
+            close = difflib.get_close_matches(str(section), list(declared), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"section {section!r} is not a notebook of this run{hint}; "
+                            f"valid sections: 'common', {', '.join(map(repr, declared))}")
+            continue
+        if not isinstance(values, Mapping):
+            problems.append(f"section {section!r}: expected name: value pairs, found {type(values).__name__}")
+            continue
+        valid = set().union(*declared.values()) if section == "common" else declared[section]
+        for key in values:
+            if key not in valid:
+                close = difflib.get_close_matches(str(key), sorted(valid), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                where = "no notebook of this run declares it" if section == "common" else f"{section} does not declare it"
+                problems.append(f"{section}.{key}: {where}{hint}")
+    if problems:
+        raise ValueError("Parameters not understood, nothing was run:\n  " + "\n  ".join(problems))
 
 
 def _parameters_for(notebook: Path, parameters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def test_run_all_writes_index_with_links_status_and_time(notebooks, tmp_path):
 @pytest.mark.notebook
 def test_cli_hides_code_and_fails_when_a_notebook_fails(notebooks, tmp_path):
     params = tmp_path / "client.yaml"
-    params.write_text("common:\n  factor: 5\n  unrelated: 1\n")
+    params.write_text("common:\n  factor: 5\n")
     out = tmp_path / "client"
     code = main(["run", "--notebooks", str(notebooks), "--out", str(out), "--params", str(params), "--hide-code"])
     assert code == 1  # the broken notebook
@@ -107,3 +107,22 @@ def test_parameter_file_paths_are_relative_to_the_file(tmp_path):
                               "client_name": "Acme"}
     assert read["06_maturity_assessment"]["stage_results"] == [str(tmp_path / "out" / "01_identify.results.json")]
     assert read["01_identify"]["customer_files"] == [str(tmp_path / "orders.csv"), "/abs/shop.csv"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("common:\n  factr: 5\n", r"common.factr: no notebook of this run declares it \(did you mean 'factor'\?\)"),
+        ("10_okay:\n  factor: 5\n", r"section '10_okay' is not a notebook of this run \(did you mean '10_ok'\?\)"),
+        ("10_ok:\n  factor: 5\n  colour: red\n", r"10_ok.colour: 10_ok does not declare it"),
+        ("common:\n  factor: [1, 2\n", r"client.yaml is not valid YAML at line 3, column 1: expected .,. or .\]."),
+    ],
+    ids=["misspelled common key", "unknown section", "unknown notebook key", "broken yaml"],
+)
+def test_parameter_file_is_checked_in_full_before_anything_runs(notebooks, tmp_path, text, message):
+    params = tmp_path / "client.yaml"
+    params.write_text(text)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit, match=message):
+        main(["run", "--notebooks", str(notebooks), "--out", str(out), "--params", str(params)])
+    assert not out.exists(), "nothing may run when the parameters are not understood"
