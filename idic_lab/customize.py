@@ -33,7 +33,8 @@ Recommendations
       needs segment (labels from
       :class:`idic_lab.differentiate.NeedsSegmentation`).
     * :func:`evaluate_recommendations`, :func:`compare_recommenders` —
-      precision@k, recall@k and hit rate on the holdout.
+      precision@k, recall@k and hit rate on the holdout (an empty holdout
+      is refused: the figures would be 0/0).
 
 Next best offer
     * :func:`acceptance_by_rank` — the share of recommendations at each rank
@@ -51,6 +52,7 @@ Next best offer
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -61,7 +63,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from idic_lab.schema import SchemaError, read_table
+from idic_lab.diagnostics import warn
+from idic_lab.schema import TABLES, SchemaError, as_date, read_table
 
 __all__ = [
     "BasketMatrix",
@@ -95,8 +98,35 @@ ITEM_SEPARATOR = " + "
 # Reading and checking baskets
 # --------------------------------------------------------------------------
 
+# Byte-order marks that name their encoding (checked longest first).
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
-def read_basket_lines(path: str | Path, *, sep: str = ",", encoding: str = "utf-8") -> pd.DataFrame:
+
+def _basket_text(path: Path, encoding: str | None) -> str:
+    """The file's text: the given encoding, else a byte-order mark, utf-8 or cp1252 (older Windows exports)."""
+    data = path.read_bytes()
+    if encoding is None:
+        encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    candidates = (encoding,) if encoding else ("utf-8", "cp1252")
+    for candidate in candidates:
+        try:
+            return data.decode(candidate)
+        except LookupError as exc:
+            raise ValueError(
+                f"read_basket_lines: encoding={candidate!r} is not a text encoding Python knows; "
+                "use e.g. 'utf-8', 'cp1252', 'latin-1' or 'utf-16', or leave encoding out to detect it."
+            ) from exc
+        except UnicodeDecodeError as exc:
+            if len(candidates) == 1:
+                raise ValueError(
+                    f"read_basket_lines: file {path.name} is not {candidate} text (byte {exc.start} cannot be "
+                    f"read: {exc.reason}). Pass the file's encoding, e.g. encoding='cp1252' or 'utf-16', or "
+                    "leave encoding out to detect it."
+                ) from exc
+    raise AssertionError("unreachable: cp1252 decodes almost any byte")  # pragma: no cover
+
+
+def read_basket_lines(path: str | Path, *, sep: str = ",", encoding: str | None = None) -> pd.DataFrame:
     """Read a file with one basket per line (items separated by ``sep``, no header) as a ``baskets`` table.
 
     This is the layout of the Groceries data of Hahsler, Hornik & Reutterer
@@ -110,9 +140,10 @@ def read_basket_lines(path: str | Path, *, sep: str = ",", encoding: str = "utf-
     path : str or Path
         The text file.
     sep : str
-        Item separator within a line.
-    encoding : str
-        Text encoding of the file.
+        Item separator within a line (one or more characters).
+    encoding : str, optional
+        Text encoding of the file; default: detected (a byte-order mark for
+        utf-8 or UTF-16, else utf-8, else cp1252).
 
     Returns
     -------
@@ -124,21 +155,24 @@ def read_basket_lines(path: str | Path, *, sep: str = ",", encoding: str = "utf-
     ------
     FileNotFoundError
         If the file does not exist.
+    ValueError
+        If ``sep`` is empty, the encoding is unknown or does not fit the file.
     SchemaError
         If the file holds no item at all.
     """
     path = Path(path)
+    if not isinstance(sep, str) or not sep:
+        raise ValueError(f"read_basket_lines: sep must be the item separator, e.g. ',' or ';', found {sep!r}.")
     if not path.is_file():
-        raise FileNotFoundError(f"read_basket_lines: no file at {path}")
+        raise FileNotFoundError(f"read_basket_lines: no file at {path.resolve()}")
     orders: list[str] = []
     items: list[str] = []
-    with path.open(encoding=encoding) as handle:
-        for number, line in enumerate(handle, start=1):
-            for item in line.rstrip("\r\n").split(sep):
-                item = item.strip()
-                if item:
-                    orders.append(str(number))
-                    items.append(item)
+    for number, line in enumerate(_basket_text(path, encoding).splitlines(), start=1):
+        for item in line.split(sep):
+            item = item.strip()
+            if item:
+                orders.append(str(number))
+                items.append(item)
     if not items:
         raise SchemaError(
             f"Table 'baskets' read from {path}: expected lines of {sep!r}-separated items, found no item "
@@ -202,17 +236,99 @@ def load_product_list(path: str | Path, *, columns: Mapping[str, str] | str | No
     Raises
     ------
     ValueError
-        If ``product_id`` or ``category`` is missing, or a price cannot be read as a number.
+        If ``product_id`` or ``category`` is missing, a product is listed
+        twice, or a price is not a finite number >= 0 (the message names the file).
     """
     products, _ = read_table("products", path, columns=columns)
     kept = ["product_id", "category"] + (["list_price"] if "list_price" in products.columns else [])
-    return products[kept].reset_index(drop=True)
+    out = products[kept].reset_index(drop=True)
+    if "list_price" in out.columns:
+        try:
+            _numbers(out["list_price"], "products", "list_price", low=0.0, what="prices",
+                     advice="Fix those prices in the file, or leave the list_price column out.")
+        except SchemaError as exc:
+            raise exc.in_file(path) from exc
+    return out
 
 
-def _check_table(frame: Any, table: str, required: Sequence[str], advice: str = "") -> pd.DataFrame:
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _flat_columns(frame: pd.DataFrame, table: str) -> None:
+    """Refuse column layouts the checks below cannot read: several header rows, repeated names."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise SchemaError(
+            f"Table '{table}': expected one row of column names, found a MultiIndex of "
+            f"{frame.columns.nlevels} levels, e.g. {list(frame.columns[:2])}. Flatten it first, e.g. "
+            "frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns].",
+            table=table, n_rows=len(frame),
+        )
+    repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if repeated:
+        raise SchemaError(
+            f"Table '{table}': expected each column name once, found {repeated} more than once "
+            f"({len(frame)} rows). Rename or drop the repeated columns, e.g. "
+            "frame.loc[:, ~frame.columns.duplicated()].",
+            table=table, column=repeated[0], n_rows=len(frame),
+        )
+
+
+# Digits in scientific notation: what a spreadsheet makes of long numeric ids (the last digits are lost).
+_SCIENTIFIC = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
+_EXACT_FLOAT_LIMIT = 2**53  # beyond this a float cannot hold every whole number
+
+
+def _id_text(values: pd.Series, table: str, column: str) -> np.ndarray:
+    """Ids as stripped strings; float ids that lost digits (or are not whole) are refused, never merged."""
+    n = len(values)
+    if pd.api.types.is_float_dtype(values):
+        numbers = values.to_numpy(dtype="float64")
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= _EXACT_FLOAT_LIMIT)
+        if bad.any():
+            raise SchemaError(
+                f"Table '{table}', column '{column}': expected ids, found {int(bad.sum())} of {n} rows stored as "
+                f"floats that are not exact whole numbers (fractional, infinite or above 2^53, where floats lose "
+                f"digits and two ids can merge), e.g. {list(values[bad].head(3))}. Read the ids as text, e.g. "
+                "idic_lab.schema.read_file(...) keeps every column as text.",
+                table=table, column=column, n_bad=int(bad.sum()), n_rows=n,
+            )
+        return values.astype("int64").astype("string").to_numpy()
+    text = values.astype("string").str.strip()
+    # "17850.0": a float id written out as text; the ".0" is an artefact (as in idic_lab.schema).
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    scientific = text.str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+    if scientific.any():
+        raise SchemaError(
+            f"Table '{table}', column '{column}': expected ids, found {int(scientific.sum())} of {n} rows written "
+            f"in scientific notation, e.g. {list(values[scientific].head(3))}: the last digits are lost, so "
+            "different ids may look the same. Export the column as text from the source system.",
+            table=table, column=column, n_bad=int(scientific.sum()), n_rows=n,
+        )
+    return text.to_numpy()
+
+
+def _missing_advice(table: str, column: str) -> str:
+    """A fix that works: clean() drops missing values only in the required columns of a contract table."""
+    if table in TABLES and column in TABLES[table].required:
+        return f"Drop them with idic_lab.schema.clean({table!r}, frame), which counts them, or fill them in."
+    return f"Drop them first, e.g. frame.dropna(subset=[{column!r}]), or fill them in."
+
+
+def _check_table(
+    frame: Any,
+    table: str,
+    required: Sequence[str],
+    advice: str = "",
+    *,
+    allow_empty: bool = False,
+    empty_advice: str = "",
+) -> pd.DataFrame:
     """The required columns of ``frame`` as a new frame; ids as strings; clear errors otherwise."""
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{table}: expected a pandas DataFrame, found {type(frame).__name__}.")
+        raise TypeError(f"{table}: expected a pandas DataFrame, found {type(frame).__name__}; it needs the "
+                        f"columns {', '.join(required)}.")
+    _flat_columns(frame, table)
     n = len(frame)
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -221,8 +337,9 @@ def _check_table(frame: Any, table: str, required: Sequence[str], advice: str = 
             f"{list(frame.columns)} ({n} rows). {advice or 'Map your columns with columns={canonical: yours}.'}",
             table=table, column=missing[0], n_rows=n,
         )
-    if n == 0:
-        raise SchemaError(f"Table '{table}': expected at least one row, found 0 rows.", table=table, n_bad=0, n_rows=0)
+    if n == 0 and not allow_empty:
+        raise SchemaError(f"Table '{table}': expected at least one row, found 0 rows. {empty_advice}".strip(),
+                          table=table, n_bad=0, n_rows=0)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for column in required:
         values = frame[column]
@@ -233,40 +350,107 @@ def _check_table(frame: Any, table: str, required: Sequence[str], advice: str = 
             rows = list(frame.index[blank][:5])
             raise SchemaError(
                 f"Table '{table}', column '{column}': expected a value in every row, found {int(blank.sum())} "
-                f"of {n} rows without one, e.g. rows {rows}. Drop them with idic_lab.schema.clean.",
+                f"of {n} rows without one, e.g. rows {rows}. {_missing_advice(table, column)}",
                 table=table, column=column, n_bad=int(blank.sum()), n_rows=n,
             )
         if column == "date":
-            if not pd.api.types.is_datetime64_any_dtype(values):
-                raise SchemaError(
-                    f"Table '{table}', column 'date': expected datetime64 values, found dtype {values.dtype} "
-                    f"({n} rows). Read dates with idic_lab.schema.validate or clean.",
-                    table=table, column="date", n_rows=n,
-                )
-            if getattr(values.dt, "tz", None) is not None:
-                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-            out[column] = values.to_numpy()
+            out[column] = _dates(values, table)
         elif column in ("order_id", "product_id", "customer_id"):
-            out[column] = values.astype("string").str.strip().to_numpy()
+            out[column] = _id_text(values, table, column)
         else:
             out[column] = values.to_numpy()
     return out
 
 
+def _dates(values: pd.Series, table: str) -> np.ndarray:
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        fix = (f"Read them with idic_lab.schema.validate({table!r}, frame)" if table in TABLES
+               else "Convert them with pd.to_datetime(frame['date'], format=...)")
+        raise SchemaError(
+            f"Table '{table}', column 'date': expected datetime64 values, found dtype {values.dtype} "
+            f"({len(values)} rows). {fix}.",
+            table=table, column="date", n_rows=len(values),
+        )
+    if getattr(values.dt, "tz", None) is not None:  # one clock for every table, as in idic_lab.schema
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.to_numpy()
+
+
+def _numbers(
+    values: pd.Series,
+    table: str,
+    column: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    what: str = "numbers",
+    advice: str = "",
+) -> pd.Series:
+    """``values`` as finite float64 in [low, high]; text, NaN, ±inf and values outside are refused with a count."""
+    if pd.api.types.is_bool_dtype(values):  # True/False are not amounts or probabilities
+        numbers = pd.Series(np.nan, index=values.index)
+    else:
+        coerced = pd.to_numeric(values, errors="coerce")
+        numbers = pd.Series(np.asarray(coerced.to_numpy(dtype="float64", na_value=np.nan)), index=values.index)
+    bad = ~np.isfinite(numbers.to_numpy())
+    if low is not None:
+        bad |= numbers.to_numpy() < low
+    if high is not None:
+        bad |= numbers.to_numpy() > high
+    if bad.any():
+        span = (f"from {low:g} to {high:g}" if low is not None and high is not None
+                else f">= {low:g}" if low is not None else f"<= {high:g}" if high is not None else "of any size")
+        raise SchemaError(
+            f"Table '{table}', column '{column}': expected {what} {span}, found {int(bad.sum())} of {len(values)} "
+            f"rows otherwise, e.g. {list(values[bad].head(3))} (text, missing, infinite or out of range). "
+            f"{advice}".rstrip(),
+            table=table, column=column, n_bad=int(bad.sum()), n_rows=len(values),
+        )
+    return numbers
+
+
 def _check_fraction(value: Any, name: str, *, allow_zero: bool = True) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not (0 <= float(value) <= 1) or (not allow_zero and float(value) == 0):
+    if not _is_number(value) or not (0 <= float(value) <= 1) or (not allow_zero and float(value) == 0):
         low = "0" if allow_zero else "above 0"
         raise ValueError(f"{name}: expected a number from {low} to 1, found {value!r}.")
+    return float(value)
+
+
+def _check_non_negative(value: Any, name: str) -> float:
+    if not _is_number(value) or not np.isfinite(float(value)) or float(value) < 0:
+        raise ValueError(f"{name}: expected a number >= 0, found {value!r} (it must be finite).")
     return float(value)
 
 
 def _check_positive_int(value: Any, name: str, *, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}: expected a whole number >= 1{' or None' if allow_none else ''}, found {value!r}.")
     return int(value)
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, found {value!r}.")
+    return bool(value)
+
+
+def _lookup(values: Mapping[str, Any] | pd.Series | None, name: str) -> pd.Series | None:
+    """A per-product lookup (categories, margins) as a Series with unique string ids (values unchanged)."""
+    if values is None:
+        return None
+    if not isinstance(values, (pd.Series, Mapping)):
+        raise TypeError(f"{name}: expected a pandas Series or dict indexed by product_id, found "
+                        f"{type(values).__name__}.")
+    series = pd.Series(dict(values), dtype=object) if isinstance(values, Mapping) else values
+    index = pd.Index(_id_text(pd.Series(series.index), name, "product_id"), name="product_id")
+    if index.has_duplicates:
+        repeated = sorted(set(index[index.duplicated()]))[:5]
+        raise ValueError(f"{name}: expected one value per product_id, found {len(repeated)} product ids more than "
+                         f"once, e.g. {repeated}. Keep one value per product, e.g. "
+                         f"{name}[~{name}.index.duplicated()].")
+    return pd.Series(series.to_numpy(), index=index, name=series.name)
 
 
 # --------------------------------------------------------------------------
@@ -353,10 +537,14 @@ def frequent_itemsets(baskets: pd.DataFrame, *, min_support: float = 0.01, max_s
         baskets.
     """
     min_support = _check_fraction(min_support, "min_support", allow_zero=False)
-    if max_size not in (1, 2, 3) or isinstance(max_size, bool):
-        raise ValueError(f"max_size: expected 1, 2 or 3, found {max_size!r}.")
+    _check_choice(max_size, "max_size", (1, 2, 3), "1, 2 or 3")
     bm = basket_matrix(baskets)
-    return _itemsets(bm, min_support, max_size)
+    return _itemsets(bm, min_support, int(max_size))
+
+
+def _check_choice(value: Any, name: str, choices: tuple[int, ...], text: str) -> None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value not in choices:
+        raise ValueError(f"{name}: expected {text}, found {value!r}.")
 
 
 def _itemsets(bm: BasketMatrix, min_support: float, max_size: int) -> pd.DataFrame:
@@ -380,7 +568,8 @@ def _itemsets(bm: BasketMatrix, min_support: float, max_size: int) -> pd.DataFra
     out = pd.concat(parts, ignore_index=True)
     out["count"] = out["count"].astype("int64")
     out["support"] = out["count"] / n
-    out = out.sort_values(["size", "support", "itemset"], ascending=[True, False, True], kind="stable")
+    # ties broken by the itemset (tuples of product ids compare element by element)
+    out = out.sort_values(["size", "count", "itemset"], ascending=[True, False, True], kind="stable")
     out = out.reset_index(drop=True)
     out.attrs["n_baskets"] = n
     return out
@@ -451,29 +640,56 @@ def association_rules(
         largest first. ``attrs["n_baskets"]`` holds the number of baskets.
     """
     min_confidence = _check_fraction(min_confidence, "min_confidence")
-    if isinstance(min_lift, bool) or not isinstance(min_lift, (int, float, np.integer, np.floating)) or min_lift < 0:
-        raise ValueError(f"min_lift: expected a number >= 0, found {min_lift!r}.")
-    if max_size not in (2, 3) or isinstance(max_size, bool):
-        raise ValueError(f"max_size: expected 2 (pairs) or 3 (triples), found {max_size!r}.")
-    itemsets = frequent_itemsets(baskets, min_support=min_support, max_size=max_size)
-    return _rules_from_itemsets(itemsets, min_confidence=min_confidence, min_lift=float(min_lift))
+    min_lift = _check_non_negative(min_lift, "min_lift")
+    _check_choice(max_size, "max_size", (2, 3), "2 (pairs) or 3 (triples)")
+    min_support = _check_fraction(min_support, "min_support", allow_zero=False)
+    bm = basket_matrix(baskets)
+    itemsets = _itemsets(bm, min_support, int(max_size))
+    rules = _rules_from_itemsets(itemsets, min_confidence=min_confidence, min_lift=min_lift)
+    _warn_degenerate_rules(bm, itemsets, rules, min_support)
+    return rules
+
+
+def _warn_degenerate_rules(bm: BasketMatrix, itemsets: pd.DataFrame, rules: pd.DataFrame, min_support: float) -> None:
+    """Rules that cannot exist or cannot mean anything are said so, not returned as a silent empty table."""
+    n, sizes = bm.matrix.shape[0], np.asarray(bm.matrix.sum(axis=1)).ravel()
+    if (sizes < 2).all():
+        warn(f"association_rules: all {n} baskets hold a single product, so no two products are ever bought "
+             "together and there are no rules. Check that order_id groups the lines of one purchase (not one "
+             "id per line).", stacklevel=3)
+    elif (np.asarray(bm.matrix.sum(axis=0)).ravel() == n).all():  # every product in every basket
+        which = "the only basket holds all the products" if n == 1 else f"all {n} baskets hold the same products"
+        warn(f"association_rules: {which}, so every support is 1 and every "
+             "lift is 1: the rules say nothing about which products go together. Use more (and different) "
+             "baskets.", stacklevel=3)
+    elif rules.empty:
+        pairs = itemsets.loc[itemsets["size"] == 2, "support"]
+        found = (f"{len(pairs)} pairs reach min_support={min_support:g}, none passes min_confidence/min_lift"
+                 if len(pairs) else f"no pair of products reaches min_support={min_support:g}")
+        warn(f"association_rules: no rule found in {n} baskets: {found}. Lower min_support, min_confidence "
+             "or min_lift.", stacklevel=3)
 
 
 def _rules_from_itemsets(itemsets: pd.DataFrame, *, min_confidence: float, min_lift: float) -> pd.DataFrame:
-    support = dict(zip(itemsets["itemset"], itemsets["support"]))
+    counts = dict(zip(itemsets["itemset"], itemsets["count"]))
+    n = int(itemsets.attrs["n_baskets"])
     rows = []
-    for itemset, count, sup in itemsets.loc[itemsets["size"] >= 2, ["itemset", "count", "support"]].itertuples(index=False):
+    for itemset, count in itemsets.loc[itemsets["size"] >= 2, ["itemset", "count"]].itertuples(index=False):
         for r in range(1, len(itemset)):
             for ante in combinations(itemset, r):
                 cons = tuple(i for i in itemset if i not in ante)
-                rows.append((ante, cons, len(itemset), count, support[ante], support[cons], sup))
-    columns = ["antecedent", "consequent", "size", "count", "antecedent_support", "consequent_support", "support"]
-    rules = pd.DataFrame(rows, columns=columns)
-    rules = rules.astype({"size": "int64", "count": "int64", "antecedent_support": "float64",
-                          "consequent_support": "float64", "support": "float64"})
-    rules["confidence"] = rules["support"] / rules["antecedent_support"]
-    rules["lift"] = rules["confidence"] / rules["consequent_support"]
+                rows.append((ante, cons, len(itemset), count, counts[ante], counts[cons]))
+    columns = ["antecedent", "consequent", "size", "count", "_n_ante", "_n_cons"]
+    rules = pd.DataFrame(rows, columns=columns).astype(
+        {"size": "int64", "count": "int64", "_n_ante": "int64", "_n_cons": "int64"})
+    # From whole counts, so that A -> B and B -> A get bit-identical lifts and sort the same on any machine.
+    rules["antecedent_support"] = rules["_n_ante"] / n
+    rules["consequent_support"] = rules["_n_cons"] / n
+    rules["support"] = rules["count"] / n
+    rules["confidence"] = rules["count"] / rules["_n_ante"]
+    rules["lift"] = (rules["count"] * n) / (rules["_n_ante"] * rules["_n_cons"])
     rules["leverage"] = rules["support"] - rules["antecedent_support"] * rules["consequent_support"]
+    rules = rules.drop(columns=["_n_ante", "_n_cons"])
     with np.errstate(divide="ignore"):
         rules["conviction"] = np.where(
             rules["confidence"] < 1, (1 - rules["consequent_support"]) / (1 - rules["confidence"]).clip(lower=1e-300), np.inf
@@ -481,8 +697,8 @@ def _rules_from_itemsets(itemsets: pd.DataFrame, *, min_confidence: float, min_l
     rules = rules.loc[(rules["confidence"] >= min_confidence - 1e-12) & (rules["lift"] >= min_lift - 1e-12)]
     for side in ("antecedent", "consequent"):
         rules[side] = rules[side].map(ITEM_SEPARATOR.join).astype("string")
-    rules = rules.sort_values(["lift", "confidence", "antecedent", "consequent"],
-                              ascending=[False, False, True, True], kind="stable").reset_index(drop=True)
+    rules = rules.sort_values(["lift", "confidence", "support", "antecedent", "consequent"],
+                              ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
     rules.attrs["n_baskets"] = itemsets.attrs.get("n_baskets")
     return rules
 
@@ -513,17 +729,21 @@ def bundle_recovery(rules: pd.DataFrame, bundles: pd.DataFrame, *, top: int | No
     """
     sizes = rules["size"].to_numpy() if isinstance(rules, pd.DataFrame) and "size" in rules.columns else None
     rules = _check_table(rules, "rules", ["antecedent", "consequent", "confidence", "lift"],
-                         "Pass the table returned by association_rules.")
+                         "Pass the table returned by association_rules.",
+                         empty_advice="association_rules found no rule: lower min_support or min_confidence.")
     if sizes is not None:  # bundles are pairs: rank them among the rules of two products
         rules = rules.loc[sizes == 2].reset_index(drop=True)
+    rules["confidence"] = _numbers(rules["confidence"], "rules", "confidence", low=0, high=1, what="shares").to_numpy()
     bundles = _check_table(bundles, "bundles", ["antecedent", "consequent", "probability"])
+    bundles["probability"] = _numbers(bundles["probability"], "bundles", "probability", low=0, high=1,
+                                      what="probabilities").to_numpy()
     top = _check_positive_int(2 * len(bundles) if top is None else top, "top")
     rules = rules.assign(rank=np.arange(1, len(rules) + 1))
     out = bundles.merge(rules[["antecedent", "consequent", "rank", "confidence", "lift"]],
                         on=["antecedent", "consequent"], how="left")
     out["rank"] = out["rank"].astype("Int64")
     out["in_top"] = (out["rank"] <= top).fillna(False).astype(bool)
-    out["confidence_error"] = out["confidence"] - out["probability"].astype(float)
+    out["confidence_error"] = out["confidence"] - out["probability"]
     out.attrs["recall"] = float(out["in_top"].mean())
     out.attrs["top"] = top
     return out
@@ -545,7 +765,8 @@ class HoldoutSplit:
     relevant : DataFrame
         ``customer_id``, ``product_id``: what each evaluated customer bought
         after the cut-off (without products bought before, when
-        ``new_only``); only customers with purchases before the cut-off.
+        ``new_only``); only customers with purchases before the cut-off;
+        sorted by customer and product.
     cutoff : Timestamp
         Last day of the training period.
     """
@@ -590,20 +811,27 @@ def holdout_split(baskets: pd.DataFrame, *, cutoff: str | pd.Timestamp, new_only
     Raises
     ------
     ValueError
-        If no purchase lies before or after the cut-off.
+        If the cut-off is not a date, or no purchase lies before or after it.
+
+    Warns
+    -----
+    IdicLabWarning
+        If no customer of the training period bought anything (new) after
+        the cut-off: there is nothing to evaluate recommendations against.
     """
     frame = _check_table(baskets, "baskets", ["customer_id", "product_id", "date"],
                          "Recommendations need customer_id and date: map them with columns={...}.")
-    try:
-        cut = pd.Timestamp(cutoff).normalize()
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"cutoff={cutoff!r}: expected an ISO date such as '2025-01-31'.") from exc
+    new_only = _check_bool(new_only, "new_only")
+    cut = as_date(cutoff, "cutoff", required=True).normalize()
     end_of_cut = cut + pd.Timedelta(days=1)
     before = frame["date"] < end_of_cut
     if not before.any() or before.all():
+        first, last = frame["date"].min(), frame["date"].max()
+        middle = (first + 0.8 * (last - first)).date()
         raise ValueError(
             f"cutoff={cut.date()}: expected purchases on both sides, found {int(before.sum())} of {len(frame)} rows "
-            f"up to the cut-off (dates run from {frame['date'].min().date()} to {frame['date'].max().date()})."
+            f"up to the cut-off (dates run from {first.date()} to {last.date()}). Choose a cut-off inside that "
+            f"range, e.g. cutoff='{middle}' (80 % into it)."
         )
     train = frame.loc[before].reset_index(drop=True)
     after = frame.loc[~before, ["customer_id", "product_id"]].drop_duplicates()
@@ -612,8 +840,30 @@ def holdout_split(baskets: pd.DataFrame, *, cutoff: str | pd.Timestamp, new_only
         seen = train[["customer_id", "product_id"]].drop_duplicates().assign(_seen=True)
         after = after.merge(seen, on=["customer_id", "product_id"], how="left")
         after = after.loc[after["_seen"].isna(), ["customer_id", "product_id"]]
-    relevant = after.sort_values(["customer_id", "product_id"]).reset_index(drop=True)
+    relevant = after.sort_values(["customer_id", "product_id"], kind="stable").reset_index(drop=True)
+    if relevant.empty:
+        what = "a product they had not bought before" if new_only else "anything"
+        warn(f"holdout_split: none of the {train['customer_id'].nunique()} customers of the training period "
+             f"bought {what} after cutoff={cut.date()} ({int((~before).sum())} rows after it): the holdout is "
+             "empty, so recommendations cannot be evaluated. Choose an earlier cut-off"
+             + (" or new_only=False." if new_only else "."), stacklevel=2)
     return HoldoutSplit(train=train, relevant=relevant, cutoff=cut)
+
+
+_UNKNOWN_CHOICES = ("error", "popular", "skip")
+
+
+def _customer_ids(customers: Any) -> pd.Index:
+    """Requested customer ids as unique strings, in the order given; one id may be passed on its own."""
+    if isinstance(customers, (str, int, np.integer)):
+        customers = [customers]
+    if isinstance(customers, (pd.DataFrame, Mapping)) or not pd.api.types.is_list_like(customers):
+        raise TypeError(f"customers: expected a list of customer ids (or None for all), found "
+                        f"{type(customers).__name__}.")
+    if isinstance(customers, (set, frozenset)):  # a set has no order of its own: use the ids' order
+        customers = sorted(customers, key=str)
+    ids = pd.Index(_id_text(pd.Series(list(customers), dtype=object), "customers", "customer_id"))
+    return ids.drop_duplicates()
 
 
 class _Recommender:
@@ -623,6 +873,7 @@ class _Recommender:
     batch_size: int = 2048
 
     def _fit_matrix(self, interactions: pd.DataFrame) -> pd.DataFrame:
+        _check_bool(self.exclude_purchased, "exclude_purchased")
         frame = _check_table(interactions, "interactions", ["customer_id", "product_id"],
                              "Pass purchases with customer_id and product_id (e.g. HoldoutSplit.train).")
         bm = _incidence(frame, "customer_id")
@@ -639,16 +890,24 @@ class _Recommender:
     def _scores(self, rows: np.ndarray) -> np.ndarray:  # pragma: no cover - defined by subclasses
         raise NotImplementedError
 
-    def recommend(self, customers: Sequence[str] | pd.Index | None = None, *, k: int = 10) -> pd.DataFrame:
+    def recommend(
+        self, customers: Sequence[str] | pd.Index | None = None, *, k: int = 10, unknown: str = "error"
+    ) -> pd.DataFrame:
         """Top-``k`` products per customer.
 
         Parameters
         ----------
         customers : sequence of str, optional
-            Customer ids seen in ``fit``; default all of them. Unknown ids
-            raise ``KeyError``.
+            Customer ids (a single id may be given on its own); default every
+            customer seen in ``fit``. Repeated ids are recommended for once.
         k : int
             Recommendations per customer (fewer when fewer products are left).
+        unknown : {"error", "popular", "skip"}
+            Customers not seen in ``fit`` (new customers, or customers whose
+            first purchase is after the cut-off): ``"error"`` refuses them,
+            ``"popular"`` gives them the most popular products (a stated
+            cold-start fallback; their ``score`` is the number of customers
+            who bought the product), ``"skip"`` leaves them out.
 
         Returns
         -------
@@ -656,30 +915,60 @@ class _Recommender:
             ``customer_id``, ``rank`` (1 = best), ``product_id``, ``score``;
             products with a score of 0 are not recommended. Ties are broken
             by overall popularity, then by product id, so the result is
-            deterministic.
+            deterministic. Customers in the order requested.
+            ``attrs["unknown_customers"]`` counts the customers not seen in fit.
+
+        Raises
+        ------
+        ValueError
+            For customers not seen in ``fit`` with ``unknown="error"``, or
+            an unknown value of ``unknown``.
         """
         self._fitted()
         k = _check_positive_int(k, "k")
-        ids = self.customers_ if customers is None else pd.Index([str(c) for c in customers])
+        if unknown not in _UNKNOWN_CHOICES:
+            raise ValueError(f"unknown: expected one of {', '.join(map(repr, _UNKNOWN_CHOICES))}, found {unknown!r}.")
+        ids = self.customers_ if customers is None else _customer_ids(customers)
         rows = self.customers_.get_indexer(ids)
-        if (rows < 0).any():
-            unknown = list(ids[rows < 0][:5])
-            raise KeyError(f"recommend: {int((rows < 0).sum())} customers not seen in fit, e.g. {unknown}.")
-        # tie-breaker: popularity, then product id (products_ is sorted)
-        tie = self.popularity_.to_numpy() / (self.popularity_.to_numpy().max() + 1.0) * 1e-9
+        new = rows < 0
+        if new.any() and unknown == "error":
+            examples = list(ids[new][:5])
+            raise ValueError(
+                f"recommend: {int(new.sum())} of {len(ids)} customers were not seen in fit, e.g. {examples}: there "
+                f"is no purchase history to recommend from. Pass customers seen in fit (recommender.customers_), "
+                "or unknown='popular' to give them the most popular products, or unknown='skip' to leave them out."
+            )
+        out = self._ranked(ids[~new], rows[~new], k)
+        if new.any() and unknown == "popular":
+            cold = self._popular_for(ids[new], k)
+            out = pd.concat([out, cold], ignore_index=True) if len(out) else cold
+            # back to the order the customers were asked for
+            position = pd.Series(np.arange(len(ids)), index=ids)
+            out = out.iloc[np.lexsort((out["rank"].to_numpy(), position[out["customer_id"]].to_numpy()))]
+            out = out.reset_index(drop=True)
+        out.attrs["unknown_customers"] = int(new.sum())
+        return out
+
+    def _order(self, scores: np.ndarray, usable: np.ndarray, k: int) -> np.ndarray:
+        """Column positions of the best ``k`` usable products per row: score, then popularity, then product id."""
+        # Rounded so that equal scores reached by different sums (last-bit noise) tie, and the tie rule decides.
+        keyed = np.where(usable, -np.round(scores, 12), np.inf)
+        shape = keyed.shape
+        popularity = np.broadcast_to(-self.popularity_.to_numpy(dtype=float), shape)
+        position = np.broadcast_to(np.arange(shape[1]), shape)
+        return np.lexsort((position, popularity, keyed), axis=-1)[:, :k]
+
+    def _ranked(self, ids: pd.Index, rows: np.ndarray, k: int) -> pd.DataFrame:
         parts = []
         for start in range(0, rows.size, self.batch_size):
             batch = rows[start:start + self.batch_size]
             scores = self._scores(batch)
             usable = scores > 0
             if self.exclude_purchased:
-                bought = self.matrix_[batch].toarray() > 0
-                usable &= ~bought
-            ranked = np.where(usable, scores + tie, -np.inf)
-            kk = min(k, ranked.shape[1])
-            top = np.argsort(-ranked, axis=1, kind="stable")[:, :kk]
-            top_scores = np.take_along_axis(ranked, top, axis=1)
-            ok = np.isfinite(top_scores)
+                usable &= ~(self.matrix_[batch].toarray() > 0)
+            kk = min(k, scores.shape[1])
+            top = self._order(scores, usable, kk)
+            ok = np.take_along_axis(usable, top, axis=1)
             cust = np.repeat(ids.to_numpy()[start:start + batch.size], kk).reshape(-1, kk)
             parts.append(pd.DataFrame({
                 "customer_id": cust[ok],
@@ -687,8 +976,25 @@ class _Recommender:
                 "product_id": self.products_.to_numpy()[top[ok]],
                 "score": np.take_along_axis(scores, top, axis=1)[ok],
             }))
-        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["customer_id", "rank", "product_id", "score"])
-        return out.astype({"customer_id": "string", "product_id": "string", "rank": "int64", "score": "float64"})
+        if not parts:
+            return _EMPTY_RECS.copy()
+        return pd.concat(parts, ignore_index=True).astype(_RECS_TYPES)
+
+    def _popular_for(self, ids: pd.Index, k: int) -> pd.DataFrame:
+        popularity = self.popularity_.to_numpy(dtype=float)
+        kk = min(k, popularity.size)
+        top = self._order(popularity[None, :], (popularity > 0)[None, :], kk)[0]
+        top = top[popularity[top] > 0]
+        return pd.DataFrame({
+            "customer_id": np.repeat(ids.to_numpy(), top.size),
+            "rank": np.tile(np.arange(1, top.size + 1), len(ids)),
+            "product_id": np.tile(self.products_.to_numpy()[top], len(ids)),
+            "score": np.tile(popularity[top], len(ids)),
+        }).astype(_RECS_TYPES)
+
+
+_RECS_TYPES = {"customer_id": "string", "rank": "int64", "product_id": "string", "score": "float64"}
+_EMPTY_RECS = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in _RECS_TYPES.items()})
 
 
 class ItemKNNRecommender(_Recommender):
@@ -743,13 +1049,42 @@ class ItemKNNRecommender(_Recommender):
         return np.asarray((self.matrix_[rows] @ self.similarity_.T).toarray())
 
     def similar_products(self, product_id: str, *, k: int = 5) -> pd.Series:
-        """The ``k`` products most similar to ``product_id`` (cosine), most similar first."""
+        """The ``k`` products most similar to ``product_id`` (cosine), most similar first.
+
+        Products never bought by the same customer (cosine 0) are not listed;
+        ties are broken by product id.
+
+        Parameters
+        ----------
+        product_id : str
+            A product of the training data.
+        k : int
+            How many similar products to list at most.
+
+        Returns
+        -------
+        Series
+            Index ``product_id``, name ``cosine``. Empty, with an
+            :class:`~idic_lab.diagnostics.IdicLabWarning`, for a product not
+            seen in ``fit`` (e.g. first sold after the cut-off of a holdout):
+            its similarities cannot be known from the training data.
+        """
         self._fitted()
-        j = self.products_.get_indexer([str(product_id)])[0]
+        k = _check_positive_int(k, "k")
+        wanted = str(_id_text(pd.Series([product_id], dtype=object), "product_id", "product_id")[0])
+        j = self.products_.get_indexer([wanted])[0]
         if j < 0:
-            raise KeyError(f"similar_products: product {product_id!r} not seen in fit.")
+            close = difflib.get_close_matches(wanted, list(self.products_), n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            warn(f"similar_products: product {wanted!r} was not bought in the data passed to fit (e.g. it was "
+                 f"first sold after the cut-off), so no similarity is known: the list is empty. Pick one of the "
+                 f"{len(self.products_)} products in recommender.products_.{hint}", stacklevel=2)
+            return pd.Series([], index=pd.Index([], dtype="string", name="product_id"), name="cosine", dtype=float)
         row = pd.Series(self.similarity_[j].toarray().ravel(), index=self.products_, name="cosine")
-        return row.drop(self.products_[j]).sort_values(ascending=False, kind="stable").head(k)
+        row = row.drop(self.products_[j])
+        row = row.loc[row > 0]
+        # products_ is sorted, so a stable sort leaves tied products in id order
+        return row.sort_values(ascending=False, kind="stable").head(k)
 
 
 def _keep_top_per_row(sim: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
@@ -794,7 +1129,7 @@ class SegmentPopularityRecommender(_Recommender):
     Parameters
     ----------
     segments : Series
-        Segment label per ``customer_id`` (index), e.g.
+        Segment label per ``customer_id`` (index, each customer once), e.g.
         ``NeedsSegmentation(...).fit(features).labels_``.
     exclude_purchased : bool
         Never recommend what the customer already bought.
@@ -815,10 +1150,15 @@ class SegmentPopularityRecommender(_Recommender):
         if not isinstance(self.segments, pd.Series):
             raise TypeError(f"segments: expected a pandas Series of labels indexed by customer_id, found "
                             f"{type(self.segments).__name__}.")
+        index = pd.Index(_id_text(pd.Series(self.segments.index), "segments", "customer_id"))
+        if index.has_duplicates:
+            repeated = sorted(set(index[index.duplicated()]))[:5]
+            raise ValueError(f"segments: expected one label per customer_id, found customers labelled more than "
+                             f"once, e.g. {repeated}. Keep one label each, e.g. "
+                             "segments[~segments.index.duplicated()].")
         self._fit_matrix(interactions)
-        labels = self.segments.copy()
-        labels.index = labels.index.astype(str)
-        label = labels.reindex(self.customers_.astype(str)).astype("string").fillna("(none)").to_numpy()
+        labels = pd.Series(self.segments.to_numpy(), index=index)
+        label = labels.reindex(self.customers_).astype("string").fillna("(none)").to_numpy()
         codes, names = pd.factorize(label, sort=True)
         member = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(len(names), codes.size))
         counts = np.asarray((member @ self.matrix_).toarray())
@@ -835,20 +1175,33 @@ class SegmentPopularityRecommender(_Recommender):
         return np.where(self._has_label[rows][:, None], scores, self._overall[None, :])
 
 
+def _holdout_table(relevant: Any) -> pd.DataFrame:
+    """``relevant`` checked; an empty holdout is refused: precision and recall would be 0/0."""
+    rel = _check_table(relevant, "relevant", ["customer_id", "product_id"], allow_empty=True).drop_duplicates()
+    if rel.empty:
+        raise ValueError(
+            "relevant: expected the holdout purchases (customer_id, product_id) of at least one customer, found "
+            "0 rows: precision@k and recall@k are undefined without them. Choose an earlier cut-off in "
+            "holdout_split (or new_only=False) so that customers buy something after it."
+        )
+    return rel
+
+
 def evaluate_recommendations(recommendations: pd.DataFrame, relevant: pd.DataFrame, *, k: int = 10) -> pd.Series:
     """Precision@k, recall@k and hit rate of recommendations against what customers bought later.
 
     For each customer with at least one relevant product (``relevant``):
     precision@k = hits / k, recall@k = hits / relevant products, hit = at
     least one hit; the figures are means over those customers. A customer
-    without recommendations counts with zero hits.
+    without recommendations counts with zero hits (an empty recommendations
+    table is allowed and scores 0).
 
     Parameters
     ----------
     recommendations : DataFrame
         ``customer_id``, ``rank``, ``product_id`` (from ``recommend``).
     relevant : DataFrame
-        ``customer_id``, ``product_id`` (``HoldoutSplit.relevant``).
+        ``customer_id``, ``product_id`` (``HoldoutSplit.relevant``); at least one row.
     k : int
         Only ranks 1..k count.
 
@@ -856,11 +1209,16 @@ def evaluate_recommendations(recommendations: pd.DataFrame, relevant: pd.DataFra
     -------
     Series
         ``precision_at_k``, ``recall_at_k``, ``hit_rate``, ``customers``.
+
+    Raises
+    ------
+    ValueError
+        If ``relevant`` is empty (an empty holdout), ``k`` is not a whole
+        number >= 1, or a rank is not a whole number >= 1.
     """
     k = _check_positive_int(k, "k")
-    recs = _check_table(recommendations, "recommendations", ["customer_id", "rank", "product_id"],
-                        "Pass the table returned by recommend().")
-    rel = _check_table(relevant, "relevant", ["customer_id", "product_id"]).drop_duplicates()
+    recs = _recommendations_table(recommendations, allow_empty=True)
+    rel = _holdout_table(relevant)
     recs = recs.loc[recs["rank"] <= k, ["customer_id", "product_id"]].drop_duplicates()
     hits = rel.merge(recs, on=["customer_id", "product_id"]).groupby("customer_id").size()
     per = rel.groupby("customer_id").size().rename("relevant").to_frame()
@@ -876,27 +1234,54 @@ def evaluate_recommendations(recommendations: pd.DataFrame, relevant: pd.DataFra
     )
 
 
+def _recommendations_table(recommendations: Any, *, allow_empty: bool = False) -> pd.DataFrame:
+    recs = _check_table(recommendations, "recommendations", ["customer_id", "rank", "product_id"],
+                        "Pass the table returned by recommend().", allow_empty=allow_empty,
+                        empty_advice="The recommender found nothing to recommend: check its training data.")
+    rank = _numbers(recs["rank"], "recommendations", "rank", low=1, what="ranks",
+                    advice="Pass the table returned by recommend().")
+    if (rank != np.round(rank)).any():
+        raise SchemaError(
+            f"Table 'recommendations', column 'rank': expected whole numbers >= 1, found "
+            f"{int((rank != np.round(rank)).sum())} of {len(rank)} rows with fractions. Pass the table returned "
+            "by recommend().", table="recommendations", column="rank", n_rows=len(rank),
+        )
+    recs["rank"] = rank.astype("int64").to_numpy()
+    return recs
+
+
 def compare_recommenders(split: HoldoutSplit, models: Mapping[str, Any], *, k: int = 10) -> pd.DataFrame:
     """Fit each recommender on the training period and evaluate it on the holdout, side by side.
 
     Parameters
     ----------
     split : HoldoutSplit
-        From :func:`holdout_split`.
+        From :func:`holdout_split`, with at least one holdout purchase.
     models : dict
-        ``{name: unfitted recommender}``.
+        ``{name: unfitted recommender}`` (objects with ``fit`` and ``recommend``).
     k : int
         Length of each list.
 
     Returns
     -------
     DataFrame
-        One row per model: ``precision_at_k``, ``recall_at_k``, ``hit_rate``, ``customers``.
+        One row per model, in the order given: ``precision_at_k``,
+        ``recall_at_k``, ``hit_rate``, ``customers``.
     """
     if not isinstance(split, HoldoutSplit):
         raise TypeError(f"split: expected a HoldoutSplit from holdout_split, found {type(split).__name__}.")
+    if not isinstance(models, Mapping):
+        raise TypeError(f"models: expected a dict {{name: recommender}}, e.g. {{'item-kNN': ItemKNNRecommender()}}, "
+                        f"found {type(models).__name__}.")
     if not models:
         raise ValueError("models: expected at least one {name: recommender}, found none.")
+    odd = [str(name) for name, m in models.items() if not (callable(getattr(m, "fit", None))
+                                                           and callable(getattr(m, "recommend", None)))]
+    if odd:
+        raise TypeError(f"models: expected recommenders with fit() and recommend() (e.g. ItemKNNRecommender(), "
+                        f"PopularityRecommender()), found other objects for {odd}.")
+    k = _check_positive_int(k, "k")
+    _holdout_table(split.relevant)
     evaluated = split.relevant["customer_id"].unique()
     rows = {}
     for name, model in models.items():
@@ -913,6 +1298,23 @@ def compare_recommenders(split: HoldoutSplit, models: Mapping[str, Any], *, k: i
 # --------------------------------------------------------------------------
 
 
+def _offers_with_hits(recommendations: Any, relevant: Any) -> pd.DataFrame:
+    """Recommendations of the customers in the holdout, each marked ``accepted`` if bought there."""
+    recs = _recommendations_table(recommendations)
+    rel = _holdout_table(relevant).assign(_hit=True)
+    n_customers = recs["customer_id"].nunique()
+    recs = recs.loc[recs["customer_id"].isin(set(rel["customer_id"]))]
+    if recs.empty:
+        raise ValueError(
+            f"recommendations: none of its {n_customers} customers has a purchase in "
+            f"relevant ({rel['customer_id'].nunique()} customers), so no acceptance can be measured. Recommend for "
+            "the holdout's customers, e.g. model.recommend(split.relevant['customer_id'].unique())."
+        )
+    merged = recs.merge(rel, on=["customer_id", "product_id"], how="left")
+    merged["accepted"] = merged["_hit"].notna().astype("int64")
+    return merged.drop(columns="_hit")
+
+
 def acceptance_by_rank(recommendations: pd.DataFrame, relevant: pd.DataFrame) -> pd.Series:
     """Share of recommendations at each rank that the customer went on to buy (holdout).
 
@@ -925,19 +1327,20 @@ def acceptance_by_rank(recommendations: pd.DataFrame, relevant: pd.DataFrame) ->
     recommendations : DataFrame
         ``customer_id``, ``rank``, ``product_id``, for the customers in ``relevant``.
     relevant : DataFrame
-        ``customer_id``, ``product_id`` bought after the cut-off.
+        ``customer_id``, ``product_id`` bought after the cut-off (at least one row).
 
     Returns
     -------
     Series
-        Index ``rank``, values in [0, 1].
+        Index ``rank`` (ascending), values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``relevant`` is empty or none of the recommended customers is in it.
     """
-    recs = _check_table(recommendations, "recommendations", ["customer_id", "rank", "product_id"],
-                        "Pass the table returned by recommend().")
-    rel = _check_table(relevant, "relevant", ["customer_id", "product_id"]).drop_duplicates().assign(_hit=True)
-    recs = recs.loc[recs["customer_id"].isin(set(rel["customer_id"]))]
-    merged = recs.merge(rel, on=["customer_id", "product_id"], how="left")
-    return merged["_hit"].notna().groupby(merged["rank"]).mean().rename("p_accept")
+    merged = _offers_with_hits(recommendations, relevant)
+    return merged.groupby("rank")["accepted"].mean().rename("p_accept")
 
 
 def acceptance_rates(
@@ -960,28 +1363,22 @@ def acceptance_rates(
     recommendations : DataFrame
         ``customer_id``, ``rank``, ``product_id``, for the customers in ``relevant``.
     relevant : DataFrame
-        ``customer_id``, ``product_id`` bought after the cut-off.
-    categories : Series, optional
-        Category per ``product_id``; without it the rates are per rank only.
+        ``customer_id``, ``product_id`` bought after the cut-off (at least one row).
+    categories : Series or dict, optional
+        Category per ``product_id`` (each product once); without it the
+        rates are per rank only. Products without a category count as ``"(none)"``.
     prior_strength : float
-        ``m`` above (>= 0; 0 = raw rates).
+        ``m`` above (finite, >= 0; 0 = raw rates).
 
     Returns
     -------
     DataFrame
         ``rank``, ``category`` (``"(all)"`` without categories), ``offers``,
-        ``accepted``, ``p_accept``.
+        ``accepted``, ``p_accept``; sorted by rank and category.
     """
-    if isinstance(prior_strength, bool) or not isinstance(prior_strength, (int, float, np.integer, np.floating)) \
-            or prior_strength < 0:
-        raise ValueError(f"prior_strength: expected a number >= 0, found {prior_strength!r}.")
-    recs = _check_table(recommendations, "recommendations", ["customer_id", "rank", "product_id"],
-                        "Pass the table returned by recommend().")
-    rel = _check_table(relevant, "relevant", ["customer_id", "product_id"]).drop_duplicates().assign(_hit=True)
-    recs = recs.loc[recs["customer_id"].isin(set(rel["customer_id"]))]
-    merged = recs.merge(rel, on=["customer_id", "product_id"], how="left")
-    merged["accepted"] = merged["_hit"].notna().astype("int64")
-    merged["category"] = _category_of(merged["product_id"], categories)
+    prior_strength = _check_non_negative(prior_strength, "prior_strength")
+    merged = _offers_with_hits(recommendations, relevant)
+    merged["category"] = _category_of(merged["product_id"], _lookup(categories, "categories"))
     by_rank = merged.groupby("rank")["accepted"].mean()
     cells = merged.groupby(["rank", "category"]).agg(offers=("accepted", "size"), accepted=("accepted", "sum"))
     cells = cells.reset_index()
@@ -993,8 +1390,7 @@ def acceptance_rates(
 def _category_of(product_id: pd.Series, categories: pd.Series | None) -> np.ndarray:
     if categories is None:
         return np.full(len(product_id), "(all)", dtype=object)
-    cats = pd.Series(categories).astype("string")
-    cats.index = cats.index.astype(str)
+    cats = categories.astype("string")
     return cats.reindex(product_id.astype(str)).fillna("(none)").to_numpy(dtype=object)
 
 
@@ -1004,14 +1400,16 @@ def offer_candidates(
     """Recommendations with their category and P(accept) from :func:`acceptance_rates`.
 
     A (rank, category) cell without a rate gets the mean rate of its rank.
+    Recommendations at a rank without any rate (e.g. ``recommend(k=10)``
+    with rates measured for ``k=5``) are left out, with a warning that counts them.
 
     Parameters
     ----------
     recommendations : DataFrame
         ``customer_id``, ``rank``, ``product_id``.
     rates : DataFrame
-        ``rank``, ``category``, ``p_accept``.
-    categories : Series, optional
+        ``rank``, ``category``, ``p_accept`` (probabilities in [0, 1]).
+    categories : Series or dict, optional
         Category per ``product_id`` (the same as for the rates).
 
     Returns
@@ -1019,16 +1417,39 @@ def offer_candidates(
     DataFrame
         ``customer_id``, ``rank``, ``product_id``, ``category``, ``p_accept``.
     """
-    recs = _check_table(recommendations, "recommendations", ["customer_id", "rank", "product_id"],
-                        "Pass the table returned by recommend().")
+    recs = _recommendations_table(recommendations)
     table = _check_table(rates, "rates", ["rank", "category", "p_accept"], "Pass the table of acceptance_rates.")
-    recs["category"] = _category_of(recs["product_id"], categories)
-    table["category"] = table["category"].astype(object)
+    table["p_accept"] = _numbers(table["p_accept"], "rates", "p_accept", low=0, high=1, what="probabilities",
+                                 advice="Pass the table of acceptance_rates.").to_numpy()
+    rank = _numbers(table["rank"], "rates", "rank", low=1, what="ranks")
+    table["rank"] = np.round(rank).astype("int64").to_numpy()
+    recs["category"] = _category_of(recs["product_id"], _lookup(categories, "categories"))
+    table["category"] = table["category"].astype(str).astype(object)
+    doubled = table.duplicated(["rank", "category"], keep=False)
+    if doubled.any():
+        cells = sorted(set(zip(table.loc[doubled, "rank"], table.loc[doubled, "category"])))[:5]
+        raise SchemaError(
+            f"Table 'rates': expected one row per (rank, category), found {int(doubled.sum())} of {len(table)} rows "
+            f"repeating a cell, e.g. {cells}. Pass the table of acceptance_rates unchanged.",
+            table="rates", column="rank", n_bad=int(doubled.sum()), n_rows=len(table),
+        )
+    by_rank = table.groupby("rank")["p_accept"].mean()
+    unrated = ~recs["rank"].isin(by_rank.index)
+    if unrated.any():
+        ranks = sorted(set(recs.loc[unrated, "rank"].tolist()))
+        warn(f"offer_candidates: {int(unrated.sum())} of {len(recs)} recommendations are at ranks without a "
+             f"rate ({_ranks_text(ranks)}) and are left out. Measure the rates with the same k as the "
+             "recommendations.", stacklevel=2)
+        recs = recs.loc[~unrated].reset_index(drop=True)
     out = recs.merge(table, on=["rank", "category"], how="left")
-    fallback = out["rank"].map(table.groupby("rank")["p_accept"].mean())
-    out["p_accept"] = out["p_accept"].astype(float).fillna(fallback).fillna(0.0)
+    out["p_accept"] = out["p_accept"].astype(float).fillna(out["rank"].map(by_rank))
     out["category"] = out["category"].astype("string")
     return out
+
+
+def _ranks_text(ranks: list[int]) -> str:
+    shown = ", ".join(str(int(r)) for r in ranks[:10])
+    return f"rank {shown}" + (" …" if len(ranks) > 10 else "")
 
 
 def product_margins(
@@ -1043,13 +1464,13 @@ def product_margins(
     Parameters
     ----------
     products : DataFrame
-        ``product_id`` and ``price_column``.
+        ``product_id`` (each product once) and ``price_column`` (finite prices >= 0).
     margin_rate : float
         Share of the price that is margin, in [0, 1].
     price_column : str
         Column of the list price.
     margins : dict or Series, optional
-        ``{product_id: margin}``; overrides the computed margin for those products.
+        ``{product_id: margin}`` (finite, >= 0); overrides the computed margin for those products.
 
     Returns
     -------
@@ -1057,23 +1478,38 @@ def product_margins(
         Index ``product_id``, name ``margin``.
     """
     margin_rate = _check_fraction(margin_rate, "margin_rate")
+    if not isinstance(price_column, str):
+        raise TypeError(f"price_column: expected the name of the price column, e.g. 'list_price', found "
+                        f"{price_column!r}.")
     frame = _check_table(products, "products", ["product_id", price_column],
                          f"Give a price column (price_column={price_column!r}) or margins={{product_id: margin}}.")
-    price = pd.to_numeric(frame[price_column], errors="coerce")
-    bad = price.isna() | (price < 0)
-    if bad.any():
+    price = _numbers(frame[price_column], "products", price_column, low=0, what="prices")
+    ids = pd.Index(frame["product_id"], name="product_id")
+    if ids.has_duplicates:
+        repeated = sorted(set(ids[ids.duplicated()]))[:5]
         raise SchemaError(
-            f"Table 'products', column '{price_column}': expected prices >= 0, found {int(bad.sum())} of "
-            f"{len(frame)} rows otherwise, e.g. {list(frame.loc[bad, price_column].head(3))}.",
-            table="products", column=price_column, n_bad=int(bad.sum()), n_rows=len(frame),
+            f"Table 'products', column 'product_id': expected each product once, found {int(ids.duplicated().sum())} "
+            f"of {len(ids)} rows repeating a product, e.g. {repeated}. Keep one row per product, e.g. "
+            "products.drop_duplicates('product_id').",
+            table="products", column="product_id", n_bad=int(ids.duplicated().sum()), n_rows=len(ids),
         )
-    out = pd.Series((price * margin_rate).to_numpy(), index=pd.Index(frame["product_id"], name="product_id"), name="margin")
-    if margins is not None:
-        given = pd.Series(margins, dtype="float64")
-        given.index = given.index.astype(str)
+    out = pd.Series((price * margin_rate).to_numpy(), index=ids, name="margin")
+    given = _margin_lookup(margins)
+    if given is not None:
         out = given.combine_first(out).rename("margin")
         out.index.name = "product_id"
     return out
+
+
+def _margin_lookup(margins: Any) -> pd.Series | None:
+    """Margins per product as finite floats >= 0 (a product sold at a loss is never worth offering)."""
+    given = _lookup(margins, "margins")
+    if given is None:
+        return None
+    advice = ("A margin must be a finite amount; a product sold at a loss is never worth offering: leave it out, "
+              "e.g. margins[margins >= 0].")
+    values = _numbers(given, "margins", "margin", low=0, what="margins", advice=advice)
+    return pd.Series(values.to_numpy(), index=given.index, name="margin")
 
 
 def next_best_offers(
@@ -1090,19 +1526,20 @@ def next_best_offers(
     """Choose each customer's next best offer(s) by expected value = P(accept) × margin, under constraints.
 
     Steps: drop candidates the customer already bought (``purchased``) and
-    products without a margin; compute the expected value; per customer keep
-    the best offers, at most ``max_per_category`` per category and
-    ``offers_per_customer`` in all; drop offers whose expected value does not
-    cover ``contact_cost``; rank customers by the expected value of their
-    offers less the contact cost and contact the first ``budget``.
+    products without a margin (counted in a warning); compute the expected
+    value; per customer keep the best offers, at most ``max_per_category``
+    per category and ``offers_per_customer`` in all; drop offers whose
+    expected value does not cover ``contact_cost``; rank customers by the
+    expected value of their offers less the contact cost and contact the
+    first ``budget``. Ties are broken by product id and customer id.
 
     Parameters
     ----------
     candidates : DataFrame
         ``customer_id``, ``product_id``, ``p_accept`` (in [0, 1]).
-    margins : Series
-        Margin per ``product_id`` (:func:`product_margins`).
-    categories : Series, optional
+    margins : Series or dict
+        Margin per ``product_id`` (:func:`product_margins`): finite, >= 0.
+    categories : Series or dict, optional
         Category per ``product_id``; without it every product is its own category.
     purchased : DataFrame, optional
         ``customer_id``, ``product_id`` already bought: never offered.
@@ -1111,10 +1548,10 @@ def next_best_offers(
     max_per_category : int
         At most this many offers of one category per customer.
     budget : int, optional
-        Customers that can be contacted; default all who qualify.
+        Customers that can be contacted (>= 1); default all who qualify.
     contact_cost : float
-        Cost of one contact (>= 0); a customer is contacted only when the
-        expected value of the offers exceeds it.
+        Cost of one contact (finite, >= 0); a customer is contacted only
+        when the expected value of the offers exceeds it.
 
     Returns
     -------
@@ -1124,38 +1561,38 @@ def next_best_offers(
         ``product_id``, ``category``, ``p_accept``, ``margin``,
         ``expected_value``, ``customer_value`` (expected value of the
         customer's offers less the contact cost). ``attrs`` hold
-        ``eligible_customers`` and ``contacted_customers``.
+        ``eligible_customers`` and ``contacted_customers``. Empty, with an
+        :class:`~idic_lab.diagnostics.IdicLabWarning` giving the reason,
+        when no customer qualifies.
     """
     offers_per_customer = _check_positive_int(offers_per_customer, "offers_per_customer")
     max_per_category = _check_positive_int(max_per_category, "max_per_category")
     budget = _check_positive_int(budget, "budget", allow_none=True)
-    if isinstance(contact_cost, bool) or not isinstance(contact_cost, (int, float, np.integer, np.floating)) or contact_cost < 0:
-        raise ValueError(f"contact_cost: expected a number >= 0, found {contact_cost!r}.")
+    contact_cost = _check_non_negative(contact_cost, "contact_cost")
     cand = _check_table(candidates, "candidates", ["customer_id", "product_id", "p_accept"],
-                        "Build candidates from recommend() and a P(accept) per offer.")
-    p = pd.to_numeric(cand["p_accept"], errors="coerce")
-    bad = p.isna() | (p < 0) | (p > 1)
-    if bad.any():
-        raise SchemaError(
-            f"Table 'candidates', column 'p_accept': expected probabilities from 0 to 1, found {int(bad.sum())} of "
-            f"{len(cand)} rows otherwise, e.g. {list(cand.loc[bad, 'p_accept'].head(3))}.",
-            table="candidates", column="p_accept", n_bad=int(bad.sum()), n_rows=len(cand),
-        )
-    cand["p_accept"] = p.astype(float)
+                        "Build candidates from recommend() and a P(accept) per offer (offer_candidates).")
+    cand["p_accept"] = _numbers(cand["p_accept"], "candidates", "p_accept", low=0, high=1,
+                                what="probabilities").to_numpy()
+    if margins is None:
+        raise TypeError("margins: expected the margin per product_id (product_margins(products)), found None.")
+    margin = _margin_lookup(margins)
+    cats = _lookup(categories, "categories")
     if purchased is not None:
-        seen = _check_table(purchased, "purchased", ["customer_id", "product_id"]).drop_duplicates().assign(_seen=True)
+        seen = _check_table(purchased, "purchased", ["customer_id", "product_id"], allow_empty=True)
+        seen = seen.drop_duplicates().assign(_seen=True)
         cand = cand.merge(seen, on=["customer_id", "product_id"], how="left")
         cand = cand.loc[cand["_seen"].isna()].drop(columns="_seen")
-    margin = pd.Series(margins, dtype="float64")
-    margin.index = margin.index.astype(str)
+    n_open = len(cand)
     cand["margin"] = margin.reindex(cand["product_id"].astype(str)).to_numpy()
-    cand = cand.loc[cand["margin"].notna()]
-    if categories is not None:
-        cats = pd.Series(categories).astype("string")
-        cats.index = cats.index.astype(str)
-        cand["category"] = cats.reindex(cand["product_id"].astype(str)).fillna("(none)").to_numpy()
-    else:
-        cand["category"] = cand["product_id"]
+    no_margin = cand["margin"].isna()
+    if no_margin.any():
+        examples = sorted(set(cand.loc[no_margin, "product_id"]))[:5]
+        warn(f"next_best_offers: {int(no_margin.sum())} of {len(cand)} candidates are products without a margin "
+             f"(e.g. {examples}) and are left out. Give their margins (product_margins(..., margins={{...}})) "
+             "or a price for them in the product list.", stacklevel=2)
+        cand = cand.loc[~no_margin]
+    cand["category"] = (_category_of(cand["product_id"], cats.astype("string")) if cats is not None
+                        else cand["product_id"].to_numpy())
     cand["category"] = cand["category"].astype("string")
     cand["expected_value"] = cand["p_accept"] * cand["margin"]
     cand = cand.sort_values(["customer_id", "expected_value", "product_id"], ascending=[True, False, True], kind="stable")
@@ -1163,9 +1600,12 @@ def next_best_offers(
     cand = cand.loc[cand.groupby(["customer_id", "category"]).cumcount() < max_per_category]
     cand = cand.loc[cand.groupby("customer_id").cumcount() < offers_per_customer].copy()
     cand["offer_rank"] = cand.groupby("customer_id").cumcount() + 1
-    value = cand.groupby("customer_id")["expected_value"].sum() - float(contact_cost)
+    value = cand.groupby("customer_id")["expected_value"].sum() - contact_cost
+    best = float(value.max()) + contact_cost if len(value) else None
     value = value.loc[value > 0]
     eligible = int(len(value))
+    if eligible == 0:
+        _warn_no_offer(len(candidates), n_open, len(cand), best, contact_cost)
     order = value.reset_index().sort_values(["expected_value", "customer_id"], ascending=[False, True], kind="stable")
     if budget is not None:
         order = order.head(budget)
@@ -1178,24 +1618,42 @@ def next_best_offers(
     return out
 
 
+def _warn_no_offer(n_candidates: int, n_open: int, n_priced: int, best: float | None, contact_cost: float) -> None:
+    if n_open == 0:
+        reason = f"the customers already bought all {n_candidates} candidate products"
+    elif n_priced == 0:
+        reason = "no candidate product has a margin"
+    else:
+        reason = (f"the best customer's offers are worth {best:.4g} in expected margin, which does not exceed "
+                  f"the contact cost of {contact_cost:.4g} (or every margin is 0)")
+    warn(f"next_best_offers: no customer qualifies for an offer: {reason}. The offer list is empty; check the "
+         "candidates, margins and contact_cost.", stacklevel=3)
+
+
 def offer_summary(offers: pd.DataFrame) -> pd.DataFrame:
     """Offers per category: how many, mean P(accept), expected value in total and per offer.
 
     Parameters
     ----------
     offers : DataFrame
-        From :func:`next_best_offers`.
+        From :func:`next_best_offers` (may be empty: the summary is then empty too).
 
     Returns
     -------
     DataFrame
         Index ``category``: ``offers``, ``mean_p_accept``, ``expected_value``,
-        ``expected_value_per_offer``; largest expected value first.
+        ``expected_value_per_offer``; largest expected value first, ties by category.
     """
     frame = _check_table(offers, "offers", ["category", "p_accept", "expected_value"],
-                         "Pass the table returned by next_best_offers.")
+                         "Pass the table returned by next_best_offers.", allow_empty=True)
+    frame["category"] = frame["category"].astype("string")
+    frame["p_accept"] = _numbers(frame["p_accept"], "offers", "p_accept", low=0, high=1,
+                                 what="probabilities").to_numpy()
+    frame["expected_value"] = _numbers(frame["expected_value"], "offers", "expected_value",
+                                       what="expected values").to_numpy()
     out = frame.groupby("category").agg(
         offers=("p_accept", "size"), mean_p_accept=("p_accept", "mean"), expected_value=("expected_value", "sum")
     )
     out["expected_value_per_offer"] = out["expected_value"] / out["offers"]
-    return out.sort_values("expected_value", ascending=False, kind="stable")
+    out = out.reset_index().sort_values(["expected_value", "category"], ascending=[False, True], kind="stable")
+    return out.set_index("category")

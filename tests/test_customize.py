@@ -288,7 +288,7 @@ def test_recommender_errors():
     with pytest.raises(RuntimeError, match=r"ItemKNNRecommender: call fit\(interactions\) first"):
         cz.ItemKNNRecommender().recommend()
     model = cz.PopularityRecommender().fit(HISTORY)
-    with pytest.raises(KeyError, match=r"1 customers not seen in fit, e.g. \['nobody'\]"):
+    with pytest.raises(ValueError, match=r"1 of 2 customers were not seen in fit, e.g. \['nobody'\]"):
         model.recommend(["u1", "nobody"])
     with pytest.raises(ValueError, match=r"k: expected a whole number >= 1, found 0"):
         model.recommend(k=0)
