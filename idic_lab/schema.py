@@ -245,6 +245,8 @@ def _col(name: str, kind: str, meaning: str, **range_: Any) -> ColumnSpec:
     return ColumnSpec(name, kind, meaning, **range_)
 
 
+# clean() drops these rows with a count; validate() may advise it, clean() never does
+# (see _range_advice and _missing_advice, which phrase the fix for the caller).
 _CLEAN_ADVICE = "use clean(...) to drop them with a count per reason"
 _CUSTOMER = _col("customer_id", "id", "customer identifier")
 
@@ -278,8 +280,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 _col("date", "date", "when the purchase happened"),
                 _col(
                     "amount", "number", "money value of the purchase", low=0, low_inclusive=False,
-                    advice="Negative amounts are returns and zero amounts are free or cancelled "
-                    f"lines; {_CLEAN_ADVICE}.",
+                    advice="Negative amounts are returns and zero amounts are free or cancelled lines.",
                 ),
             ],
             [
@@ -287,8 +288,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 _col("product_id", "id", "product or SKU bought"),
                 _col(
                     "quantity", "number", "units bought", low=0, low_inclusive=False,
-                    advice=f"Zero or negative quantities are usually returns; {_CLEAN_ADVICE}, "
-                    "or fix them in the export.",
+                    advice="Zero or negative quantities are usually returns.",
                 ),
                 _col("unit_price", "number", "price of one unit", low=0),
                 _col("channel", "category", "sales channel (web, store, phone …)"),
@@ -365,7 +365,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 _CUSTOMER,
                 _col("date", "date", "when the basket was bought"),
                 _col("quantity", "number", "units of the product", low=0, low_inclusive=False,
-                     advice=f"Zero or negative quantities are usually returns; {_CLEAN_ADVICE}."),
+                     advice="Zero or negative quantities are usually returns."),
             ],
             id_column="order_id",
         ),
@@ -485,6 +485,12 @@ class _Where:
     column: str
     client: str | None
     n_rows: int
+    required: bool = True
+
+    @property
+    def name(self) -> str:
+        """The column's name in the user's frame (for code in advice)."""
+        return self.client or self.column
 
     def error(self, expected: str, found: str, bad: pd.Series, advice: str = "") -> SchemaError:
         your = f" (your column {self.client!r})" if self.client else ""
@@ -505,18 +511,82 @@ class _Where:
 
 
 # --------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Options:
+    """How values are read, and who is asking (which fixes a message may suggest)."""
+
+    date_format: str | None
+    dayfirst: bool | None
+    decimal: str = "."
+    context: str = "validate"  # "clean": messages never advise clean(...) from inside clean
+    drop_returns: bool = True
+    changes: dict[str, int] = field(default_factory=dict)
+
+
+def _reading_options(
+    date_format: Any, dayfirst: Any, decimal: Any, *, context: str, drop_returns: bool = True
+) -> _Options:
+    """Check the reading parameters shared by validate, clean and read_table."""
+    if date_format is not None and not isinstance(date_format, str):
+        raise TypeError(
+            f"date_format={date_format!r}: expected a strftime format string such as '%d.%m.%Y' "
+            f"(or None for the known formats), found {type(date_format).__name__}."
+        )
+    if date_format and "%" not in date_format:
+        raise ValueError(
+            f"date_format={date_format!r}: expected strftime codes such as '%d.%m.%Y' for "
+            "31.12.2024, found no '%' code (dd.mm.yyyy is written '%d.%m.%Y'; codes: https://strftime.org)."
+        )
+    if dayfirst is not None and not isinstance(dayfirst, (bool, np.bool_)):
+        raise TypeError(
+            f"dayfirst={dayfirst!r}: expected True (31/12/2024), False (12/31/2024) or None "
+            f"(decide from the data, refuse when it cannot), found {type(dayfirst).__name__}."
+        )
+    if not isinstance(decimal, str) or decimal not in (".", ","):
+        raise ValueError(
+            f"decimal={decimal!r}: expected '.' (12.50) or ',' (12,50 with '.' as thousands "
+            "separator, as in 1.234,50)."
+        )
+    return _Options(date_format or None, None if dayfirst is None else bool(dayfirst), decimal,
+                    context, drop_returns)
+
+
+def _check_flags(**flags: Any) -> None:
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name}={value!r}: expected True or False, found {type(value).__name__}.")
+
+
+# --------------------------------------------------------------------------
 # Column mapping and table-level checks
 # --------------------------------------------------------------------------
 
 
-def _map_columns(
-    spec: TableSpec, df: pd.DataFrame, columns: Mapping[str, Any] | None
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename client columns to canonical names; return the frame and {canonical: client}."""
+def _check_frame(spec: TableSpec, df: Any) -> None:
+    """A flat DataFrame with unique column names: the shape every rule below assumes."""
     if not isinstance(df, pd.DataFrame):
+        hint = " Turn a Series into a frame with s.to_frame()." if isinstance(df, pd.Series) else ""
         raise SchemaError(
             f"Table '{spec.name}': expected a pandas DataFrame, found {type(df).__name__}. "
-            "Read the file first, e.g. df = read_file('export.csv').",
+            f"Read the file first, e.g. df = read_file('export.csv').{hint}",
+            table=spec.name,
+        )
+    if isinstance(df.columns, pd.MultiIndex):
+        raise SchemaError(
+            f"Table '{spec.name}': expected one level of column names, found a MultiIndex with "
+            f"{df.columns.nlevels} levels (e.g. {df.columns[0]!r}). Flatten it first: "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns], then map the columns you need.",
+            table=spec.name,
+        )
+    if isinstance(df.index, pd.MultiIndex):
+        raise SchemaError(
+            f"Table '{spec.name}': expected a frame with one row label per row, found a row "
+            f"MultiIndex with levels {list(df.index.names)} (row numbers in messages would be "
+            "ambiguous). Turn the levels into columns first: df = df.reset_index().",
             table=spec.name,
         )
     repeated = df.columns[df.columns.duplicated()].unique().tolist()
@@ -526,23 +596,48 @@ def _map_columns(
             "once. Rename or drop the repeated columns first.",
             table=spec.name,
         )
-    if columns is not None and not isinstance(columns, Mapping):
+
+
+def _mapping_argument(spec: TableSpec, columns: Any) -> dict[str, Any]:
+    """``columns=`` as a dict of canonical name -> client column name (str or int label)."""
+    if columns is None:
+        return {}
+    if isinstance(columns, str):
+        return column_mapping(columns)
+    if not isinstance(columns, Mapping):
         raise SchemaError(
             f"Table '{spec.name}': columns= expected a dict {{canonical: your column}}, found "
             f"{type(columns).__name__}, e.g. columns={{'customer_id': 'CustomerID'}}.",
             table=spec.name,
         )
-    mapping = dict(columns or {})
-    for canonical, client in mapping.items():
-        _check_mapping_pair(spec, df, canonical, client)
-    targets = pd.Series(list(mapping.values()), dtype=object)
+    for canonical, client in columns.items():
+        if not isinstance(client, (str, int, np.integer)) or isinstance(client, (bool, np.bool_)):
+            raise SchemaError(
+                f"Table '{spec.name}', column {canonical!r}: columns= expected the name of one of "
+                f"your columns (a string), found {type(client).__name__} {client!r}. Map one "
+                "canonical column to one of your columns at a time, e.g. "
+                "columns={'customer_id': 'CustomerID'}.",
+                table=spec.name,
+                column=str(canonical),
+            )
+    return dict(columns)
+
+
+def _map_columns(spec: TableSpec, df: Any, columns: Any) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename client columns to canonical names; return the frame and {canonical: client}."""
+    _check_frame(spec, df)
+    mapping = {
+        canonical: _client_label(spec, df, canonical, client)
+        for canonical, client in _mapping_argument(spec, columns).items()
+    }
+    targets = pd.Series([str(v) for v in mapping.values()], dtype=object)
     if targets.duplicated().any():
         twice = targets[targets.duplicated()].iloc[0]
-        keys = [k for k, v in mapping.items() if v == twice]
+        keys = [k for k, v in mapping.items() if str(v) == twice]
         raise SchemaError(
             f"Table '{spec.name}': your column {twice!r} is mapped to several canonical columns "
             f"{keys}; expected each client column to be used once. Copy it first if you really "
-            "need it twice.",
+            f"need it twice, e.g. df[{twice + '_copy'!r}] = df[{twice!r}].",
             table=spec.name,
         )
     renamed = df.rename(columns={client: canonical for canonical, client in mapping.items()})
@@ -558,21 +653,8 @@ def _map_columns(
     return renamed, {k: str(v) for k, v in mapping.items() if k != v}
 
 
-def _derive_line_amount(spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str]) -> tuple[pd.DataFrame, bool]:
-    """Order-line exports (e.g. Online Retail) have quantity and unit price but no amount.
-
-    Then ``amount = quantity × unit_price``; errors on it name both client columns.
-    """
-    if spec.name != "transactions" or "amount" in frame.columns:
-        return frame, False
-    if not {"quantity", "unit_price"} <= set(frame.columns):
-        return frame, False
-    quantity, unit_price = _read_numbers(frame["quantity"])[0], _read_numbers(frame["unit_price"])[0]
-    origin["amount"] = f"{origin.get('quantity', 'quantity')} × {origin.get('unit_price', 'unit_price')}"
-    return frame.assign(amount=quantity.to_numpy(dtype="float64") * unit_price.to_numpy(dtype="float64")), True
-
-
-def _check_mapping_pair(spec: TableSpec, df: pd.DataFrame, canonical: str, client: Any) -> None:
+def _client_label(spec: TableSpec, df: pd.DataFrame, canonical: Any, client: Any) -> Any:
+    """The label of the client's column; ``"0"`` also finds a column labelled ``0``."""
     if canonical not in spec.columns:
         swapped = (
             f" The mapping goes {{canonical: your column}}; did you mean {{{client!r}: {canonical!r}}}?"
@@ -586,15 +668,42 @@ def _check_mapping_pair(spec: TableSpec, df: pd.DataFrame, canonical: str, clien
             table=spec.name,
             column=str(canonical),
         )
-    if client not in df.columns:
-        close = _suggest(str(client), list(df.columns))
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise SchemaError(
-            f"Table '{spec.name}', column {canonical!r}: columns= maps it to {client!r}, but the "
-            f"frame has no column {client!r}. Available columns: {[str(c) for c in df.columns]}.{hint}",
-            table=spec.name,
-            column=canonical,
-        )
+    if client in df.columns:
+        return client
+    same_text = [c for c in df.columns if str(c) == str(client)]
+    if len(same_text) == 1:
+        return same_text[0]
+    close = _suggest(str(client), list(df.columns))
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise SchemaError(
+        f"Table '{spec.name}', column {canonical!r}: columns= maps it to {client!r}, but the "
+        f"frame has no column {client!r}. Available columns: {[str(c) for c in df.columns]}.{hint}",
+        table=spec.name,
+        column=canonical,
+    )
+
+
+def _derive_line_amount(
+    spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str], opts: _Options
+) -> tuple[pd.DataFrame, bool]:
+    """Order-line exports (e.g. Online Retail) have quantity and unit price but no amount.
+
+    Then ``amount = quantity × unit_price``; errors on it name both client
+    columns. A missing or infinite factor gives a missing or infinite amount,
+    which clean drops with a count and validate refuses.
+    """
+    if spec.name != "transactions" or "amount" in frame.columns:
+        return frame, False
+    if not {"quantity", "unit_price"} <= set(frame.columns):
+        return frame, False
+    factors = []
+    for name in ("quantity", "unit_price"):
+        where = _Where(spec.name, name, origin.get(name), len(frame), required=False)
+        factors.append(_numbers_or_error(frame[name], where, opts).to_numpy(dtype="float64", na_value=np.nan))
+    origin["amount"] = f"{origin.get('quantity', 'quantity')} × {origin.get('unit_price', 'unit_price')}"
+    with np.errstate(invalid="ignore", over="ignore"):  # inf × 0 = NaN, overflow = inf: both handled later
+        amount = factors[0] * factors[1]
+    return frame.assign(amount=amount), True
 
 
 def _check_not_empty(spec: TableSpec, frame: pd.DataFrame) -> None:
@@ -625,7 +734,7 @@ def _check_required_present(spec: TableSpec, frame: pd.DataFrame) -> None:
     )
 
 
-def _check_unique(spec: TableSpec, frame: pd.DataFrame) -> None:
+def _check_unique(spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str]) -> None:
     key = [c for c in spec.unique_key if c in frame.columns]
     if not key:
         return
@@ -639,12 +748,17 @@ def _check_unique(spec: TableSpec, frame: pd.DataFrame) -> None:
     ]
     n_keys = groups.ngroups
     name = " + ".join(key)
+    yours = [origin.get(c, c) for c in key]
+    dedupe = (
+        f"df = df.drop_duplicates(subset={yours}) (ids that differ only by blanks or a trailing "
+        "'.0', such as '1' and ' 1.0', are the same id)"
+    )
     identity = (
         " Several records for one id are an identity question (Identify stage): merge them "
-        "into one single customer view, or keep one with df.drop_duplicates('customer_id'). "
+        f"into one single customer view, or keep the first with {dedupe}. "
         "clean() does not drop them because choosing the surviving record is a decision."
         if spec.name == "customers"
-        else " Keep one row per key (e.g. df.drop_duplicates(...)) after checking why they repeat."
+        else f" Check why they repeat, then keep one row per key, e.g. {dedupe}."
     )
     raise SchemaError(
         f"Table '{spec.name}', column '{name}': expected each {name} once, but {n_keys} "
@@ -680,6 +794,12 @@ def _is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
+# A float holds integers exactly only up to 2**53; larger float ids have lost
+# digits, and text in scientific notation (Excel's 1.23457E+19) never had them.
+_EXACT_FLOAT = 2**53
+_SCIENTIFIC = r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"
+
+
 def _read_ids(values: pd.Series) -> tuple[pd.Series, int, int]:
     """Ids as stripped strings; float-like ids lose their '.0'.
 
@@ -695,22 +815,55 @@ def _read_ids(values: pd.Series) -> tuple[pd.Series, int, int]:
     return whole.mask(whole == ""), n_stripped, n_whole
 
 
+def _imprecise_ids(values: pd.Series) -> pd.Series:
+    """Mask of ids that are floats beyond 2**53 (or infinite) or written in scientific notation."""
+    scientific = _as_text(values).str.fullmatch(_SCIENTIFIC, na=False).to_numpy(dtype=bool)
+    if pd.api.types.is_float_dtype(values):
+        big = np.abs(values.to_numpy(dtype="float64", na_value=np.nan)) > _EXACT_FLOAT
+    elif values.dtype == object:
+        big = np.fromiter(
+            (isinstance(v, (float, np.floating)) and abs(v) > _EXACT_FLOAT for v in values), bool, len(values)
+        )
+    else:
+        big = np.zeros(len(values), dtype=bool)
+    return pd.Series(scientific | big, index=values.index)
+
+
 def _plain_numbers(numbers: pd.Series) -> pd.Series:
-    """Numbers as numpy int64 (no gaps) or float64, never nullable dtypes."""
+    """Numbers as numpy int64 (no gaps, within int64) or float64, never nullable dtypes."""
     if pd.api.types.is_bool_dtype(numbers):
         numbers = numbers.astype("float64") if numbers.isna().any() else numbers.astype("int64")
-    if pd.api.types.is_integer_dtype(numbers) and not numbers.isna().any():
+    if pd.api.types.is_signed_integer_dtype(numbers) and not numbers.isna().any():
         return numbers.astype("int64")
     return pd.Series(numbers.to_numpy(dtype="float64", na_value=np.nan), index=numbers.index)
 
 
-def _read_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+# With decimal=',' a '.' may only group thousands: 1.234,50 is 1234.5.
+_THOUSANDS_DOTS = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
+
+
+def _comma_decimals(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text with decimal commas as text with decimal points, and a mask of unclear values ('12.5')."""
+    grouped = text.str.fullmatch(_THOUSANDS_DOTS, na=False)
+    text = text.mask(grouped, text.str.replace(".", "", regex=False))
+    unclear = text.str.contains(".", regex=False, na=False)
+    return text.str.replace(",", ".", regex=False), unclear
+
+
+def _read_numbers(values: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Numbers and a mask of non-missing values that are not numbers."""
     if _is_numeric(values) or pd.api.types.is_bool_dtype(values):
         return _plain_numbers(values), pd.Series(False, index=values.index)
     text = _as_text(values)
-    numbers = pd.to_numeric(text, errors="coerce")
+    unclear = pd.Series(False, index=values.index)
+    if decimal == ",":
+        text, unclear = _comma_decimals(text)
+    numbers = pd.to_numeric(text, errors="coerce").mask(unclear)
     return _plain_numbers(numbers), text.notna() & numbers.isna()
+
+
+def _infinite(numbers: pd.Series) -> pd.Series:
+    return pd.Series(np.isinf(numbers.to_numpy(dtype="float64", na_value=np.nan)), index=numbers.index)
 
 
 _BINARY_WORDS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
@@ -729,6 +882,8 @@ _ISO = "ISO8601"
 _COMPACT = "%Y%m%d"
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 _MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+# A time followed by a zone: "…T10:00:00+02:00", "… 10:00Z", "… 10:00 +0200".
+_ZONED = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 def _date_formats(dayfirst: bool) -> tuple[str, ...]:
@@ -740,14 +895,62 @@ class _DateReading(NamedTuple):
     format: str | None  # the format used (None: already datetimes)
     unread: pd.Series  # mask of present values that could not be read
     n_tz: int  # values converted from a time zone to naive UTC
+    ambiguous: pd.Series | None = None  # rows read differently day-first and month-first
+    other_format: str | None = None  # the day-first format that competed with ``format``
 
 
-def _read_dates(values: pd.Series, date_format: str | None, dayfirst: bool) -> _DateReading:
-    """Read dates with the candidate format that reads the most values.
+def _parse(text: pd.Series, fmt: str, cache: dict[str, pd.Series]) -> pd.Series:
+    if fmt not in cache:
+        try:
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        except ValueError as exc:  # e.g. "'Q' is a bad directive" in a date_format given by the user
+            raise ValueError(
+                f"date_format={fmt!r} cannot be used to read dates ({exc}). Write it with strftime "
+                "codes, e.g. '%d.%m.%Y' for 31.12.2024 (codes: https://strftime.org)."
+            ) from exc
+        cache[fmt] = parsed.dt.tz_localize(None)
+    return cache[fmt]
 
-    Ties go to the earlier format, so when a format reads every value it is
-    the first such format in the list (the rule :func:`validate` documents).
-    """
+
+def _best_format(text: pd.Series, present: pd.Series, formats: tuple[str, ...], cache: dict) -> _DateReading:
+    """The first format that reads every value, else the one that reads the most (earlier wins ties)."""
+    best = _DateReading(pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]"), None, present, 0)
+    n_best, n_present = 0, int(present.sum())
+    for fmt in formats:
+        parsed = _parse(text, fmt, cache)
+        n_read = int(parsed.notna().sum())
+        if n_read > n_best:
+            best, n_best = _DateReading(parsed, fmt, present & parsed.isna(), 0), n_read
+        if n_read == n_present:
+            break
+    return best
+
+
+def _either_order(text: pd.Series, present: pd.Series, cache: dict) -> _DateReading:
+    """dayfirst not given: the order that reads more values; a tie with different dates is ambiguous."""
+    month = _best_format(text, present, _date_formats(False), cache)
+    day = _best_format(text, present, _date_formats(True), cache)
+    n_month, n_day = int(month.dates.notna().sum()), int(day.dates.notna().sum())
+    if month.format == day.format or n_month > n_day:
+        return month
+    if n_day > n_month:
+        return day
+    same = month.dates.eq(day.dates) | (month.dates.isna() & day.dates.isna())
+    if same.all():
+        return month
+    return month._replace(ambiguous=~same, other_format=day.format)
+
+
+def _n_zoned(text: pd.Series, reading: _DateReading) -> int:
+    """How many values carried a time zone (converted to UTC, then made naive)."""
+    fmt = reading.format
+    if fmt is None or not (fmt == _ISO or "%z" in fmt or "%Z" in fmt):
+        return 0
+    return int((text.str.contains(_ZONED, regex=True, na=False) & reading.dates.notna()).sum())
+
+
+def _read_dates(values: pd.Series, date_format: str | None, dayfirst: bool | None) -> _DateReading:
+    """Read dates with the candidate format that reads the most values (see :func:`validate`)."""
     no_bad = pd.Series(False, index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -758,61 +961,101 @@ def _read_dates(values: pd.Series, date_format: str | None, dayfirst: bool) -> _
     text = _as_text(values)
     if numeric:  # 19970101 or 19970101.0 -> "19970101"
         text = text.str.replace(r"\.0+$", "", regex=True)
-    present = text.notna()
+    present, cache = text.notna(), {}
     if date_format:
-        formats: tuple[str, ...] = (date_format,)
+        reading = _best_format(text, present, (date_format,), cache)
+    elif numeric:
+        reading = _best_format(text, present, (_COMPACT,), cache)
+    elif dayfirst is None:
+        reading = _either_order(text, present, cache)
     else:
-        formats = (_COMPACT,) if numeric else _date_formats(dayfirst)
-    best = _DateReading(pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]"), None, present, 0)
-    n_best, n_present = 0, int(present.sum())
-    for fmt in formats:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
-        n_read = int(parsed.notna().sum())
-        if n_read > n_best:
-            best, n_best = _DateReading(parsed, fmt, present & parsed.isna(), 0), n_read
-        if n_read == n_present:
-            break
-    return best
+        reading = _best_format(text, present, _date_formats(dayfirst), cache)
+    return reading._replace(n_tz=_n_zoned(text, reading))
 
 
-def _date_advice(values: pd.Series, reading: _DateReading, date_format: str | None, dayfirst: bool) -> str:
-    if date_format:
-        return (
-            f"Check that date_format={date_format!r} matches your file (codes: "
-            f"https://strftime.org), fix those values, or {_CLEAN_ADVICE}."
-        )
+def _unread_fix(where: _Where, opts: _Options, n_read: int) -> str:
+    """What to do with dates no format reads; clean(...) only where clean would drop them."""
+    if not where.required:
+        return "fix those values, or blank them (the column is optional)"
+    if opts.context == "validate" and n_read > 0:
+        return "fix those values, or use clean(...) to drop the rows it cannot read with a count"
+    return "fix those values in the export"
+
+
+def _date_advice(where: _Where, values: pd.Series, reading: _DateReading, opts: _Options) -> str:
+    n_read = int(reading.dates.notna().sum())
+    fix = _unread_fix(where, opts, n_read)
+    if opts.date_format:
+        return f"Check that date_format={opts.date_format!r} matches your file (codes: https://strftime.org); otherwise {fix}."
     if _is_numeric(values):
         return (
             "Numbers are read as yyyymmdd dates (19970101). Numbers like 44197 are Excel serial "
             "dates: convert them with pd.to_datetime(x, unit='D', origin='1899-12-30')."
         )
-    n_read = int(reading.dates.notna().sum())
     closest = (
         f"The closest known format, {reading.format!r}, reads {n_read} of "
         f"{int(_present(values).sum())} values. "
         if reading.format
         else ""
     )
-    day_first = None if dayfirst else _read_dates(values, None, True)
-    if day_first is not None and day_first.unread.sum() < reading.unread.sum():
-        return (
-            f"{closest}Your dates look day-first (31/12/2024): pass dayfirst=True "
-            f"(or date_format={day_first.format!r})."
-        )
+    if opts.dayfirst is not None:
+        other = _read_dates(values, None, not opts.dayfirst)
+        if other.unread.sum() < reading.unread.sum():
+            looks = "day-first (31/12/2024)" if not opts.dayfirst else "month-first (12/31/2024)"
+            return (
+                f"{closest}Your dates look {looks}: pass dayfirst={not opts.dayfirst} "
+                f"(or date_format={other.format!r})."
+            )
     return (
         f"{closest}Pass date_format= matching your file, e.g. date_format='%d/%m/%Y' "
-        f"(codes: https://strftime.org), or {_CLEAN_ADVICE}."
+        f"(codes: https://strftime.org), or {fix}."
     )
 
 
 def _date_error(where: _Where, values: pd.Series, reading: _DateReading, opts: _Options) -> SchemaError:
     if opts.date_format:
         expected = f"dates in date_format={opts.date_format!r}"
+    elif opts.dayfirst is None:
+        expected = (
+            "dates in one of the known formats (ISO 8601 such as '2024-12-31', '%Y%m%d', "
+            "day-first '%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y' or month-first '%m/%d/%Y', "
+            "optionally with a time)"
+        )
     else:
         shown = ", ".join(f"'{f}'" for f in _date_formats(opts.dayfirst))
         expected = f"dates in one of the known formats ({shown}; dayfirst={opts.dayfirst})"
-    advice = _date_advice(values, reading, opts.date_format, opts.dayfirst)
+    advice = _date_advice(where, values, reading, opts)
     return where.error(expected, "could not be read as dates", values[reading.unread], advice)
+
+
+def _ambiguity_error(where: _Where, values: pd.Series, reading: _DateReading) -> SchemaError:
+    """Day-first and month-first read the column equally well but differently: never guess."""
+    bad = values[reading.ambiguous]
+    day_format, month_format = reading.other_format, reading.format
+    example = ""
+    month = reading.dates.loc[reading.ambiguous].iloc[0]
+    day = _read_dates(bad.iloc[:1], day_format, None).dates.iloc[0]
+    if not (pd.isna(month) or pd.isna(day)):
+        example = (
+            f"Row {_row(bad.index[0])}, {_show(bad.iloc[0])}, is {day.day} {day.month_name()} {day.year} "
+            f"day-first but {month.day} {month.month_name()} {month.year} month-first. "
+        )
+    return where.error(
+        "dates whose order of day and month is clear",
+        f"are read differently day-first ({day_format!r}) and month-first ({month_format!r}), "
+        "and both orders read the column equally well",
+        bad,
+        f"{example}Say which order your file uses: dayfirst=True (day-first, date_format="
+        f"{day_format!r}) or dayfirst=False (month-first, date_format={month_format!r}).",
+    )
+
+
+def _reading_or_error(where: _Where, values: pd.Series, opts: _Options) -> _DateReading:
+    """The reading of a date column; a tie between day-first and month-first is refused."""
+    reading = _read_dates(values, opts.date_format, opts.dayfirst)
+    if reading.ambiguous is not None:
+        raise _ambiguity_error(where, values, reading)
+    return reading
 
 
 # --------------------------------------------------------------------------
@@ -820,14 +1063,26 @@ def _date_error(where: _Where, values: pd.Series, reading: _DateReading, opts: _
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class _Options:
-    date_format: str | None
-    dayfirst: bool
-    changes: dict[str, int] = field(default_factory=dict)
+def _id_precision_advice(where: _Where) -> str:
+    return (
+        "A float keeps only 15-16 significant digits, so ids such as 12345678901234567890 and "
+        "12345678901234567891 become the same number and two customers would be merged. Read "
+        f"the file with read_file(...), which keeps every column as text, or pd.read_csv(..., "
+        f"dtype={{{where.name!r}: str}}); if the export itself shows 1.2345E+19 (Excel does), "
+        "format the column as text in the spreadsheet and export it again."
+    )
 
 
 def _conform_id(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Options) -> pd.Series:
+    lost = _imprecise_ids(values)
+    if lost.any():
+        raise where.error(
+            "ids written out in full (text or whole numbers)",
+            "are floating-point numbers beyond 2**53 or written in scientific notation, so "
+            "digits are lost",
+            values[lost],
+            _id_precision_advice(where),
+        )
     ids, n_stripped, n_whole = _read_ids(values)
     if n_stripped:
         opts.changes[f"{col.name} whitespace stripped"] = n_stripped
@@ -837,7 +1092,7 @@ def _conform_id(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Option
 
 
 def _conform_date(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Options) -> pd.Series:
-    reading = _read_dates(values, opts.date_format, opts.dayfirst)
+    reading = _reading_or_error(where, values, opts)
     if reading.unread.any():
         raise _date_error(where, values, reading, opts)
     if reading.n_tz:
@@ -845,18 +1100,57 @@ def _conform_date(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Opti
     return reading.dates
 
 
-def _conform_number(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Options) -> pd.Series:
-    numbers, not_numbers = _read_numbers(values)
+def _number_advice(bad: pd.Series, where: _Where, opts: _Options) -> str:
+    text = bad.astype("str").str.strip()
+    with_comma = text.str.fullmatch(r"[+-]?[\d.]*\d,\d+", na=False)
+    others = " Fix the other values in the export." if not with_comma.all() else ""
+    if opts.decimal == "." and with_comma.any():
+        commas = text[with_comma]
+        if (commas.str.len() - commas.str.rfind(",") - 1 != 3).any():  # 12,50: a decimal comma
+            return ("Decimal commas (12,50) are not read by default: pass decimal=',' (a '.' then "
+                    f"separates thousands, as in 1.234,50).{others}")
+        return ("Values such as 1,234 may be thousands (1234) or decimals (1.234): remove the "
+                f"thousands separators, e.g. df[{where.name!r}] = df[{where.name!r}].str.replace(',', ''), "
+                f"or pass decimal=',' if the comma is the decimal separator.{others}")
+    if opts.decimal == "," and text.str.contains(".", regex=False).any():
+        return ("With decimal=',' a '.' may only separate thousands (1.234,50), so values such as "
+                "12.5 are unclear: fix them in the export, or use decimal='.' if the file uses "
+                "decimal points.")
+    if text.str.contains(r"[£$€¥%]", regex=True).any():
+        return (f"Remove currency and percent signs first, e.g. df[{where.name!r}] = "
+                f"df[{where.name!r}].str.replace(r'[£$€¥%\\s]', '', regex=True).")
+    return "Fix or remove those values in the export (text in a number column)."
+
+
+def _infinite_advice(where: _Where, opts: _Options) -> str:
+    if where.table == "transactions" and where.column == "amount" and opts.context == "validate":
+        return ("Infinite amounts cannot be analysed; use clean(...) to drop them with a count "
+                "('missing or non-finite amount').")
+    if opts.decimal == ",":
+        return "Fix them in the export (an overflow or a division by zero upstream)."
+    numbers = f"pd.to_numeric(df[{where.name!r}])"
+    if not where.required:
+        return (f"Mark them as missing, e.g. df[{where.name!r}] = {numbers}.replace([np.inf, -np.inf], "
+                "np.nan), or fix them in the export.")
+    return f"Fix them in the export, or drop those rows, e.g. df = df[~np.isinf({numbers})]."
+
+
+def _numbers_or_error(values: pd.Series, where: _Where, opts: _Options) -> pd.Series:
+    """Finite numbers (or missing); text and ±inf are refused."""
+    numbers, not_numbers = _read_numbers(values, opts.decimal)
     if not_numbers.any():
         bad = values[not_numbers]
-        commas = bad.astype("str").str.contains(r"^\s*-?\d+,\d+\s*$", regex=True).any()
-        advice = (
-            "Decimal commas (12,50) must be converted first: read the file with "
-            "pd.read_csv(..., decimal=',') or use df[col].str.replace(',', '.')."
-            if commas
-            else "Fix or remove those values (wrong type: text in a number column)."
-        )
-        raise where.error("a number", "contain text that is not a number (wrong type)", bad, advice)
+        raise where.error("a number", "contain text that is not a number (wrong type)", bad,
+                          _number_advice(bad, where, opts))
+    infinite = _infinite(numbers)
+    if infinite.any():
+        raise where.error("a finite number", "are infinite (inf or -inf)", values[infinite],
+                          _infinite_advice(where, opts))
+    return numbers
+
+
+def _conform_number(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Options) -> pd.Series:
+    numbers = _numbers_or_error(values, where, opts)
     if col.kind == "integer":
         fractional = numbers.notna() & (numbers % 1 != 0)
         if fractional.any():
@@ -874,7 +1168,8 @@ def _conform_binary(values: pd.Series, where: _Where, col: ColumnSpec, opts: _Op
             "are not binary",
             values[other],
             "Code the campaign group as 1 = treated, 0 = control, e.g. "
-            "(df['group'] == 'offer').astype(int).",
+            f"df[{where.name!r}] = (df[{where.name!r}] == 'offer').astype(int) with your label of the "
+            "treated group.",
         )
     return numbers
 
@@ -894,10 +1189,32 @@ _CONFORMERS: dict[str, Callable[[pd.Series, _Where, ColumnSpec, _Options], pd.Se
 }
 
 
-def _missing_advice(col: ColumnSpec) -> str:
-    if col.kind in ("id", "date"):
+def _clean_drops_missing(table: str, col: ColumnSpec) -> bool:
+    """Whether clean() drops rows missing this required column (so validate may advise it)."""
+    return col.kind in ("id", "date") or (table == "transactions" and col.name == "amount")
+
+
+def _missing_advice(col: ColumnSpec, where: _Where, bad: pd.Series, opts: _Options) -> str:
+    if opts.context == "validate" and _clean_drops_missing(where.table, col):
         return f"They cannot be analysed; {_CLEAN_ADVICE}."
-    return f"Fill them or drop those rows, e.g. df.dropna(subset=[{col.name!r}])."
+    name = where.name
+    blanks = bad.map(lambda v: isinstance(v, str)).any()
+    first = (
+        f"Blank text counts as missing: df[{name!r}] = df[{name!r}].replace(r'^\\s*$', np.nan, "
+        "regex=True), then drop those rows" if blanks else "Fill them or drop those rows"
+    )
+    return f"{first}, e.g. df = df.dropna(subset=[{name!r}])."
+
+
+def _range_advice(col: ColumnSpec, where: _Where, opts: _Options) -> str:
+    returns = where.table in ("transactions", "baskets") and col.name in ("amount", "quantity")
+    if not returns:
+        return col.advice or "Fix those values in the export, or drop those rows."
+    if opts.context == "clean":
+        return (f"{col.advice} They stay because drop_returns=False: pass drop_returns=True (the "
+                "default) to drop them with a count, or fix them in the export.")
+    zero = " Pass allow_zero_amounts=True to keep zero amounts." if col.name == "amount" else ""
+    return f"{col.advice} {_CLEAN_ADVICE[0].upper()}{_CLEAN_ADVICE[1:]}.{zero}"
 
 
 def _conform_column(
@@ -905,16 +1222,30 @@ def _conform_column(
 ) -> pd.Series:
     col = spec.column(name)
     values = frame[name]
-    where = _Where(spec.name, name, origin.get(name), len(frame))
+    where = _Where(spec.name, name, origin.get(name), len(frame), required=name in spec.required)
     result = _CONFORMERS[col.kind](values, where, col, opts)
-    if name in spec.required and result.isna().any():
+    if where.required and result.isna().any():
         missing = result.isna()
-        raise where.error("a value in every row", "are missing", values[missing], _missing_advice(col))
+        raise where.error("a value in every row", "are missing", values[missing],
+                          _missing_advice(col, where, values[missing], opts))
     outside = col.out_of_range(result) if col.kind in ("number", "integer") else None
     if outside is not None and outside.any():
         found = f"are outside {col.rule}" if " to " in col.rule else f"are not {col.rule}"
-        raise where.error(f"a number {col.rule}", found, result[outside], col.advice)
+        raise where.error(f"a number {col.rule}", found, result[outside], _range_advice(col, where, opts))
     return result
+
+
+def _refuse_infinite_extras(spec: TableSpec, extras: pd.DataFrame, opts: _Options) -> None:
+    """Other numeric columns (driver ratings, pre-treatment features) are kept, but never with ±inf."""
+    for name in extras.columns:
+        values = extras[name]
+        if not _is_numeric(values):
+            continue
+        infinite = _infinite(values)
+        if infinite.any():
+            where = _Where(spec.name, str(name), None, len(extras), required=False)
+            raise where.error("a finite number (one of your other columns, kept as is)",
+                              "are infinite (inf or -inf)", values[infinite], _infinite_advice(where, opts))
 
 
 def _conform(
@@ -926,8 +1257,9 @@ def _conform(
     present = [c for c in spec.columns if c in frame.columns]
     typed = {name: _conform_column(spec, frame, name, origin, opts) for name in present}
     extras = frame[[c for c in frame.columns if c not in spec.columns]]
+    _refuse_infinite_extras(spec, extras, opts)
     out = pd.concat([pd.DataFrame(typed, index=frame.index), extras], axis=1)
-    _check_unique(spec, out)
+    _check_unique(spec, out, origin)
     return out
 
 
@@ -935,10 +1267,11 @@ def validate(
     kind: str,
     df: pd.DataFrame,
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | str | None = None,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     allow_zero_amounts: bool = False,
+    decimal: str = ".",
 ) -> pd.DataFrame:
     """Check a table against its contract and return a typed copy.
 
@@ -947,17 +1280,25 @@ def validate(
     kind : str
         Table kind, one of :func:`list_tables`.
     df : DataFrame
-        The data; never modified.
-    columns : dict, optional
+        The data; never modified. One level of unique column names and one
+        row label per row (flatten a MultiIndex first).
+    columns : dict or JSON str, optional
         ``{canonical: your_column}``, e.g. ``{"customer_id": "Kundennr"}``.
+        A column labelled ``0`` (a file read without a header) may be
+        named ``"0"``.
     date_format : str, optional
         strftime format of all date columns, e.g. ``"%d.%m.%Y"``.
-    dayfirst : bool
-        Without ``date_format``: read ``01/02/2024`` as 1 February.
+    dayfirst : bool or None
+        Without ``date_format``: ``True`` reads ``01/02/2024`` as 1 February,
+        ``False`` as 2 January, ``None`` (default) decides from the data and
+        refuses when it cannot (see Notes).
     allow_zero_amounts : bool
         Transactions only: accept ``amount == 0`` (free items or promotions
         that still count as purchase occasions, as in CDNOW, whose 80
         zero-value rows Fader & Hardie keep). Negative amounts stay errors.
+    decimal : {'.', ','}
+        Decimal separator of numbers given as text. With ``','`` a ``'.'``
+        may only group thousands (``1.234,50`` is 1234.5).
 
     Returns
     -------
@@ -973,34 +1314,64 @@ def validate(
     SchemaError
         On an unknown kind or mapping, an empty table, a missing required
         column, missing values in a required column, values of the wrong
-        type, values out of range (amount > 0, quantity > 0, unit_price,
-        cost and spend >= 0, nps 0-10 whole numbers, score 1-5, treatment
-        0/1) or repeated keys (customers.customer_id, survey.respondent_id,
-        assessment item_id + respondent).
+        type, infinite numbers (``inf``/``-inf``, in any numeric column),
+        ids that lost digits (floats beyond 2**53, scientific notation such
+        as ``1.2345E+19``), dates whose day/month order is ambiguous, values
+        out of range (amount > 0, quantity > 0, unit_price, cost, spend and
+        list_price >= 0, nps 0-10 whole numbers, score 1-5, treatment 0/1)
+        or repeated keys (customers.customer_id, survey.respondent_id,
+        products.product_id, assessment item_id + respondent).
+    TypeError, ValueError
+        On a parameter of the wrong type or value (``dayfirst="yes"``,
+        ``decimal=";"``, a ``date_format`` without ``%`` codes).
 
     Notes
     -----
-    Without ``date_format`` dates are read with the first of these explicit
-    formats that reads every value: ISO 8601, ``%Y%m%d`` (e.g. CDNOW's
-    19970101, also as integers), then ``%d/%m/%Y %H:%M:%S``,
-    ``%d/%m/%Y %H:%M``, ``%d/%m/%Y``, ``%d.%m.%Y``, ``%d-%m-%Y`` if
-    ``dayfirst`` else ``%m/%d/%Y %H:%M:%S``, ``%m/%d/%Y %H:%M``,
-    ``%m/%d/%Y``. Nothing is guessed, so day and month are never swapped
-    silently. Optional columns may have gaps, but values present must follow
-    the same rules as in required columns.
+    Dates are read with explicit formats only; nothing is guessed, so day and
+    month are never swapped silently:
+
+    * ``date_format`` given: that format only.
+    * numbers (e.g. CDNOW's 19970101): ``%Y%m%d``.
+    * ``dayfirst=True``: the first of ISO 8601, ``%Y%m%d``,
+      ``%d/%m/%Y %H:%M:%S``, ``%d/%m/%Y %H:%M``, ``%d/%m/%Y``, ``%d.%m.%Y``,
+      ``%d-%m-%Y`` that reads every value (else the one reading the most).
+    * ``dayfirst=False``: the same with ``%m/%d/%Y %H:%M:%S``,
+      ``%m/%d/%Y %H:%M``, ``%m/%d/%Y``.
+    * ``dayfirst=None``: both lists are tried and the order that reads more
+      values wins (``31/01/2024`` can only be day-first, ``01/31/2024`` only
+      month-first). If both read equally many values and give different
+      dates (every value has day and month <= 12, such as ``03/04/2024``),
+      :class:`SchemaError` asks for ``dayfirst=`` or ``date_format=``.
+
+    Time-zone aware values (``2024-01-01T10:00+02:00`` or a tz-aware dtype)
+    are converted to UTC and made naive. ``validate`` returns no report, so
+    it does not say how many; :func:`clean` and :func:`read_table` count them
+    in ``CleaningReport.changed``. Optional columns may have gaps, but values
+    present must follow the same rules as in required columns.
     """
+    return _validated(kind, df, columns=columns, date_format=date_format, dayfirst=dayfirst,
+                      allow_zero_amounts=allow_zero_amounts, decimal=decimal)[0]
+
+
+def _validated(
+    kind: str, df: Any, *, columns: Any, date_format: Any, dayfirst: Any, allow_zero_amounts: Any, decimal: Any
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`validate`, plus the values it changed (ids stripped, time zones converted …)."""
     spec = _spec(kind)
+    _check_flags(allow_zero_amounts=allow_zero_amounts)
     if allow_zero_amounts:
         spec = _with_zero_amounts_allowed(spec)
+    opts = _reading_options(date_format, dayfirst, decimal, context="validate")
     frame, origin = _map_columns(spec, df, columns)
-    frame, _ = _derive_line_amount(spec, frame, origin)
-    return _conform(spec, frame, origin, _Options(date_format, dayfirst))
+    frame, _ = _derive_line_amount(spec, frame, origin, opts)
+    return _conform(spec, frame, origin, opts), opts.changes
 
 
 def _with_zero_amounts_allowed(spec: TableSpec) -> TableSpec:
     if spec.name != "transactions":
         raise SchemaError(
-            f"Table '{spec.name}': allow_zero_amounts applies to transactions only.",
+            f"Table '{spec.name}': allow_zero_amounts applies to transactions only "
+            "(it lets validate keep amount == 0); leave it out for other tables.",
             table=spec.name,
         )
     columns = tuple(
@@ -1070,9 +1441,9 @@ class CleaningReport:
         return head + self.to_frame().to_html(index=False) + (f"<ul>{notes}</ul>" if notes else "")
 
 
-def _drop(frame: pd.DataFrame, mask: pd.Series, reason: str, report: CleaningReport) -> pd.DataFrame:
-    """Drop the rows in ``mask`` and count them under ``reason``."""
-    drop = mask.to_numpy(dtype=bool)
+def _drop(frame: pd.DataFrame, mask: Any, reason: str, report: CleaningReport) -> pd.DataFrame:
+    """Drop the rows in ``mask`` (positional booleans) and count them under ``reason``."""
+    drop = np.asarray(mask, dtype=bool)
     report.dropped[reason] = int(drop.sum())
     return frame.loc[~drop]
 
@@ -1083,19 +1454,32 @@ _CANCELLATION = r"^[Cc]\d+$"
 
 
 def _drop_transaction_lines(
-    frame: pd.DataFrame, report: CleaningReport, drop_cancellations: bool, drop_returns: bool
+    frame: pd.DataFrame, report: CleaningReport, opts: _Options, drop_cancellations: bool
 ) -> pd.DataFrame:
     if drop_cancellations and "order_id" in frame.columns:
-        cancelled = _as_text(frame["order_id"]).str.match(_CANCELLATION).fillna(False)
+        cancelled = _as_text(frame["order_id"]).str.match(_CANCELLATION, na=False)
         frame = _drop(frame, cancelled, "cancellation", report)
     elif drop_cancellations:
         report.notes.append("cancellations not checked: no order_id column")
-    amount = _read_numbers(frame["amount"])[0].to_numpy()  # text is left for validate to report
-    if drop_returns:
+    numbers, text = _read_numbers(frame["amount"], opts.decimal)
+    amount = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    # Missing, blank and ±inf amounts cannot be valued; text is left for validate to report.
+    unusable = ~np.isfinite(amount) & ~text.to_numpy(dtype=bool)
+    frame = _drop(frame, unusable, "missing or non-finite amount", report)
+    amount = amount[~unusable]
+    if opts.drop_returns:
         negative = amount < 0
-        frame = _drop(frame, pd.Series(negative), "return (negative amount)", report)
+        frame = _drop(frame, negative, "return (negative amount)", report)
         amount = amount[~negative]
-    return _drop(frame, pd.Series(amount == 0), "zero amount", report)
+    return _drop(frame, amount == 0, "zero amount", report)
+
+
+def _drop_returned_quantities(frame: pd.DataFrame, report: CleaningReport, opts: _Options) -> pd.DataFrame:
+    """Quantities <= 0 are returns or cancelled lines (transactions and baskets, with drop_returns)."""
+    if not opts.drop_returns or "quantity" not in frame.columns:
+        return frame
+    quantity = _read_numbers(frame["quantity"], opts.decimal)[0].to_numpy(dtype="float64", na_value=np.nan)
+    return _drop(frame, quantity <= 0, "zero or negative quantity", report)
 
 
 def _drop_unreadable_dates(
@@ -1104,10 +1488,11 @@ def _drop_unreadable_dates(
     """Drop required dates that the majority format cannot read; keep the parsed dates."""
     for name in (c for c in spec.required if spec.kind(c) == "date"):
         values = frame[name]
-        reading = _read_dates(values, opts.date_format, opts.dayfirst)
+        where = _Where(spec.name, name, origin.get(name), len(frame))
+        reading = _reading_or_error(where, values, opts)
         if reading.dates.notna().sum() == 0 and _present(values).any():
             # Not one readable value: a format problem, not a few bad rows.
-            raise _date_error(_Where(spec.name, name, origin.get(name), len(frame)), values, reading, opts)
+            raise _date_error(where, values, reading, opts)
         if reading.format:
             report.notes.append(f"{name} read with format {reading.format!r}")
         if reading.n_tz:
@@ -1165,13 +1550,15 @@ def as_date(value: Any, name: str = "observation_end", *, required: bool = False
 
 
 def _drop_after_end(
-    spec: TableSpec, frame: pd.DataFrame, end: pd.Timestamp, opts: _Options, report: CleaningReport
+    spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str], end: pd.Timestamp, opts: _Options,
+    report: CleaningReport,
 ) -> pd.DataFrame:
     name = spec.time_column
     if name is None or name not in frame.columns:
         report.notes.append(f"observation_end not applied: '{spec.name}' has no date/timestamp column")
         return frame
-    dates = _read_dates(frame[name], opts.date_format, opts.dayfirst).dates
+    where = _Where(spec.name, name, origin.get(name), len(frame), required=name in spec.required)
+    dates = _reading_or_error(where, frame[name], opts).dates
     # A date without a time means "up to the end of that day": a purchase at
     # 14:00 on the last day is inside the observation window.
     if end == end.normalize():
@@ -1181,16 +1568,29 @@ def _drop_after_end(
     return _drop(frame, after, "after observation end", report)
 
 
+def _drop_duplicate_rows(spec: TableSpec, frame: pd.DataFrame, report: CleaningReport) -> pd.DataFrame:
+    try:
+        duplicated = frame.duplicated()
+    except TypeError as exc:  # cells holding lists or dicts cannot be compared
+        raise SchemaError(
+            f"Table '{spec.name}': expected plain values in every cell, but a column holds lists, "
+            f"dicts or other unhashable objects ({exc}). Turn them into text or separate columns first.",
+            table=spec.name,
+        ) from exc
+    return _drop(frame, duplicated, "exact duplicate row", report)
+
+
 def clean(
     kind: str,
     df: pd.DataFrame,
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | str | None = None,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     observation_end: str | pd.Timestamp | None = None,
     drop_cancellations: bool = True,
     drop_returns: bool = True,
+    decimal: str = ".",
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Drop the conventional problem rows with a count per reason, then validate.
 
@@ -1200,26 +1600,39 @@ def clean(
     2. ``"exact duplicate row"`` — all columns equal to an earlier row.
     3. transactions only: ``"cancellation"`` — ``order_id`` is ``C`` +
        digits (the Online Retail convention for a cancelled invoice, e.g.
-       ``C536379``); ``"return (negative amount)"``; ``"zero amount"``.
-    4. ``"unparseable <date>"`` — a required date that is missing or that the
-       format reading most values (``date_format`` if given, else the list in
-       :func:`validate`) cannot read. If no value at all can be read,
-       :class:`SchemaError` is raised instead: that is a format problem.
-    5. ``"after observation end"`` — the ``date``/``timestamp`` is later than
+       ``C536379``); ``"missing or non-finite amount"`` — blank, ``NaN`` or
+       ``±inf`` (also when ``amount`` is computed as quantity × unit price
+       and a factor is missing or infinite); ``"return (negative amount)"``;
+       ``"zero amount"``.
+    4. transactions and baskets with a ``quantity`` column:
+       ``"zero or negative quantity"`` (returns; with ``drop_returns``).
+    5. ``"unparseable <date>"`` — a required date that is missing or that the
+       format reading most values (``date_format`` if given, else the rule in
+       :func:`validate`) cannot read. If no value at all can be read, or
+       day-first and month-first read the dates equally well but
+       differently, :class:`SchemaError` is raised instead: that is a format
+       problem.
+    6. ``"after observation end"`` — the ``date``/``timestamp`` is later than
        ``observation_end``. An end without a time of day (``"1997-09-30"``)
        includes that whole day.
 
+    ``rows_in == rows_out + total_dropped`` always holds. Values changed
+    (ids stripped or made whole, dates converted from a time zone to UTC)
+    are counted in ``report.changed``.
+
     Parameters
     ----------
-    kind, df, columns, date_format, dayfirst
+    kind, df, columns, date_format, dayfirst, decimal
         As in :func:`validate`.
     observation_end : str or Timestamp, optional
         Last moment of the observation window, an ISO date such as
-        ``"1998-06-30"``. Nothing depends on "today".
+        ``"1998-06-30"`` (see :func:`as_date`; numbers are refused). Nothing
+        depends on "today".
     drop_cancellations : bool
         Apply the cancellation rule (transactions).
     drop_returns : bool
-        Drop negative amounts (transactions). With ``False`` they stay and
+        Drop negative amounts (transactions) and quantities <= 0
+        (transactions, baskets). With ``False`` they stay and
         :func:`validate` reports them as an error.
 
     Returns
@@ -1232,30 +1645,38 @@ def clean(
     SchemaError
         For any problem the rules do not cover (e.g. text in ``amount``,
         repeated customer ids in ``customers`` — merging records is an
-        Identify-stage decision), or when the rules drop every row.
+        Identify-stage decision), or when the rules drop every row. The
+        message says what to fix; it never suggests ``clean`` itself.
+    TypeError, ValueError
+        On a parameter of the wrong type or value (as in :func:`validate`;
+        ``observation_end`` as in :func:`as_date`).
     """
     spec = _spec(kind)
+    _check_flags(drop_cancellations=drop_cancellations, drop_returns=drop_returns)
+    opts = _reading_options(date_format, dayfirst, decimal, context="clean", drop_returns=bool(drop_returns))
+    end = as_date(observation_end, "observation_end")
     frame, origin = _map_columns(spec, df, columns)
-    frame, derived = _derive_line_amount(spec, frame, origin)
+    frame, derived = _derive_line_amount(spec, frame, origin, opts)
     _check_not_empty(spec, frame)
     _check_required_present(spec, frame)
-    end = as_date(observation_end, "observation_end")
-    opts = _Options(date_format, dayfirst)
     report = CleaningReport(spec.name, rows_in=len(frame))
     if derived:
         report.notes.append(f"amount computed as {origin['amount']} (no amount column)")
     for name in (c for c in spec.required if spec.kind(c) == "id"):
         frame = _drop(frame, ~_present(frame[name]), f"missing {name}", report)
-    frame = _drop(frame, frame.duplicated(), "exact duplicate row", report)
+    frame = _drop_duplicate_rows(spec, frame, report)
     if spec.name == "transactions":
-        frame = _drop_transaction_lines(frame, report, drop_cancellations, drop_returns)
+        frame = _drop_transaction_lines(frame, report, opts, bool(drop_cancellations))
+    if spec.name in ("transactions", "baskets"):
+        frame = _drop_returned_quantities(frame, report, opts)
     frame = _drop_unreadable_dates(spec, frame, origin, opts, report)
     if end is not None:
-        frame = _drop_after_end(spec, frame, end, opts, report)
+        frame = _drop_after_end(spec, frame, origin, end, opts, report)
     if frame.empty:
         raise SchemaError(
             f"Table '{spec.name}': cleaning dropped all {report.rows_in} rows, expected some to "
-            f"remain.\n{report}",
+            f"remain. Check the reasons below (e.g. observation_end, date_format, the column "
+            f"mapping).\n{report}",
             table=spec.name, n_bad=report.rows_in, n_rows=report.rows_in,
         )
     out = _conform(spec, frame, origin, opts)
@@ -1273,6 +1694,28 @@ _EXCEL = (".xlsx", ".xls")
 _COMPRESSIONS = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _SUPPORTED = (*_TEXT_SEPARATORS, ".parquet", *_EXCEL)
 
+# Detection reads only the start of a file, so it stays cheap for exports of
+# any size; a later byte that does not fit gets a clear error (see _read_text).
+_SAMPLE_BYTES = 4 * 1024 * 1024
+_BOMS = (  # UTF-32 first: its little-endian BOM starts like UTF-16's
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# What a binary file that is not text starts with, and what it probably is.
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook"),
+    (b"PAR1", "a Parquet file"),
+    (b"%PDF", "a PDF document"),
+)
+_ENCODING_HINT = (
+    "Pass the file's encoding, e.g. encoding='cp1252' (Windows/Excel exports, '£' and '€' signs), "
+    "encoding='latin-1', encoding='utf-16' or encoding='utf-8'."
+)
+
 
 def _extension(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
@@ -1281,21 +1724,303 @@ def _extension(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _sniff_separator(path: Path, encoding: str, *, default: str) -> str:
-    """The separator of the header line: German and French exports often use ';' (decimal commas)."""
-    import gzip
-    import bz2
-    import lzma
+def _file_error(path: Path, message: str) -> SchemaError:
+    return SchemaError(f"File {path}: {message}")
 
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    opener = openers.get(path.suffix.lower())
-    if opener is None and path.suffix.lower() in _COMPRESSIONS:
-        return default  # zip / zstd: let pandas read them with the default
-    with (opener or open)(path, "rt", encoding=encoding, errors="replace") as handle:
-        header = handle.readline()
+
+def _sample(path: Path) -> bytes | None:
+    """The first bytes of a (possibly compressed) text file; ``None`` when it cannot be peeked (zstd)."""
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                members = [name for name in archive.namelist() if not name.endswith("/")]
+                if len(members) != 1:
+                    raise _file_error(
+                        path, f"expected a zip archive holding one file, found {len(members)} files "
+                        f"({members[:5]}). Unzip it and read the file you mean."
+                    )
+                with archive.open(members[0]) as handle:
+                    return handle.read(_SAMPLE_BYTES)
+        if suffix == ".zst":
+            return None
+        opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffix, open)
+        with opener(path, "rb") as handle:
+            return handle.read(_SAMPLE_BYTES)
+    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
+        raise _file_error(
+            path, f"expected a {suffix} compressed file, but it cannot be decompressed "
+            f"({type(exc).__name__}: {exc}). The download may be incomplete; export it again."
+        ) from exc
+
+
+def _looks_utf16(sample: bytes) -> str | None:
+    """UTF-16 without a BOM: in mostly-ASCII text every other byte is NUL."""
+    if len(sample) < 4:
+        return None
+    half = len(sample) // 2
+    even, odd = sample[0 : 2 * half : 2].count(0), sample[1 : 2 * half : 2].count(0)
+    if odd > 0.6 * half and even == 0:
+        return "utf-16-le"
+    if even > 0.6 * half and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def _detect_encoding(sample: bytes, whole: bool) -> str:
+    """BOM, else UTF-16 by its NULs, else UTF-8 if the sample decodes strictly, else cp1252/latin-1."""
+    import codecs
+
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    utf16 = _looks_utf16(sample)
+    if utf16:
+        return utf16
+    try:
+        # Not final unless the sample is the whole file: it may end inside a character.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 reads any byte
+        return "latin-1"
+
+
+def _refuse_binary(path: Path, sample: bytes) -> None:
+    """A text reader on a binary file yields garbage columns: name what the file really is."""
+    if _detect_encoding(sample[:65536], whole=False).startswith(("utf-16", "utf-32")):
+        return  # NUL bytes are part of UTF-16/32 text; a wrong encoding= fails on decoding instead
+    what = next((name for magic, name in _MAGIC if sample.startswith(magic)), None)
+    if what is None and b"\x00" not in sample[:65536]:
+        return
+    what = what or "a binary file (it contains NUL bytes)"
+    raise _file_error(
+        path, f"expected a text export ({_extension(path)}), but the file is {what}. "
+        "Give it the right extension (.xlsx, .xls, .parquet) or export the table as CSV."
+    )
+
+
+def _check_encoding_name(encoding: Any) -> str:
+    import codecs
+
+    if not isinstance(encoding, str) or not encoding.strip():
+        raise TypeError(
+            f"encoding={encoding!r}: expected the name of a text encoding such as 'utf-8' or "
+            "'cp1252', or None to detect it."
+        )
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise ValueError(
+            f"encoding={encoding!r} is not an encoding Python knows. {_ENCODING_HINT} "
+            "Or leave encoding=None to detect it."
+        ) from exc
+    return encoding
+
+
+def _text_encoding(path: Path, encoding: str | None) -> tuple[str, str, bytes | None]:
+    """The encoding to read with, how it was chosen ("given"/"detected") and the sample read."""
+    if encoding is not None:
+        encoding = _check_encoding_name(encoding)
+    sample = _sample(path)
+    if sample:
+        _refuse_binary(path, sample)
+    if encoding is not None:
+        return encoding, "given", sample
+    if sample is None:
+        return "utf-8", "default for a compressed file that cannot be sampled", sample
+    if not sample:
+        return "utf-8", "default for an empty file", sample
+    return _detect_encoding(sample, whole=len(sample) < _SAMPLE_BYTES), "detected", sample
+
+
+def _sniff_separator(sample: bytes | None, encoding: str, *, default: str) -> str:
+    """The separator of the header line: German and French exports often use ';' (decimal commas)."""
+    if not sample:
+        return default
+    lines = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
+    header = lines[0] if lines else ""
     counts = {candidate: header.count(candidate) for candidate in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > counts.get(default, 0) else default
+
+
+def _undecodable(path: Path, encoding: str, how: str, exc: UnicodeError) -> SchemaError:
+    where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
+    reason = getattr(exc, "reason", str(exc))
+    if how == "given":
+        chosen = f"encoding={encoding!r} (as given)"
+    elif how == "detected":
+        chosen = f"{encoding} (detected from the first {_SAMPLE_BYTES // 2**20} MB; a later byte does not fit)"
+    else:
+        chosen = f"{encoding} ({how})"
+    return _file_error(path, f"could not be decoded with {chosen}{where}: {reason}. {_ENCODING_HINT}")
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _ragged(path: Path, sep: str, exc: Exception) -> SchemaError:
+    found = _RAGGED.search(str(exc))
+    detail = (
+        f"expected {found.group(1)} fields per line (as in the header), but line {found.group(2)} "
+        f"has {found.group(3)}"
+        if found
+        else f"the rows do not split into the header's columns ({str(exc).strip()})"
+    )
+    return _file_error(
+        path, f"{detail} with the separator {sep!r}. A value probably contains the separator "
+        "without quotes (e.g. 1,50 in a comma-separated file): quote such values in the export, "
+        "or pass the right separator with sep=."
+    )
+
+
+def _refuse_repeated_header(path: Path, names: list[Any]) -> None:
+    """pandas silently renames a repeated header 'x' to 'x.1'; refuse instead."""
+    labels = [str(n).strip().lstrip("\ufeff") for n in names if not pd.isna(n)]
+    repeated = sorted({n for n in labels if labels.count(n) > 1})
+    if repeated:
+        positions = {n: [i + 1 for i, m in enumerate(labels) if m == n] for n in repeated}
+        raise _file_error(
+            path, f"expected unique column names in the header, but {repeated} appear more than "
+            f"once (columns {positions}). Rename the repeated columns in the export so each "
+            "name says what it holds."
+        )
+
+
+def _read_text(path: Path, sep: str | None, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    encoding, how, sample = _text_encoding(path, encoding)
+    sep = sep or _sniff_separator(sample, encoding, default=_TEXT_SEPARATORS[_extension(path)])
+    # A separator of several characters is a regular expression: only the python engine reads it.
+    options = {"sep": sep, "encoding": encoding, "dtype": str, "engine": "python" if len(sep) > 1 else "c"}
+    try:
+        frame = pd.read_csv(path, **options)
+        header = pd.read_csv(path, header=None, nrows=1, **options).iloc[0].tolist()
+    except UnicodeError as exc:
+        raise _undecodable(path, encoding, how, exc) from exc
+    except pd.errors.EmptyDataError as exc:
+        what = "is empty (0 bytes)" if sample == b"" else "has no header line and no rows (only blank lines)"
+        raise _file_error(path, f"the file {what}: expected a header line and at least one row. "
+                          "Export the table again.") from exc
+    except pd.errors.ParserError as exc:
+        raise _ragged(path, sep, exc) from exc
+    except (OSError, EOFError, ValueError) as exc:
+        raise _file_error(path, f"could not be read as a {_extension(path)} file "
+                          f"({type(exc).__name__}: {exc}).") from exc
+    _refuse_repeated_header(path, header)
+    frame.columns = [c.lstrip("\ufeff") if isinstance(c, str) else c for c in frame.columns]
+    return frame, f"{encoding} ({how})"
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except ImportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises its own classes (ArrowInvalid, OSError …)
+        raise _file_error(
+            path, f"could not be read as a Parquet file ({type(exc).__name__}: {exc}). The file is "
+            "corrupt, incomplete or not Parquet: export it again, or as CSV."
+        ) from exc
+
+
+def _check_excel_container(path: Path, extension: str) -> None:
+    """A workbook is a zip archive (.xlsx) or an OLE2 file (.xls); anything else is not Excel."""
+    import zipfile
+
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile as exc:
+            raise _file_error(path, f"expected an Excel workbook, but the {extension} file is a "
+                              f"damaged zip archive ({exc}). Save it again from Excel, or as CSV.") from exc
+        if "xl/workbook.xml" not in names:
+            raise _file_error(path, "expected an Excel workbook, but the zip archive holds no "
+                              "xl/workbook.xml (it is not an .xlsx file). Save it again from Excel, or as CSV.")
+        return
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return
+    what = "empty (0 bytes)" if not head else f"starts with {head!r}"
+    raise _file_error(
+        path, f"expected an Excel workbook ({extension}), but the file {what}: it is not a "
+        "workbook. If it is a text export renamed to .xlsx, rename it to .csv; otherwise save it "
+        "again from Excel."
+    )
+
+
+def _read_excel(path: Path, extension: str, sheet: str | int | None) -> pd.DataFrame:
+    _check_excel_container(path, extension)
+    engine = "openpyxl" if extension == ".xlsx" else "xlrd"
+    try:
+        import importlib
+
+        importlib.import_module(engine)
+    except ImportError as exc:
+        raise ImportError(
+            f"File {path}: reading {extension} workbooks needs the package {engine}, which is not "
+            f"installed. Install it (pip install {engine}) or save the sheet as CSV."
+        ) from exc
+    try:
+        with pd.ExcelFile(path, engine=engine) as book:
+            names = book.sheet_names
+            chosen = 0 if sheet is None else sheet
+            if not (chosen in names or (isinstance(chosen, int) and 0 <= chosen < len(names))):
+                raise _file_error(path, f"sheet={sheet!r}: expected one of the sheets {names} "
+                                  f"or a position 0 to {len(names) - 1}.")
+            frame = book.parse(chosen, dtype=str)
+            header = book.parse(chosen, header=None, nrows=1, dtype=str)
+    except SchemaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl/xlrd raise many classes for damaged workbooks
+        raise _file_error(path, f"could not be read as an Excel workbook ({type(exc).__name__}: "
+                          f"{exc}). Save it again from Excel, or as CSV.") from exc
+    _refuse_repeated_header(path, header.iloc[0].tolist() if len(header) else [])
+    return frame
+
+
+def _read_any(
+    path: str | Path, *, sep: str | None, encoding: str | None, sheet: str | int | None
+) -> tuple[pd.DataFrame, str | None]:
+    """The frame and, for text files, the encoding used (for reports)."""
+    if not isinstance(path, (str, Path)) and not hasattr(path, "__fspath__"):
+        raise TypeError(f"path={path!r}: expected a file path (str or Path), found {type(path).__name__}.")
+    if sep is not None and (not isinstance(sep, str) or not sep):
+        raise TypeError(f"sep={sep!r}: expected a separator such as ',' ';' or '\\t', or None to detect it.")
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"No file at {path.resolve()} (current folder: {Path.cwd()}).")
+    extension = _extension(path)
+    used = None
+    if extension in _TEXT_SEPARATORS:
+        frame, used = _read_text(path, sep, encoding)
+    elif extension == ".parquet":
+        frame = _read_parquet(path)
+    elif extension in _EXCEL:
+        frame = _read_excel(path, extension, sheet)
+    else:
+        raise ValueError(
+            f"Cannot read {path.name}: expected one of the extensions {', '.join(_SUPPORTED)} "
+            f"(optionally compressed: {', '.join(_COMPRESSIONS)}), found {extension or 'no extension'!r}. "
+            "Export the data as CSV or Parquet, or read it with pandas yourself and pass the DataFrame."
+        )
+    if len(frame) == 0:
+        raise _file_error(
+            path, f"the file has a header (columns {[str(c) for c in frame.columns]}) but no rows: "
+            "expected at least one row. Check the export's filters or date range."
+        )
+    return frame, used
 
 
 def read_file(
@@ -1311,7 +2036,15 @@ def read_file(
     ``.csv.gz``) are read with every column as strings, so ids keep leading
     zeros and never turn into floats; :func:`validate` then converts the
     canonical columns. Parquet files keep their stored types. Excel files
-    (``.xlsx``, ``.xls``; needs ``openpyxl``) are read as strings too.
+    (``.xlsx``, ``.xls``; needs ``openpyxl`` / ``xlrd``) are read as strings too.
+
+    The encoding of a text file is detected from its first 4 MB, the same
+    way on every machine: a byte-order mark (UTF-8, UTF-16, UTF-32) wins;
+    else UTF-16 without a mark (NUL bytes between ASCII letters); else
+    UTF-8 if the sample decodes strictly; else ``cp1252`` (Windows/Excel,
+    e.g. '£' and '€'), or ``latin-1`` where cp1252 leaves a byte undefined.
+    ``encoding=`` overrides the detection. The encoding used is kept in
+    ``frame.attrs["encoding"]``.
 
     Parameters
     ----------
@@ -1320,8 +2053,9 @@ def read_file(
     sep : str, optional
         Column separator of text files; default: the one the header line uses
         most of ``,`` ``;`` tab ``|`` (``,`` when none).
-    encoding : str
-        Text encoding of text files, e.g. ``"latin-1"`` for older exports.
+    encoding : str, optional
+        Text encoding of text files, e.g. ``"cp1252"`` for older exports;
+        ``None`` detects it.
     sheet : str or int, optional
         Excel sheet name or position (default: the first sheet).
 
@@ -1333,27 +2067,21 @@ def read_file(
     ------
     FileNotFoundError
         If there is no file at ``path`` (the message shows the absolute path).
+    SchemaError
+        Naming the file, when it is empty or has a header but no rows, cannot
+        be decoded with the (given or detected) encoding, has rows with more
+        fields than the header, repeats a header name, is damaged (Excel,
+        Parquet, compressed) or is a binary file with a text extension.
     ValueError
-        If the extension is not supported (the message lists the supported ones).
+        If the extension is not supported (the message lists the supported
+        ones) or ``encoding`` is unknown.
+    TypeError
+        If ``path``, ``sep`` or ``encoding`` has the wrong type.
     """
-    path = Path(path).expanduser()
-    encoding = encoding or "utf-8"
-    if not path.is_file():
-        raise FileNotFoundError(f"No file at {path.resolve()} (current folder: {Path.cwd()}).")
-    extension = _extension(path)
-    if extension in _TEXT_SEPARATORS:
-        sep = sep or _sniff_separator(path, encoding, default=_TEXT_SEPARATORS[extension])
-        return pd.read_csv(path, sep=sep, dtype=str, encoding=encoding)
-    if extension == ".parquet":
-        return pd.read_parquet(path)
-    if extension in _EXCEL:
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str)
-    raise ValueError(
-        f"Cannot read {path.name}: expected one of the extensions {', '.join(_SUPPORTED)} "
-        f"(optionally compressed: {', '.join(_COMPRESSIONS)}), found {extension or 'no extension'!r}. "
-        "Export the data as CSV or Parquet, or read it with pandas yourself and pass the DataFrame."
-    )
-
+    frame, used = _read_any(path, sep=sep, encoding=encoding, sheet=sheet)
+    if used is not None:
+        frame.attrs["encoding"] = used.split(" ")[0]
+    return frame
 
 
 # --------------------------------------------------------------------------
@@ -1413,22 +2141,28 @@ def column_mapping(columns: Mapping[str, Any] | str | None, *, parameter: str = 
     return {str(k): str(v) for k, v in columns.items()}
 
 
+_CLEAN_OPTIONS = ("drop_cancellations", "drop_returns")
+
+
 def read_table(
     kind: str,
     path: str | Path,
     *,
     columns: Mapping[str, Any] | str | None = None,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     observation_end: Any = None,
     clean_rows: bool = True,
     encoding: str | None = None,
+    decimal: str = ".",
+    sep: str | None = None,
+    sheet: str | int | None = None,
     **clean_options: Any,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Read a client's export of one contract table: read, map, clean (or only validate).
 
     Every stage's loader is this function plus, at most, stage-specific
-    steps; errors name the file.
+    steps; errors about the data name the file.
 
     Parameters
     ----------
@@ -1438,40 +2172,64 @@ def read_table(
         CSV/TSV/Parquet/Excel file (see :func:`read_file`).
     columns : dict or JSON str, optional
         ``{canonical: your column}`` (see :func:`column_mapping`).
-    date_format, dayfirst
-        As in :func:`validate`; ``""`` means not given.
+    date_format, dayfirst, decimal
+        As in :func:`validate`; ``date_format=""`` means not given.
     observation_end : str or Timestamp, optional
         As in :func:`clean` (only with ``clean_rows``).
     clean_rows : bool
         ``True``: :func:`clean` (drop problem rows with a count per reason).
         ``False``: :func:`validate` only; any problem row is an error.
-    encoding : str, optional
-        Text encoding of the file (default: detected, see :func:`read_file`).
+    encoding, sep, sheet
+        As in :func:`read_file` (``encoding=None`` detects it).
     **clean_options
-        Passed on to :func:`clean` (``drop_cancellations``, ``drop_returns``).
+        Passed on to :func:`clean`: ``drop_cancellations``, ``drop_returns``.
 
     Returns
     -------
     (DataFrame, CleaningReport)
         The canonical table and what was dropped or changed (with
-        ``clean_rows=False`` nothing is dropped).
+        ``clean_rows=False`` nothing is dropped; values changed, such as
+        time zones converted, are still counted). A note says which
+        encoding a text file was read with.
 
     Raises
     ------
     SchemaError
         From reading, mapping or the contract, with the file's name in front.
+    TypeError, ValueError
+        On a parameter of the wrong type or value, e.g. an unknown clean
+        option, or ``observation_end`` with ``clean_rows=False``.
     """
-    path = Path(path)
+    spec = _spec(kind)
+    _check_flags(clean_rows=clean_rows)
+    unknown = sorted(set(clean_options) - set(_CLEAN_OPTIONS))
+    if unknown:
+        raise TypeError(
+            f"read_table got the unknown option(s) {unknown}: expected only {list(_CLEAN_OPTIONS)} "
+            "besides its named parameters (columns, date_format, dayfirst, observation_end, "
+            "clean_rows, encoding, decimal, sep, sheet)."
+        )
+    if not clean_rows and (clean_options or as_date(observation_end, "observation_end") is not None):
+        given = [*clean_options, *(["observation_end"] if observation_end not in (None, "") else [])]
+        raise ValueError(
+            f"{given} apply only with clean_rows=True (validate drops no rows); leave them out "
+            "or pass clean_rows=True."
+        )
     mapping = column_mapping(columns)
-    raw = read_file(path, encoding=encoding)
-    fmt = date_format or None
+    raw, encoding_used = _read_any(path, sep=sep, encoding=encoding, sheet=sheet)
+    path = Path(path)
     try:
         if clean_rows:
-            return clean(kind, raw, columns=mapping, date_format=fmt, dayfirst=dayfirst,
-                         observation_end=observation_end or None, **clean_options)
-        frame = validate(kind, raw, columns=mapping, date_format=fmt, dayfirst=dayfirst)
+            frame, report = clean(spec.name, raw, columns=mapping, date_format=date_format or None,
+                                  dayfirst=dayfirst, observation_end=observation_end, decimal=decimal,
+                                  **clean_options)
+        else:
+            frame, changes = _validated(spec.name, raw, columns=mapping, date_format=date_format or None,
+                                        dayfirst=dayfirst, allow_zero_amounts=False, decimal=decimal)
+            report = CleaningReport(spec.name, rows_in=len(raw), rows_out=len(frame), changed=dict(changes))
+            report.notes.append("validated only: no rows dropped")
     except SchemaError as exc:
         raise exc.in_file(path) from exc
-    report = CleaningReport(_spec(kind).name, rows_in=len(raw), rows_out=len(frame))
-    report.notes.append("validated only: no rows dropped")
+    if encoding_used:
+        report.notes.insert(0, f"{path.name} read as {encoding_used}")
     return frame, report

@@ -234,10 +234,18 @@ def test_unparseable_dates():
     assert_message(error, "1 of 3 rows", "'someday'", "date_format=")
 
 
-def test_day_first_dates_without_dayfirst_suggest_it():
+def test_day_first_dates_with_dayfirst_false_suggest_it():
     with pytest.raises(SchemaError, match="column 'date'") as error:
-        validate("transactions", transactions(date=["31/01/2020", "13/02/2020", "01/03/2020"]))
+        validate("transactions", transactions(date=["31/01/2020", "13/02/2020", "01/03/2020"]), dayfirst=False)
     assert_message(error, "2 of 3 rows", "dayfirst=True")
+
+
+def test_dayfirst_not_given_reads_the_only_order_that_fits():
+    # 31/01 can only be day-first, 01/31 only month-first: the data decides, nothing is guessed.
+    out = validate("transactions", transactions(date=["31/01/2020", "13/02/2020", "01/03/2020"]))
+    assert out["date"].tolist() == [pd.Timestamp("2020-01-31"), pd.Timestamp("2020-02-13"), pd.Timestamp("2020-03-01")]
+    out = validate("transactions", transactions(date=["01/31/2020", "02/13/2020", "03/01/2020"]))
+    assert out["date"].tolist() == [pd.Timestamp("2020-01-31"), pd.Timestamp("2020-02-13"), pd.Timestamp("2020-03-01")]
 
 
 def test_dates_not_matching_the_given_format():
@@ -346,6 +354,7 @@ def test_clean_counts_each_reason():
         "missing customer_id": 1,
         "exact duplicate row": 1,
         "cancellation": 1,
+        "missing or non-finite amount": 0,
         "return (negative amount)": 1,
         "zero amount": 1,
         "unparseable date": 1,
@@ -492,15 +501,20 @@ def test_order_line_export_without_amount_gets_quantity_times_unit_price():
     })
     columns = {"customer_id": "CustomerID", "date": "InvoiceDate", "order_id": "InvoiceNo",
                "product_id": "StockCode", "quantity": "Quantity", "unit_price": "UnitPrice"}
-    out, report = clean("transactions", export, columns=columns)
+    out, report = clean("transactions", export, columns=columns, dayfirst=False)
     assert out["amount"].tolist() == pytest.approx([15.30, 6.78])
     assert out["customer_id"].tolist() == ["17850", "17850"]
     assert report.dropped["cancellation"] == 1 and report.dropped["missing customer_id"] == 1
     assert "amount computed as Quantity × UnitPrice (no amount column)" in report.notes
     assert "amount" not in export.columns  # the client's frame is not changed
     broken = export.assign(UnitPrice=["2.55", "n/a", "2.55", "3.75"])
-    with pytest.raises(SchemaError, match=r"column 'amount' \(your column 'Quantity × UnitPrice'\)"):
-        validate("transactions", broken.iloc[:2], columns=columns)
+    with pytest.raises(SchemaError, match=r"column 'unit_price' \(your column 'UnitPrice'\).*'n/a'"):
+        validate("transactions", broken.iloc[:2], columns=columns, dayfirst=False)
+    gap = export.assign(UnitPrice=["2.55", None, "2.55", "3.75"])
+    with pytest.raises(SchemaError, match=r"column 'amount' \(your column 'Quantity × UnitPrice'\).*missing.*clean"):
+        validate("transactions", gap.iloc[:2], columns=columns, dayfirst=False)
+    _, report = clean("transactions", gap, columns=columns, dayfirst=False)
+    assert report.dropped["missing or non-finite amount"] == 1
 
 
 def test_read_file_detects_the_separator_of_german_exports(tmp_path):
