@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 
 from idic_lab import frameworks as fw  # noqa: E402
+from idic_lab.diagnostics import IdicLabWarning  # noqa: E402
 from idic_lab.plotting import (  # noqa: E402
     plot_crosswalk,
     plot_gap_ranking,
@@ -368,7 +369,9 @@ def _tiny() -> fw.Assessment:
         {"item_id": ["A", "B", "C", "A", "B", "C"], "intention": [5, 4, 3, 5, 4, 3],
          "reality": [2, 3, 3, 2, 1, 3], "respondent": ["x", "x", "x", "y", "y", "y"]}
     )
-    return fw.score_assessment(answers, questionnaire=_tiny_questionnaire())
+    # three items leave most models and capabilities without an answer: said, not a silent NaN
+    with pytest.warns(IdicLabWarning, match=r"have no answered item, so they get no score"):
+        return fw.score_assessment(answers, questionnaire=_tiny_questionnaire())
 
 
 def test_item_scores_by_hand():
@@ -407,9 +410,16 @@ def test_gap_ranking_by_hand():
 
 
 @pytest.mark.parametrize("score, level", [(1, 1), (1.79, 1), (1.8, 2), (2.6, 3), (3.39, 3), (3.4, 4), (4.2, 5),
-                                          (5, 5), (float("nan"), 0)])
+                                          (5, 5)])
 def test_maturity_level_bands(score, level):
     assert fw.maturity_level(score) == level
+
+
+@pytest.mark.parametrize("score", [float("nan"), None, float("inf"), 0, 5.5])
+def test_maturity_level_refuses_missing_and_out_of_scale_scores(score):
+    # a NaN score used to get level 0, read as a level like any other
+    with pytest.raises(ValueError, match=r"maturity_level: score (is missing|must be a number from 1 to 5)"):
+        fw.maturity_level(score)
 
 
 def test_maturity_levels_table():

@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, FrameworkError, Model, load_models
-from idic_lab.schema import SchemaError, read_file
+from idic_lab.diagnostics import warn
+from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, FrameworkError, Model, _as_models, _did_you_mean
+from idic_lab.schema import SchemaError, column_mapping, read_file
 
 __all__ = [
     "EVIDENCE_FACTS",
@@ -96,14 +97,44 @@ def maturity_levels() -> pd.DataFrame:
 
 
 def maturity_level(score: float) -> int:
-    """Maturity level (1-5) of a 1-5 score; ``0`` for a missing score."""
-    if score is None or not np.isfinite(score):
-        return 0
-    return int(min(5, 1 + np.floor((float(score) - 1) / 0.8 + 1e-9)))
+    """Maturity level (1-5) of a score on the 1-5 scale (see :func:`maturity_levels`).
+
+    Parameters
+    ----------
+    score : float
+        A mean score from 1 to 5.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        For a missing (None/NaN) or infinite score, or one outside 1-5: a
+        component without answered items has no score, hence no level (its
+        tables show level 0 and ``n_items`` 0).
+    TypeError
+        For a score that is not a number.
+    """
+    if score is None or (isinstance(score, float) and np.isnan(score)):
+        raise ValueError(f"maturity_level: score is missing ({score!r}), so there is no maturity level; a "
+                         "component or model without answered items has no score (tables show level 0).")
+    if isinstance(score, (bool, np.bool_)) or not isinstance(score, (int, float, np.integer, np.floating)):
+        raise TypeError(f"maturity_level: score must be a number from 1 to 5, found {type(score).__name__} "
+                        f"{score!r}.")
+    if not np.isfinite(score) or not 1 - 1e-9 <= float(score) <= 5 + 1e-9:
+        raise ValueError(f"maturity_level: score must be a number from 1 to 5 (the answer scale), found {score!r}.")
+    return _level(float(score))
+
+
+def _level(score: float) -> int:
+    return int(min(5, 1 + np.floor((score - 1) / 0.8 + 1e-9)))
 
 
 def _levels(scores: pd.Series) -> pd.Series:
-    return scores.map(maturity_level).astype("int64")
+    """Levels of mean scores; 0 marks "not scored" (no answered item)."""
+    return scores.map(lambda v: 0 if pd.isna(v) else _level(float(v))).astype("int64")
 
 
 # --------------------------------------------------------------------------
@@ -135,11 +166,16 @@ def load_questionnaire(path: str | Path | None = None) -> pd.DataFrame:
     Raises
     ------
     FrameworkError
-        On repeated item ids, unknown components, capabilities, lab
-        sections or evidence facts, or importance outside 1-3.
+        On a file that is missing, empty, not UTF-8 text or not CSV; on
+        repeated item ids, unknown components, capabilities, lab sections or
+        evidence facts, or importance outside 1-3.
     """
-    path = QUESTIONNAIRE_FILE if path is None else Path(path)
-    return _questionnaire_cached(str(path.resolve())).copy()
+    if path is None:  # the bundled file never changes: read it once
+        return _questionnaire_cached(str(QUESTIONNAIRE_FILE)).copy()
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"load_questionnaire: path must be a file path (or None for the bundled questionnaire), "
+                        f"found {type(path).__name__}.")
+    return _read_questionnaire(Path(path))
 
 
 def _split(value: Any) -> tuple[str, ...]:
@@ -151,12 +187,23 @@ def _split(value: Any) -> tuple[str, ...]:
 def _read_questionnaire(path: Path) -> pd.DataFrame:
     where = f"Questionnaire '{path.name}'"
     if not path.is_file():
-        raise FrameworkError(f"{where}: no such file at {path}")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raise FrameworkError(f"{where}: no such file at {path.resolve()}")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FrameworkError(f"{where} ({path}): not UTF-8 text (byte {exc.start}: {exc.reason}); save it as "
+                             "UTF-8 CSV.") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise FrameworkError(f"{where} ({path}): the file is empty; expected a CSV with the columns item_id, "
+                             "area, question, components, importance, lab, evidence.") from exc
+    except pd.errors.ParserError as exc:
+        raise FrameworkError(f"{where} ({path}): not a readable CSV ({exc}); check quoting and separators.") from exc
     needed = ["item_id", "area", "question", "components", "importance", "lab", "evidence"]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         raise FrameworkError(f"{where}: missing column(s) {missing}; found {list(raw.columns)}")
+    if raw.empty:
+        raise FrameworkError(f"{where}: expected one row per item, found no rows (only the header).")
     repeated = raw["item_id"][raw["item_id"].duplicated()].tolist()
     if repeated:
         raise FrameworkError(f"{where}: item id(s) {repeated} appear more than once; each item needs its own id")
@@ -197,7 +244,7 @@ def _read_questionnaire(path: Path) -> pd.DataFrame:
 
 
 def _component_keys(models: Mapping[str, Model] | None = None) -> dict[str, Any]:
-    models = load_models() if models is None else models
+    models = _as_models(models)
     return {comp.key: comp for model in models.values() for comp in model.components}
 
 
@@ -221,7 +268,15 @@ def questionnaire_template(path: str | Path, *, respondent: str = "") -> Path:
     Path
         The file written.
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"questionnaire_template: path must be a file path such as 'answers.csv', found "
+                        f"{type(path).__name__}.")
+    if not isinstance(respondent, str):
+        raise TypeError(f"questionnaire_template: respondent must be text (a name), found {respondent!r}.")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"questionnaire_template: {path.resolve()} is a folder; give a file name inside it, "
+                         f"e.g. {str(path / 'maturity_answers.csv')!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
     questions = load_questionnaire()
     template = pd.DataFrame(
@@ -263,11 +318,19 @@ def _score_column(values: pd.Series, column: str, n_rows: int) -> pd.Series:
     if missing.any():
         raise _error(column, "a whole number 1 to 5 in every row", "are empty", values[missing], n_rows,
                      "Score every item, or delete the rows of unanswered items and pass allow_missing=True.")
+    if pd.api.types.is_bool_dtype(values) or values.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+        flags = values.map(lambda v: isinstance(v, (bool, np.bool_)))
+        raise _error(column, "a whole number 1 to 5", "are True/False, not scores", values[flags], n_rows,
+                     "Write the score as a digit from 1 to 5.")
     numbers = pd.to_numeric(text, errors="coerce")
     not_numbers = numbers.isna()
     if not_numbers.any():
         raise _error(column, "a whole number 1 to 5", "contain text that is not a number (wrong type)",
                      values[not_numbers], n_rows, "Write the score as a digit, e.g. 3, not a word.")
+    infinite = ~np.isfinite(numbers.to_numpy(dtype="float64"))
+    if infinite.any():
+        raise _error(column, "a whole number 1 to 5", "are infinite", values[infinite], n_rows,
+                     "Write the score as a digit from 1 to 5.")
     fractional = numbers % 1 != 0
     if fractional.any():
         raise _error(column, "a whole number 1 to 5", "are not whole numbers", values[fractional], n_rows,
@@ -277,6 +340,54 @@ def _score_column(values: pd.Series, column: str, n_rows: int) -> pd.Series:
         raise _error(column, "a whole number 1 to 5", "are outside 1 to 5", values[outside], n_rows,
                      "The scale is 1 = ad hoc ... 5 = optimised; fix those answers.")
     return numbers.astype("int64")
+
+
+def _mapped(responses: pd.DataFrame, columns: Any) -> pd.DataFrame:
+    """``responses`` with the client's column names mapped onto the canonical ones (a new frame)."""
+    if isinstance(responses.columns, pd.MultiIndex):
+        raise SchemaError(
+            f"Table '{_TABLE}': expected one row of column names, found a MultiIndex of {responses.columns.nlevels} "
+            f"levels. Flatten it first, e.g. frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns].",
+            table=_TABLE, n_rows=len(responses),
+        )
+    mapping = column_mapping(columns)
+    canonical = ["item_id", *_SCORES, "respondent", "comment"]
+    unknown = [k for k in mapping if k not in canonical]
+    if unknown:
+        raise SchemaError(
+            f"Table '{_TABLE}': columns maps unknown canonical name(s) {unknown}; the canonical names are "
+            f"{', '.join(canonical)}.{_did_you_mean(unknown[0], canonical)} Write columns={{canonical: your column}}.",
+            table=_TABLE, column=unknown[0], n_rows=len(responses),
+        )
+    absent = {k: v for k, v in mapping.items() if v not in responses.columns}
+    if absent:
+        raise SchemaError(
+            f"Table '{_TABLE}': columns maps {absent}, but the table has no column {list(absent.values())[0]!r}; its "
+            f"columns are {[str(c) for c in responses.columns]}.",
+            table=_TABLE, column=next(iter(absent)), n_rows=len(responses),
+        )
+    frame = responses.rename(columns={v: k for k, v in mapping.items()})
+    repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if repeated:
+        raise SchemaError(
+            f"Table '{_TABLE}': expected each column once, found {repeated} more than once ({len(frame)} rows), "
+            "after mapping your column names. Drop or rename the repeated columns.",
+            table=_TABLE, column=repeated[0], n_rows=len(frame),
+        )
+    return frame
+
+
+def _as_questionnaire(questionnaire: Any) -> pd.DataFrame:
+    """The questionnaire argument: the bundled one by default, else a table with its columns."""
+    if questionnaire is None:
+        return load_questionnaire()
+    needed = ["item_id", "area", "question", "components", "importance", "lab", "evidence"]
+    if not isinstance(questionnaire, pd.DataFrame) or any(c not in questionnaire.columns for c in needed):
+        raise TypeError(f"questionnaire: expected the table of load_questionnaire() (columns {', '.join(needed)}), "
+                        f"found {type(questionnaire).__name__}.")
+    if questionnaire.empty:
+        raise ValueError("questionnaire: expected at least one item, found an empty table; use load_questionnaire().")
+    return questionnaire
 
 
 def check_responses(
@@ -322,9 +433,11 @@ def check_responses(
         items (unless ``allow_missing``).
     """
     if not isinstance(responses, pd.DataFrame):
-        raise SchemaError(f"Table '{_TABLE}': expected a pandas DataFrame, found {type(responses).__name__}.",
-                          table=_TABLE)
-    frame = responses.rename(columns={v: k for k, v in (columns or {}).items()})
+        raise SchemaError(f"Table '{_TABLE}': expected a pandas DataFrame with the columns item_id, intention, "
+                          f"reality, found {type(responses).__name__}.", table=_TABLE)
+    if not isinstance(allow_missing, (bool, np.bool_)):
+        raise TypeError(f"allow_missing: expected True or False, found {allow_missing!r}.")
+    frame = _mapped(responses, columns)
     needed = ["item_id", *_SCORES]
     absent = [c for c in needed if c not in frame.columns]
     if absent:
@@ -344,12 +457,16 @@ def check_responses(
     if ids.isna().any() or (ids == "").any():
         bad = frame["item_id"][ids.isna() | (ids == "")]
         raise _error("item_id", "an item id in every row", "are empty", bad, n_rows)
-    questionnaire = load_questionnaire() if questionnaire is None else questionnaire
+    questionnaire = _as_questionnaire(questionnaire)
     known = list(questionnaire["item_id"])
     unknown = ~ids.isin(known)
     if unknown.any():
-        close = difflib.get_close_matches(str(ids[unknown].iloc[0]), known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        guesses = []
+        for bad in dict.fromkeys(ids[unknown].tolist()):  # each unknown id once, in order
+            close = difflib.get_close_matches(bad, known, n=1) or difflib.get_close_matches(bad.upper(), known, n=1)
+            if close:
+                guesses.append(f"{bad!r} -> {close[0]!r}")
+        hint = f" Closest known ids: {', '.join(guesses[:5])}." if guesses else ""
         raise _error("item_id", f"item ids of the questionnaire ({known[0]} … {known[-1]})",
                      "are unknown item ids", frame["item_id"][unknown], n_rows,
                      f"Use the ids of questionnaire_template().{hint}")
@@ -363,8 +480,14 @@ def check_responses(
         out["respondent"] = ""
     doubled = out.duplicated(["item_id", "respondent"], keep=False)
     if doubled.any():
-        raise _error("item_id + respondent", "each item once per respondent", "repeat an item",
-                     out["item_id"][doubled], n_rows, "Keep one answer per item and respondent.")
+        pairs = out.loc[doubled, ["item_id", "respondent"]].drop_duplicates()
+        shown = ", ".join(f"{i!r} by {r or '(no respondent)'!r}" for i, r in pairs.head(5).itertuples(index=False))
+        raise SchemaError(
+            f"Table '{_TABLE}', columns 'item_id' + 'respondent': expected each item once per respondent, but "
+            f"{int(doubled.sum())} of {n_rows} rows repeat an answer ({len(pairs)} item(s): {shown}). Keep one "
+            "answer per item and respondent, or give each respondent's name in a 'respondent' column.",
+            table=_TABLE, column="item_id", n_bad=int(doubled.sum()), n_rows=n_rows,
+        )
     unanswered = [i for i in known if i not in set(out["item_id"])]
     if unanswered and not allow_missing:
         raise SchemaError(
@@ -381,19 +504,62 @@ def check_responses(
 def load_responses(
     source: str | Path | pd.DataFrame,
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | str | None = None,
     allow_missing: bool = False,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read (CSV/TSV/Parquet/Excel via :func:`idic_lab.schema.read_file`) and check answers.
 
     Parameters
     ----------
     source : str, Path or DataFrame
+        The answers file (or a table already read).
     columns, allow_missing
         As in :func:`check_responses`.
+    encoding : str, optional
+        Text encoding of a CSV file, e.g. ``"cp1252"`` (default: that of :func:`~idic_lab.schema.read_file`).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`check_responses`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``source``.
+    SchemaError
+        If the file cannot be read (encoding, empty, not a table) or its
+        answers break the rules of :func:`check_responses`; the message
+        names the file.
     """
-    frame = source if isinstance(source, pd.DataFrame) else read_file(source)
-    return check_responses(frame, columns=columns, allow_missing=allow_missing)
+    if isinstance(source, pd.DataFrame):
+        return check_responses(source, columns=columns, allow_missing=allow_missing)
+    if not isinstance(source, (str, Path)):
+        raise TypeError(f"load_responses: source must be a file path or a DataFrame, found {type(source).__name__}.")
+    path = Path(source)
+    frame = _read_answers(path, encoding)
+    try:
+        return check_responses(frame, columns=columns, allow_missing=allow_missing)
+    except SchemaError as exc:
+        raise exc.in_file(path) from exc
+
+
+def _read_answers(path: Path, encoding: str | None) -> pd.DataFrame:
+    """The answers file as read by :func:`idic_lab.schema.read_file`, with errors that name the file."""
+    problem = None
+    try:
+        return read_file(path, encoding=encoding)
+    except UnicodeError as exc:
+        problem = (f"is not {encoding or 'utf-8'} text ({exc}). Save it as UTF-8 CSV, or pass the file's "
+                   "encoding, e.g. encoding='cp1252' or 'utf-16'")
+    except pd.errors.EmptyDataError:
+        problem = "is empty. Expected a header item_id, intention, reality and one row per item"
+    except pd.errors.ParserError as exc:
+        problem = f"is not a readable table ({' '.join(str(exc).split())}). Check the separator and quoting"
+    except LookupError as exc:
+        problem = f"cannot be read: {exc}. Pass a known encoding such as 'utf-8' or 'cp1252'"
+    raise SchemaError(f"File {path.name}: the answers file {problem}.", table=_TABLE)
 
 
 def example_responses() -> pd.DataFrame:
@@ -477,8 +643,8 @@ def score_assessment(
     See the module docstring for the rules. ``level`` is
     :func:`maturity_level` of the *reality* score (what is really done).
     """
-    questionnaire = load_questionnaire() if questionnaire is None else questionnaire
-    models = load_models() if models is None else models
+    questionnaire = _as_questionnaire(questionnaire)
+    models = _as_models(models)
     checked = check_responses(responses, questionnaire=questionnaire, allow_missing=allow_missing)
     per_item = checked.groupby("item_id", sort=False).agg(
         intention=("intention", "mean"), reality=("reality", "mean"), n_respondents=("respondent", "size")
@@ -494,13 +660,29 @@ def score_assessment(
     missing = tuple(i for i in questionnaire["item_id"] if i not in set(items["item_id"]))
     tags = items[["item_id", "components"]].explode("components").rename(columns={"components": "key"})
     components = _component_scores(items, tags, models)
-    return Assessment(
+    assessment = Assessment(
         items=items,
         components=components,
         capabilities=_capability_scores(items, tags, models),
         models=_model_scores(components, models),
         missing_items=missing,
     )
+    _warn_unscored(assessment)
+    return assessment
+
+
+def _warn_unscored(assessment: Assessment) -> None:
+    """Whole models or capabilities without an answered item have no score: say so instead of a silent NaN."""
+    models = assessment.models.index[assessment.models["reality"].isna()].tolist()
+    caps = assessment.capabilities.index[assessment.capabilities["reality"].isna()].tolist()
+    if models or caps:
+        parts = ([f"{len(models)} model(s) ({', '.join(map(str, models))})"] if models else []) + \
+                ([f"{len(caps)} capabilit(ies) ({', '.join(caps)})"] if caps else [])
+        why = (f"{len(assessment.missing_items)} questionnaire items are unanswered: answer them"
+               if assessment.missing_items else
+               "No item of the questionnaire is tagged to them (through the models scored): add items")
+        warn(f"score_assessment: {' and '.join(parts)} have no answered item, so they get no score (NaN, level "
+             f"0). {why[0].upper()}{why[1:]}, or read these rows as 'not assessed'.", stacklevel=3)
 
 
 def _descendants(model: Model, component_id: str) -> list[str]:
@@ -559,20 +741,51 @@ def _model_scores(components: pd.DataFrame, models: Mapping[str, Model]) -> pd.D
 # --------------------------------------------------------------------------
 
 
+def _check_assessment(assessment: Any, function: str) -> Assessment:
+    if not isinstance(assessment, Assessment):
+        raise TypeError(f"{function}: expected the Assessment returned by score_assessment(responses), found "
+                        f"{type(assessment).__name__}.")
+    return assessment
+
+
+def _check_top(top: Any, *, allow_none: bool) -> int | None:
+    if top is None and allow_none:
+        return None
+    if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top: expected a whole number >= 1{' or None (all)' if allow_none else ''}, found {top!r}.")
+    return int(top)
+
+
 def gap_analysis(assessment: Assessment, *, top: int | None = None) -> pd.DataFrame:
     """Items ranked by ``priority = importance x max(intention - reality, 0)``.
 
     Ties are broken by lower reality first, then questionnaire order. Items
     with no positive gap are left out (nothing to close).
 
+    Parameters
+    ----------
+    assessment : Assessment
+        From :func:`score_assessment`.
+    top : int, optional
+        Keep only the first ``top`` gaps (>= 1); default all.
+
     Returns
     -------
     DataFrame
         ``rank``, ``item_id``, ``area``, ``question``, ``importance``,
-        ``intention``, ``reality``, ``gap``, ``priority``.
+        ``intention``, ``reality``, ``gap``, ``priority``. Empty, with an
+        :class:`~idic_lab.diagnostics.IdicLabWarning`, when no item has a
+        positive gap.
     """
+    assessment = _check_assessment(assessment, "gap_analysis")
+    top = _check_top(top, allow_none=True)
     items = assessment.items.assign(_order=range(len(assessment.items)))
-    ranked = items[items["priority"] > 0].sort_values(["priority", "reality", "_order"], ascending=[False, True, True])
+    ranked = items[items["priority"] > 0].sort_values(["priority", "reality", "_order"], ascending=[False, True, True],
+                                                      kind="stable")
+    if ranked.empty:
+        warn(f"gap_analysis: none of the {len(items)} answered items has a positive gap (reality is at or above "
+             "intention everywhere), so there is nothing to rank. Look at the lowest reality scores instead, "
+             "e.g. assessment.items.sort_values('reality').", stacklevel=2)
     if top is not None:
         ranked = ranked.head(top)
     ranked = ranked[["item_id", "area", "question", "importance", "intention", "reality", "gap", "priority"]]
@@ -592,6 +805,13 @@ _NON_DATA_ADVICE = {
 def recommendations(assessment: Assessment, *, top: int = 10) -> pd.DataFrame:
     """What to fix first: the top gaps, each with the lab analysis that addresses it.
 
+    Parameters
+    ----------
+    assessment : Assessment
+        From :func:`score_assessment`.
+    top : int
+        How many gaps (>= 1).
+
     Returns
     -------
     DataFrame
@@ -599,6 +819,8 @@ def recommendations(assessment: Assessment, *, top: int = 10) -> pd.DataFrame:
         to do) and ``lab`` (notebook and analysis, with its status, or
         "no lab analysis" for organisational topics).
     """
+    assessment = _check_assessment(assessment, "recommendations")
+    top = _check_top(top, allow_none=False)
     gaps = gap_analysis(assessment, top=top)
     labs = assessment.items.set_index("item_id")["lab"]
     rows = []
@@ -654,14 +876,35 @@ class EvidenceFact:
 
         A share maps to a level by its thresholds and agrees with that level
         ±1; a true flag agrees with 3-5, a false flag with 1-2.
+
+        Raises
+        ------
+        ValueError
+            For a flag that is not True/False, or a share that is not a
+            finite number from 0 to 1.
         """
+        value = self.checked(value)
         if self.kind == "flag":
-            return (3, 5) if bool(value) else (1, 2)
-        value = float(value)
+            return (3, 5) if value else (1, 2)
         cuts = self.thresholds
         passes = [value >= c for c in cuts] if self.kind == "share_high" else [value <= c for c in cuts]
         level = 5 - passes.index(True) if any(passes) else 1
         return max(1, level - 1), min(5, level + 1)
+
+    def checked(self, value: Any, where: str = "") -> bool | float:
+        """``value`` as this fact's type: True/False for a flag, a share in [0, 1] otherwise."""
+        source = f" (from {where})" if where else ""
+        if self.kind == "flag":
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            raise ValueError(f"fact {self.name!r}{source}: expected True or False ({self.meaning}), found {value!r}. "
+                             "Write true/false, not text such as 'no'.")
+        number = value if not isinstance(value, (bool, np.bool_)) else None
+        if not isinstance(number, (int, float, np.integer, np.floating)) or not np.isfinite(number) \
+                or not 0 <= float(number) <= 1:
+            raise ValueError(f"fact {self.name!r}{source}: expected a share from 0 to 1 ({self.meaning}), found "
+                             f"{value!r}. Give it as a fraction, e.g. 0.85 for 85 %.")
+        return float(number)
 
 
 EVIDENCE_FACTS: Mapping[str, EvidenceFact] = {
@@ -703,25 +946,65 @@ def collect_facts(
     Returns
     -------
     dict
-        ``{fact name: value}`` for the facts found.
+        ``{fact name: value}`` for the facts found, in the order of
+        :data:`EVIDENCE_FACTS`; shares as floats in [0, 1], flags as bools.
+
+    Raises
+    ------
+    ValueError
+        For a results file that is not UTF-8 JSON holding an object (the
+        message names the file), a share outside 0-1 or not a number, or an
+        unknown fact name (the message lists the known ones).
     """
+    if isinstance(results_files, (str, Path)):  # one file given on its own
+        results_files = [results_files]
     found: dict[str, Any] = {}
     for path in results_files:
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"No results file at {path.resolve()}: run the stage notebook first, or remove it from the list.")
-        values = json.loads(path.read_text(encoding="utf-8"))
+        values = _results_json(path)
         for fact in EVIDENCE_FACTS.values():
             if fact.kind == "flag":
                 if any(key.startswith(fact.results_key) for key in values):
                     found[fact.name] = True
             elif values.get(fact.results_key) is not None:
-                found[fact.name] = float(values[fact.results_key])
-    for name, value in (facts or {}).items():
+                found[fact.name] = fact.checked(values[fact.results_key], f"{path.name}, key {fact.results_key!r}")
+    found.update(_checked_facts(facts, "collect_facts"))
+    return {name: found[name] for name in EVIDENCE_FACTS if name in found}
+
+
+def _results_json(path: Path) -> dict[str, Any]:
+    """A ``<notebook>.results.json`` file as a dict; errors name the file and say what to do."""
+    if not path.is_file():
+        raise FileNotFoundError(f"No results file at {path.resolve()}: run the stage notebook first, or remove it "
+                                "from the list.")
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"Results file {path.name}: not UTF-8 text (byte {exc.start}: {exc.reason}); it was not "
+                         "written by idic_lab.results. Run the stage notebook again to rewrite it.") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"Results file {path.name}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
+                         f"{exc.colno}); the file may be cut off. Run the stage notebook again to rewrite it.") from exc
+    if not isinstance(values, dict):
+        raise ValueError(f"Results file {path.name}: expected a JSON object {{key: value}} as written by "
+                         f"idic_lab.results, found a JSON {type(values).__name__}.")
+    return values
+
+
+def _checked_facts(facts: Any, function: str) -> dict[str, Any]:
+    """Facts given by name, each checked against its kind (flag or share)."""
+    if facts is None:
+        return {}
+    if not isinstance(facts, Mapping):
+        raise TypeError(f"{function}: facts must be a dict {{fact name: value}}, e.g. "
+                        f"{{'campaign_control_group': False}}, found {type(facts).__name__}.")
+    checked = {}
+    for name, value in facts.items():
         if name not in EVIDENCE_FACTS:
-            raise ValueError(f"collect_facts: unknown fact {name!r}; known facts: {', '.join(EVIDENCE_FACTS)}")
-        found[name] = value
-    return found
+            raise ValueError(f"{function}: unknown fact {name!r}; known facts: {', '.join(EVIDENCE_FACTS)}."
+                             f"{_did_you_mean(str(name), EVIDENCE_FACTS)}")
+        checked[name] = EVIDENCE_FACTS[name].checked(value)
+    return checked
 
 
 def example_facts() -> dict[str, Any]:
@@ -741,17 +1024,25 @@ def evidence_from_data(assessment: Assessment, facts: Mapping[str, Any]) -> pd.D
     Returns
     -------
     DataFrame
-        One row per (fact, item): ``fact``, ``value``, ``item_id``,
+        One row per (fact, item), in the order of :data:`EVIDENCE_FACTS` and
+        then of the questionnaire: ``fact``, ``value``, ``item_id``,
         ``question``, ``reality`` (self-score), ``data_suggest`` (the range of
         reality scores that agree with the fact), ``agrees`` and ``verdict``.
         Empty (with these columns) when no fact bears on an answered item.
+
+    Raises
+    ------
+    ValueError
+        For an unknown fact (the message lists the known ones), a flag that
+        is not True/False, or a share that is not a finite number in 0-1.
     """
     columns = ["fact", "value", "item_id", "question", "reality", "data_suggest", "agrees", "verdict"]
+    assessment = _check_assessment(assessment, "evidence_from_data")
+    checked = _checked_facts(facts, "evidence_from_data")
     rows = []
     items = assessment.items
-    for name, value in facts.items():
-        if name not in EVIDENCE_FACTS:
-            raise ValueError(f"evidence_from_data: unknown fact {name!r}; known facts: {', '.join(EVIDENCE_FACTS)}")
+    for name in (n for n in EVIDENCE_FACTS if n in checked):  # a fixed order, whatever the dict's order
+        value = checked[name]
         low, high = EVIDENCE_FACTS[name].implied_range(value)
         for _, item in items[items["evidence"] == name].iterrows():
             reality = float(item["reality"])

@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from itertools import product
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, MODEL_IDS, Model, load_models
+from idic_lab.frameworks._models import (
+    CAPABILITIES,
+    LAB_SECTIONS,
+    MODEL_IDS,
+    Model,
+    _as_models,
+    _did_you_mean,
+)
 
 __all__ = [
     "BusinessProfile",
@@ -25,8 +34,8 @@ __all__ = [
 ]
 
 
-def _models(models: Mapping[str, Model] | None) -> Mapping[str, Model]:
-    return load_models() if models is None else models
+def _models(models: Mapping[str, Model] | Sequence[str] | None) -> Mapping[str, Model]:
+    return _as_models(models)
 
 
 def components_table(models: Mapping[str, Model] | None = None) -> pd.DataFrame:
@@ -186,10 +195,14 @@ class BusinessProfile:
         checks = (("market", _MARKETS), ("contact_frequency", _LEVELS), ("data_maturity", _LEVELS), ("goal", _GOALS))
         for name, allowed in checks:
             value = getattr(self, name)
-            if value not in allowed:
-                raise ValueError(f"BusinessProfile: {name} must be one of {allowed}, found {value!r}")
-        if isinstance(self.n_customers, bool) or not isinstance(self.n_customers, int) or self.n_customers < 1:
-            raise ValueError(f"BusinessProfile: n_customers must be a whole number >= 1, found {self.n_customers!r}")
+            if not isinstance(value, str) or value not in allowed:
+                raise ValueError(f"BusinessProfile: {name} must be one of {allowed}, found {value!r}."
+                                 f"{_did_you_mean(str(value), allowed)}")
+        n = self.n_customers
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"BusinessProfile: n_customers must be a whole number >= 1 (active customers or "
+                             f"accounts), found {n!r}.")
+        object.__setattr__(self, "n_customers", int(n))  # numpy integers become plain ints
 
     @property
     def size(self) -> str:
@@ -268,9 +281,32 @@ condition the profile meets adds its points. Ties are broken by the order of
 (which components they have), not an empirical result."""
 
 
-def decision_rules() -> pd.DataFrame:
-    """The scoring rules as a table (columns: attribute, value, model, points, reason)."""
-    return pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(Rule)} for r in DECISION_RULES])
+_RULE_ATTRIBUTES = ("goal", "market", "size", "contact_frequency", "data_maturity")
+
+
+def decision_rules(*, model: str | None = None, attribute: str | None = None) -> pd.DataFrame:
+    """The scoring rules as a table (columns: attribute, value, model, points, reason), in rule order.
+
+    Parameters
+    ----------
+    model : str, optional
+        Only the rules of this model id (one of :data:`MODEL_IDS`).
+    attribute : str, optional
+        Only the rules on this profile attribute: ``"goal"``, ``"market"``,
+        ``"size"`` (from ``n_customers``), ``"contact_frequency"`` or ``"data_maturity"``.
+
+    Returns
+    -------
+    DataFrame
+    """
+    for name, value, allowed in (("model", model, MODEL_IDS), ("attribute", attribute, _RULE_ATTRIBUTES)):
+        if value is not None and value not in allowed:
+            raise ValueError(f"decision_rules: {name} must be one of {', '.join(allowed)} (or None for all), "
+                             f"found {value!r}.{_did_you_mean(str(value), allowed)}")
+    rules = [r for r in DECISION_RULES
+             if (model is None or r.model == model) and (attribute is None or r.attribute == attribute)]
+    return pd.DataFrame([{f.name: getattr(r, f.name) for f in fields(Rule)} for r in rules],
+                        columns=[f.name for f in fields(Rule)])
 
 
 def _profile_value(profile: BusinessProfile, attribute: str) -> str:
@@ -305,8 +341,7 @@ def rank_models(
     it says which model's components speak most directly to the profile, not
     that one model produces better business results.
     """
-    if not isinstance(profile, BusinessProfile):
-        profile = BusinessProfile(**dict(profile))
+    profile = _as_profile(profile)
     chosen = _models(models)
     order = {model_id: i for i, model_id in enumerate(MODEL_IDS)}
     rows = []
@@ -321,9 +356,31 @@ def rank_models(
                 "_order": order.get(model_id, len(order)),
             }
         )
-    table = pd.DataFrame(rows).sort_values(["score", "_order"], ascending=[False, True]).drop(columns="_order")
+    table = pd.DataFrame(rows).sort_values(["score", "_order", "model_id"], ascending=[False, True, True],
+                                           kind="stable").drop(columns="_order")
     table.insert(0, "rank", range(1, len(table) + 1))
     return table.reset_index(drop=True)
+
+
+def _as_profile(profile: Any) -> BusinessProfile:
+    """A :class:`BusinessProfile`, or a dict with exactly its keys turned into one."""
+    if isinstance(profile, BusinessProfile):
+        return profile
+    keys = [f.name for f in fields(BusinessProfile)]
+    if not isinstance(profile, Mapping):
+        raise TypeError(f"rank_models: profile must be a BusinessProfile or a dict with the keys {', '.join(keys)}, "
+                        f"found {type(profile).__name__}.")
+    unknown = [str(k) for k in profile if k not in keys]
+    if unknown:
+        hint = _did_you_mean(unknown[0], keys)
+        raise ValueError(f"rank_models: unknown profile key(s) {unknown}; the keys are {', '.join(keys)}.{hint}"
+                         + (" (size is derived from n_customers)" if "size" in unknown else ""))
+    missing = [k for k in keys if k not in profile]
+    if missing:
+        raise ValueError(f"rank_models: the profile has no {', '.join(missing)}; give all of {', '.join(keys)}, "
+                         "e.g. {'market': 'B2C', 'n_customers': 60000, 'contact_frequency': 'low', "
+                         "'data_maturity': 'medium', 'goal': 'retention'}.")
+    return BusinessProfile(**{k: profile[k] for k in keys})
 
 
 def rank_grid(
@@ -346,6 +403,14 @@ def rank_grid(
         profile answers, ``first`` (short name of the top model) and one
         ``rank_<short name>`` and ``score_<short name>`` column per model.
     """
+    if isinstance(n_customers, (int, np.integer)) and not isinstance(n_customers, bool):
+        n_customers = [n_customers]
+    if isinstance(n_customers, (str, Mapping)) or not isinstance(n_customers, (Sequence, np.ndarray)):
+        raise TypeError(f"rank_grid: n_customers must be a list of customer numbers, e.g. (300, 20_000, 500_000), "
+                        f"found {type(n_customers).__name__}.")
+    if len(n_customers) == 0:
+        raise ValueError("rank_grid: n_customers must hold at least one customer number, found an empty list; "
+                         "the default (300, 20_000, 500_000) tries one per size band.")
     rows = []
     for market, size, contact, data, goal in product(_MARKETS, n_customers, _LEVELS, _LEVELS, _GOALS):
         profile = BusinessProfile(market, size, contact, data, goal)

@@ -10,7 +10,8 @@ Malformed files are rejected by :func:`load_model` with a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -209,11 +210,13 @@ class Model:
     edition: str = ""
 
     def component(self, component_id: str) -> Component:
-        """The component with this id (KeyError listing the ids otherwise)."""
+        """The component with this id (ValueError listing the ids otherwise)."""
         for comp in self.components:
             if comp.id == component_id:
                 return comp
-        raise KeyError(f"model {self.id!r} has no component {component_id!r}; ids: {[c.id for c in self.components]}")
+        ids = [c.id for c in self.components]
+        raise ValueError(f"model {self.id!r} has no component {component_id!r}; its components are "
+                         f"{', '.join(ids)}.{_did_you_mean(str(component_id), ids)}")
 
     def of_kind(self, *kinds: str) -> tuple[Component, ...]:
         """Components of the given kinds, in file order."""
@@ -397,14 +400,39 @@ def load_model(path_or_id: str | Path) -> Model:
     Raises
     ------
     FrameworkError
-        If the file is missing, not YAML, or breaks a rule: a missing id or
-        other required key, an unknown kind, capability, lab section or
-        source, a component without capabilities, a duplicate component id,
-        a parent or group naming an unknown component.
+        If the id is not a bundled model (the message lists them and the
+        closest), the file is missing, not UTF-8 text, not YAML, or breaks a
+        rule: a missing id or other required key, an unknown kind,
+        capability, lab section or source, a component without capabilities,
+        a duplicate component id, a parent or group naming an unknown component.
+    TypeError
+        If ``path_or_id`` is neither text nor a path.
     """
+    if not isinstance(path_or_id, (str, Path)):
+        raise TypeError(f"load_model: expected a model id ({', '.join(MODEL_IDS)}) or the path of a YAML file, "
+                        f"found {type(path_or_id).__name__} {path_or_id!r}.")
     if isinstance(path_or_id, str) and path_or_id in MODEL_IDS:
         return _bundled(path_or_id)
-    return _load_path(Path(path_or_id))
+    path = Path(path_or_id)
+    if isinstance(path_or_id, str) and not path.is_file() and _looks_like_id(path_or_id):
+        raise FrameworkError(f"load_model: unknown model {path_or_id!r}; the bundled models are "
+                             f"{', '.join(MODEL_IDS)}.{_did_you_mean(path_or_id, MODEL_IDS)} For a model of your "
+                             "own, pass the path of its YAML file.")
+    return _load_path(path)
+
+
+def _looks_like_id(text: str) -> bool:
+    """A bare name such as ``"idc"``: no folder and no file extension, so not meant as a path."""
+    return "/" not in text and "\\" not in text and not Path(text).suffix
+
+
+def _did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest choices (case-insensitive), or ``""``."""
+    lowered = {str(c).lower(): str(c) for c in choices}
+    if str(value).lower() in lowered:  # only the case differs
+        return f" Did you mean {lowered[str(value).lower()]!r}?"
+    close = difflib.get_close_matches(str(value).lower(), list(lowered), n=2, cutoff=0.5)
+    return f" Did you mean {' or '.join(repr(lowered[c]) for c in close)}?" if close else ""
 
 
 @cache
@@ -420,14 +448,76 @@ def _load_path(path: Path) -> Model:
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FrameworkError(f"{where} ({path}): not UTF-8 text (byte {exc.start}: {exc.reason}); save the file "
+                             "as UTF-8 in your editor.") from exc
     except yaml.YAMLError as exc:
         raise FrameworkError(f"{where}: not valid YAML ({exc})") from exc
     return _parse_model(raw, where)
 
 
-def load_models(ids: tuple[str, ...] | list[str] | None = None) -> dict[str, Model]:
-    """The bundled models by id (all of :data:`MODEL_IDS` by default), in display order."""
-    return {model_id: load_model(model_id) for model_id in (ids or MODEL_IDS)}
+def load_models(ids: tuple[str, ...] | list[str] | str | None = None) -> dict[str, Model]:
+    """The models by id (all of :data:`MODEL_IDS` by default), in the order given.
+
+    Parameters
+    ----------
+    ids : sequence of str, or str, optional
+        Bundled model ids or YAML paths (see :func:`load_model`); one id may
+        be passed on its own. ``None``: every bundled model, in display order.
+
+    Returns
+    -------
+    dict of str to Model
+        Keyed by the model's id.
+
+    Raises
+    ------
+    FrameworkError
+        For an unknown id (the message lists the bundled ones) or a bad file.
+    ValueError
+        For an empty list or an id given twice.
+    """
+    if ids is None:
+        ids = MODEL_IDS
+    if isinstance(ids, (str, Path)):
+        ids = [ids]
+    if isinstance(ids, Mapping) or not isinstance(ids, Iterable):
+        raise TypeError(f"load_models: expected a list of model ids ({', '.join(MODEL_IDS)}) or None for all, "
+                        f"found {type(ids).__name__}.")
+    ids = list(ids)
+    if not ids:
+        raise ValueError(f"load_models: expected at least one model id, found an empty list; pass None for all "
+                         f"bundled models ({', '.join(MODEL_IDS)}).")
+    models: dict[str, Model] = {}
+    for item in ids:
+        model = load_model(item)
+        if model.id in models:
+            raise ValueError(f"load_models: model {model.id!r} is listed twice in {ids}; list each model once.")
+        models[model.id] = model
+    return models
+
+
+def _as_models(models: Any) -> Mapping[str, Model]:
+    """The ``models`` argument of the comparison and assessment functions, checked.
+
+    ``None`` means every bundled model; a dict of :class:`Model` (from
+    :func:`load_models`) is used as it is; a list of ids is loaded.
+    """
+    if models is None:
+        return load_models()
+    if isinstance(models, Mapping):
+        if not models:
+            raise ValueError("models: expected at least one model, found an empty dict; pass None for all "
+                             f"bundled models ({', '.join(MODEL_IDS)}).")
+        odd = [str(key) for key, value in models.items() if not isinstance(value, Model)]
+        if odd:
+            raise TypeError(f"models: expected a dict of Model objects (from load_models()), found other values "
+                            f"for {odd}.")
+        return models
+    if isinstance(models, (str, Path, list, tuple)):
+        return load_models(models)
+    raise TypeError(f"models: expected a dict from load_models(), a list of model ids ({', '.join(MODEL_IDS)}) "
+                    f"or None, found {type(models).__name__}.")
 
 
 def list_models() -> list[str]:
