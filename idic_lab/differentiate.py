@@ -28,6 +28,28 @@ Needs
       segments from category shares, channel use, basket size and timing.
     * :func:`strategy_matrix` — value tiers crossed with needs segments.
 
+Time units
+    A BTYD summary carries its time unit in ``summary.attrs["time_unit"]``
+    (with ``attrs["definition"]``, ``"btyd"`` or ``"rfm"``, and
+    ``attrs["observation_end"]``). pandas keeps ``attrs`` through selection
+    (``loc``, ``iloc``, boolean masks, ``head``), ``copy``, ``assign``,
+    ``astype``, sorting, ``merge`` and ``pd.concat`` of summaries with the
+    same unit, but *not* through ``join`` with a frame without them, a concat
+    of summaries in different units, or a CSV/Parquet round trip. Every model
+    records the unit it was fitted in (``time_unit_``) and every prediction,
+    CLV, holdout and tracking function refuses a summary in another unit,
+    naming both. A summary without a unit (built by hand, or whose attrs
+    were lost) is *assumed* to be in the model's unit; a model fitted on
+    such a summary has the unit of its ``time_unit`` parameter, or none, and
+    then accepts summaries in any one unit: give the unit to keep the check.
+
+Warnings
+    Results that are computed but doubtful (RFM columns too tied to be split
+    into five scores, a model whose parameters ran to the edge of their
+    range, a Gamma-Gamma fit on few repeat buyers or on spend that rises with
+    frequency) come with an :class:`idic_lab.diagnostics.IdicLabWarning`
+    that gives the reason and what to do.
+
 This is the only module of :mod:`idic_lab` that imports ``lifetimes``, and it
 does so lazily through :func:`_lifetimes`, which undoes the pandas option and
 the warning filter that ``lifetimes`` changes on import.
@@ -47,6 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from idic_lab.diagnostics import warn
 from idic_lab.schema import SchemaError, as_date, read_table
 
 __all__ = [
@@ -90,8 +113,12 @@ TIME_UNITS: Mapping[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375, "Q": 91.312
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters"}
 
 
-class ModelFitError(RuntimeError):
-    """A customer-base model could not be fitted; the message says what to try."""
+class ModelFitError(ValueError, RuntimeError):
+    """A customer-base model could not be fitted; the message says what to try.
+
+    A ``ValueError`` (the data do not support the model); also a
+    ``RuntimeError``, as in earlier versions.
+    """
 
 
 # --------------------------------------------------------------------------
@@ -143,18 +170,109 @@ def _quiet() -> Any:
 # --------------------------------------------------------------------------
 
 
-def _unit_days(time_unit: str) -> float:
-    if time_unit not in TIME_UNITS:
-        raise ValueError(
-            f"time_unit={time_unit!r}: expected one of {', '.join(map(repr, TIME_UNITS))} "
-            "(day, week, month of 30.4375 days, quarter of 91.3125 days)."
-        )
+_UNIT_CHOICES = "'D' (days), 'W' (weeks), 'M' (months of 30.4375 days) or 'Q' (quarters of 91.3125 days)"
+
+
+def _unit_days(time_unit: Any, name: str = "time_unit") -> float:
+    if not isinstance(time_unit, str) or time_unit not in TIME_UNITS:
+        raise ValueError(f"{name}={time_unit!r}: expected one of {_UNIT_CHOICES}.")
     return TIME_UNITS[time_unit]
+
+
+def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """A keyword whose value must be one of ``choices`` (the message lists them)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(map(repr, choices))}.")
+    return value
+
+
+def _number(value: Any, name: str, *, low: float = -np.inf, low_open: bool = False, whole: bool = False,
+            example: str = "") -> float:
+    """A finite number parameter (bools and text refused) of at least ``low`` (or above it)."""
+    kind = "a whole number" if whole else "a number"
+    bound = "" if low == -np.inf else f" {'>' if low_open else '>='} {low:g}"
+    hint = f" such as {example}" if example else ""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}={value!r}: expected {kind}{bound}{hint}, found a {type(value).__name__}.")
+    number = float(value)
+    if not math.isfinite(number) or (whole and number != math.floor(number)):
+        raise ValueError(f"{name}={value!r}: expected a finite {kind[2:]}{bound}{hint}.")
+    if number < low or (low_open and number == low):
+        raise ValueError(f"{name}={value!r}: expected {kind}{bound}{hint}.")
+    return number
 
 
 def _as_date(value: Any, name: str) -> pd.Timestamp:
     """A required date parameter, at midnight (see :func:`idic_lab.schema.as_date`)."""
     return as_date(value, name, required=True).normalize()
+
+
+def _frame(data: Any, name: str, source: str) -> pd.DataFrame:
+    """``data`` if it is a DataFrame with plain, unique column names."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{name}: expected a pandas DataFrame ({source}), found {type(data).__name__}.")
+    if isinstance(data.columns, pd.MultiIndex):
+        raise ValueError(
+            f"{name}: expected one row of plain column names, found a MultiIndex of {data.columns.nlevels} levels "
+            f"({len(data)} rows). Flatten it first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns]."
+        )
+    repeated = list(dict.fromkeys(data.columns[data.columns.duplicated()]))
+    if repeated:
+        raise ValueError(
+            f"{name}: expected each column name once, found {repeated} more than once ({len(data)} rows). "
+            "Rename or drop the repeated columns."
+        )
+    return data
+
+
+def _examples(index: pd.Index, mask: Any, limit: int = 3) -> str:
+    return ", ".join(map(str, index[np.asarray(mask, dtype=bool)][:limit]))
+
+
+def _check_series(values: Any, name: str, source: str) -> pd.Series:
+    """A Series of finite numbers with a unique index (customer ids)."""
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"{name}: expected a pandas Series indexed by customer_id ({source}), "
+                        f"found {type(values).__name__}.")
+    if values.empty:
+        raise ValueError(f"{name}: expected at least one customer, found 0 values.")
+    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+        raise TypeError(f"{name}: expected numbers, found dtype {values.dtype} ({len(values)} values).")
+    if values.index.has_duplicates:
+        twice = values.index[values.index.duplicated()].unique()
+        raise ValueError(
+            f"{name}: expected one value per customer, found {len(twice)} customer id(s) more than once "
+            f"(e.g. {', '.join(map(str, twice[:3]))}) among {len(values)} values. Aggregate per customer first."
+        )
+    numbers = values.astype("float64")
+    bad = ~np.isfinite(numbers.to_numpy())
+    if bad.any():
+        raise ValueError(
+            f"{name}: expected finite numbers, found {int(bad.sum())} of {len(values)} values missing or "
+            f"infinite (e.g. customers {_examples(values.index, bad)}). Drop or fix them first, e.g. "
+            f"values[np.isfinite(values)]."
+        )
+    return numbers
+
+
+def _check_customer_map(customer_map: Any) -> pd.Series | None:
+    """Record id -> customer key, as strings (records not in the map keep their id)."""
+    if customer_map is None:
+        return None
+    if not isinstance(customer_map, pd.Series):
+        raise TypeError(
+            f"customer_map: expected a pandas Series (record id -> customer key), found {type(customer_map).__name__}."
+        )
+    index = customer_map.index.astype("str")
+    if index.has_duplicates:
+        twice = index[index.duplicated()].unique()
+        raise ValueError(
+            f"customer_map: expected each record id once, found {len(twice)} id(s) more than once "
+            f"(e.g. {', '.join(map(str, twice[:3]))}) among {len(customer_map)} rows: a record cannot belong to "
+            "two customers. Keep one key per record, e.g. customer_map[~customer_map.index.duplicated()]."
+        )
+    mapped = customer_map.dropna()
+    return pd.Series(mapped.astype("str").to_numpy(), index=mapped.index.astype("str"))
 
 
 def load_transactions(
@@ -164,6 +282,7 @@ def load_transactions(
     date_format: str | None = None,
     dayfirst: bool = False,
     observation_end: str | pd.Timestamp | None = None,
+    encoding: str | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """Read a client's transactions export, map its columns and clean it.
 
@@ -179,6 +298,8 @@ def load_transactions(
         Without ``date_format``: read ``01/02/2024`` as 1 February.
     observation_end : str, optional
         Rows after this date are dropped (and counted).
+    encoding : str, optional
+        Text encoding of a CSV/TSV file; None detects it.
 
     Returns
     -------
@@ -186,10 +307,12 @@ def load_transactions(
         Canonical transactions and the count of dropped rows per reason.
     """
     return read_table("transactions", path, columns=columns, date_format=date_format, dayfirst=dayfirst,
-                      observation_end=observation_end)
+                      observation_end=observation_end, encoding=encoding)
 
 
-def load_products(path: str, *, columns: Mapping[str, str] | str | None = None) -> pd.DataFrame:
+def load_products(
+    path: str, *, columns: Mapping[str, str] | str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
     """Read a client's product list: which category each product belongs to (for needs features).
 
     Parameters
@@ -198,11 +321,14 @@ def load_products(path: str, *, columns: Mapping[str, str] | str | None = None) 
         CSV/TSV/Parquet/Excel file (see :func:`idic_lab.schema.read_file`).
     columns : dict or JSON str, optional
         ``{"product_id": client column, "category": client column}``.
+    encoding : str, optional
+        Text encoding of a CSV/TSV file; None detects it.
 
     Returns
     -------
     DataFrame
-        ``product_id`` and ``category`` as strings, one row per product.
+        ``product_id`` and ``category`` as strings, one row per product, in
+        the order of the file.
 
     Raises
     ------
@@ -211,20 +337,26 @@ def load_products(path: str, *, columns: Mapping[str, str] | str | None = None) 
         is listed twice with different categories (repeated identical rows
         are dropped with a count).
     """
-    products, _ = read_table("products", path, columns=columns)
+    products, _ = read_table("products", path, columns=columns, encoding=encoding)
     return products[["product_id", "category"]].reset_index(drop=True)
 
 
 def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Checked copy of the three columns a value analysis needs."""
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"transactions: expected a pandas DataFrame, found {type(transactions).__name__}.")
+    """Checked copy of the three columns a value analysis needs.
+
+    Functions of this stage may be called on frames that never went through
+    :func:`idic_lab.schema.clean`, so everything a result depends on is
+    checked here: text dates are refused (never guessed day- or
+    month-first), float ids are refused (they may have lost digits), and
+    missing or infinite amounts are refused with a count.
+    """
+    _frame(transactions, "transactions", "canonical transactions from idic_lab.schema.clean")
     missing = [c for c in ("customer_id", "date", "amount") if c not in transactions.columns]
     if missing:
         raise SchemaError(
             f"Table 'transactions': expected the columns customer_id, date and amount, "
             f"found no {', '.join(missing)} among {list(transactions.columns)} ({len(transactions)} rows). "
-            "Map your columns with columns={canonical: yours} in idic_lab.schema.clean.",
+            "Map your columns with idic_lab.schema.clean('transactions', df, columns={canonical: yours}).",
             table="transactions", column=missing[0], n_rows=len(transactions),
         )
     if transactions.empty:
@@ -234,50 +366,70 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
         )
     frame = pd.DataFrame(
         {
-            "customer_id": transactions["customer_id"],
-            "date": transactions["date"],
-            "amount": transactions["amount"],
+            "customer_id": transactions["customer_id"].to_numpy(),
+            "date": transactions["date"].to_numpy(),
+            "amount": transactions["amount"].to_numpy(),
         }
     )
     n = len(frame)
-    missing_id = frame["customer_id"].isna().to_numpy()
+    ids = transactions["customer_id"]
+    if pd.api.types.is_float_dtype(ids):
+        raise SchemaError(
+            f"Table 'transactions', column 'customer_id': expected ids as text or whole numbers, found float ids "
+            f"(dtype {ids.dtype}, e.g. {ids.dropna().iloc[0] if ids.notna().any() else 'nan'}) in {n} rows: a float "
+            "loses digits above 2**53 and two customers could merge. Read the ids as text, e.g. "
+            "pd.read_csv(..., dtype={'customer_id': str}), or pass the table through "
+            "idic_lab.schema.clean('transactions', df).",
+            table="transactions", column="customer_id", n_bad=n, n_rows=n,
+        )
+    missing_id = (ids.isna() | ids.astype("str").str.strip().eq("")).to_numpy()
     if missing_id.any():
         raise SchemaError(
             f"Table 'transactions', column 'customer_id': expected an id in every row, found "
-            f"{int(missing_id.sum())} of {n} rows without one. Drop them with idic_lab.schema.clean.",
+            f"{int(missing_id.sum())} of {n} rows without one. Drop them first, e.g. "
+            "transactions.dropna(subset=['customer_id']) (idic_lab.schema.clean drops and counts them).",
             table="transactions", column="customer_id", n_bad=int(missing_id.sum()), n_rows=n,
         )
-    if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
+    dates = transactions["date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        example = f" (e.g. {dates.dropna().iloc[0]!r})" if dates.notna().any() else ""
         raise SchemaError(
-            f"Table 'transactions', column 'date': expected datetime64 values, found dtype "
-            f"{frame['date'].dtype} ({n} rows). Read dates with idic_lab.schema.validate or clean.",
+            f"Table 'transactions', column 'date': expected datetime64 values, found dtype {dates.dtype}{example} "
+            f"in {n} rows. Text dates are not guessed here ('01/02/2024' is 1 February day-first but 2 January "
+            "month-first): read them with idic_lab.schema.clean('transactions', df, date_format='%d/%m/%Y') "
+            "or dayfirst=True (or date_format='%m/%d/%Y' for month-first files).",
             table="transactions", column="date", n_rows=n,
         )
-    if getattr(frame["date"].dt, "tz", None) is not None:
-        frame["date"] = frame["date"].dt.tz_convert("UTC").dt.tz_localize(None)
+    if getattr(dates.dt, "tz", None) is not None:
+        frame["date"] = dates.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     if frame["date"].isna().any():
         bad = int(frame["date"].isna().sum())
         raise SchemaError(
-            f"Table 'transactions', column 'date': expected a date in every row, found {bad} of {n} rows missing.",
+            f"Table 'transactions', column 'date': expected a date in every row, found {bad} of {n} rows missing. "
+            "Drop them first, e.g. transactions.dropna(subset=['date']).",
             table="transactions", column="date", n_bad=bad, n_rows=n,
         )
-    if not pd.api.types.is_numeric_dtype(frame["amount"]):
+    amounts = transactions["amount"]
+    if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
         raise SchemaError(
-            f"Table 'transactions', column 'amount': expected numbers, found dtype {frame['amount'].dtype} "
-            f"({n} rows). Read amounts with idic_lab.schema.validate or clean.",
+            f"Table 'transactions', column 'amount': expected numbers, found dtype {amounts.dtype} ({n} rows). "
+            "Read amounts with idic_lab.schema.clean('transactions', df), which turns text such as '12.50' "
+            "into numbers.",
             table="transactions", column="amount", n_rows=n,
         )
-    amount = frame["amount"].astype("float64")
-    if not np.isfinite(amount.to_numpy()).all():
-        bad = int((~np.isfinite(amount.to_numpy())).sum())
+    amount = pd.Series(amounts.to_numpy(dtype="float64", na_value=np.nan))
+    finite = np.isfinite(amount.to_numpy())
+    if not finite.all():
+        bad = int((~finite).sum())
         raise SchemaError(
             f"Table 'transactions', column 'amount': expected finite numbers, found {bad} of {n} rows "
-            "missing or infinite.",
+            f"missing or infinite ({int(amount.isna().sum())} missing, {int(np.isinf(amount).sum())} infinite). "
+            "Drop or fix those rows first, e.g. transactions[np.isfinite(transactions['amount'])].",
             table="transactions", column="amount", n_bad=bad, n_rows=n,
         )
     negative = amount.lt(0).to_numpy()
     if negative.any():
-        per_customer = pd.DataFrame({"c": frame["customer_id"].to_numpy(), "neg": negative}).groupby("c")["neg"].all()
+        per_customer = pd.DataFrame({"c": frame["customer_id"].astype("str"), "neg": negative}).groupby("c")["neg"].all()
         only_returns = per_customer[per_customer]
         detail = (
             f"; {len(only_returns)} customer(s) have only return lines and no purchase at all "
@@ -287,19 +439,59 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError(
             f"Table 'transactions', column 'amount': expected amounts >= 0 (purchases), found "
             f"{int(negative.sum())} of {n} rows with a negative amount (returns){detail}. "
-            "Drop returns with idic_lab.schema.clean (it counts them) before the value analysis.",
+            "Drop returns with idic_lab.schema.clean('transactions', df) (it counts them) before the value "
+            "analysis.",
             table="transactions", column="amount", n_bad=int(negative.sum()), n_rows=n,
         )
-    frame["amount"] = amount
+    frame["amount"] = amount.to_numpy()
     frame["customer_id"] = frame["customer_id"].astype("str")
     return frame
 
 
+def _summary_unit(summary: pd.DataFrame) -> str | None:
+    """The time unit a summary carries in ``attrs`` (None: unknown)."""
+    unit = summary.attrs.get("time_unit")
+    if unit is not None:
+        _unit_days(unit, "summary.attrs['time_unit']")
+    return unit
+
+
+def _unit_text(unit: str) -> str:
+    return f"{_UNIT_NAMES[unit]} ('{unit}')"
+
+
+def _check_same_unit(summary: pd.DataFrame, unit: str | None, owner: str, fix: str) -> None:
+    """Refuse a summary whose time unit differs from ``unit`` (an unknown unit on either side is accepted)."""
+    found = _summary_unit(summary)
+    if unit is None or found is None or found == unit:
+        return
+    factor = TIME_UNITS[unit] / TIME_UNITS[found]
+    raise ValueError(
+        f"summary: expected time_unit '{unit}' like {owner}, found a summary in {_unit_text(found)} "
+        f"(summary.attrs['time_unit']): recency, T and the model's rates would be read in different units "
+        f"and every prediction would be off by a factor of about {max(factor, 1 / factor):.3g}. {fix}"
+    )
+
+
+def _summary_fix(unit: str) -> str:
+    return (
+        f"Build the summary in the model's unit, rfm_summary(..., time_unit='{unit}') or "
+        f"calibration_holdout_split(..., time_unit='{unit}'), or refit the model on the summary you have."
+    )
+
+
 def _check_summary(summary: pd.DataFrame, *, monetary: bool = False) -> pd.DataFrame:
-    """Checked float copy of frequency, recency, T (and monetary_value)."""
+    """Checked float copy of frequency, recency, T (and monetary_value) of a BTYD summary."""
     needed = ["frequency", "recency", "T"] + (["monetary_value"] if monetary else [])
-    if not isinstance(summary, pd.DataFrame):
-        raise TypeError(f"summary: expected a DataFrame from rfm_summary, found {type(summary).__name__}.")
+    _frame(summary, "summary", "from rfm_summary(..., definition='btyd')")
+    if summary.attrs.get("definition") == "rfm":
+        raise ValueError(
+            f"summary: expected the BTYD definition (frequency = repeat purchases, recency = time from the first "
+            f"to the last purchase), found a marketing RFM summary (definition='rfm', {len(summary)} rows), whose "
+            "frequency counts the first purchase and whose recency is the time since the last one. Build it with "
+            "rfm_summary(..., definition='btyd')."
+        )
+    _summary_unit(summary)
     missing = [c for c in needed if c not in summary.columns]
     if missing:
         raise ValueError(
@@ -307,26 +499,53 @@ def _check_summary(summary: pd.DataFrame, *, monetary: bool = False) -> pd.DataF
             f"found no {', '.join(missing)} among {list(summary.columns)} ({len(summary)} rows)."
         )
     if summary.empty:
-        raise ValueError("summary: expected at least one customer, found 0 rows.")
-    data = summary[needed].astype("float64")
-    n = len(data)
-    if not np.isfinite(data.to_numpy()).all():
-        bad = int((~np.isfinite(data.to_numpy())).any(axis=1).sum())
-        raise ValueError(f"summary: expected finite numbers, found {bad} of {n} rows with missing or infinite values.")
+        raise ValueError("summary: expected at least one customer, found 0 rows. Build it with rfm_summary(...).")
+    text = [c for c in needed if not pd.api.types.is_numeric_dtype(summary[c]) or pd.api.types.is_bool_dtype(summary[c])]
+    if text:
+        raise ValueError(
+            f"summary: expected numbers in {', '.join(text)}, found dtype {summary[text[0]].dtype} "
+            f"({len(summary)} rows). Build the summary with rfm_summary(...)."
+        )
+    n = len(summary)
+    if summary.index.has_duplicates:
+        twice = summary.index[summary.index.duplicated()].unique()
+        raise ValueError(
+            f"summary: expected one row per customer, found {len(twice)} customer id(s) more than once "
+            f"(e.g. {', '.join(map(str, twice[:3]))}) among {n} rows. Build the summary with rfm_summary(...), "
+            "which has one row per customer."
+        )
+    data = pd.DataFrame({c: summary[c].to_numpy(dtype="float64", na_value=np.nan) for c in needed}, index=summary.index)
+    finite = np.isfinite(data.to_numpy())
+    if not finite.all():
+        rows = ~finite.all(axis=1)
+        columns = [c for c, ok in zip(needed, finite.all(axis=0)) if not ok]
+        raise ValueError(
+            f"summary: expected finite numbers, found {int(rows.sum())} of {n} rows with missing or infinite "
+            f"values in {', '.join(columns)} (e.g. customers {_examples(summary.index, rows)}). Drop those rows, "
+            f"e.g. summary[np.isfinite(summary[{columns!r}]).all(axis=1)], or rebuild it with rfm_summary(...)."
+        )
     f, r, t = data["frequency"], data["recency"], data["T"]
     checks = [
         ((f < 0) | (f != np.floor(f)), "frequency to be a whole number >= 0", "other values"),
+        (t < 0, "T >= 0 (the first purchase cannot be after the observation end)", "negative T"),
         (r < 0, "recency >= 0", "negative recency"),
         (r > t + 1e-9, "recency <= T (the last purchase cannot be after the observation end)", "recency > T"),
         ((f == 0) & (r != 0), "recency = 0 for customers without repeat purchases", "recency > 0 with frequency 0"),
     ]
     for bad, expected, found in checks:
         if bad.any():
-            examples = ", ".join(map(str, summary.index[bad.to_numpy()][:3]))
             raise ValueError(
                 f"summary: expected {expected}, found {found} in {int(bad.sum())} of {n} rows "
-                f"(e.g. customers {examples}). Build the summary with rfm_summary(..., definition='btyd')."
+                f"(e.g. customers {_examples(summary.index, bad)}). Build the summary with "
+                "rfm_summary(..., definition='btyd')."
             )
+    if monetary and (data["monetary_value"] < 0).any():
+        bad = data["monetary_value"] < 0
+        raise ValueError(
+            f"summary: expected monetary_value >= 0, found {int(bad.sum())} of {n} rows negative "
+            f"(e.g. customers {_examples(summary.index, bad)}). Drop returns with "
+            "idic_lab.schema.clean('transactions', df) and rebuild the summary with rfm_summary(...)."
+        )
     return data
 
 
@@ -377,6 +596,7 @@ def _summary_from_occasions(
     out.index = out.index.astype("str")
     out.index.name = "customer_id"
     out.attrs["time_unit"] = time_unit
+    out.attrs["definition"] = definition
     out.attrs["observation_end"] = str(end.date())
     return out
 
@@ -422,19 +642,25 @@ def rfm_summary(
     -------
     DataFrame
         Indexed by ``customer_id`` (str, sorted), one row per customer.
+        ``attrs`` carries ``time_unit``, ``definition``,
+        ``observation_end`` and ``rows_after_observation_end``; the models
+        check the unit (see the module's notes on time units).
 
     Raises
     ------
     SchemaError
-        Empty data, missing columns, missing ids or dates, negative amounts
-        (returns; the message counts customers with only returns), rows
-        after the observation end (with ``after_end="error"``) or an
+        Empty data, missing columns, missing ids or dates, text dates (read
+        them with :func:`idic_lab.schema.clean` and ``date_format=`` or
+        ``dayfirst=``), float ids, missing or infinite amounts, negative
+        amounts (returns; the message counts customers with only returns),
+        rows after the observation end (with ``after_end="error"``) or an
         observation end before the first purchase.
+    ValueError
+        An unknown ``time_unit``, ``definition`` or ``after_end``, or an
+        ``observation_end`` that is not a date (numbers are refused).
     """
-    if definition not in ("btyd", "rfm"):
-        raise ValueError(f"definition={definition!r}: expected 'btyd' or 'rfm'.")
-    if after_end not in ("error", "drop"):
-        raise ValueError(f"after_end={after_end!r}: expected 'error' or 'drop'.")
+    _choice(definition, "definition", ("btyd", "rfm"))
+    _choice(after_end, "after_end", ("error", "drop"))
     _unit_days(time_unit)
     end = _as_date(observation_end, "observation_end")
     frame = _check_transactions(transactions)
@@ -443,7 +669,8 @@ def rfm_summary(
         raise SchemaError(
             f"Table 'transactions': expected observation_end on or after the first purchase, found "
             f"observation_end {end.date()} before the first purchase {first_purchase.date()} "
-            f"(all {len(frame)} rows are later).",
+            f"(all {len(frame)} rows are later). Choose an observation_end between {first_purchase.date()} and "
+            f"{frame['date'].max().date()}.",
             table="transactions", column="date", n_bad=len(frame), n_rows=len(frame),
         )
     later = (frame["date"] >= end + pd.Timedelta(days=1)).to_numpy()
@@ -538,22 +765,27 @@ def calibration_holdout_split(
     obs_end = _as_date(observation_end, "observation_end")
     if cal_end >= obs_end:
         raise ValueError(
-            f"calibration_end {cal_end.date()} must be before observation_end {obs_end.date()}: "
-            "expected a holdout period of at least one day."
+            f"calibration_end={str(cal_end.date())!r}: expected a date before observation_end "
+            f"{obs_end.date()} (a holdout period of at least one day), found it "
+            f"{'on' if cal_end == obs_end else 'after'} the observation end. Choose an earlier calibration_end, "
+            "e.g. the middle of the observation window."
         )
     frame = _check_transactions(transactions)
     later = frame["date"] >= obs_end + pd.Timedelta(days=1)
     if later.any():
         raise SchemaError(
             f"Table 'transactions', column 'date': expected dates up to observation_end {obs_end.date()}, "
-            f"found {int(later.sum())} of {len(frame)} rows later. Drop them with clean(..., observation_end=...).",
+            f"found {int(later.sum())} of {len(frame)} rows later (last {frame['date'].max().date()}). Leave them "
+            f"out first, e.g. transactions[transactions['date'] < '{(obs_end + pd.Timedelta(days=1)).date()}'], "
+            "or choose a later observation_end.",
             table="transactions", column="date", n_bad=int(later.sum()), n_rows=len(frame),
         )
     in_cal = frame["date"] < cal_end + pd.Timedelta(days=1)
     if not in_cal.any():
         raise SchemaError(
             f"Table 'transactions': expected purchases up to calibration_end {cal_end.date()}, found none: "
-            f"the first purchase is {frame['date'].min().date()} ({len(frame)} rows).",
+            f"the first purchase is {frame['date'].min().date()} (all {len(frame)} rows are later). Choose a "
+            f"calibration_end between {frame['date'].min().date()} and {obs_end.date()}.",
             table="transactions", column="date", n_bad=len(frame), n_rows=len(frame),
         )
     occasions = _occasions(frame)
@@ -593,37 +825,114 @@ RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
 """Named RFM segments: (name, (lowest, highest) R score, (lowest, highest) FM score)."""
 
 
+RFM_LEVELS = 5
+"""Number of RFM score levels (quintiles); the segment rules are written for five."""
+
+
 def _quintile(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
+    """Scores 1-5 by percentile rank; tied values share the score of their average rank.
+
+    A column with a single value cannot rank anyone: every customer gets the
+    middle score (3), not the top score that the average rank of a small
+    group would give.
+    """
+    if values.nunique() == 1:
+        return pd.Series(3, index=values.index, dtype="int64")
     pct = values.rank(method="average", pct=True, ascending=higher_is_better)
-    return np.ceil(pct * 5).clip(1, 5).astype("int64")
+    return np.ceil(pct * RFM_LEVELS).clip(1, RFM_LEVELS).astype("int64")
+
+
+def _check_rfm_input(summary: pd.DataFrame, needed: list[str]) -> pd.DataFrame:
+    _frame(summary, "summary", "from rfm_summary(..., definition='rfm')")
+    if summary.attrs.get("definition") == "btyd":
+        raise ValueError(
+            f"rfm_scores: expected a marketing RFM summary (recency = time since the last purchase), found a BTYD "
+            f"summary (definition='btyd', {len(summary)} rows), whose recency runs from the first to the last "
+            "purchase: its scores would rank the wrong customers as recent. Build it with "
+            "rfm_summary(..., definition='rfm')."
+        )
+    missing = [c for c in needed if c not in summary.columns]
+    if missing:
+        raise ValueError(
+            f"rfm_scores: expected the columns {needed} from rfm_summary(..., definition='rfm'), "
+            f"found no {missing} among {list(summary.columns)} ({len(summary)} rows)."
+        )
+    if summary.empty:
+        raise ValueError("rfm_scores: expected at least one customer, found 0 rows. Build the summary with rfm_summary.")
+    if summary.index.has_duplicates:
+        twice = summary.index[summary.index.duplicated()].unique()
+        raise ValueError(
+            f"rfm_scores: expected one row per customer, found {len(twice)} customer id(s) more than once "
+            f"(e.g. {', '.join(map(str, twice[:3]))}) among {len(summary)} rows. Build the summary with rfm_summary."
+        )
+    for column in needed:
+        values = summary[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise ValueError(f"rfm_scores: expected numbers in {column}, found dtype {values.dtype} ({len(summary)} rows).")
+        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        if bad.any():
+            raise ValueError(
+                f"rfm_scores: expected finite numbers in {column}, found {int(bad.sum())} of {len(summary)} rows "
+                f"missing or infinite (e.g. customers {_examples(summary.index, bad)}). Drop those customers, e.g. "
+                f"summary[np.isfinite(summary['{column}'])], or rebuild the summary with rfm_summary."
+            )
+    return summary
 
 
 def rfm_scores(summary: pd.DataFrame) -> pd.DataFrame:
     """RFM quintile scores (1-5) and a named segment for every customer.
 
+    Scores are percentile ranks cut into fifths (5 = best fifth). Tied
+    values share the score of their average rank, so the fifths are uneven
+    when many customers have the same value (e.g. one purchase). A column
+    with a single value for everyone gets the middle score 3 for everyone.
+    A column with fewer than five different values cannot be split into
+    five levels: the scores are computed by the same rule and an
+    :class:`~idic_lab.diagnostics.IdicLabWarning` names the column. When
+    recency, frequency and monetary value are all the same for every
+    customer (one customer, or identical customers) nothing can be ranked
+    and the call is refused.
+
     Parameters
     ----------
     summary : DataFrame
         From :func:`rfm_summary` with ``definition="rfm"`` (recency = time
-        since the last purchase, so a *low* recency scores 5).
+        since the last purchase, so a *low* recency scores 5). A BTYD
+        summary is refused.
 
     Returns
     -------
     DataFrame
         The summary plus ``R``, ``F``, ``M`` (5 = best fifth), ``FM`` (the
         rounded-up mean of F and M), ``RFM`` (e.g. ``"545"``) and
-        ``segment``. Ties share a score (average ranks), so the fifths can be
-        uneven when many customers have the same value (e.g. one purchase).
+        ``segment``, in the order of the summary.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, no customers, repeated customer ids, missing or
+        infinite values, a BTYD summary, or customers that are all alike.
     """
     needed = ["recency", "frequency", "monetary_value"]
-    missing = [c for c in needed if c not in summary.columns]
-    if missing:
+    _check_rfm_input(summary, needed)
+    distinct = {c: int(summary[c].nunique()) for c in needed}
+    if all(n == 1 for n in distinct.values()):
+        first = summary.iloc[0]
         raise ValueError(
-            f"rfm_scores: expected the columns {needed} from rfm_summary(..., definition='rfm'), "
-            f"found no {missing} ({len(summary)} rows)."
+            f"rfm_scores: expected customers who differ, found all {len(summary)} with the same recency "
+            f"({first['recency']:g}), frequency ({first['frequency']:g}) and monetary_value "
+            f"({first['monetary_value']:g}): scores cannot rank them, and every customer would get one segment. "
+            "Score a larger customer base (a longer observation window or all customers)."
         )
-    if summary.empty:
-        raise ValueError("rfm_scores: expected at least one customer, found 0 rows.")
+    few = {c: n for c, n in distinct.items() if n < RFM_LEVELS}
+    if few:
+        listed = ", ".join(f"{c} has {n} different value{'s' if n > 1 else ''}" for c, n in few.items())
+        warn(
+            f"rfm_scores: {listed} among {len(summary)} customers, fewer than the {RFM_LEVELS} score levels: tied "
+            "customers share a score (a column with one value gets the middle score 3), so these scores and the "
+            "segments built on them separate customers only coarsely. Use more customers or a longer observation "
+            "window, or read the other scores."
+        )
     out = summary.copy()
     out["R"] = _quintile(out["recency"], higher_is_better=False)
     out["F"] = _quintile(out["frequency"])
@@ -639,14 +948,62 @@ def rfm_scores(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def rfm_segment_table(scores: pd.DataFrame, *, value: str = "total_value") -> pd.DataFrame:
-    """Customers, share of customers, value and share of value per RFM segment."""
-    column = value if value in scores.columns else "monetary_value"
-    table = scores.groupby("segment", observed=False).agg(
-        customers=("R", "size"), mean_recency=("recency", "mean"), mean_frequency=("frequency", "mean"),
-        value=(column, "sum"),
+    """Customers, share of customers, value and share of value per RFM segment.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`rfm_scores`.
+    value : str
+        Numeric column summed as the segment's value (default all spend,
+        ``total_value``).
+
+    Returns
+    -------
+    DataFrame
+        One row per segment with customers, in the order of
+        :data:`RFM_SEGMENT_RULES` (segments without customers are left out):
+        ``customers``, ``mean_recency``, ``mean_frequency``, ``value``,
+        ``share_of_customers``, ``share_of_value``. If the value column sums
+        to 0 the value shares are 0 and a warning says so.
+    """
+    _frame(scores, "scores", "from rfm_scores")
+    missing = [c for c in ("segment", "recency", "frequency") if c not in scores.columns]
+    if missing:
+        raise ValueError(
+            f"scores: expected the columns segment, recency and frequency from rfm_scores, found no "
+            f"{', '.join(missing)} among {list(scores.columns)} ({len(scores)} rows)."
+        )
+    numeric = [c for c in scores.columns if pd.api.types.is_numeric_dtype(scores[c])
+               and not pd.api.types.is_bool_dtype(scores[c]) and c not in ("R", "F", "M", "FM")]
+    if not isinstance(value, str) or value not in numeric:
+        raise ValueError(f"value={value!r}: expected a numeric column of the scores, one of {numeric}.")
+    if scores.empty:
+        raise ValueError("scores: expected at least one customer, found 0 rows.")
+    values = scores[value].to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise ValueError(
+            f"scores: expected finite values >= 0 in {value}, found {int(bad.sum())} of {len(scores)} rows missing, "
+            f"infinite or negative (e.g. customers {_examples(scores.index, bad)}). Build the scores from "
+            "rfm_summary(..., definition='rfm') of cleaned transactions."
+        )
+    if scores["segment"].isna().any():
+        raise ValueError(
+            f"scores: expected a segment for every customer, found {int(scores['segment'].isna().sum())} of "
+            f"{len(scores)} rows without one. Build the scores with rfm_scores."
+        )
+    table = scores.groupby("segment", observed=True, sort=True).agg(
+        customers=("segment", "size"), mean_recency=("recency", "mean"), mean_frequency=("frequency", "mean"),
+        value=(value, "sum"),
     )
     table["share_of_customers"] = table["customers"] / table["customers"].sum()
-    table["share_of_value"] = table["value"] / table["value"].sum()
+    total = float(table["value"].sum())
+    if total > 0:
+        table["share_of_value"] = table["value"] / total
+    else:
+        warn(f"rfm_segment_table: {value} is 0 for all {len(scores)} customers: every share_of_value is set to 0.")
+        table["share_of_value"] = 0.0
     return table
 
 
@@ -655,19 +1012,50 @@ def rfm_segment_table(scores: pd.DataFrame, *, value: str = "total_value") -> pd
 # --------------------------------------------------------------------------
 
 
-def _values(values: pd.Series | Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:
-    array = np.asarray(values, dtype="float64").ravel()
+def _values(values: pd.Series | Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    """Customer values as a 1-D float array: finite, >= 0 and not all 0."""
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise TypeError(
+                f"{name}: expected one value per customer (a Series or a list), found a DataFrame with "
+                f"{values.shape[1]} columns. Pass one column, e.g. df['total_value']."
+            )
+        values = values.iloc[:, 0]
+    if isinstance(values, (str, bytes, Mapping)) or np.ndim(values) == 0:
+        raise TypeError(f"{name}: expected customer values (a Series, list or array of numbers), found {type(values).__name__}.")
+    raw = values.array if isinstance(values, pd.Series) else np.asarray(values)
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        raise TypeError(f"{name}: expected numbers (customer value), found True/False values.")
+    try:
+        if isinstance(values, pd.Series) and pd.api.types.is_numeric_dtype(values):
+            array = values.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            array = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name}: expected numbers, found values that are not numbers (e.g. {list(np.asarray(raw).ravel()[:3])})."
+        ) from None
+    if array.ndim != 1:
+        raise TypeError(f"{name}: expected one value per customer (1-D), found an array of shape {array.shape}.")
     if array.size == 0:
         raise ValueError(f"{name}: expected at least one customer value, found 0.")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name}: expected finite numbers, found {int((~np.isfinite(array)).sum())} missing or infinite.")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise ValueError(
+            f"{name}: expected finite numbers, found {int(bad.sum())} of {array.size} values missing or infinite. "
+            "Drop or fix them first, e.g. values[np.isfinite(values)]."
+        )
     if (array < 0).any():
         raise ValueError(
             f"{name}: expected values >= 0 for a Pareto/Lorenz analysis, found {int((array < 0).sum())} "
-            f"of {array.size} negative."
+            f"of {array.size} negative. Use spend after returns (idic_lab.schema.clean drops returns) or clip "
+            "losses at 0 if that is what you mean."
         )
     if array.sum() == 0:
-        raise ValueError(f"{name}: expected some positive value, found all {array.size} values equal to 0.")
+        raise ValueError(
+            f"{name}: expected some positive value, found all {array.size} values equal to 0: there is no value "
+            "to concentrate. Check that the column holds spend (e.g. total_value) and not a zero placeholder."
+        )
     return array
 
 
@@ -676,11 +1064,19 @@ def top_share(values: pd.Series | Sequence[float] | np.ndarray, share: float = 0
 
     The top group is the ``ceil(share * n)`` customers with the highest
     values (Buttle's *strategically significant customers* are usually
-    sought here: the 20 % who bring most of the value).
+    sought here: the 20 % who bring most of the value). Which of several
+    tied customers is "in" does not matter: they bring the same value.
+
+    Raises
+    ------
+    ValueError, TypeError
+        No values, values missing, infinite, negative or all 0, or a
+        ``share`` outside (0, 1].
     """
-    if not 0 < share <= 1:
-        raise ValueError(f"share={share!r}: expected a fraction in (0, 1].")
-    array = np.sort(_values(values))[::-1]
+    share = _number(share, "share", low=0, low_open=True, example="0.2")
+    if share > 1:
+        raise ValueError(f"share={share!r}: expected a fraction in (0, 1] such as 0.2 for the top 20 %.")
+    array = np.sort(_values(values, "top_share: values"))[::-1]
     n_top = math.ceil(share * array.size - 1e-9)
     return float(array[:n_top].sum() / array.sum())
 
@@ -693,8 +1089,13 @@ def lorenz_curve(values: pd.Series | Sequence[float] | np.ndarray) -> pd.DataFra
     DataFrame
         ``customer_share`` (0 to 1) and ``value_share`` (cumulative share of
         value of the top customers), starting at (0, 0).
+
+    Raises
+    ------
+    ValueError, TypeError
+        No values, or values missing, infinite, negative or all 0.
     """
-    array = np.sort(_values(values))[::-1]
+    array = np.sort(_values(values, "lorenz_curve: values"))[::-1]
     n = array.size
     return pd.DataFrame(
         {
@@ -705,8 +1106,14 @@ def lorenz_curve(values: pd.Series | Sequence[float] | np.ndarray) -> pd.DataFra
 
 
 def gini(values: pd.Series | Sequence[float] | np.ndarray) -> float:
-    """Gini coefficient of customer value: 0 = all equal, close to 1 = one customer has all."""
-    array = np.sort(_values(values))
+    """Gini coefficient of customer value: 0 = all equal, close to 1 = one customer has all.
+
+    Raises
+    ------
+    ValueError, TypeError
+        No values, or values missing, infinite, negative or all 0.
+    """
+    array = np.sort(_values(values, "gini: values"))
     n = array.size
     ranks = np.arange(1, n + 1)
     return float((2 * (ranks * array).sum()) / (n * array.sum()) - (n + 1) / n)
@@ -726,6 +1133,29 @@ _FIT_ADVICE = (
     "Try a small penalizer (e.g. penalizer=0.001), a coarser time unit (weeks or months instead of days), "
     "a longer calibration period, or check that the data hold enough repeat buyers."
 )
+
+# A fitted parameter outside this range ran to the edge of what the optimiser
+# (which works on log parameters) can represent: the likelihood is flat there
+# and the value means "0" or "infinity", not an estimate.
+_EDGE = (1e-6, 1e6)
+# Dropout this close to 0 means the model sees no customer leave: P(alive) ~ 1.
+_NO_DROPOUT = 1e-3
+# Gamma-Gamma: fewer repeat buyers than this give unstable estimates; a
+# frequency-spend correlation beyond this breaks its independence assumption
+# (Fader & Hardie 2013 report 0.11 on CDNOW).
+_GG_MIN_REPEAT_BUYERS = 30
+_GG_MAX_CORRELATION = 0.3
+
+
+def _check_fit_options(penalizer: Any, max_iter: Any) -> None:
+    _number(penalizer, "penalizer", low=0, example="0.001")
+    if max_iter is not None:
+        _number(max_iter, "max_iter", low=1, whole=True, example="1000")
+
+
+def _edge_parameters(params: pd.Series) -> list[str]:
+    low, high = _EDGE
+    return [f"{name} = {value:.3g}" for name, value in params.items() if not low <= value <= high]
 
 
 class _BTYDModel:
@@ -753,24 +1183,45 @@ class _BTYDModel:
         Returns
         -------
         self
-            With ``params_`` (Series), ``n_customers_``, ``n_patterns_``,
-            ``log_likelihood_`` (total) and ``fitter_`` (the lifetimes object).
+            With ``params_`` (Series), ``time_unit_`` (the unit of the
+            summary, or of the ``time_unit`` parameter; None if neither says),
+            ``n_customers_``, ``n_patterns_``, ``log_likelihood_`` (total),
+            ``degenerate_`` (why the fit is unusable, or ``""``) and
+            ``fitter_`` (the lifetimes object).
 
         Raises
         ------
         ModelFitError
-            If the optimizer does not converge (with advice what to try).
+            No repeat buyers, fewer distinct customer patterns than
+            parameters, or an optimizer that does not converge (with advice
+            what to try).
+        ValueError
+            A summary that is not a BTYD summary, or whose time unit differs
+            from the ``time_unit`` parameter.
+
+        Warns
+        -----
+        IdicLabWarning
+            The fit converged but is degenerate: a parameter ran to the edge
+            of its range or the model sees no dropout, so its P(alive) and
+            CLV are unusable on this data.
         """
+        _check_fit_options(self.penalizer, self.max_iter)
         data = _check_summary(summary)
-        if self.time_unit is None:
-            self.time_unit = summary.attrs.get("time_unit")
+        unit = self._fit_unit(summary)
         if (data["frequency"] > 0).sum() == 0:
             raise ModelFitError(
                 f"{self.name}: expected some repeat buyers to learn from, found 0 of {len(data)} customers with "
                 f"frequency > 0. {_FIT_ADVICE}"
             )
         patterns = _patterns(data, ["frequency", "recency", "T"])
-        fitter = getattr(_lifetimes(), self._fitter_name)(penalizer_coef=self.penalizer)
+        if len(patterns) < len(self._param_names):
+            raise ModelFitError(
+                f"{self.name}: expected at least {len(self._param_names)} different (frequency, recency, T) patterns "
+                f"to estimate its {len(self._param_names)} parameters, found {len(patterns)} among {len(data)} "
+                "customers. Fit it on more customers (all customers, or a longer observation window)."
+            )
+        fitter = getattr(_lifetimes(), self._fitter_name)(penalizer_coef=float(self.penalizer))
         try:
             with _quiet():
                 self._run_fit(fitter, patterns)
@@ -785,10 +1236,46 @@ class _BTYDModel:
             raise ModelFitError(f"{self.name} did not converge: parameters {params.round(4).to_dict()}. {_FIT_ADVICE}")
         self.fitter_ = fitter
         self.params_ = params.rename(self.name)
+        self.time_unit_ = unit
         self.n_customers_ = len(data)
         self.n_patterns_ = len(patterns)
         self.log_likelihood_ = self._total_log_likelihood(patterns)
+        self.degenerate_ = self._degenerate(data)
+        if self.degenerate_:
+            warn(
+                f"{self.name} fitted on {len(data)} customers, but {self.degenerate_}. The model is unusable for "
+                f"P(alive) and CLV on this data. Try the other purchase model, a small penalizer "
+                "(e.g. penalizer=0.001), a coarser time unit or a longer observation window."
+            )
         return self
+
+    def _fit_unit(self, summary: pd.DataFrame) -> str | None:
+        """The unit of the fit: the summary's, or the ``time_unit`` parameter's (they must agree)."""
+        found = _summary_unit(summary)
+        if self.time_unit is None:
+            return found
+        _unit_days(self.time_unit)
+        if found is not None and found != self.time_unit:
+            raise ValueError(
+                f"time_unit={self.time_unit!r}: expected the summary to be in {_unit_text(self.time_unit)}, found "
+                f"a summary in {_unit_text(found)} (summary.attrs['time_unit']). Build the summary with "
+                f"rfm_summary(..., time_unit={self.time_unit!r}), or leave time_unit out to fit in the summary's unit."
+            )
+        return self.time_unit
+
+    def _degenerate(self, data: pd.DataFrame) -> str:
+        """Why the fitted parameters cannot be used ("" if they can)."""
+        reasons = []
+        edge = _edge_parameters(self.params_)
+        if edge:
+            reasons.append(f"{', '.join(edge)} ran to the edge of the optimiser's range (meaning 0 or infinity)")
+        dropout = self._no_dropout(data)
+        if dropout:
+            reasons.append(f"{dropout}: it sees (almost) no customer leave, so P(alive) is about 1 for everyone")
+        return "; ".join(reasons)
+
+    def _no_dropout(self, data: pd.DataFrame) -> str:
+        raise NotImplementedError
 
     def _run_fit(self, fitter: Any, patterns: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -798,42 +1285,76 @@ class _BTYDModel:
 
     def _fitted(self) -> None:
         if not hasattr(self, "params_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call .fit(summary) first.")
+            raise ValueError(f"{type(self).__name__} is not fitted yet: call .fit(summary) first.")
+
+    def _unit_label(self) -> str:
+        return "an unknown unit" if self.time_unit_ is None else _unit_text(self.time_unit_)
+
+    def _checked(self, summary: pd.DataFrame) -> pd.DataFrame:
+        """The summary's numbers, after checking that it is in the unit of the fit."""
+        self._fitted()
+        data = _check_summary(summary)
+        if self.time_unit_ is not None:
+            _check_same_unit(summary, self.time_unit_, f"the {self.name} model (fitted in {self._unit_label()})",
+                             _summary_fix(self.time_unit_))
+        return data
+
+    def _finite(self, values: Any, index: pd.Index, name: str) -> pd.Series:
+        out = pd.Series(np.asarray(values, dtype="float64"), index=index, name=name)
+        bad = ~np.isfinite(out.to_numpy())
+        if bad.any():
+            raise ModelFitError(
+                f"{self.name}: {name} is not finite for {int(bad.sum())} of {len(out)} customers (e.g. "
+                f"{_examples(index, bad)}): the parameters {self.params_.round(4).to_dict()} overflow the model's "
+                f"formulas for them. Refit with a small penalizer (e.g. penalizer=0.001) or a coarser time unit."
+            )
+        return out
 
     # -- predictions -------------------------------------------------------
     def expected_purchases(self, summary: pd.DataFrame, horizon: float) -> pd.Series:
         """Expected number of purchases in the next ``horizon`` time units, per customer.
 
         This is an *expected count* (it can exceed 1), not a probability.
+        The summary must be in the unit the model was fitted in (refused
+        otherwise); ``horizon`` must be > 0, in that unit.
         """
-        self._fitted()
-        data = _check_summary(summary)
+        data = self._checked(summary)
+        horizon = _number(horizon, "horizon", low=0, low_open=True, example="52 (time units of the model)")
         with _quiet():
             values = self.fitter_.conditional_expected_number_of_purchases_up_to_time(
-                float(horizon), data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy()
+                horizon, data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy()
             )
-        return pd.Series(np.asarray(values, dtype="float64"), index=summary.index, name="expected_purchases")
+        return self._finite(values, summary.index, "expected_purchases")
 
     def p_alive(self, summary: pd.DataFrame) -> pd.Series:
-        """Probability that each customer is still active at the end of the summary's period."""
-        self._fitted()
-        data = _check_summary(summary)
+        """Probability that each customer is still active at the end of the summary's period.
+
+        The summary must be in the unit the model was fitted in (refused
+        otherwise).
+        """
+        data = self._checked(summary)
         with _quiet():
             values = self.fitter_.conditional_probability_alive(
                 data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy()
             )
-        return pd.Series(np.asarray(values, dtype="float64"), index=summary.index, name="p_alive")
+        return self._finite(values, summary.index, "p_alive")
 
     def expected_cumulative_purchases(self, t: np.ndarray | float) -> np.ndarray:
-        """Unconditional expected repeat purchases of a new customer by time ``t`` after the first."""
+        """Unconditional expected repeat purchases of a new customer by time ``t`` (>= 0, in the model's unit)."""
         self._fitted()
-        t = np.atleast_1d(np.asarray(t, dtype="float64"))
+        try:
+            t = np.atleast_1d(np.asarray(t, dtype="float64"))
+        except (TypeError, ValueError):
+            raise TypeError(f"t: expected times >= 0 in the model's unit, found {type(t).__name__}.") from None
+        bad = ~np.isfinite(t) | (t < 0)
+        if bad.any():
+            raise ValueError(f"t: expected finite times >= 0 in the model's unit, found {int(bad.sum())} of {t.size} not.")
         out = np.zeros_like(t)
         positive = t > 0
         if positive.any():
             with _quiet():
                 out[positive] = np.asarray(self.fitter_.expected_number_of_purchases_up_to_time(t[positive]), dtype="float64")
-        return out
+        return self._finite(out, pd.RangeIndex(out.size), "expected_cumulative_purchases").to_numpy()
 
     def params_table(self) -> pd.DataFrame:
         """Parameters with their meaning (for a notebook)."""
@@ -859,10 +1380,12 @@ class BGNBDModel(_BTYDModel):
     max_iter : int, optional
         Maximum optimizer iterations (default: the optimizer's own).
     time_unit : str, optional
-        Recorded for display; taken from the summary when not given.
+        The unit of the summaries; taken from the summary when not given.
+        Recorded in ``time_unit_`` and checked by every prediction.
     """
 
     _fitter_name = "BetaGeoFitter"
+    _param_names = ("r", "alpha", "a", "b")
     name = "BG/NBD"
     _meanings = {
         "r": "shape of the purchase-rate distribution",
@@ -878,6 +1401,11 @@ class BGNBDModel(_BTYDModel):
     def _total_log_likelihood(self, patterns: pd.DataFrame) -> float:
         # lifetimes reports the weighted mean negative log-likelihood per customer.
         return float(-self.fitter_._negative_log_likelihood_ * patterns["weights"].sum())
+
+    def _no_dropout(self, data: pd.DataFrame) -> str:
+        a, b = float(self.params_["a"]), float(self.params_["b"])
+        mean_p = a / (a + b)
+        return f"the mean dropout probability after a purchase, a/(a+b) = {mean_p:.2g}, is about 0" if mean_p < _NO_DROPOUT else ""
 
 
 class ParetoNBDModel(_BTYDModel):
@@ -895,6 +1423,7 @@ class ParetoNBDModel(_BTYDModel):
     """
 
     _fitter_name = "ParetoNBDFitter"
+    _param_names = ("r", "alpha", "s", "beta")
     name = "Pareto/NBD"
     _meanings = {
         "r": "shape of the purchase-rate distribution",
@@ -910,6 +1439,16 @@ class ParetoNBDModel(_BTYDModel):
             initial_params=np.ones(4), tol=1e-8, maxiter=maxiter,
         )
         self._check_converged(fitter, patterns)
+
+    def _no_dropout(self, data: pd.DataFrame) -> str:
+        rate = float(self.params_["s"] / self.params_["beta"])
+        per_customer = rate * float(data["T"].mean())
+        if per_customer >= _NO_DROPOUT:
+            return ""
+        return (
+            f"the mean dropout rate s/beta = {rate:.2g} per time unit gives {per_customer:.2g} expected dropouts per "
+            "customer over the observed period, about 0"
+        )
 
     def _scaled(self, fitter: Any, patterns: pd.DataFrame) -> tuple[np.ndarray, tuple[Any, ...]]:
         scale = fitter._scale
@@ -972,7 +1511,7 @@ def fit_purchase_models(
     summary : DataFrame
         BTYD summary (e.g. :attr:`CalibrationHoldout.summary`).
     names : sequence of str
-        Keys of :data:`PURCHASE_MODELS`.
+        Keys of :data:`PURCHASE_MODELS`, each once.
     penalizer : float
         Passed to every model.
 
@@ -980,25 +1519,44 @@ def fit_purchase_models(
     -------
     (dict, DataFrame)
         The fitted models by name, and a status table (``model``,
-        ``status``, ``message``) listing each model, also the failed ones
-        with the advice of their :class:`ModelFitError`.
+        ``status``, ``message``) listing each model in the order of
+        ``names``: ``"fitted"``, ``"fitted, unusable"`` (degenerate
+        parameters; the model is returned and its warning repeated) or
+        ``"not converged"`` (with the advice of its :class:`ModelFitError`).
 
     Raises
     ------
     ModelFitError
         If no model could be fitted.
     """
+    if isinstance(names, str) or not isinstance(names, Sequence) or not names:
+        raise TypeError(
+            f"names: expected a non-empty list of model names among {list(PURCHASE_MODELS)}, found {names!r}; "
+            "write e.g. names=['BG/NBD']."
+        )
+    for name in names:
+        if not isinstance(name, str) or name not in PURCHASE_MODELS:
+            raise ValueError(f"names: expected models among {list(PURCHASE_MODELS)}, found {name!r}.")
+    if len(set(names)) < len(names):
+        raise ValueError(f"names: expected each model once, found {list(names)}.")
+    _check_fit_options(penalizer, None)
+    _check_summary(summary)
     fitted: dict[str, _BTYDModel] = {}
     rows = []
     for name in names:
-        if name not in PURCHASE_MODELS:
-            raise ValueError(f"names: expected models among {list(PURCHASE_MODELS)}, found {name!r}.")
         try:
-            fitted[name] = PURCHASE_MODELS[name](penalizer=penalizer).fit(summary)
-            rows.append({"model": name, "status": "fitted", "message": ""})
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                model = PURCHASE_MODELS[name](penalizer=penalizer).fit(summary)
         except ModelFitError as exc:
             rows.append({"model": name, "status": "not converged", "message": str(exc)})
-    status = pd.DataFrame(rows)
+            continue
+        for w in caught:  # repeat them here, so they point at the caller
+            warnings.warn(w.message, w.category, stacklevel=2)
+        fitted[name] = model
+        status = "fitted, unusable" if model.degenerate_ else "fitted"
+        rows.append({"model": name, "status": status, "message": model.degenerate_})
+    status = pd.DataFrame(rows, columns=["model", "status", "message"])
     if not fitted:
         raise ModelFitError(" | ".join(status["message"]))
     return fitted, status
@@ -1010,7 +1568,9 @@ class GammaGammaModel:
     A customer's purchase values are gamma distributed (shape ``p``) around
     her own mean; the customers' rate parameters are gamma distributed
     (``q``, ``v``). The model assumes spend is independent of purchase
-    frequency: :meth:`fit` reports the frequency-monetary correlation.
+    frequency: :meth:`fit` reports the frequency-monetary correlation and
+    warns when it is far from 0. Spend per purchase has no time unit, so the
+    model takes summaries in any unit.
 
     Parameters
     ----------
@@ -1043,33 +1603,54 @@ class GammaGammaModel:
             With ``params_``, ``n_customers_`` (repeat buyers used),
             ``n_dropped_`` (non-repeat buyers left out), ``correlation_``
             (Pearson correlation of frequency and monetary value among repeat
-            buyers; near 0 supports the model) and ``fitter_``.
+            buyers; near 0 supports the model; NaN when every repeat buyer
+            has the same frequency, where it is undefined) and ``fitter_``.
 
         Raises
         ------
         ValueError
-            No repeat buyers, or repeat buyers with monetary value <= 0.
+            Fewer than 3 repeat buyers, repeat buyers with monetary value
+            <= 0, or a summary that is not a BTYD summary.
         ModelFitError
-            If the optimizer does not converge.
+            Spend that does not vary, an optimizer that does not converge,
+            or a fit without a finite population mean spend (q <= 1).
+
+        Warns
+        -----
+        IdicLabWarning
+            Fewer than 30 repeat buyers, a frequency-spend correlation
+            beyond +-0.3, or parameters at the edge of their range.
         """
+        _check_fit_options(self.penalizer, self.max_iter)
         data = _check_summary(summary, monetary=True)
         repeat = data[data["frequency"] > 0]
         n_dropped = len(data) - len(repeat)
-        if repeat.empty:
-            raise ValueError(
-                f"Gamma-Gamma: expected repeat buyers (frequency > 0), found none among {len(data)} customers."
-            )
         bad = repeat["monetary_value"] <= 0
         if bad.any():
-            examples = ", ".join(map(str, repeat.index[bad.to_numpy()][:3]))
             raise ValueError(
                 f"Gamma-Gamma: expected monetary_value > 0 for repeat buyers (spend per purchase), found "
-                f"{int(bad.sum())} of {len(repeat)} rows <= 0 (e.g. customers {examples}). Gamma-Gamma needs positive "
-                "spend: drop free or zero-value purchases, or leave those customers out."
+                f"{int(bad.sum())} of {len(repeat)} rows <= 0 (e.g. customers {_examples(repeat.index, bad)}). "
+                "Gamma-Gamma needs positive spend: drop free or zero-value purchases, or leave those customers out."
             )
-        correlation = float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1]) if len(repeat) > 2 else float("nan")
+        if len(repeat) < 3:
+            raise ValueError(
+                f"Gamma-Gamma: expected at least 3 repeat buyers (frequency > 0) to estimate its 3 parameters, found "
+                f"{len(repeat)} among {len(data)} customers. Use the mean spend per purchase instead, or more data "
+                "(a longer observation window)."
+            )
+        if repeat["monetary_value"].nunique() == 1:
+            spend = float(repeat["monetary_value"].iloc[0])
+            raise ModelFitError(
+                f"Gamma-Gamma: expected spend per purchase that varies between repeat buyers, found the same "
+                f"monetary_value ({spend:g}) for all {len(repeat)} of them: there is no spread to model. Use "
+                f"{spend:g} as every customer's expected spend."
+            )
+        correlation = (
+            float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
+            if repeat["frequency"].nunique() > 1 else float("nan")
+        )
         patterns = _patterns(repeat, ["frequency", "monetary_value"])
-        fitter = _lifetimes().GammaGammaFitter(penalizer_coef=self.penalizer)
+        fitter = _lifetimes().GammaGammaFitter(penalizer_coef=float(self.penalizer))
         options = {} if self.max_iter is None else {"maxiter": int(self.max_iter)}
         try:
             with _quiet():
@@ -1079,17 +1660,56 @@ class GammaGammaModel:
                 f"Gamma-Gamma did not converge on {len(repeat)} repeat buyers ({type(exc).__name__}). "
                 "Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values."
             ) from None
+        params = fitter.params_.astype("float64")
+        if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
+            raise ModelFitError(
+                f"Gamma-Gamma did not converge: parameters {params.round(4).to_dict()}. Try a small penalizer "
+                "(e.g. penalizer=0.001) or check for extreme spend values."
+            )
+        if params["q"] <= 1:
+            raise ModelFitError(
+                f"Gamma-Gamma fitted q = {params['q']:.3g} <= 1 on {len(repeat)} repeat buyers: the population mean "
+                "spend p*v/(q-1) is not finite, so the expected spend of customers without repeat purchases is "
+                "meaningless. Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values."
+            )
         self.fitter_ = fitter
-        self.params_ = fitter.params_.astype("float64").rename(self.name)
+        self.params_ = params.rename(self.name)
         self.n_customers_ = len(repeat)
         self.n_dropped_ = n_dropped
         self.correlation_ = correlation
+        self._warn_if_doubtful()
         return self
+
+    def _warn_if_doubtful(self) -> None:
+        n = self.n_customers_
+        if n < _GG_MIN_REPEAT_BUYERS:
+            warn(
+                f"Gamma-Gamma fitted on only {n} repeat buyers (fewer than {_GG_MIN_REPEAT_BUYERS}): its 3 parameters "
+                "and the expected spend per customer are unstable. Read them with care, or use the mean spend per "
+                "purchase."
+            )
+        if abs(self.correlation_) > _GG_MAX_CORRELATION:  # False for NaN
+            warn(
+                f"Gamma-Gamma assumes spend per purchase does not depend on purchase frequency, but among the {n} "
+                f"repeat buyers their correlation is {self.correlation_:.2f} (beyond +-{_GG_MAX_CORRELATION}): "
+                "expected spend, and the CLV built on it, are biased. Use the customers' own mean spend, or model "
+                "spend by frequency group."
+            )
+        edge = _edge_parameters(self.params_)
+        if edge:
+            warn(
+                f"Gamma-Gamma fitted on {n} repeat buyers, but {', '.join(edge)} ran to the edge of the optimiser's "
+                "range (meaning 0 or infinity): the expected spend is unusable for CLV on this data. Try a small "
+                "penalizer (e.g. penalizer=0.001) or check for extreme spend values."
+            )
+
+    def _fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise ValueError("GammaGammaModel is not fitted yet: call .fit(summary) first.")
 
     def expected_spend(self, summary: pd.DataFrame) -> pd.Series:
         """Expected value of a future purchase per customer (population mean for non-repeat buyers)."""
-        if not hasattr(self, "params_"):
-            raise RuntimeError("GammaGammaModel is not fitted yet: call .fit(summary) first.")
+        self._fitted()
         data = _check_summary(summary, monetary=True)
         p, q, v = (float(self.params_[k]) for k in ("p", "q", "v"))
         x, m = data["frequency"].to_numpy(), data["monetary_value"].to_numpy()
@@ -1100,11 +1720,13 @@ class GammaGammaModel:
     @property
     def population_mean_spend(self) -> float:
         """Mean spend per purchase across customers, p*v/(q-1)."""
+        self._fitted()
         p, q, v = (float(self.params_[k]) for k in ("p", "q", "v"))
         return p * v / (q - 1)
 
     def params_table(self) -> pd.DataFrame:
         """Parameters with their meaning (for a notebook)."""
+        self._fitted()
         return pd.DataFrame({"value": self.params_, "meaning": [self._meanings[p] for p in self.params_.index]})
 
 
@@ -1113,10 +1735,42 @@ class GammaGammaModel:
 # --------------------------------------------------------------------------
 
 
-def _per_unit_discount(annual_discount_rate: float, time_unit: str) -> float:
-    if not (annual_discount_rate >= 0 and np.isfinite(annual_discount_rate)):
-        raise ValueError(f"annual_discount_rate={annual_discount_rate!r}: expected a rate >= 0 such as 0.10.")
-    return (1 + annual_discount_rate) ** (_unit_days(time_unit) / 365.25) - 1
+def _per_unit_discount(annual_discount_rate: Any, time_unit: str) -> float:
+    rate = _number(annual_discount_rate, "annual_discount_rate", low=0, example="0.10 for 10 % a year")
+    return (1 + rate) ** (_unit_days(time_unit) / 365.25) - 1
+
+
+def _check_horizon(horizon: Any) -> int:
+    return int(_number(horizon, "horizon", low=1, whole=True, example="52 (weeks)"))
+
+
+def _check_models(model: Any, spend_model: Any) -> None:
+    if not isinstance(model, _BTYDModel):
+        raise TypeError(
+            f"model: expected a fitted BGNBDModel or ParetoNBDModel, found {type(model).__name__}. Fit one with "
+            "BGNBDModel().fit(summary)."
+        )
+    model._fitted()
+    if not isinstance(spend_model, GammaGammaModel):
+        raise TypeError(
+            f"spend_model: expected a fitted GammaGammaModel, found {type(spend_model).__name__}. Fit one with "
+            "GammaGammaModel().fit(summary)."
+        )
+    spend_model._fitted()
+
+
+def _check_clv_unit(model: _BTYDModel, summary: pd.DataFrame, time_unit: Any) -> str:
+    """``time_unit`` if the model and the summary are in it (unknown units are accepted)."""
+    _unit_days(time_unit)
+    if model.time_unit_ is not None and model.time_unit_ != time_unit:
+        raise ValueError(
+            f"time_unit={time_unit!r}, but the {model.name} model was fitted in {model.time_unit_!r} "
+            f"({_UNIT_NAMES[model.time_unit_]}): expected the same unit, since its parameters are rates per time "
+            f"unit. Pass time_unit={model.time_unit_!r} (and a horizon in {_UNIT_NAMES[model.time_unit_]}), or "
+            f"refit the model on rfm_summary(..., time_unit={time_unit!r})."
+        )
+    _check_same_unit(summary, time_unit, f"time_unit={time_unit!r} (the CLV's periods)", _summary_fix(time_unit))
+    return time_unit
 
 
 def customer_lifetime_value(
@@ -1143,33 +1797,49 @@ def customer_lifetime_value(
     summary : DataFrame
         BTYD summary at the start of the horizon (with ``monetary_value``).
     horizon : int
-        Number of time units ahead, e.g. 52 weeks.
+        Number of time units ahead (>= 1), e.g. 52 weeks.
     annual_discount_rate : float
-        E.g. 0.10 for 10 % a year.
+        E.g. 0.10 for 10 % a year (>= 0).
     time_unit : {"D", "W", "M", "Q"}
-        Must be the unit the model was fitted in.
+        Must be the unit the model was fitted in and the unit of the summary
+        (``summary.attrs["time_unit"]``); a mix is refused. A model or
+        summary of unknown unit is taken to be in this unit.
 
     Returns
     -------
     Series
         ``clv`` per customer, in the currency of ``amount``.
     """
-    if model.time_unit is not None and model.time_unit != time_unit:
-        raise ValueError(
-            f"time_unit={time_unit!r}, but the model was fitted in {model.time_unit!r}: expected the same unit "
-            "(the parameters are per time unit)."
-        )
-    if not (isinstance(horizon, (int, np.integer)) and horizon >= 1):
-        raise ValueError(f"horizon={horizon!r}: expected a whole number of time units >= 1 (e.g. 52 weeks).")
-    d = _per_unit_discount(annual_discount_rate, time_unit)
+    _check_models(model, spend_model)
+    horizon = _check_horizon(horizon)
+    d = _per_unit_discount(annual_discount_rate, _check_clv_unit(model, summary, time_unit))
     previous = np.zeros(len(summary))
     discounted = np.zeros(len(summary))
-    for k in range(1, int(horizon) + 1):  # a loop over periods; every step is vectorized over customers
+    for k in range(1, horizon + 1):  # a loop over periods; every step is vectorized over customers
         cumulative = model.expected_purchases(summary, k).to_numpy()
         discounted += (cumulative - previous) / (1 + d) ** k
         previous = cumulative
     spend = spend_model.expected_spend(summary).to_numpy()
     return pd.Series(discounted * spend, index=summary.index, name="clv")
+
+
+def _current_value(transactions: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.Series, int]:
+    """Spend per summary customer up to the summary's observation end, and the rows after it left out."""
+    frame = _check_transactions(transactions)
+    end = summary.attrs.get("observation_end")
+    later = np.zeros(len(frame), dtype=bool)
+    if end is not None:
+        later = (frame["date"] >= _as_date(end, "summary.attrs['observation_end']") + pd.Timedelta(days=1)).to_numpy()
+    current = frame.loc[~later].groupby("customer_id", sort=True)["amount"].sum()
+    absent = ~summary.index.astype("str").isin(current.index)
+    if absent.any():
+        raise ValueError(
+            f"transactions: expected a purchase of every customer of the summary, found none for "
+            f"{int(absent.sum())} of {len(summary)} customers (e.g. {_examples(summary.index, absent)})"
+            f"{f' up to the observation end {end}' if end is not None else ''}. Pass the transactions the summary "
+            "was built from."
+        )
+    return current.reindex(summary.index.astype("str")).to_numpy(), int(later.sum())
 
 
 def customer_value_table(
@@ -1187,14 +1857,18 @@ def customer_value_table(
     Parameters
     ----------
     transactions : DataFrame
-        The purchases up to the summary's observation end (for current value).
+        The purchases the summary was built from. Purchases after the
+        summary's observation end (``summary.attrs["observation_end"]``) are
+        left out of the current value and counted in
+        ``attrs["rows_after_observation_end"]``.
     model, spend_model, summary, horizon, annual_discount_rate, time_unit
-        As in :func:`customer_lifetime_value`.
+        As in :func:`customer_lifetime_value` (the units must agree).
 
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``: ``current_value`` (spend so far: the
+        Indexed by ``customer_id``, in the order of the summary:
+        ``current_value`` (spend so far: the
         *historical* value), ``expected_purchases`` (over the horizon; a
         count, not a probability), ``p_alive``, ``expected_spend`` (per
         purchase), ``future_value`` (discounted CLV over the horizon:
@@ -1204,12 +1878,19 @@ def customer_value_table(
         certainly still active, future_value x (1 - p_alive) / p_alive: a
         measurable part of the *strategic*, unrealised value that retention
         could win).
+
+    Raises
+    ------
+    ValueError
+        Bad parameters, units that differ, or a summary customer without any
+        purchase in ``transactions``.
     """
-    frame = _check_transactions(transactions)
-    current = frame.groupby("customer_id")["amount"].sum()
-    current.index = current.index.astype("str")
+    _check_models(model, spend_model)
+    horizon = _check_horizon(horizon)
+    _per_unit_discount(annual_discount_rate, _check_clv_unit(model, summary, time_unit))
+    current, n_later = _current_value(transactions, summary)
     out = pd.DataFrame(index=summary.index)
-    out["current_value"] = current.reindex(summary.index).fillna(0.0).to_numpy()
+    out["current_value"] = current
     out["expected_purchases"] = model.expected_purchases(summary, horizon)
     out["p_alive"] = model.p_alive(summary)
     out["expected_spend"] = spend_model.expected_spend(summary)
@@ -1219,6 +1900,7 @@ def customer_value_table(
     out["lifetime_value"] = out["current_value"] + out["future_value"]
     p = out["p_alive"].clip(lower=1e-9)
     out["potential_value"] = out["future_value"] * (1 - p) / p
+    out.attrs.update({"time_unit": time_unit, "horizon": horizon, "rows_after_observation_end": n_later})
     return out
 
 
@@ -1247,15 +1929,21 @@ def value_table(
     customer_map : Series, optional
         Record id -> customer key (e.g. Identify's crosswalk or the synthetic
         world's ``truth.identity``): value per person, not per record.
+        Records not in the map keep their own id.
 
     Returns
     -------
     DataFrame
         As :func:`customer_value_table`.
     """
-    if customer_map is not None:
-        keys = transactions["customer_id"].astype("str").map(customer_map.astype("str"))
-        transactions = transactions.assign(customer_id=keys.fillna(transactions["customer_id"].astype("str")))
+    _check_horizon(horizon)
+    _per_unit_discount(annual_discount_rate, time_unit)
+    mapping = _check_customer_map(customer_map)
+    if mapping is not None:
+        _frame(transactions, "transactions", "canonical transactions from idic_lab.schema.clean")
+        if "customer_id" in transactions.columns and not pd.api.types.is_float_dtype(transactions["customer_id"]):
+            ids = transactions["customer_id"].astype("str")
+            transactions = transactions.assign(customer_id=ids.map(mapping).fillna(ids).to_numpy())
     summary = rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
     return customer_value_table(
         transactions, BGNBDModel().fit(summary), GammaGammaModel().fit(summary), summary,
@@ -1272,28 +1960,60 @@ PYRAMID_TIERS: tuple[tuple[str, float], ...] = (
 """Value tiers (Zeithaml, Rust & Lemon 2001) and the cumulative share of customers each reaches."""
 
 
+def _check_tiers(tiers: Any) -> tuple[list[str], np.ndarray]:
+    """Names and cumulative shares of value tiers (increasing, ending at 1)."""
+    example = "e.g. [('Platinum', 0.05), ('Gold', 0.2), ('Iron', 0.5), ('Lead', 1.0)]"
+    try:
+        pairs = [(name, float(share)) for name, share in tiers]
+    except (TypeError, ValueError):
+        raise TypeError(f"tiers: expected a sequence of (name, cumulative share) pairs, {example}; found {tiers!r}.") from None
+    names = [str(name) for name, _ in pairs]
+    shares = np.array([share for _, share in pairs])
+    if (not pairs or not np.isfinite(shares).all() or shares[0] <= 0 or abs(shares[-1] - 1) > 1e-12
+            or (np.diff(shares) <= 0).any()):
+        raise ValueError(f"tiers: expected increasing cumulative shares in (0, 1] ending at 1, {example}; found {shares.tolist()}.")
+    if len(set(names)) < len(names):
+        raise ValueError(f"tiers: expected different tier names, found {names}.")
+    return names, shares
+
+
 def value_tiers(values: pd.Series, tiers: Sequence[tuple[str, float]] = PYRAMID_TIERS) -> pd.Series:
     """Assign each customer to a tier by rank of ``values`` (highest first).
+
+    Customers are ranked by value, ties broken by customer id (the index,
+    ascending), so the tiers have their exact sizes and the same customers
+    on every machine. When every customer has the same value the tiers rank
+    by id alone: a warning says so.
 
     Parameters
     ----------
     values : Series
-        One value per customer.
+        One finite value per customer, indexed by customer id (negative
+        values are ranked like any other).
     tiers : sequence of (name, cumulative share)
         From the top; the last share must be 1.
 
     Returns
     -------
     Series
-        Ordered categorical of tier names.
+        Ordered categorical of tier names, in the order of ``values``.
     """
-    shares = [s for _, s in tiers]
-    if not shares or abs(shares[-1] - 1) > 1e-12 or any(b <= a for a, b in zip(shares, shares[1:])):
-        raise ValueError(f"tiers: expected increasing cumulative shares ending at 1, found {shares}.")
-    rank = values.rank(method="first", ascending=False) / len(values)
-    codes = np.searchsorted(np.asarray(shares), rank.to_numpy() - 1e-12)
-    names = [n for n, _ in tiers]
+    names, shares = _check_tiers(tiers)
+    numbers = _check_series(values, "values", "e.g. value_table['future_value']")
+    if numbers.nunique() == 1:
+        warn(
+            f"value_tiers: all {len(numbers)} customers have the same value ({numbers.iloc[0]:g}): the tiers cannot "
+            "rank them and follow the customer ids only. Rank by a value that differs between customers."
+        )
+    order = pd.DataFrame({"value": numbers.to_numpy(), "id": values.index.astype("str")})
+    order = order.sort_values(["value", "id"], ascending=[False, True], kind="stable")
+    rank = np.empty(len(order))
+    rank[order.index.to_numpy()] = np.arange(1, len(order) + 1) / len(order)
+    codes = np.searchsorted(shares, rank - 1e-12)
     return pd.Series(pd.Categorical.from_codes(codes, categories=names, ordered=True), index=values.index, name="tier")
+
+
+_PYRAMID_COLUMNS = ("current_value", "future_value", "potential_value", "p_alive")
 
 
 def value_pyramid(
@@ -1309,19 +2029,44 @@ def value_pyramid(
     value_table : DataFrame
         From :func:`customer_value_table`.
     rank_by : str
-        Column that orders customers into tiers (default the predicted
-        future value, Peppers & Rogers' actual value).
+        Numeric column that orders customers into tiers (default the
+        predicted future value, Peppers & Rogers' actual value); ties are
+        broken by customer id.
     tiers : sequence of (name, cumulative share)
 
     Returns
     -------
     DataFrame
-        Per tier: ``customers``, ``share_of_customers``, ``current_value``,
-        ``future_value`` (actual value), ``potential_value`` (strategic
-        upside), their shares, and ``mean_p_alive``.
+        Per tier with customers, from the top: ``customers``,
+        ``share_of_customers``, ``current_value``, ``future_value`` (actual
+        value), ``potential_value`` (strategic upside), their shares, and
+        ``mean_p_alive``. Tiers too small to hold a customer are left out
+        with a warning; a value column that sums to 0 gets shares of 0 and a
+        warning.
     """
+    _frame(value_table, "value_table", "from customer_value_table")
+    missing = [c for c in _PYRAMID_COLUMNS if c not in value_table.columns]
+    if missing:
+        raise ValueError(
+            f"value_table: expected the columns {list(_PYRAMID_COLUMNS)} from customer_value_table, found no "
+            f"{', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
+        )
+    numeric = [c for c in value_table.columns if pd.api.types.is_numeric_dtype(value_table[c])
+               and not pd.api.types.is_bool_dtype(value_table[c])]
+    if not isinstance(rank_by, str) or rank_by not in numeric:
+        raise ValueError(f"rank_by={rank_by!r}: expected a numeric column of the value table, one of {numeric}.")
+    for column in dict.fromkeys([*_PYRAMID_COLUMNS, rank_by]):
+        _check_series(value_table[column], f"value_table['{column}']", "from customer_value_table")
+    negative = [c for c in _PYRAMID_COLUMNS[:3] if (value_table[c] < 0).any()]
+    if negative:
+        bad = value_table[negative[0]] < 0
+        raise ValueError(
+            f"value_table: expected values >= 0 in {', '.join(negative)}, found {int(bad.sum())} of "
+            f"{len(value_table)} rows negative in {negative[0]} (e.g. customers {_examples(value_table.index, bad)}). "
+            "Build the table with customer_value_table from cleaned transactions."
+        )
     tier = value_tiers(value_table[rank_by], tiers)
-    grouped = value_table.assign(tier=tier).groupby("tier", observed=False)
+    grouped = value_table.assign(tier=tier).groupby("tier", observed=True, sort=True)
     table = grouped.agg(
         customers=("future_value", "size"),
         current_value=("current_value", "sum"),
@@ -1329,9 +2074,20 @@ def value_pyramid(
         potential_value=("potential_value", "sum"),
         mean_p_alive=("p_alive", "mean"),
     )
+    empty = [name for name in tier.cat.categories if name not in table.index]
+    if empty:
+        warn(
+            f"value_pyramid: with {len(value_table)} customers the tier(s) {empty} hold no customer and are left out "
+            "of the pyramid. Use more customers or wider tiers."
+        )
     table.insert(1, "share_of_customers", table["customers"] / table["customers"].sum())
     for column in ("current_value", "future_value", "potential_value"):
-        table[f"share_of_{column}"] = table[column] / table[column].sum()
+        total = float(table[column].sum())
+        if total > 0:
+            table[f"share_of_{column}"] = table[column] / total
+        else:
+            warn(f"value_pyramid: {column} is 0 for all {len(value_table)} customers: its shares are set to 0.")
+            table[f"share_of_{column}"] = 0.0
     return table
 
 
@@ -1344,15 +2100,91 @@ def naive_holdout_prediction(summary: pd.DataFrame) -> pd.Series:
     """Naive baseline: every customer keeps buying at her calibration rate, frequency / T, for the holdout.
 
     Customers first seen on the calibration end day (T = 0) are predicted 0.
+    Rate and holdout length share the summary's unit, so no unit check is
+    needed.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :attr:`CalibrationHoldout.summary` (with ``duration_holdout``).
     """
     data = _check_summary(summary)
+    if "duration_holdout" not in summary.columns:
+        raise ValueError(
+            f"summary: expected the column duration_holdout of a calibration summary, found "
+            f"{list(summary.columns)} ({len(summary)} rows). Use calibration_holdout_split(...).summary."
+        )
+    duration = _check_series(summary["duration_holdout"], "summary['duration_holdout']",
+                             "from calibration_holdout_split")
+    if (duration <= 0).any():
+        raise ValueError(
+            f"summary: expected duration_holdout > 0, found {int((duration <= 0).sum())} of {len(summary)} rows "
+            "<= 0 (a holdout of no length). Use calibration_holdout_split with calibration_end before observation_end."
+        )
     rate = (data["frequency"] / data["T"].where(data["T"] > 0)).fillna(0.0)
-    return (rate * summary["duration_holdout"]).rename("naive")
+    return (rate * duration).rename("naive")
+
+
+_RESERVED_NAMES = ("actual", "naive", "customers")
+
+
+def _check_split(split: Any) -> CalibrationHoldout:
+    """A calibration/holdout split with a holdout of positive length."""
+    if not isinstance(split, CalibrationHoldout):
+        raise TypeError(
+            f"split: expected a CalibrationHoldout from calibration_holdout_split, found {type(split).__name__}."
+        )
+    _unit_days(split.time_unit, "split.time_unit")
+    cal_end = _as_date(split.calibration_end, "split.calibration_end")
+    obs_end = _as_date(split.observation_end, "split.observation_end")
+    if cal_end >= obs_end:
+        raise ValueError(
+            f"split: expected calibration_end before observation_end (a holdout of at least one day), found "
+            f"{cal_end.date()} and {obs_end.date()}. Build it with calibration_holdout_split and an earlier "
+            "calibration_end."
+        )
+    _check_summary(split.summary)
+    _check_same_unit(split.summary, split.time_unit, f"the split (time_unit={split.time_unit!r})",
+                     "Build the split with calibration_holdout_split, which keeps both in one unit.")
+    if "frequency_holdout" not in split.summary.columns:
+        raise ValueError(
+            f"split.summary: expected the column frequency_holdout, found {list(split.summary.columns)}. "
+            "Build the split with calibration_holdout_split."
+        )
+    _check_series(split.summary["frequency_holdout"], "split.summary['frequency_holdout']",
+                  "from calibration_holdout_split")
+    return split
+
+
+def _check_purchase_models(models: Any, unit: str) -> dict[str, _BTYDModel]:
+    """``{name: fitted purchase model}``, every model in ``unit`` (or of unknown unit)."""
+    if not isinstance(models, Mapping):
+        raise TypeError(
+            f"models: expected a dict {{name: fitted model}}, e.g. {{'BG/NBD': model}}, found {type(models).__name__}."
+        )
+    for name, model in models.items():
+        if not isinstance(name, str) or name in _RESERVED_NAMES:
+            raise ValueError(
+                f"models: expected model names as text other than {list(_RESERVED_NAMES)} (columns of the result), "
+                f"found {name!r}. Rename it, e.g. 'BG/NBD'."
+            )
+        if not isinstance(model, _BTYDModel):
+            raise TypeError(
+                f"models[{name!r}]: expected a fitted BGNBDModel or ParetoNBDModel, found {type(model).__name__}."
+            )
+        model._fitted()
+        if model.time_unit_ is not None and model.time_unit_ != unit:
+            raise ValueError(
+                f"models[{name!r}]: expected a model fitted in the split's unit {_unit_text(unit)}, found one fitted "
+                f"in {_unit_text(model.time_unit_)}: its rates would be read per {_UNIT_NAMES[unit][:-1]}. Fit it on "
+                f"split.summary, or build the split with time_unit={model.time_unit_!r}."
+            )
+    return dict(models)
 
 
 def _predictions(split: CalibrationHoldout, models: Mapping[str, _BTYDModel]) -> pd.DataFrame:
     s = split.summary
-    out = pd.DataFrame({"actual": s["frequency_holdout"]})
+    out = pd.DataFrame({"actual": s["frequency_holdout"].astype("float64")})
     for name, model in models.items():
         out[name] = model.expected_purchases(s, split.duration_holdout)
     out["naive"] = naive_holdout_prediction(s)
@@ -1365,17 +2197,35 @@ def holdout_validation(split: CalibrationHoldout, models: Mapping[str, _BTYDMode
     Parameters
     ----------
     split : CalibrationHoldout
+        With at least one holdout purchase by a calibration customer.
     models : dict
-        ``{name: fitted model}``, e.g. ``{"BG/NBD": bg, "Pareto/NBD": pn}``.
+        ``{name: fitted model}``, e.g. ``{"BG/NBD": bg, "Pareto/NBD": pn}``,
+        each fitted in the split's time unit.
 
     Returns
     -------
     DataFrame
-        One row per model (plus ``naive``): ``mae`` and ``rmse`` of the
-        per-customer holdout purchases, ``predicted_total``,
+        One row per model in the order given (plus ``naive``): ``mae`` and
+        ``rmse`` of the per-customer holdout purchases, ``predicted_total``,
         ``actual_total`` and ``aggregate_error_pct`` (predicted total vs
         actual total, in %).
+
+    Raises
+    ------
+    ValueError
+        No holdout purchase at all (the aggregate error would divide by
+        0), models in another time unit, or reserved model names.
     """
+    split = _check_split(split)
+    models = _check_purchase_models(models, split.time_unit)
+    actual_total = float(split.summary["frequency_holdout"].sum())
+    if actual_total <= 0:
+        raise ValueError(
+            f"split: expected holdout purchases to validate against, found 0 repeat occasions by the "
+            f"{len(split.summary)} calibration customers between {split.calibration_end.date()} and "
+            f"{split.observation_end.date()}: the errors relative to the actual total are undefined. Choose an "
+            "earlier calibration_end (a longer holdout) in calibration_holdout_split."
+        )
     predictions = _predictions(split, models)
     actual = predictions["actual"]
     rows = {}
@@ -1385,8 +2235,8 @@ def holdout_validation(split: CalibrationHoldout, models: Mapping[str, _BTYDMode
             "mae": float(error.abs().mean()),
             "rmse": float(np.sqrt((error**2).mean())),
             "predicted_total": float(predictions[name].sum()),
-            "actual_total": float(actual.sum()),
-            "aggregate_error_pct": float(100 * (predictions[name].sum() - actual.sum()) / actual.sum()),
+            "actual_total": actual_total,
+            "aggregate_error_pct": float(100 * (predictions[name].sum() - actual_total) / actual_total),
         }
     return pd.DataFrame(rows).T.rename_axis("model")
 
@@ -1397,8 +2247,12 @@ def conditional_expectations(
     """Mean holdout purchases, actual and predicted, by calibration frequency.
 
     Customers with ``max_frequency`` or more calibration repeat purchases are
-    pooled in the last row (labelled e.g. ``"7+"``).
+    pooled in the last row (labelled e.g. ``"7+"``). Rows run from 0 up;
+    frequencies without customers are left out.
     """
+    split = _check_split(split)
+    models = _check_purchase_models(models, split.time_unit)
+    max_frequency = int(_number(max_frequency, "max_frequency", low=1, whole=True, example="7"))
     predictions = _predictions(split, models)
     frequency = split.summary["frequency"].clip(upper=max_frequency).astype(int)
     labels = frequency.astype(str).where(frequency < max_frequency, f"{max_frequency}+")
@@ -1421,18 +2275,43 @@ def tracking_table(
     purchase day on: the model's expected repeat purchases ``E[X(t - t0)]``
     are summed over customers grouped by first purchase day.
 
+    Parameters
+    ----------
+    transactions : DataFrame
+        The purchases the split was built from (later rows are left out).
+    split : CalibrationHoldout
+    models : dict
+        ``{name: fitted model}``, each fitted in the split's time unit.
+
     Returns
     -------
     DataFrame
         Indexed by ``period_end`` (date at the end of each time unit from the
         first purchase to the observation end): ``actual`` and one column
-        per model, cumulative repeat purchases; ``attrs["calibration_end"]``.
+        per model, cumulative repeat purchases; ``attrs["calibration_end"]``
+        and ``attrs["time_unit"]``.
+
+    Raises
+    ------
+    ValueError
+        Transactions that lack customers of the split, models in another
+        time unit, or reserved model names.
     """
+    split = _check_split(split)
+    models = _check_purchase_models(models, split.time_unit)
     unit = TIME_UNITS[split.time_unit]
     frame = _check_transactions(transactions)
-    frame = frame[frame["customer_id"].isin(split.summary.index)]
+    frame = frame[frame["customer_id"].isin(split.summary.index.astype("str"))]
     occasions = _occasions(frame)
     occasions = occasions[occasions["day"] <= split.observation_end]
+    first_days = occasions.groupby("customer_id", sort=True)["day"].min()
+    absent = ~split.summary.index.astype("str").isin(first_days.index)
+    if absent.any():
+        raise ValueError(
+            f"transactions: expected the purchases of every customer of the split, found none for "
+            f"{int(absent.sum())} of {len(split.summary)} customers (e.g. {_examples(split.summary.index, absent)}). "
+            "Pass the transactions the split was built from."
+        )
     first = occasions.groupby("customer_id")["day"].transform("min")
     repeat_days = occasions.loc[occasions["day"] > first, "day"]
     start = occasions["day"].min()
@@ -1444,7 +2323,8 @@ def tracking_table(
     ends = pd.DatetimeIndex(start + pd.to_timedelta(offsets, unit="D"), name="period_end")
     elapsed = np.sort(((repeat_days - start) / day).to_numpy(dtype="float64"))
     actual = np.searchsorted(elapsed, offsets, side="right")
-    cohorts = occasions.groupby("customer_id")["day"].min().value_counts()
+    # Cohorts in date order, so the sums below add up in the same order on every machine.
+    cohorts = first_days.value_counts().sort_index(kind="stable")
     cohort_offsets = ((cohorts.index - start) / day).to_numpy(dtype="float64")
     out = pd.DataFrame({"actual": actual.astype("float64")}, index=ends)
     elapsed_units = np.clip(offsets[None, :] - cohort_offsets[:, None], 0, None) / unit
@@ -1452,6 +2332,7 @@ def tracking_table(
         expected = model.expected_cumulative_purchases(elapsed_units.ravel()).reshape(elapsed_units.shape)
         out[name] = (expected * cohorts.to_numpy()[:, None]).sum(axis=0)
     out.attrs["calibration_end"] = str(split.calibration_end.date())
+    out.attrs["time_unit"] = split.time_unit
     return out
 
 
@@ -1469,6 +2350,7 @@ def simulate_bgnbd(
     b: float,
     T: float | np.ndarray,
     seed: int,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Simulate BTYD summaries from the BG/NBD model (vectorized).
 
@@ -1486,16 +2368,39 @@ def simulate_bgnbd(
     r, alpha, a, b : float
         BG/NBD parameters per time unit.
     T : float or array
-        Each customer's age (time units since the first purchase).
+        Each customer's age (time units since the first purchase), >= 0;
+        one value for all or one per customer.
     seed : int
+    time_unit : {"D", "W", "M", "Q"}, optional
+        The unit the parameters are per; recorded in
+        ``attrs["time_unit"]`` so that models check it (None: unknown).
 
     Returns
     -------
     DataFrame
-        ``frequency``, ``recency``, ``T`` with a ``customer_id`` index.
+        ``frequency``, ``recency``, ``T`` with a ``customer_id`` index;
+        ``attrs["definition"]`` is ``"btyd"``.
     """
+    n_customers = int(_number(n_customers, "n_customers", low=1, whole=True, example="1000"))
+    for name, value in {"r": r, "alpha": alpha, "a": a, "b": b}.items():
+        _number(value, name, low=0, low_open=True, example="0.243 (a BG/NBD parameter)")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed={seed!r}: expected a whole number such as 0, found a {type(seed).__name__}.")
+    if time_unit is not None:
+        _unit_days(time_unit)
+    if isinstance(T, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"T={T!r}: expected an age >= 0 in time units (a number or an array), found a {type(T).__name__}.")
+    try:
+        T = np.broadcast_to(np.asarray(T, dtype="float64"), (n_customers,)).copy()
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"T: expected one age >= 0 or one per customer ({n_customers}), found {type(T).__name__} of shape "
+            f"{np.shape(T)}."
+        ) from None
+    if not (np.isfinite(T).all() and (T >= 0).all()):
+        bad = int((~(np.isfinite(T) & (T >= 0))).sum())
+        raise ValueError(f"T: expected finite ages >= 0, found {bad} of {n_customers} missing, infinite or negative.")
     rng = np.random.default_rng(seed)
-    T = np.broadcast_to(np.asarray(T, dtype="float64"), (n_customers,)).copy()
     lam = rng.gamma(shape=r, scale=1.0 / alpha, size=n_customers)
     p = rng.beta(a, b, size=n_customers)
     k = rng.geometric(np.clip(p, 1e-12, 1.0))
@@ -1505,7 +2410,11 @@ def simulate_bgnbd(
     has = x > 0
     recency[has] = T[has] * rng.beta(x[has], n[has] - x[has] + 1)
     index = pd.Index([f"S{i:06d}" for i in range(n_customers)], name="customer_id")
-    return pd.DataFrame({"frequency": x.astype("float64"), "recency": recency, "T": T}, index=index)
+    out = pd.DataFrame({"frequency": x.astype("float64"), "recency": recency, "T": T}, index=index)
+    out.attrs["definition"] = "btyd"
+    if time_unit is not None:
+        out.attrs["time_unit"] = time_unit
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -1537,10 +2446,12 @@ def needs_features(
     transactions : DataFrame
         Canonical order lines (``customer_id``, ``date``, ``amount``; used if
         present: ``order_id``, ``product_id``, ``quantity``, ``channel``).
-        Without ``order_id`` an order is a customer's purchases of one day.
-        Never modified.
+        Without ``order_id`` (or for lines whose ``order_id`` is missing) an
+        order is a customer's purchases of one day. A missing ``channel``
+        counts as the channel ``"unknown"``. Never modified.
     products : DataFrame, optional
-        ``product_id`` and ``category``; gives the category shares. A
+        ``product_id`` and ``category``; gives the category shares (one
+        category per product; repeated identical rows are fine). A
         ``category`` column in ``transactions`` is used directly.
     customer_map : Series, optional
         Record id -> customer key (e.g. Identify's crosswalk), so features
@@ -1550,36 +2461,55 @@ def needs_features(
     Returns
     -------
     DataFrame
-        One row per customer (index ``customer_id``): ``share_<category>``,
-        ``channel_<channel>``, ``items_per_order``, ``lines_per_order``,
-        ``log_order_value``, ``orders_per_week``, ``weekend_share`` (those the
-        columns allow) and ``n_orders`` (not a feature: how much evidence).
+        One row per customer (index ``customer_id``, sorted):
+        ``share_<category>``, ``channel_<channel>``, ``items_per_order``,
+        ``lines_per_order``, ``log_order_value``, ``orders_per_week``,
+        ``weekend_share`` (those the columns allow) and ``n_orders`` (not a
+        feature: how much evidence). ``attrs`` counts what was filled in:
+        ``lines_without_order_id``, ``orders_without_channel``,
+        ``lines_without_category``, ``customers_without_category`` (those
+        the columns allow).
+
+    Warns
+    -----
+    IdicLabWarning
+        Lines without a product category: they are left out of the shares.
     """
     frame = _check_transactions(transactions)
     for column in ("order_id", "product_id", "quantity", "channel", "category"):
         if column in transactions.columns:
             frame[column] = transactions[column].to_numpy()
-    if customer_map is not None:
-        mapped = frame["customer_id"].map(customer_map.astype("str"))
-        frame["customer_id"] = mapped.fillna(frame["customer_id"]).astype("str")
-    if "category" not in frame.columns and products is not None:
-        if not {"product_id", "category"} <= set(products.columns) or "product_id" not in frame.columns:
-            raise ValueError(
-                "needs_features: expected products with columns product_id and category, and product_id in the "
-                f"transactions; found products columns {list(products.columns)}."
+    mapping = _check_customer_map(customer_map)
+    if mapping is not None:
+        frame["customer_id"] = frame["customer_id"].map(mapping).fillna(frame["customer_id"]).astype("str")
+    if "quantity" in frame.columns:
+        quantity = frame["quantity"]
+        numbers = (quantity.to_numpy(dtype="float64", na_value=np.nan)
+                   if pd.api.types.is_numeric_dtype(quantity) and not pd.api.types.is_bool_dtype(quantity) else None)
+        if numbers is None or not np.isfinite(numbers).all():
+            bad = len(frame) if numbers is None else int((~np.isfinite(numbers)).sum())
+            raise SchemaError(
+                f"Table 'transactions', column 'quantity': expected finite numbers, found {bad} of {len(frame)} rows "
+                f"that are not (dtype {quantity.dtype}). Read them with idic_lab.schema.clean('transactions', df), or "
+                "drop the column if basket size is not needed.",
+                table="transactions", column="quantity", n_bad=bad, n_rows=len(frame),
             )
-        frame["category"] = frame["product_id"].astype("str").map(
-            products.assign(product_id=products["product_id"].astype("str")).set_index("product_id")["category"]
-        )
-    order_key = frame["order_id"].astype("str") if "order_id" in frame.columns else frame["date"].dt.strftime("%Y-%m-%d")
+        frame["quantity"] = numbers
+    if "category" not in frame.columns and products is not None:
+        frame["category"] = _product_categories(frame, products)
+    counts: dict[str, int] = {}
+    if "order_id" in frame.columns:
+        # Lines without an order id are grouped like files without order ids: one order per customer and day.
+        no_order = frame["order_id"].isna().to_numpy()
+        counts["lines_without_order_id"] = int(no_order.sum())
+        day_key = frame["date"].dt.strftime("day %Y-%m-%d")
+        order_key = frame["order_id"].astype("str").where(~no_order, day_key)
+    else:
+        order_key = frame["date"].dt.strftime("%Y-%m-%d")
     frame["order"] = frame["customer_id"] + "|" + order_key
     parts = []
     if "category" in frame.columns:
-        known = frame[frame["category"].notna()]
-        spend = known.pivot_table(index="customer_id", columns="category", values="amount", aggfunc="sum", fill_value=0.0)
-        totals = spend.sum(axis=1)
-        spend = spend.div(totals.where(totals > 0), axis=0).fillna(1.0 / spend.shape[1])
-        parts.append(spend.add_prefix("share_"))
+        parts.append(_category_shares(frame, counts))
     orders = frame.groupby("order", sort=False).agg(
         customer_id=("customer_id", "first"),
         date=("date", "min"),
@@ -1589,9 +2519,12 @@ def needs_features(
         **({"channel": ("channel", "first")} if "channel" in frame.columns else {}),
     )
     if "channel" in orders.columns:
-        channels = pd.crosstab(orders["customer_id"], orders["channel"].astype("str"), normalize="index")
+        no_channel = orders["channel"].isna()
+        counts["orders_without_channel"] = int(no_channel.sum())
+        channel = orders["channel"].astype("str").where(~no_channel, "unknown")
+        channels = pd.crosstab(orders["customer_id"], channel, normalize="index")
         parts.append(channels.add_prefix("channel_"))
-    by = orders.groupby("customer_id")
+    by = orders.groupby("customer_id", sort=True)
     basket = pd.DataFrame(index=by.size().index)
     if "items" in orders.columns:
         basket["items_per_order"] = by["items"].mean()
@@ -1605,9 +2538,58 @@ def needs_features(
     parts.append(basket)
     out = pd.concat(parts, axis=1).fillna(0.0)
     out.index = out.index.astype("str")
+    out = out.sort_index(kind="stable")
     out.index.name = "customer_id"
     out.columns.name = None
+    out.attrs.update(counts)
     return out
+
+
+def _product_categories(frame: pd.DataFrame, products: Any) -> pd.Series:
+    """Category of each line's product (missing where the product list does not know it)."""
+    _frame(products, "products", "product_id and category, e.g. from load_products")
+    if not {"product_id", "category"} <= set(products.columns) or "product_id" not in frame.columns:
+        raise ValueError(
+            "needs_features: expected products with columns product_id and category, and product_id in the "
+            f"transactions; found products columns {list(products.columns)} and transactions columns "
+            f"{[c for c in frame.columns if c != 'order']}."
+        )
+    table = pd.DataFrame({"product_id": products["product_id"].astype("str").to_numpy(),
+                          "category": products["category"].to_numpy()}).dropna().drop_duplicates()
+    clash = table["product_id"][table["product_id"].duplicated()].unique()
+    if len(clash):
+        raise ValueError(
+            f"products: expected one category per product_id, found {len(clash)} product(s) with two or more "
+            f"(e.g. {', '.join(map(str, clash[:3]))}) among {len(products)} rows. Keep one category per product, "
+            "e.g. products.drop_duplicates('product_id')."
+        )
+    return frame["product_id"].astype("str").map(table.set_index("product_id")["category"])
+
+
+def _category_shares(frame: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:
+    """Share of spend per category and customer (lines without a category are counted and left out)."""
+    unknown = frame["category"].isna()
+    counts["lines_without_category"] = int(unknown.sum())
+    if unknown.all():
+        raise ValueError(
+            f"needs_features: expected product categories for the lines, found none for all {len(frame)} lines: no "
+            "product_id of the transactions is in the product list. Check that both use the same product ids."
+        )
+    known = frame[~unknown]
+    spend = known.pivot_table(index="customer_id", columns="category", values="amount", aggfunc="sum", fill_value=0.0)
+    totals = spend.sum(axis=1)
+    # A customer whose categorised lines are all free is spread evenly over the categories.
+    spend = spend.div(totals.where(totals > 0), axis=0).fillna(1.0 / spend.shape[1])
+    missing = int((~frame["customer_id"].isin(spend.index)).groupby(frame["customer_id"]).all().sum())
+    counts["customers_without_category"] = missing
+    if counts["lines_without_category"]:
+        warn(
+            f"needs_features: {counts['lines_without_category']} of {len(frame)} lines have no product category "
+            f"(product not in the product list, or a missing category) and are left out of the category shares; "
+            f"{missing} customer(s) have no categorised line and get shares of 0. Complete the product list to "
+            "include them."
+        )
+    return spend.add_prefix("share_")
 
 
 # How much and how often someone buys is value, not need: these columns describe the
@@ -1616,24 +2598,63 @@ def needs_features(
 NOT_NEEDS_COLUMNS = ("n_orders", "log_order_value", "orders_per_week")
 
 
-def _feature_columns(features: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
+def _feature_columns(features: Any, columns: Sequence[str] | None) -> list[str]:
+    """Feature columns to use: given, or all but :data:`NOT_NEEDS_COLUMNS`; numeric and finite."""
+    _frame(features, "features", "from needs_features")
+    if features.empty:
+        raise ValueError("features: expected at least one customer, found 0 rows. Build them with needs_features.")
+    if features.index.has_duplicates:
+        twice = features.index[features.index.duplicated()].unique()
+        raise ValueError(
+            f"features: expected one row per customer, found {len(twice)} customer id(s) more than once (e.g. "
+            f"{', '.join(map(str, twice[:3]))}) among {len(features)} rows. Build them with needs_features."
+        )
     if columns is None:
         columns = [c for c in features.columns if c not in NOT_NEEDS_COLUMNS]
+    elif isinstance(columns, str) or not isinstance(columns, Sequence):
+        raise TypeError(f"features/columns: expected a list of column names, found {columns!r}.")
     missing = [c for c in columns if c not in features.columns]
     if missing:
         raise ValueError(f"features: expected the columns {missing}, found {list(features.columns)}.")
     if len(columns) == 0:
-        raise ValueError("features: expected at least one feature column, found none.")
+        raise ValueError(
+            f"features: expected at least one feature column, found none among {list(features.columns)} "
+            f"(the value columns {list(NOT_NEEDS_COLUMNS)} do not count). Build them with needs_features."
+        )
+    for column in columns:
+        values = features[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise ValueError(f"features: expected numbers in {column!r}, found dtype {values.dtype} ({len(features)} rows).")
+        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        if bad.any():
+            raise ValueError(
+                f"features: expected finite numbers in {column!r}, found {int(bad.sum())} of {len(features)} rows "
+                f"missing or infinite (e.g. customers {_examples(features.index, bad)}). Drop or fill them first, "
+                f"e.g. features.fillna({{{column!r}: 0}})."
+            )
     return list(columns)
+
+
+def _whole(value: Any, name: str, low: int, example: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}={value!r}: expected a whole number >= {low} such as {example}, found a {type(value).__name__}.")
+    if value < low:
+        raise ValueError(f"{name}={value!r}: expected a whole number >= {low} such as {example}.")
+    return int(value)
+
+
+_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 
 class NeedsSegmentation:
     """Needs-based segments by k-means or a Gaussian mixture, with k chosen from the data.
 
     Features are standardised (mean 0, standard deviation 1) so that no
-    feature dominates by its unit. ``k`` is chosen by the largest silhouette
-    (k-means) or the smallest BIC (Gaussian mixture) over ``k_range``,
-    unless given.
+    feature dominates by its unit; a feature that is the same for every
+    customer stays 0 and shapes nothing (listed in ``constant_features_``).
+    ``k`` is chosen by the largest silhouette (k-means) or the smallest BIC
+    (Gaussian mixture) over ``k_range``, unless given; ties go to the
+    smaller k.
 
     Parameters
     ----------
@@ -1641,13 +2662,14 @@ class NeedsSegmentation:
     k : int, optional
         Number of segments; None chooses it.
     k_range : tuple of int
-        Smallest and largest k tried.
+        Smallest and largest k tried (k-means needs k >= 2 to compute a
+        silhouette).
     n_init : int
         Restarts of k-means (or of the mixture's EM); the best is kept.
     random_state : int
         Seed of every random step.
-    covariance_type : str
-        Gaussian mixture only (``"diag"``, ``"full"``, ...).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        Gaussian mixture only.
     reg_covar : float
         Gaussian mixture only: added to the variances of the standardised
         features (0.1 keeps components from collapsing on the many customers
@@ -1667,11 +2689,12 @@ class NeedsSegmentation:
 
     Attributes
     ----------
-    columns_, scaler_, model_, k_, selection_, labels_, n_fitted_
+    columns_, scaler_, model_, k_, selection_, labels_, n_fitted_, constant_features_
         ``selection_`` has one row per k tried (``silhouette``, ``inertia``
         for k-means; ``bic`` for the mixture). ``labels_`` numbers segments
-        from 1 (largest) upward, for every customer. ``n_fitted_`` customers
-        had ``min_orders`` or more orders and shaped the segments.
+        from 1 (largest; equal sizes by their first customer id) upward, for
+        every customer. ``n_fitted_`` customers had ``min_orders`` or more
+        orders and shaped the segments.
     """
 
     def __init__(
@@ -1699,6 +2722,31 @@ class NeedsSegmentation:
         self.min_orders = min_orders
         self.silhouette_sample = silhouette_sample
 
+    def _check_options(self) -> tuple[int, int]:
+        """Checked options; the range of k to try."""
+        _choice(self.method, "method", ("kmeans", "gmm"))
+        if self.method == "gmm":
+            _choice(self.covariance_type, "covariance_type", _COVARIANCE_TYPES)
+            _number(self.reg_covar, "reg_covar", low=0, example="0.1")
+        _whole(self.n_init, "n_init", 1, "10")
+        _whole(self.random_state, "random_state", 0, "0")
+        _whole(self.min_orders, "min_orders", 1, "2")
+        _whole(self.silhouette_sample, "silhouette_sample", 2, "2000")
+        if self.k is not None:
+            k = _whole(self.k, "k", 1, "4")
+            return k, k
+        try:
+            low, high = (int(_whole(v, "k_range", 1, "(2, 8)")) for v in self.k_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"k_range={self.k_range!r}: expected two whole numbers (smallest, largest k), e.g. (2, 8).") from None
+        least = 2 if self.method == "kmeans" else 1
+        if low < least or high < low:
+            raise ValueError(
+                f"k_range={self.k_range!r}: expected {least} <= smallest <= largest k, e.g. (2, 8)"
+                f"{' (a silhouette needs two segments)' if least == 2 else ''}."
+            )
+        return low, high
+
     def _model(self, k: int) -> Any:
         if self.method == "kmeans":
             from sklearn.cluster import KMeans
@@ -1708,13 +2756,34 @@ class NeedsSegmentation:
 
         return GaussianMixture(
             n_components=k, n_init=self.n_init, random_state=self.random_state,
-            covariance_type=self.covariance_type, reg_covar=self.reg_covar,
+            covariance_type=self.covariance_type, reg_covar=float(self.reg_covar),
         )
+
+    def _fit_model(self, k: int, z: np.ndarray) -> Any:
+        """Fit one clustering; sklearn's numerical failures and warnings become our messages."""
+        from sklearn.exceptions import ConvergenceWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                model = self._model(k).fit(z)
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                raise ValueError(
+                    f"NeedsSegmentation: the {self.method} model with k={k} could not be fitted on {len(z)} customers "
+                    f"({type(exc).__name__}: {str(exc)[:120]}). Try a smaller k, "
+                    "reg_covar=0.1 or more (Gaussian mixture), or method='kmeans'."
+                ) from None
+        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+            warn(
+                f"NeedsSegmentation: the {self.method} model with k={k} did not converge on {len(z)} customers: its "
+                "segments may change with the seed. Try a larger n_init or a smaller k."
+            )
+        return model
 
     def _silhouette(self, z: np.ndarray, labels: np.ndarray) -> float:
         from sklearn.metrics import silhouette_score
 
-        if len(np.unique(labels)) < 2:
+        if not 2 <= len(np.unique(labels)) <= len(z) - 1:
             return float("nan")
         size = min(self.silhouette_sample, len(z))
         return float(silhouette_score(z, labels, sample_size=size, random_state=self.random_state))
@@ -1730,29 +2799,50 @@ class NeedsSegmentation:
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError, TypeError
+            Unknown options, features that are missing, not numbers or not
+            finite, fewer customers (or different customers) than segments,
+            or features that are the same for every customer.
         """
         from sklearn.preprocessing import StandardScaler
 
-        if self.method not in ("kmeans", "gmm"):
-            raise ValueError(f"method={self.method!r}: expected 'kmeans' or 'gmm'.")
+        low, high = self._check_options()
         self.columns_ = _feature_columns(features, self.features)
         everyone = features[self.columns_].astype("float64")
-        if not np.isfinite(everyone.to_numpy()).all():
-            raise ValueError("features: expected finite numbers, found missing or infinite values.")
-        enough = features["n_orders"] >= self.min_orders if "n_orders" in features.columns else True
+        if "n_orders" in features.columns:
+            enough = (features["n_orders"] >= self.min_orders).to_numpy()
+        else:
+            enough = np.ones(len(features), dtype=bool)
         data = everyone.loc[enough]
-        low, high = self.k_range if self.k is None else (self.k, self.k)
-        if low < 1 or high < low or high >= len(data):
+        self.constant_features_ = [c for c in self.columns_ if everyone[c].nunique() == 1]
+        if not enough.any():
+            most = int(features["n_orders"].max())
             raise ValueError(
-                f"k_range={self.k_range!r} / k={self.k!r}: expected 1 <= k < number of customers with at "
-                f"least min_orders={self.min_orders} orders ({len(data)} of {len(everyone)})."
+                f"min_orders={self.min_orders}: expected customers with at least min_orders={self.min_orders} orders "
+                f"({len(data)} of {len(everyone)}) to learn segments from, found none (the most is {most}). Use "
+                f"min_orders={most} or lower."
+            )
+        distinct = len(data.drop_duplicates())
+        if distinct <= high:
+            advice = (
+                "The features are the same for every customer: there are no needs to segment."
+                if len(self.constant_features_) == len(self.columns_) or distinct == 1 else
+                f"Use k or k_range up to {distinct - 1}, a lower min_orders, or more customers."
+            )
+            raise ValueError(
+                f"k_range={self.k_range!r} / k={self.k!r}: expected k below the number of different customers with "
+                f"at least min_orders={self.min_orders} orders ({len(data)} of {len(everyone)}), found only "
+                f"{distinct} different. {advice}"
             )
         self.n_fitted_ = len(data)
         self.scaler_ = StandardScaler().fit(data)
         z = self.scaler_.transform(data)
         rows, models = [], {}
         for k in range(low, high + 1):
-            model = self._model(k).fit(z)
+            model = self._fit_model(k, z)
             labels = model.predict(z)
             row = {"k": k, "silhouette": self._silhouette(z, labels)}
             if self.method == "kmeans":
@@ -1765,21 +2855,42 @@ class NeedsSegmentation:
         if self.k is not None:
             self.k_ = int(self.k)
         elif self.method == "kmeans":
-            self.k_ = int(self.selection_["silhouette"].idxmax())
+            self.k_ = self._best_k("silhouette", largest=True)
         else:
-            self.k_ = int(self.selection_["bic"].idxmin())
+            self.k_ = self._best_k("bic", largest=False)
         self.model_ = models[self.k_]
         raw = self.model_.predict(self.scaler_.transform(everyone))
-        # Number segments by size (1 = largest) so labels read the same across runs.
-        sizes = pd.Series(raw).value_counts()
-        self._relabel = {int(old): new for new, old in enumerate(sizes.index, start=1)}
+        self._relabel = self._order_segments(raw, features.index)
         self.labels_ = pd.Series([self._relabel[int(v)] for v in raw], index=features.index, name="segment")
         return self
 
+    def _best_k(self, column: str, *, largest: bool) -> int:
+        """The best k by ``column`` (ties and undefined values: the smaller k)."""
+        scores = self.selection_[column]
+        if scores.isna().all():
+            raise ValueError(
+                f"NeedsSegmentation: no {column} could be computed for k in {list(scores.index)}: every k gave a "
+                "single segment. Give k explicitly, or use more (and more different) customers."
+            )
+        best = scores.max() if largest else scores.min()
+        return int(scores.index[scores.to_numpy() == best][0])
+
+    @staticmethod
+    def _order_segments(raw: np.ndarray, index: pd.Index) -> dict[int, int]:
+        """Segment numbers 1, 2, ... by size (largest first), equal sizes by their first customer id."""
+        frame = pd.DataFrame({"raw": raw.astype("int64"), "id": index.astype("str")})
+        order = frame.groupby("raw").agg(size=("id", "size"), first=("id", "min"))
+        order = order.sort_values(["size", "first"], ascending=[False, True], kind="stable")
+        return {int(old): new for new, old in enumerate(order.index, start=1)}
+
+    def _fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise ValueError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
+
     def predict(self, features: pd.DataFrame) -> pd.Series:
         """Segment of each customer in ``features`` (same columns as in :meth:`fit`)."""
-        if not hasattr(self, "model_"):
-            raise RuntimeError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
+        self._fitted()
+        _feature_columns(features, self.columns_)
         z = self.scaler_.transform(features[self.columns_].astype("float64"))
         raw = self.model_.predict(z)
         return pd.Series([self._relabel.get(int(v), 0) for v in raw], index=features.index, name="segment")
@@ -1795,6 +2906,11 @@ class NeedsSegmentation:
         assigns *all* customers, and compares with :attr:`labels_` by the
         adjusted Rand index (1 = identical partition, 0 = chance).
 
+        Parameters
+        ----------
+        features : DataFrame
+            The features :meth:`fit` was given (same customers, same order).
+
         Returns
         -------
         DataFrame
@@ -1803,51 +2919,105 @@ class NeedsSegmentation:
         from sklearn.metrics import adjusted_rand_score
         from sklearn.preprocessing import StandardScaler
 
-        if not hasattr(self, "model_"):
-            raise RuntimeError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
+        self._fitted()
+        _feature_columns(features, self.columns_)
+        if not features.index.equals(self.labels_.index):
+            raise ValueError(
+                f"features: expected the {len(self.labels_)} customers the segmentation was fitted on, in the same "
+                f"order, found {len(features)} rows that differ. Pass the features given to fit()."
+            )
+        n_resamples = _whole(n_resamples, "n_resamples", 1, "10")
+        _whole(random_state, "random_state", 0, "0")
+        share = _number(sample_share, "sample_share", low=0, low_open=True, example="0.8")
+        if share > 1:
+            raise ValueError(f"sample_share={sample_share!r}: expected a fraction in (0, 1] such as 0.8.")
         data = features[self.columns_].astype("float64").to_numpy()
         eligible = (
             np.flatnonzero(features["n_orders"].to_numpy() >= self.min_orders)
             if "n_orders" in features.columns else np.arange(len(data))
         )
+        n_sample = max(self.k_ + 1, int(round(share * len(eligible))))
+        if n_sample > len(eligible):
+            raise ValueError(
+                f"sample_share={sample_share!r}: expected subsamples of at least k + 1 = {self.k_ + 1} customers, but "
+                f"only {len(eligible)} have min_orders={self.min_orders} or more orders. Use more customers."
+            )
         rng = np.random.default_rng(random_state)
-        n_sample = max(self.k_ + 1, int(round(sample_share * len(eligible))))
         rows = []
         for b in range(n_resamples):
             pick = rng.choice(eligible, size=n_sample, replace=False)
             scaler = StandardScaler().fit(data[pick])
-            model = self._model(self.k_).fit(scaler.transform(data[pick]))
+            model = self._fit_model(self.k_, scaler.transform(data[pick]))
             labels = model.predict(scaler.transform(data))
             rows.append({"resample": b + 1, "ari": float(adjusted_rand_score(self.labels_.to_numpy(), labels))})
         return pd.DataFrame(rows)
 
 
+def _check_labels(labels: Any, name: str) -> pd.Series:
+    """Segment labels per customer: a Series with a unique index (missing labels dropped)."""
+    if not isinstance(labels, pd.Series):
+        raise TypeError(f"{name}: expected a pandas Series of segment labels indexed by customer_id, found {type(labels).__name__}.")
+    if labels.index.has_duplicates:
+        twice = labels.index[labels.index.duplicated()].unique()
+        raise ValueError(
+            f"{name}: expected one label per customer, found {len(twice)} customer id(s) more than once (e.g. "
+            f"{', '.join(map(str, twice[:3]))}) among {len(labels)} labels."
+        )
+    return labels.dropna()
+
+
 def adjusted_rand(labels: pd.Series, truth: pd.Series) -> float:
-    """Adjusted Rand index of two labelings over the customers they share (1 = same partition)."""
+    """Adjusted Rand index of two labelings over the customers they share (1 = same partition).
+
+    Customers without a label in either series are left out.
+    """
     from sklearn.metrics import adjusted_rand_score
 
-    common = labels.index.intersection(truth.dropna().index)
+    found, planted = _check_labels(labels, "labels"), _check_labels(truth, "truth")
+    common = found.index.intersection(planted.index).sort_values()
     if len(common) == 0:
         raise ValueError(
-            f"adjusted_rand: expected shared customer ids, found none ({len(labels)} labels, {len(truth)} truth values)."
+            f"adjusted_rand: expected shared customer ids, found none ({len(labels)} labels, {len(truth)} truth values"
+            f"; e.g. {', '.join(map(str, labels.index[:2]))} against {', '.join(map(str, truth.index[:2]))})."
         )
-    return float(adjusted_rand_score(truth.loc[common].astype("str"), labels.loc[common].astype("str")))
+    return float(adjusted_rand_score(planted.loc[common].astype("str"), found.loc[common].astype("str")))
 
 
 def segment_profiles(features: pd.DataFrame, labels: pd.Series, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Mean of each feature per segment, with segment sizes and a short descriptive name.
 
+    Parameters
+    ----------
+    features : DataFrame
+        From :func:`needs_features`.
+    labels : Series
+        Segment per customer (e.g. :attr:`NeedsSegmentation.labels_`); every
+        labelled customer must have features. Customers without a label are
+        left out.
+    columns : list of str, optional
+        Features to profile (default: all but the value columns).
+
     Returns
     -------
     DataFrame
-        Index: segment number; ``customers``, ``share``, ``name`` (largest
-        category share and channel, e.g. ``"electronics / web"``), then the
-        mean of each feature. :func:`profile_zscores` turns the means into
-        standard scores for a heatmap.
+        Index: segment number (sorted); ``customers``, ``share``, ``name``
+        (largest category share and channel, e.g. ``"electronics / web"``),
+        then the mean of each feature. :func:`profile_zscores` turns the
+        means into standard scores for a heatmap.
     """
     columns = _feature_columns(features, columns)
+    labels = _check_labels(labels, "labels")
+    if labels.empty:
+        raise ValueError("labels: expected a segment for at least one customer, found none.")
+    unknown = ~labels.index.isin(features.index)
+    if unknown.any():
+        raise ValueError(
+            f"labels: expected customers that have features, found {int(unknown.sum())} of {len(labels)} labelled "
+            f"customers without (e.g. {_examples(labels.index, unknown)}). Use the labels of a segmentation fitted "
+            "on these features."
+        )
     data = features.loc[labels.index, columns]
-    means = data.groupby(labels.to_numpy()).mean()
+    means = data.groupby(labels.to_numpy(), sort=True).mean()
     means.index.name = "segment"
     sizes = labels.value_counts().reindex(means.index)
     shares = [c for c in columns if c.startswith("share_")]
@@ -1868,8 +3038,25 @@ def segment_profiles(features: pd.DataFrame, labels: pd.Series, *, columns: Sequ
 
 
 def profile_zscores(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
-    """Segment means as standard scores of the features (for a profile heatmap)."""
+    """Segment means as standard scores of the features (for a profile heatmap).
+
+    A feature that is the same for every customer has no spread: its score
+    is the plain difference from the mean (0).
+    """
+    _frame(profiles, "profiles", "from segment_profiles")
+    _frame(features, "features", "from needs_features")
+    if "name" not in profiles.columns:
+        raise ValueError(
+            f"profiles: expected the column name from segment_profiles, found {list(profiles.columns)} "
+            f"({len(profiles)} rows)."
+        )
     columns = [c for c in profiles.columns if c in features.columns and c != "n_orders"]
+    if not columns:
+        raise ValueError(
+            f"profiles: expected feature columns shared with features, found none (profiles {list(profiles.columns)}, "
+            f"features {list(features.columns)}). Build the profiles with segment_profiles(features, labels)."
+        )
+    _feature_columns(features, columns)
     mean, std = features[columns].mean(), features[columns].std(ddof=0).replace(0, 1.0)
     z = (profiles[columns] - mean) / std
     z.index = [f"{i}: {n}" for i, n in zip(profiles.index, profiles["name"])]
@@ -1922,23 +3109,46 @@ def strategy_matrix(
         ``future_value`` (sum), ``potential_value`` (sum),
         ``future_value_per_customer``, ``potential_per_customer``, one
         column per strategy with the number of its customers, and
-        ``strategy``, the strategy of most customers in the cell. Each
+        ``strategy``, the strategy of most customers in the cell (equal
+        counts: the first in :data:`STRATEGIES`). Rows are sorted by tier
+        (top first), then segment. Customers in only one of the two inputs,
+        or without a segment, are left out. Each
         customer's strategy: *retain* in the top tiers; otherwise *grow*
         where her potential value is above the average customer's; *reduce
         cost to serve* in the lowest tier; *maintain* in between.
     """
+    _frame(value_table, "value_table", "from customer_value_table or value_table")
+    missing = [c for c in ("future_value", "potential_value") if c not in value_table.columns]
+    if missing:
+        raise ValueError(
+            f"value_table: expected the columns future_value and potential_value from customer_value_table, found "
+            f"no {', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
+        )
+    for column in ("future_value", "potential_value"):
+        _check_series(value_table[column], f"value_table['{column}']", "from customer_value_table")
+    names, _ = _check_tiers(tiers)
+    retain_tiers = _whole(retain_tiers, "retain_tiers", 0, "2")
+    if retain_tiers > len(names):
+        raise ValueError(f"retain_tiers={retain_tiers}: expected at most the number of tiers, {len(names)} ({names}).")
+    if segment_names is not None and not isinstance(segment_names, Mapping):
+        raise TypeError(
+            f"segment_names: expected a dict {{segment: name}}, e.g. profiles['name'].to_dict(), found "
+            f"{type(segment_names).__name__}."
+        )
+    segments = _check_labels(segments, "segments")
     common = value_table.index.intersection(segments.index)
     if len(common) == 0:
         raise ValueError(
             f"strategy_matrix: expected customers present in both the value table ({len(value_table)}) and the "
-            f"segments ({len(segments)}), found none in common."
+            f"segments ({len(segments)}), found none in common (e.g. {', '.join(map(str, value_table.index[:2]))} "
+            f"against {', '.join(map(str, segments.index[:2]))}). Use the same customer ids, e.g. value_table("
+            "..., customer_map=...) for per-person value."
         )
     values = value_table.loc[common]
     tier = value_tiers(values["future_value"], tiers)
     segment = segments.loc[common]
     if segment_names is not None:
         segment = segment.map(lambda s: segment_names.get(s, s))
-    names = [n for n, _ in tiers]
     average_potential = float(values["potential_value"].mean())
     customer_strategy = np.where(
         tier.isin(names[:retain_tiers]), "retain",
