@@ -21,6 +21,7 @@ current setuptools no longer has.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["LinkageData", "list_datasets", "load_dataset", "package_data_file"]
@@ -266,11 +268,42 @@ def load_dataset(name: str, **kwargs: Any) -> Any:
     Raises
     ------
     ValueError
-        For an unknown name; the message lists the valid names.
+        For an unknown name (the message lists the valid names and the
+        closest one), or ``n_customers``/``seed`` out of range.
+    TypeError
+        For a name that is not text, options for a data set that takes
+        none, or a ``seed``/``n_customers`` that is not a whole number.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"load_dataset: name must be text, one of {', '.join(_REGISTRY)}; found "
+                        f"{type(name).__name__} {name!r}.")
     if name not in _REGISTRY:
         valid = ", ".join(_REGISTRY)
-        raise ValueError(f"unknown data set {name!r}; valid names are: {valid}")
+        raise ValueError(f"unknown data set {name!r}; valid names are: {valid}.{_did_you_mean(name)}")
     if kwargs and name != "synthetic":
-        raise TypeError(f"load_dataset({name!r}) takes no options, got {sorted(kwargs)}")
+        raise TypeError(f"load_dataset({name!r}) takes no options, got {sorted(kwargs)}; only 'synthetic' takes "
+                        "options (n_customers, seed and the knobs of idic_lab.synth.make_crm_world).")
+    if name == "synthetic":
+        _check_synthetic_options(kwargs)
     return _REGISTRY[name].loader(**kwargs)
+
+
+def _did_you_mean(name: str) -> str:
+    lowered = {n.lower(): n for n in _REGISTRY}
+    close = difflib.get_close_matches(name.strip().lower(), list(lowered), n=2, cutoff=0.6)
+    return f" Did you mean {' or '.join(repr(lowered[c]) for c in close)}?" if close else ""
+
+
+def _check_synthetic_options(options: dict[str, Any]) -> None:
+    """``n_customers`` and ``seed`` as whole numbers in range (other knobs are checked by the generator)."""
+    for option, low in (("n_customers", 10), ("seed", 0)):
+        if option not in options:
+            continue
+        value = options[option]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"load_dataset('synthetic'): {option} must be a whole number, found "
+                            f"{type(value).__name__} {value!r}" + (f"; write {option}={int(value)}" if isinstance(
+                                value, float) and value.is_integer() else "") + ".")
+        if value < low:
+            what = "people who buy at least once" if option == "n_customers" else "the random seed"
+            raise ValueError(f"load_dataset('synthetic'): {option} must be >= {low} ({what}), found {value}.")

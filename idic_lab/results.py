@@ -13,6 +13,7 @@ Tests and reports read these files instead of scraping cell outputs.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import os
@@ -22,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from idic_lab.diagnostics import warn
 
 RESULTS_ENV_VAR = "IDIC_LAB_RESULTS"
 
@@ -37,15 +40,36 @@ def record(key: str, value: Any) -> Any:
         A short, stable name such as ``"cdnow.n_customers"``.
     value : number, str, bool, date, list or dict of these
         The figure. NumPy and pandas scalars are converted to plain Python;
-        non-finite floats are stored as ``null``.
+        dict and Series keys must be strings or whole numbers (written as
+        text). Non-finite floats and missing values (NaN, ±inf, NaT, pd.NA)
+        are stored as ``null``, with an
+        :class:`~idic_lab.diagnostics.IdicLabWarning`: a headline figure that
+        is NaN is usually a silent wrong answer (an empty or degenerate
+        computation). ``None`` is stored as ``null`` without a warning.
 
     Returns
     -------
     The value passed in, so a call can sit inside an expression.
+
+    Raises
+    ------
+    ValueError
+        For a key that is not a non-empty string.
+    TypeError
+        For a value that is not a figure (a table, a set, bytes …) or a
+        dict key that is neither text nor a whole number.
     """
     if not isinstance(key, str) or not key.strip():
-        raise ValueError(f"results.record: key must be a non-empty string, got {key!r}")
-    _recorded[key] = _to_json_value(value, key)
+        raise ValueError(f"results.record: key must be a non-empty string such as 'cdnow.n_customers', got "
+                         f"{key!r} ({type(key).__name__}).")
+    missing: list[str] = []
+    converted = _to_json_value(value, key, key, missing)
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        warn(f"results.record: {len(missing)} value(s) recorded under {key!r} are missing or not finite "
+             f"(NaN, inf, NaT) and are stored as null: {shown}. A headline figure that is NaN usually comes from "
+             "an empty or degenerate computation; check it before reporting it.", stacklevel=2)
+    _recorded[key] = converted
     target = os.environ.get(RESULTS_ENV_VAR)
     if target:
         _write(Path(target), _recorded)
@@ -63,11 +87,28 @@ def clear() -> None:
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
-    """Read a ``.results.json`` file; a missing file gives an empty dict."""
+    """Read a ``.results.json`` file; a missing file gives an empty dict.
+
+    Raises
+    ------
+    ValueError
+        If the file is not UTF-8 JSON holding an object; the message names the file.
+    """
     path = Path(path)
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"results file {path.name}: not UTF-8 text (byte {exc.start}: {exc.reason}), so not "
+                         "written by idic_lab.results; run the notebook again to rewrite it.") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"results file {path.name}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
+                         f"{exc.colno}); the file may be cut off. Run the notebook again to rewrite it.") from exc
+    if not isinstance(values, dict):
+        raise ValueError(f"results file {path.name}: expected a JSON object {{key: value}}, found a JSON "
+                         f"{type(values).__name__}; run the notebook again to rewrite it.")
+    return values
 
 
 def results_path_for(executed_notebook: str | Path) -> Path:
@@ -83,26 +124,49 @@ def _write(path: Path, values: Mapping[str, Any]) -> None:
     tmp.replace(path)  # atomic: a reader never sees half a file
 
 
-def _to_json_value(value: Any, key: str) -> Any:
+def _to_json_value(value: Any, key: str, where: str, missing: list[str]) -> Any:
+    """``value`` as plain JSON; the places of missing or non-finite values are appended to ``missing``."""
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, (np.bool_,)):
+    if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value).isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _to_json_value(v, key) for k, v in value.items()}
-    if isinstance(value, pd.Series):
-        return {str(k): _to_json_value(v, key) for k, v in value.items()}
-    if isinstance(value, (Sequence, np.ndarray)):
-        return [_to_json_value(v, key) for v in value]
+        if math.isfinite(value):
+            return value
+        missing.append(f"{where}={value}")
+        return None
+    if value is pd.NaT or value is pd.NA or isinstance(value, np.datetime64) and np.isnat(value):
+        missing.append(f"{where}={value}")
+        return None
+    if isinstance(value, (pd.Timestamp, np.datetime64, _dt.date)):  # datetime is a date too
+        return pd.Timestamp(value).isoformat() if not type(value) is _dt.date else value.isoformat()
+    if isinstance(value, (Mapping, pd.Series)):
+        return _mapping(value, key, where, missing)
+    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (bytes, bytearray)):
+        return [_to_json_value(v, key, f"{where}[{i}]", missing) for i, v in enumerate(value)]
+    advice = ("record sorted(...) of it: a set has no order" if isinstance(value, (set, frozenset)) else
+              "decode bytes to text first" if isinstance(value, (bytes, bytearray)) else
+              "record a summary figure, not a whole table")
     raise TypeError(
         f"results.record: the value for {key!r} is a {type(value).__name__}; "
-        "record numbers, strings, dates, or lists/dicts of them "
-        "(record a summary figure, not a whole table)"
+        f"record numbers, strings, dates, or lists/dicts of them ({advice})"
     )
+
+
+def _mapping(value: Mapping | pd.Series, key: str, where: str, missing: list[str]) -> dict[str, Any]:
+    """A dict or Series with text keys; whole-number keys become text, other keys are refused."""
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (str, int, np.integer)):
+            raise TypeError(f"results.record: the value for {key!r} has the key {k!r} ({type(k).__name__}) at "
+                            f"{where}; keys must be text (or whole numbers). Convert them, e.g. with "
+                            "{str(k): v for k, v in ...}, so that two keys cannot merge unnoticed.")
+        name = str(k)
+        if name in out:
+            raise ValueError(f"results.record: the value for {key!r} has two keys written as {name!r} at {where} "
+                             "(e.g. 1 and '1'); make the keys distinct.")
+        out[name] = _to_json_value(v, key, f"{where}.{name}", missing)
+    return out

@@ -99,3 +99,33 @@ def test_missing_package_file_gives_actionable_error():
         package_data_file("no_such_package_xyz", "data.csv")
     with pytest.raises(FileNotFoundError, match="not found inside"):
         package_data_file("lifetimes", "datasets/missing.txt")
+
+
+@pytest.mark.parametrize(
+    "name, match",
+    [("CDNOW", r"Did you mean 'cdnow'\?"), ("febrl", r"Did you mean 'febrl\d'"), ("cdnow_sampel", r"'cdnow_sample'")],
+)
+def test_unknown_name_suggests_the_closest(name, match):
+    with pytest.raises(ValueError, match=rf"unknown data set .*valid names are: cdnow, .*{match}"):
+        load_dataset(name)
+
+
+def test_name_must_be_text():
+    with pytest.raises(TypeError, match=r"load_dataset: name must be text, one of cdnow, .* found int 3"):
+        load_dataset(3)
+
+
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"n_customers": 0}, ValueError, r"n_customers must be >= 10 .*found 0"),
+        ({"n_customers": -5}, ValueError, r"n_customers must be >= 10"),
+        ({"n_customers": 100.0}, TypeError, r"n_customers must be a whole number, found float 100.0; write n_customers=100"),
+        ({"seed": "1"}, TypeError, r"seed must be a whole number, found str '1'"),
+        ({"seed": 1.5}, TypeError, r"seed must be a whole number, found float 1.5"),
+        ({"seed": -1}, ValueError, r"seed must be >= 0"),
+    ],
+)
+def test_synthetic_options_are_checked(options, error, match):
+    with pytest.raises(error, match=rf"load_dataset\('synthetic'\): {match}"):
+        load_dataset("synthetic", **options)
