@@ -41,6 +41,7 @@ returns a new DataFrame; inputs are never modified.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -52,6 +53,7 @@ import pandas as pd
 from scipy import stats
 
 from idic_lab import differentiate as dif
+from idic_lab.diagnostics import warn
 from idic_lab.schema import SchemaError, as_date, column_mapping
 
 __all__ = [
@@ -95,9 +97,52 @@ CAMPAIGN_COLUMNS = ("customer_id", "treatment", "outcome", "spend")
 # --------------------------------------------------------------------------
 
 
+def _warn(message: str) -> None:
+    """An :class:`IdicLabWarning` attributed to the first caller outside idic_lab (the user's line)."""
+    frame, depth = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "idic_lab":
+        frame, depth = frame.f_back, depth + 1
+    warn(message, stacklevel=depth + 1)
+
+
+def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(map(repr, choices))}.")
+    return value
+
+
+def _real(value: Any, name: str, *, example: str) -> float:
+    """A finite real number parameter (bools, text, NaN and infinity are refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}={value!r}: expected a number, e.g. {example}, found a {type(value).__name__}.")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name}={value!r}: expected a finite number, e.g. {example}.")
+    return float(value)
+
+
+def _whole(value: Any, name: str, *, minimum: int, example: str) -> int:
+    """A whole-number parameter >= ``minimum`` (bools and fractions are refused)."""
+    number = _real(value, name, example=example)
+    if number != int(number) or number < minimum:
+        raise ValueError(f"{name}={value!r}: expected a whole number >= {minimum}, e.g. {example}.")
+    return int(number)
+
+
 def _frame(data: Any, table: str) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{table}: expected a pandas DataFrame, found {type(data).__name__}.")
+    if isinstance(data.columns, pd.MultiIndex):
+        raise TypeError(
+            f"Table '{table}': expected one level of column names, found a MultiIndex with {data.columns.nlevels} "
+            f"levels ({len(data)} rows). Flatten it first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns]."
+        )
+    doubled = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+    if doubled:
+        raise SchemaError(
+            f"Table '{table}': expected each column name once, found {doubled} more than once among "
+            f"{[str(c) for c in data.columns]} ({len(data)} rows). Rename or drop the repeated columns.",
+            table=table, column=doubled[0], n_rows=len(data),
+        )
     if data.empty:
         raise SchemaError(f"Table '{table}': expected at least one row, found 0 rows.", table=table, n_rows=0)
     return data
@@ -106,34 +151,62 @@ def _frame(data: Any, table: str) -> pd.DataFrame:
 def _require(data: pd.DataFrame, table: str, columns: Sequence[str], advice: str = "") -> None:
     missing = [c for c in columns if c not in data.columns]
     if missing:
+        default = (f"Map your columns onto the contract first: idic_lab.schema.validate('{table}', df, "
+                   "columns={canonical: yours}).")
         raise SchemaError(
             f"Table '{table}': expected the column(s) {', '.join(columns)}, found no {', '.join(missing)} among "
-            f"{list(data.columns)} ({len(data)} rows). {advice or 'Map your columns with columns={canonical: yours}.'}",
+            f"{list(data.columns)} ({len(data)} rows). {advice or default}",
             table=table, column=missing[0], n_rows=len(data),
         )
 
 
-def _no_missing(data: pd.DataFrame, table: str, column: str) -> None:
+def _no_missing(data: pd.DataFrame, table: str, column: str, advice: str = "") -> None:
     gaps = data[column].isna()
     if gaps.any():
         raise SchemaError(
             f"Table '{table}', column '{column}': expected a value in every row, found {int(gaps.sum())} of "
-            f"{len(data)} rows missing (e.g. rows {list(data.index[gaps][:3])}).",
+            f"{len(data)} rows missing (e.g. rows {list(data.index[gaps][:3])}). "
+            f"{advice or f'Fill them or drop those rows, e.g. df.dropna(subset=[{column!r}]).'}",
             table=table, column=column, n_bad=int(gaps.sum()), n_rows=len(data),
         )
 
 
-def _numbers(data: pd.DataFrame, table: str, column: str) -> np.ndarray:
-    _no_missing(data, table, column)
-    values = pd.to_numeric(data[column], errors="coerce")
+def _numbers(data: pd.DataFrame, table: str, column: str, advice: str = "") -> np.ndarray:
+    """Finite float values of a column: gaps, text and ±inf are refused with a count."""
+    _no_missing(data, table, column, advice)
+    raw = data[column]
+    if pd.api.types.is_datetime64_any_dtype(raw) or isinstance(raw.dtype, pd.PeriodDtype):
+        raise SchemaError(
+            f"Table '{table}', column '{column}': expected numbers, found dates (dtype {raw.dtype}, {len(data)} rows).",
+            table=table, column=column, n_bad=len(data), n_rows=len(data),
+        )
+    values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna()
     if bad.any():
         raise SchemaError(
             f"Table '{table}', column '{column}': expected numbers, found {int(bad.sum())} of {len(data)} rows that "
-            f"are not (e.g. {data.loc[bad, column].head(3).tolist()}).",
+            f"are not (e.g. {raw.loc[bad].head(3).tolist()}). Fix the export, or read the table with "
+            f"idic_lab.schema.validate('{table}', df) to see every unreadable value.",
             table=table, column=column, n_bad=int(bad.sum()), n_rows=len(data),
         )
-    return values.to_numpy(dtype="float64")
+    numbers = values.to_numpy(dtype="float64")
+    infinite = ~np.isfinite(numbers)
+    if infinite.any():
+        raise SchemaError(
+            f"Table '{table}', column '{column}': expected finite numbers, found {int(infinite.sum())} of {len(data)} "
+            f"rows with ±inf (e.g. rows {list(data.index[infinite][:3])}). Drop or fix those rows, e.g. "
+            f"df[np.isfinite(df[{column!r}])].",
+            table=table, column=column, n_bad=int(infinite.sum()), n_rows=len(data),
+        )
+    return numbers
+
+
+_BINARY_ADVICE = {
+    "treatment": "Code the groups as 1 = treated, 0 = control; prepare_campaign(raw, control_value=<control label>) "
+                 "does it for a column of group labels.",
+    "outcome": "Code the response as 1 = responded, 0 = did not, e.g. "
+               "campaign.assign(outcome=(campaign['outcome'] > 0).astype(int)) for 'any purchase'.",
+}
 
 
 def _binary(data: pd.DataFrame, table: str, column: str, meaning: str) -> np.ndarray:
@@ -143,17 +216,30 @@ def _binary(data: pd.DataFrame, table: str, column: str, meaning: str) -> np.nda
         found = sorted(pd.unique(values[bad]).tolist())[:5]
         raise SchemaError(
             f"Table '{table}', column '{column}': expected 0/1 ({meaning}), found {int(bad.sum())} of {len(data)} "
-            f"rows with other values, e.g. {found}. Recode the column (prepare_campaign(..., control_value=...) "
-            "turns a group label into 0/1).",
+            f"rows with other values, e.g. {found}. {_BINARY_ADVICE.get(column, 'Recode the column as 0/1.')}",
             table=table, column=column, n_bad=int(bad.sum()), n_rows=len(data),
         )
     return values.astype("int64")
 
 
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
+def _z(confidence: Any) -> float:
+    level = _real(confidence, "confidence", example="0.95")
+    if not 0 < level < 1:
         raise ValueError(f"confidence={confidence!r}: expected a level between 0 and 1, e.g. 0.95.")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def _text_list(value: Any, name: str) -> list[str] | None:
+    """A list of column names; a single string is refused (it would be read letter by letter)."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (Sequence, pd.Index, np.ndarray)):
+        raise TypeError(f"{name}={value!r}: expected a list of column names, e.g. {name}=['a', 'b'].")
+    names = list(value)
+    doubled = sorted({str(v) for v in names if names.count(v) > 1})
+    if doubled:
+        raise ValueError(f"{name}: expected each column once, found {doubled} more than once in {names}.")
+    return names
 
 
 # --------------------------------------------------------------------------
@@ -168,6 +254,7 @@ def load_table(
     columns: Mapping[str, str] | str | None = None,
     date_format: str | None = None,
     control_value: str | None = None,
+    repeated: str = "error",
 ) -> pd.DataFrame:
     """Read a client's interactions, campaign or survey export and map it onto the contract.
 
@@ -184,6 +271,9 @@ def load_table(
     control_value : str, optional
         Campaign only: the label of the control group in the treatment
         column (see :func:`prepare_campaign`).
+    repeated : {"error", "drop"}
+        Campaign only: what to do with customers listed more than once (see
+        :func:`prepare_campaign`).
 
     Returns
     -------
@@ -192,12 +282,16 @@ def load_table(
     """
     from idic_lab.schema import read_file, validate
 
-    if kind not in ("interactions", "campaign", "survey"):
-        raise ValueError(f"kind={kind!r}: expected 'interactions', 'campaign' or 'survey'.")
+    _choice(kind, "kind", ("interactions", "campaign", "survey"))
+    if kind != "campaign" and (control_value or repeated != "error"):
+        raise ValueError(
+            f"control_value={control_value!r}, repeated={repeated!r}: these apply to kind='campaign' only, "
+            f"found kind={kind!r}. Leave them out."
+        )
     raw = read_file(path)
     mapping = column_mapping(columns)
     if kind == "campaign":
-        return prepare_campaign(raw, columns=mapping, control_value=control_value or None)
+        return prepare_campaign(raw, columns=mapping, control_value=control_value or None, repeated=repeated)
     return validate(kind, raw, columns=mapping, date_format=date_format or None)
 
 
@@ -253,6 +347,7 @@ def load_inputs(
     campaign_file: str = "",
     campaign_columns: Mapping[str, str] | str | None = None,
     control_value: str = "",
+    campaign_repeated: str = "error",
     survey_file: str = "",
     survey_columns: Mapping[str, str] | str | None = None,
     transactions_file: str = "",
@@ -278,6 +373,9 @@ def load_inputs(
     control_value : str
         Label of the control group in the campaign's treatment column; empty:
         the treatment is already 0/1.
+    campaign_repeated : {"error", "drop"}
+        Customers listed more than once in the campaign file: refuse, or
+        drop them with a count (see :func:`prepare_campaign`).
     date_format : str
         strftime format of the client's dates (interactions, transactions);
         empty: detect.
@@ -299,7 +397,8 @@ def load_inputs(
     Raises
     ------
     ValueError
-        If ``observation_end`` is not a date.
+        If ``observation_end`` is not an ISO date (numbers are refused: they
+        would be read as nanoseconds after 1970).
     SchemaError
         If a client file breaks its table's contract (e.g. a mapped column is absent).
 
@@ -312,21 +411,18 @@ def load_inputs(
     from idic_lab.datasets import load_dataset
     from idic_lab.schema import clean
 
-    if observation_end:
-        try:
-            pd.Timestamp(observation_end)
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"observation_end={observation_end!r}: expected an ISO date such as '2024-12-31', or empty."
-            ) from error
+    given_end = as_date(observation_end, "observation_end")
+    observation_end = "" if given_end is None else str(given_end.date())
+    _whole(synthetic_customers, "synthetic_customers", minimum=10, example="5000")
+    _whole(seed, "seed", minimum=0, example="0")
     files = {"interactions": interactions_file, "campaign": campaign_file, "survey": survey_file,
              "transactions": transactions_file}
     synthetic = {name: not path for name, path in files.items()}
     world = load_dataset("synthetic", n_customers=synthetic_customers, seed=seed) if any(synthetic.values()) else None
     interactions = (load_table("interactions", interactions_file, columns=interaction_columns, date_format=date_format)
                     if interactions_file else world.interactions)
-    campaign = (load_table("campaign", campaign_file, columns=campaign_columns, control_value=control_value)
-                if campaign_file else world.campaign)
+    campaign = (load_table("campaign", campaign_file, columns=campaign_columns, control_value=control_value,
+                           repeated=campaign_repeated) if campaign_file else world.campaign)
     survey = load_table("survey", survey_file, columns=survey_columns) if survey_file else world.survey
     if transactions_file:
         transactions, cleaning = dif.load_transactions(transactions_file, columns=transaction_columns,
@@ -341,12 +437,73 @@ def load_inputs(
                           synthetic=MappingProxyType(synthetic))
 
 
+def _repeats(ids: pd.Series, treatment: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Row masks: customers in both arms, and customers repeated within one arm."""
+    per_row = pd.DataFrame({"id": ids.astype("str").to_numpy(), "t": treatment})
+    arms = per_row.groupby("id", sort=True)["t"].transform("nunique").to_numpy()
+    rows = per_row.groupby("id", sort=True)["t"].transform("size").to_numpy()
+    return pd.Series(arms > 1, index=ids.index), pd.Series((arms == 1) & (rows > 1), index=ids.index)
+
+
+def _check_one_row_per_customer(frame: pd.DataFrame, treatment: np.ndarray) -> None:
+    """Refuse customers in both arms (they would be counted twice) or repeated within one arm."""
+    if "customer_id" not in frame.columns:
+        return
+    _no_missing(frame, "campaign", "customer_id", "Every customer in a test needs an id; drop the rows without one.")
+    both, repeated = _repeats(frame["customer_id"], treatment)
+    if not (both.any() or repeated.any()):
+        return
+    ids = frame["customer_id"].astype("str")
+    parts = []
+    for mask, what in ((both, "in both arms"), (repeated, "more than once within one arm")):
+        if mask.any():
+            shown = sorted(ids[mask].unique())
+            parts.append(f"{len(shown)} customers {what} ({int(mask.sum())} rows, e.g. {', '.join(shown[:3])})")
+    n_bad = int((both | repeated).sum())
+    raise SchemaError(
+        f"Table 'campaign', column 'customer_id': expected each customer once, in one arm; found "
+        f"{' and '.join(parts)} — {n_bad} of {len(frame)} rows. They would be counted twice and a customer in both "
+        "arms has no clean effect. Fix the export, or drop them with a count: "
+        "prepare_campaign(campaign, repeated='drop') (load_inputs(..., campaign_repeated='drop') for a file).",
+        table="campaign", column="customer_id", n_bad=n_bad, n_rows=len(frame),
+    )
+
+
+def _check_arms(frame: pd.DataFrame, treatment: np.ndarray) -> None:
+    for arm, name in ((0, "control group (treatment == 0)"), (1, "treated group (treatment == 1)")):
+        if not (treatment == arm).any():
+            raise SchemaError(
+                f"Table 'campaign', column 'treatment': expected a {name}, found 0 of {len(frame)} rows "
+                f"(all {len(frame)} have treatment {1 - arm}). Without a randomised control group and a treated "
+                "group the effect of a campaign cannot be measured: include both groups of the test in the export.",
+                table="campaign", column="treatment", n_bad=len(frame), n_rows=len(frame),
+            )
+
+
+def _drop_repeated(frame: pd.DataFrame) -> pd.DataFrame:
+    """Identical repeated rows kept once; customers in both arms or with differing rows dropped; counted."""
+    from idic_lab.schema import CleaningReport
+
+    report = CleaningReport(table="campaign", rows_in=len(frame))
+    identical = frame.duplicated(keep="first")
+    report.dropped["identical repeated rows (one kept)"] = int(identical.sum())
+    kept = frame.loc[~identical]
+    both, repeated = _repeats(kept["customer_id"], kept["treatment"].to_numpy())
+    report.dropped["customers in both arms (all their rows)"] = int(both.sum())
+    report.dropped["customers repeated within one arm with different rows (all their rows)"] = int(repeated.sum())
+    out = kept.loc[~(both | repeated)].copy()
+    report.rows_out = len(out)
+    out.attrs["cleaning"] = report
+    return out
+
+
 def prepare_campaign(
     raw: pd.DataFrame,
     *,
     columns: Mapping[str, str] | str | None = None,
     control_value: Any = None,
     id_from_row: bool = False,
+    repeated: str = "error",
 ) -> pd.DataFrame:
     """Turn a campaign export into the canonical campaign table.
 
@@ -363,47 +520,98 @@ def prepare_campaign(
         of the control group. Every other label becomes treatment 1.
     id_from_row : bool
         Number the rows as ``customer_id`` when the export has no id.
+    repeated : {"error", "drop"}
+        A customer listed more than once would be counted more than once,
+        and one in both arms has no clean effect. ``"error"`` refuses them;
+        ``"drop"`` keeps one of identical repeated rows and drops every row
+        of customers in both arms or with differing rows in one arm, with
+        the counts in ``result.attrs["cleaning"]`` (a
+        :class:`idic_lab.schema.CleaningReport`).
 
     Returns
     -------
     DataFrame
-        Validated by :func:`idic_lab.schema.validate` (treatment 0/1).
+        Validated by :func:`idic_lab.schema.validate` (treatment 0/1), one
+        row per customer, both arms present.
 
     Raises
     ------
     SchemaError
-        If a mapped column is absent, ``control_value`` does not occur, or
-        the table breaks its contract.
+        If a mapped column is absent, ``control_value`` does not occur or a
+        group label is missing, a customer is listed more than once (with
+        ``repeated="error"``), an arm has no customers, or the table breaks
+        its contract.
     """
     from idic_lab.schema import validate
 
+    _choice(repeated, "repeated", ("error", "drop"))
     _frame(raw, "campaign")
     mapping = column_mapping(columns)
     frame = raw.copy()
     if control_value is not None:
-        source = mapping.get("treatment", "treatment")
-        _require(frame, "campaign", [source], "Name the group column with columns={'treatment': yours}.")
-        labels = frame[source].astype("string").str.strip()
-        control = labels == str(control_value).strip()
-        if not control.any():
-            found = labels.dropna().unique().tolist()[:6]
-            raise SchemaError(
-                f"Table 'campaign', column '{source}': expected the control label {control_value!r}, found 0 of "
-                f"{len(frame)} rows with it (labels: {found}).",
-                table="campaign", column="treatment", n_bad=len(frame), n_rows=len(frame),
-            )
-        frame["treatment"] = (~control).astype("int64").to_numpy()
-        if source != "treatment":
-            mapping.pop("treatment", None)
+        frame, mapping = _label_groups(frame, mapping, control_value)
     if id_from_row:
         frame["customer_id"] = [f"row{i}" for i in range(len(frame))]
         mapping.pop("customer_id", None)
-    return validate("campaign", frame, columns=mapping)
+    out = validate("campaign", frame, columns=mapping)
+    if repeated == "drop":
+        out = _drop_repeated(out)
+        _frame(out, "campaign")
+    treatment = out["treatment"].to_numpy()
+    _check_one_row_per_customer(out, treatment)
+    _check_arms(out, treatment)
+    return out
+
+
+def _label_groups(frame: pd.DataFrame, mapping: dict[str, str], control_value: Any) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Group labels -> treatment 0 (the control label) / 1 (every other label)."""
+    source = mapping.get("treatment", "treatment")
+    _require(frame, "campaign", [source], "Name the group column with columns={'treatment': yours}.")
+    labels = frame[source].astype("string").str.strip()
+    missing = labels.isna() | (labels == "")
+    if missing.any():
+        raise SchemaError(
+            f"Table 'campaign', column '{source}': expected a group label in every row, found {int(missing.sum())} "
+            f"of {len(frame)} rows without one (e.g. rows {list(frame.index[missing.to_numpy()][:3])}). A customer "
+            "without a group cannot be counted in either arm: drop those rows or fill in their group.",
+            table="campaign", column="treatment", n_bad=int(missing.sum()), n_rows=len(frame),
+        )
+    control = (labels == str(control_value).strip()).to_numpy(dtype=bool)
+    if not control.any():
+        found = sorted(labels.unique().tolist())[:6]
+        raise SchemaError(
+            f"Table 'campaign', column '{source}': expected the control label {control_value!r}, found 0 of "
+            f"{len(frame)} rows with it (labels: {found}). Pass control_value= with one of those labels.",
+            table="campaign", column="treatment", n_bad=len(frame), n_rows=len(frame),
+        )
+    frame["treatment"] = (~control).astype("int64")
+    if source != "treatment":
+        mapping = {k: v for k, v in mapping.items() if k != "treatment"}
+    return frame, mapping
 
 
 # --------------------------------------------------------------------------
 # channels and cost to serve
 # --------------------------------------------------------------------------
+
+
+def _price_list(cost_per_contact: Any) -> pd.Series:
+    """Channel -> cost of one contact, checked: finite numbers >= 0."""
+    if not isinstance(cost_per_contact, (Mapping, pd.Series)) or len(cost_per_contact) == 0:
+        raise TypeError(
+            f"cost_per_contact: expected a non-empty mapping {{channel: cost of one contact}}, e.g. "
+            f"{{'email': 0.05, 'phone': 6.0}}, found {cost_per_contact!r:.80}."
+        )
+    costs = pd.Series(dict(cost_per_contact.items()), dtype="object")
+    numbers = pd.to_numeric(costs, errors="coerce").astype("float64")
+    bad = ~np.isfinite(numbers.to_numpy()) | (numbers.to_numpy() < 0)
+    if bad.any():
+        raise ValueError(
+            f"cost_per_contact: expected a finite cost >= 0 for every channel, found {int(bad.sum())} of "
+            f"{len(costs)} channels with {costs[bad].to_dict()}. Give each channel's cost as a number."
+        )
+    numbers.index = numbers.index.astype("str")
+    return numbers
 
 
 def _contacts(interactions: pd.DataFrame, cost_per_contact: Mapping[str, float] | pd.Series | None) -> pd.DataFrame:
@@ -413,22 +621,26 @@ def _contacts(interactions: pd.DataFrame, cost_per_contact: Mapping[str, float] 
     _no_missing(frame, "interactions", "channel")
     out = pd.DataFrame({"customer_id": frame["customer_id"].astype("str"), "channel": frame["channel"].astype("str")})
     if cost_per_contact is not None:
-        costs = pd.Series(cost_per_contact, dtype="float64")
+        costs = _price_list(cost_per_contact)
         unknown = ~out["channel"].isin(costs.index)
         if unknown.any():
             raise SchemaError(
                 f"Table 'interactions', column 'channel': expected a cost for every channel, found "
                 f"{int(unknown.sum())} of {len(out)} rows in channels without one: "
-                f"{sorted(out.loc[unknown, 'channel'].unique())[:5]} (costs given for {list(costs.index)}).",
+                f"{sorted(out.loc[unknown, 'channel'].unique())[:5]} (costs given for {sorted(costs.index)}; "
+                f"channels in the data: {sorted(out['channel'].unique())[:10]}). Add those channels to "
+                "cost_per_contact.",
                 table="interactions", column="channel", n_bad=int(unknown.sum()), n_rows=len(out),
             )
         out["cost"] = out["channel"].map(costs).to_numpy()
     elif "cost" in frame.columns:
-        out["cost"] = _numbers(frame, "interactions", "cost")
+        out["cost"] = _numbers(frame, "interactions", "cost",
+                               "Give every contact a cost, or price the channels with cost_per_contact={channel: cost}.")
         if (out["cost"] < 0).any():
             n_bad = int((out["cost"] < 0).sum())
             raise SchemaError(
-                f"Table 'interactions', column 'cost': expected costs >= 0, found {n_bad} of {len(out)} rows below 0.",
+                f"Table 'interactions', column 'cost': expected costs >= 0, found {n_bad} of {len(out)} rows below 0. "
+                "Fix those costs, or price the channels with cost_per_contact={channel: cost}.",
                 table="interactions", column="cost", n_bad=n_bad, n_rows=len(out),
             )
     else:
@@ -472,6 +684,7 @@ def channel_summary(
     table["cost_per_contact"] = table["total_cost"] / table["contacts"]
     order = ["contacts", "share_of_contacts", "customers", "contacts_per_customer", "total_cost", "share_of_cost",
              "cost_per_contact"]
+    # groupby sorts the channels, so ties on both keys keep the alphabetical order
     return table[order].sort_values(["contacts", "total_cost"], ascending=False, kind="stable")
 
 
@@ -501,6 +714,33 @@ def customer_contacts(
     return out
 
 
+def _per_customer_series(values: Any, name: str, *, numeric: bool) -> pd.Series:
+    """A Series indexed by unique customer ids (as str); numeric ones finite."""
+    if not isinstance(values, pd.Series) or values.empty:
+        raise TypeError(f"{name}: expected a non-empty pandas Series indexed by customer_id, found {type(values).__name__}"
+                        f"{' (empty)' if isinstance(values, pd.Series) else ''}.")
+    out = values.copy()
+    out.index = out.index.astype("str")
+    doubled = out.index.duplicated(keep=False)
+    if doubled.any():
+        raise ValueError(
+            f"{name}: expected one value per customer, found {int(doubled.sum())} of {len(out)} entries for "
+            f"customers listed more than once (e.g. {sorted(set(out.index[doubled]))[:3]}). Sum or deduplicate them "
+            f"first, e.g. {name}.groupby(level=0).sum()."
+        )
+    if numeric:
+        numbers = pd.to_numeric(out, errors="coerce").astype("float64")
+        bad = ~np.isfinite(numbers.to_numpy())
+        if bad.any():
+            raise ValueError(
+                f"{name}: expected a finite number per customer, found {int(bad.sum())} of {len(out)} missing, "
+                f"infinite or not numbers (e.g. customers {list(out.index[bad][:3])}). Drop or fix them first, "
+                f"e.g. {name}[np.isfinite({name})]."
+            )
+        out = numbers
+    return out
+
+
 def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series | None = None) -> pd.DataFrame:
     """Cost to serve against value, per value tier.
 
@@ -509,43 +749,64 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
     contacts : DataFrame
         From :func:`customer_contacts` (``contacts`` and ``cost`` per customer).
     value : Series
-        Value per customer (e.g. ``current_value`` or ``lifetime_value`` of
-        :func:`idic_lab.differentiate.value_table`). Customers in ``value``
-        without any contact count with 0 contacts and 0 cost; contacts of
-        customers without a value are left out and counted in
-        ``result.attrs["contacts_without_value"]``.
+        Value per customer, finite and >= 0 (e.g. ``current_value`` or
+        ``lifetime_value`` of :func:`idic_lab.differentiate.value_table`).
+        Customers in ``value`` without any contact count with 0 contacts and
+        0 cost; contacts of customers without a value are left out and
+        counted in ``result.attrs["contacts_without_value"]``.
     tiers : Series, optional
         Tier per customer; default :func:`idic_lab.differentiate.value_tiers`
-        of ``value`` (Platinum, Gold, Iron, Lead).
+        of ``value`` (Platinum, Gold, Iron, Lead), customers of equal value
+        ranked by customer id.
 
     Returns
     -------
     DataFrame
         Per tier: ``customers``, ``contacts_per_customer``,
         ``cost_per_customer``, ``value_per_customer``, ``share_of_value``,
-        ``share_of_cost`` and ``cost_to_value`` (cost as a share of value).
+        ``share_of_cost`` and ``cost_to_value`` (cost as a share of value;
+        missing, with a warning, for a tier whose value is 0). Tiers without
+        customers are left out with a warning.
     """
     _require(_frame(contacts, "contacts"), "contacts", ["contacts", "cost"], "Build it with customer_contacts.")
-    if not isinstance(value, pd.Series) or value.empty:
-        raise TypeError("value: expected a non-empty pandas Series of value per customer.")
-    value = value.astype("float64")
-    value.index = value.index.astype("str")
+    per = pd.DataFrame({c: _numbers(contacts, "contacts", c) for c in ("contacts", "cost")}, index=contacts.index)
+    per.index = per.index.astype("str")
+    if per.index.duplicated().any() or (per.to_numpy() < 0).any():
+        raise SchemaError(
+            f"Table 'contacts': expected one row per customer with contacts and cost >= 0, found "
+            f"{int(per.index.duplicated(keep=False).sum())} repeated customers and {int((per < 0).any(axis=1).sum())} "
+            f"negative rows of {len(per)}. Build it with customer_contacts(interactions).",
+            table="contacts", n_rows=len(per),
+        )
+    value = _per_customer_series(value, "value", numeric=True).sort_index(kind="stable")  # ties: by customer id
+    if (value < 0).any() or value.sum() <= 0:
+        raise ValueError(
+            f"value: expected values >= 0 with a positive total, found {int((value < 0).sum())} negative of "
+            f"{len(value)} customers and a total of {value.sum():.4g}. Shares of value need positive values: "
+            "use a value such as total spend or CLV, or value.clip(lower=0) if negatives are returns."
+        )
     if tiers is None:
         tiers = dif.value_tiers(value)
     else:
-        tiers = tiers.copy()
-        tiers.index = tiers.index.astype("str")
-    per = contacts[["contacts", "cost"]].copy()
-    per.index = per.index.astype("str")
+        tiers = _per_customer_series(tiers, "tiers", numeric=False)
     joined = pd.DataFrame({"value": value})
     joined["tier"] = tiers.reindex(value.index)  # keeps an ordered categorical in its order
     if joined["tier"].isna().any():
         n_bad = int(joined["tier"].isna().sum())
-        raise ValueError(f"tiers: expected a tier for every customer in value, found {n_bad} of {len(value)} without.")
+        raise ValueError(
+            f"tiers: expected a tier for every customer in value, found {n_bad} of {len(value)} without "
+            f"(e.g. {list(joined.index[joined['tier'].isna()][:3])}). Give them a tier, or leave tiers out "
+            "for the value pyramid."
+        )
     joined = joined.join(per).fillna({"contacts": 0, "cost": 0.0})
     table = joined.groupby("tier", observed=False).agg(
         customers=("value", "size"), contacts=("contacts", "sum"), cost=("cost", "sum"), value=("value", "sum")
     )
+    empty = table.index[table["customers"] == 0]
+    if len(empty):
+        _warn(f"cost_to_serve: tiers {[str(t) for t in empty]} have no customers among the {len(value)} valued "
+              "and are left out. Use fewer tiers, or value more customers.")
+        table = table.loc[table["customers"] > 0]
     out = pd.DataFrame(index=table.index)
     out["customers"] = table["customers"]
     out["contacts_per_customer"] = table["contacts"] / table["customers"]
@@ -554,6 +815,10 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
     out["share_of_value"] = table["value"] / table["value"].sum()
     out["share_of_cost"] = table["cost"] / table["cost"].sum() if table["cost"].sum() > 0 else 0.0
     out["cost_to_value"] = table["cost"] / table["value"].where(table["value"] > 0)
+    no_value = out.index[table["value"] <= 0]
+    if len(no_value):
+        _warn(f"cost_to_serve: tiers {[str(t) for t in no_value]} have a total value of 0, so their cost_to_value "
+              "is undefined and left missing. Rank customers by a value that separates them (e.g. CLV).")
     out.attrs["contacts_without_value"] = int(per.loc[~per.index.isin(value.index), "contacts"].sum())
     return out
 
@@ -567,15 +832,28 @@ def _campaign_arrays(campaign: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     frame = _frame(campaign, "campaign")
     _require(frame, "campaign", ["treatment", "outcome"])
     treatment = _binary(frame, "campaign", "treatment", "1 = received the campaign, 0 = control group")
+    _check_one_row_per_customer(frame, treatment)
+    _check_arms(frame, treatment)
     outcome = _binary(frame, "campaign", "outcome", "1 = responded, 0 = did not")
-    for arm, name in ((0, "control group (treatment == 0)"), (1, "treated group (treatment == 1)")):
-        if not (treatment == arm).any():
-            raise SchemaError(
-                f"Table 'campaign', column 'treatment': expected a {name}, found 0 of {len(frame)} rows. "
-                "Without a randomised control group the effect of a campaign cannot be measured.",
-                table="campaign", column="treatment", n_bad=len(frame), n_rows=len(frame),
-            )
     return treatment, outcome
+
+
+def _spend(campaign: pd.DataFrame) -> np.ndarray | None:
+    """The campaign's ``spend`` (finite, >= 0), or None without the column."""
+    if "spend" not in campaign.columns:
+        return None
+    advice = ("If a missing spend means no purchase, fill it with 0: campaign.fillna({'spend': 0}); or leave the "
+              "column out: campaign.drop(columns='spend').")
+    spend = _numbers(campaign, "campaign", "spend", advice)
+    negative = spend < 0
+    if negative.any():
+        raise SchemaError(
+            f"Table 'campaign', column 'spend': expected money spent >= 0, found {int(negative.sum())} of "
+            f"{len(spend)} rows below 0 (e.g. {spend[negative][:3].tolist()}). Returns netted against purchases? "
+            "Fix the export, or count them as no spend: campaign.assign(spend=campaign['spend'].clip(lower=0)).",
+            table="campaign", column="spend", n_bad=int(negative.sum()), n_rows=len(spend),
+        )
+    return spend
 
 
 def _wilson(successes: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -591,8 +869,9 @@ def campaign_results(campaign: pd.DataFrame, *, confidence: float = 0.95) -> pd.
     Parameters
     ----------
     campaign : DataFrame
-        Canonical campaign table: ``treatment`` 0/1 and ``outcome`` 0/1
-        (``spend`` optional).
+        Canonical campaign table: one row per customer, ``treatment`` 0/1
+        with both arms present and ``outcome`` 0/1 (``spend`` >= 0
+        optional).
     confidence : float
         Level of the intervals.
 
@@ -602,9 +881,16 @@ def campaign_results(campaign: pd.DataFrame, *, confidence: float = 0.95) -> pd.
         Index ``arm`` ("control", "treated"): ``customers``, ``responders``,
         ``response_rate``, ``ci_low``, ``ci_high`` and, with ``spend``,
         ``revenue`` and ``revenue_per_customer``.
+
+    Raises
+    ------
+    SchemaError
+        If an arm is empty, a customer is listed twice, ``treatment`` or
+        ``outcome`` is not 0/1, or ``spend`` is missing, negative or infinite.
     """
     treatment, outcome = _campaign_arrays(campaign)
     z = _z(confidence)
+    spend = _spend(campaign)
     n = np.array([(treatment == 0).sum(), (treatment == 1).sum()], dtype="float64")
     hits = np.array([outcome[treatment == 0].sum(), outcome[treatment == 1].sum()], dtype="float64")
     low, high = _wilson(hits, n, z)
@@ -613,11 +899,96 @@ def campaign_results(campaign: pd.DataFrame, *, confidence: float = 0.95) -> pd.
          "ci_low": low, "ci_high": high},
         index=pd.Index(["control", "treated"], name="arm"),
     )
-    if "spend" in campaign.columns:
-        spend = _numbers(campaign, "campaign", "spend")
+    if spend is not None:
         out["revenue"] = [spend[treatment == 0].sum(), spend[treatment == 1].sum()]
         out["revenue_per_customer"] = out["revenue"] / out["customers"]
     return out
+
+
+def _lift_inputs(campaign: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    """Outcome per arm (treated, control) and spend per arm, refusing tests whose lift cannot be measured."""
+    treatment, outcome = _campaign_arrays(campaign)
+    spend = _spend(campaign)
+    sizes = {"control": int((treatment == 0).sum()), "treated": int((treatment == 1).sum())}
+    if min(sizes.values()) < 2:
+        raise SchemaError(
+            f"Table 'campaign', column 'treatment': expected at least 2 customers in each arm to estimate a lift, "
+            f"found {sizes} of {len(treatment)} rows. Test more customers.",
+            table="campaign", column="treatment", n_bad=min(sizes.values()), n_rows=len(treatment),
+        )
+    if outcome.min() == outcome.max():
+        raise SchemaError(
+            f"Table 'campaign', column 'outcome': expected responders and non-responders, found outcome "
+            f"{int(outcome[0])} in all {len(outcome)} rows. A lift cannot be measured when nobody (or everybody) "
+            "responds: check that outcome is the response (1 = responded), or wait for responses.",
+            table="campaign", column="outcome", n_bad=len(outcome), n_rows=len(outcome),
+        )
+    arms = None if spend is None else (spend[treatment == 1], spend[treatment == 0])
+    return outcome[treatment == 1].astype("float64"), outcome[treatment == 0].astype("float64"), arms
+
+
+def _degenerate_arms(y1: np.ndarray, y0: np.ndarray) -> list[str]:
+    notes = []
+    for name, y in (("treated", y1), ("control", y0)):
+        if y.min() == y.max():
+            notes.append(f"the {name} group has {'only' if y[0] else 'no'} responders ({int(y.sum())} of {len(y)})")
+    return notes
+
+
+def _bootstrap_interval(estimate: float, draws: np.ndarray, alpha: float) -> tuple[float, float, float] | None:
+    """Percentile interval; None when a bound falls among undefined (+inf) draws."""
+    capped = np.where(np.isfinite(draws), draws, np.finfo("float64").max)
+    low, high = np.quantile(capped, [alpha, 1 - alpha])
+    if high >= np.finfo("float64").max / 2:
+        return None
+    return estimate, float(low), float(high)
+
+
+def _lift_normal(y1: np.ndarray, y0: np.ndarray, spend: tuple | None, z: float) -> dict[str, tuple[float, float, float]]:
+    n1, n0, p1, p0 = len(y1), len(y0), y1.mean(), y0.mean()
+    rows: dict[str, tuple[float, float, float]] = {}
+    low1, high1 = _wilson(np.array([y1.sum()]), np.array([n1]), z)
+    low0, high0 = _wilson(np.array([y0.sum()]), np.array([n0]), z)
+    rows["response_rate_treated"] = (p1, float(low1[0]), float(high1[0]))
+    rows["response_rate_control"] = (p0, float(low0[0]), float(high0[0]))
+    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    rows["absolute_lift"] = (p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se)
+    if p1 > 0 and p0 > 0:  # the log risk ratio needs responders in both arms
+        se_log = math.sqrt((1 - p1) / (n1 * p1) + (1 - p0) / (n0 * p0))
+        ratio = p1 / p0
+        rows["relative_lift"] = (ratio - 1, ratio * math.exp(-z * se_log) - 1, ratio * math.exp(z * se_log) - 1)
+    if spend is not None:
+        s1, s0 = spend
+        diff = s1.mean() - s0.mean()
+        se_s = math.sqrt(s1.var(ddof=1) / n1 + s0.var(ddof=1) / n0)
+        rows["incremental_revenue_per_customer"] = (diff, diff - z * se_s, diff + z * se_s)
+    return rows
+
+
+def _lift_bootstrap(y1: np.ndarray, y0: np.ndarray, spend: tuple | None, confidence: float, n_bootstrap: int,
+                    seed: int) -> dict[str, tuple[float, float, float]]:
+    rng = np.random.default_rng(seed)
+    n1, n0, p1, p0 = len(y1), len(y0), y1.mean(), y0.mean()
+    i1 = rng.integers(0, n1, size=(n_bootstrap, n1))
+    i0 = rng.integers(0, n0, size=(n_bootstrap, n0))
+    b1, b0 = y1[i1].mean(axis=1), y0[i0].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    rows: dict[str, tuple[float, float, float]] = {}
+    for name, estimate, draws in (("response_rate_treated", p1, b1), ("response_rate_control", p0, b0),
+                                  ("absolute_lift", p1 - p0, b1 - b0)):
+        rows[name] = (estimate, float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha)))
+    if p0 > 0:
+        # a resample without control responders has an unbounded ratio: +inf, never silently left out
+        ratio = np.divide(b1, b0, out=np.full(n_bootstrap, np.inf), where=b0 > 0) - 1
+        interval = _bootstrap_interval(p1 / p0 - 1, ratio, alpha)
+        if interval is not None:
+            rows["relative_lift"] = interval
+    if spend is not None:
+        s1, s0 = spend
+        draws = s1[i1].mean(axis=1) - s0[i0].mean(axis=1)
+        rows["incremental_revenue_per_customer"] = (
+            s1.mean() - s0.mean(), float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha)))
+    return rows
 
 
 def campaign_lift(
@@ -633,8 +1004,9 @@ def campaign_lift(
     Parameters
     ----------
     campaign : DataFrame
-        Canonical campaign table (``treatment``, ``outcome`` 0/1; ``spend``
-        optional).
+        Canonical campaign table (one row per customer, ``treatment`` and
+        ``outcome`` 0/1, at least 2 customers per arm and some responders;
+        ``spend`` >= 0 optional).
     confidence : float
         Level of the intervals.
     method : {"normal", "bootstrap"}
@@ -644,7 +1016,7 @@ def campaign_lift(
         ``"bootstrap"``: percentile intervals from ``n_bootstrap`` resamples
         within each arm (Efron & Tibshirani 1993), seeded.
     n_bootstrap : int
-        Resamples for ``method="bootstrap"``.
+        Resamples for ``method="bootstrap"`` (at least 100).
     seed : int
         Seed of the bootstrap.
 
@@ -659,72 +1031,83 @@ def campaign_lift(
         ``incremental_revenue`` (× treated customers); columns ``estimate``,
         ``ci_low``, ``ci_high``. ``attrs["p_value"]``: two-sided pooled
         two-proportion z test of no lift.
+
+    Warns
+    -----
+    IdicLabWarning
+        If an arm has no (or only) responders: its interval has no width,
+        and ``relative_lift`` is left out when the ratio or its interval is
+        undefined (the warning says which); likewise for a bootstrap
+        interval whose bound falls among resamples without control
+        responders.
+
+    Raises
+    ------
+    SchemaError
+        If the table breaks the checks of :func:`campaign_results`, an arm
+        has fewer than 2 customers, or nobody (or everybody) responded.
     """
-    if method not in ("normal", "bootstrap"):
-        raise ValueError(f"method={method!r}: expected 'normal' or 'bootstrap'.")
-    treatment, outcome = _campaign_arrays(campaign)
+    _choice(method, "method", ("normal", "bootstrap"))
     z = _z(confidence)
-    spend = _numbers(campaign, "campaign", "spend") if "spend" in campaign.columns else None
-    y1, y0 = outcome[treatment == 1].astype("float64"), outcome[treatment == 0].astype("float64")
+    n_bootstrap = _whole(n_bootstrap, "n_bootstrap", minimum=100, example="2000")
+    seed = _whole(seed, "seed", minimum=0, example="0")
+    y1, y0, arms = _lift_inputs(campaign)
     n1, n0 = len(y1), len(y0)
-    p1, p0 = y1.mean(), y0.mean()
-    rows: dict[str, tuple[float, float, float]] = {}
     pooled = (y1.sum() + y0.sum()) / (n1 + n0)
-    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    p_value = float(2 * stats.norm.sf(abs(p1 - p0) / se_pooled)) if se_pooled > 0 else float("nan")
+    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))  # > 0: some but not all responded
+    p_value = float(2 * stats.norm.sf(abs(y1.mean() - y0.mean()) / se_pooled))
     if method == "normal":
-        low1, high1 = _wilson(np.array([y1.sum()]), np.array([n1]), z)
-        low0, high0 = _wilson(np.array([y0.sum()]), np.array([n0]), z)
-        rows["response_rate_treated"] = (p1, float(low1[0]), float(high1[0]))
-        rows["response_rate_control"] = (p0, float(low0[0]), float(high0[0]))
-        se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
-        rows["absolute_lift"] = (p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se)
-        if p1 > 0 and p0 > 0:
-            se_log = math.sqrt((1 - p1) / (n1 * p1) + (1 - p0) / (n0 * p0))
-            ratio = p1 / p0
-            rows["relative_lift"] = (ratio - 1, ratio * math.exp(-z * se_log) - 1, ratio * math.exp(z * se_log) - 1)
-        else:
-            rows["relative_lift"] = (p1 / p0 - 1 if p0 > 0 else float("nan"), float("nan"), float("nan"))
-        if spend is not None:
-            s1, s0 = spend[treatment == 1], spend[treatment == 0]
-            diff = s1.mean() - s0.mean()
-            se_s = math.sqrt(s1.var(ddof=1) / n1 + s0.var(ddof=1) / n0) if min(n1, n0) > 1 else float("nan")
-            rows["incremental_revenue_per_customer"] = (diff, diff - z * se_s, diff + z * se_s)
+        rows = _lift_normal(y1, y0, arms, z)
     else:
-        rng = np.random.default_rng(seed)
-        i1 = rng.integers(0, n1, size=(int(n_bootstrap), n1))
-        i0 = rng.integers(0, n0, size=(int(n_bootstrap), n0))
-        b1, b0 = y1[i1].mean(axis=1), y0[i0].mean(axis=1)
-        alpha = (1 - confidence) / 2
-
-        def interval(estimate: float, draws: np.ndarray) -> tuple[float, float, float]:
-            draws = draws[np.isfinite(draws)]
-            return estimate, float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha))
-
-        rows["response_rate_treated"] = interval(p1, b1)
-        rows["response_rate_control"] = interval(p0, b0)
-        rows["absolute_lift"] = interval(p1 - p0, b1 - b0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows["relative_lift"] = interval(p1 / p0 - 1 if p0 > 0 else float("nan"), b1 / b0 - 1)
-        if spend is not None:
-            s1, s0 = spend[treatment == 1], spend[treatment == 0]
-            rows["incremental_revenue_per_customer"] = interval(
-                s1.mean() - s0.mean(), s1[i1].mean(axis=1) - s0[i0].mean(axis=1)
-            )
-    lift = rows["absolute_lift"]
-    rows["incremental_responders"] = tuple(v * n1 for v in lift)  # type: ignore[assignment]
+        rows = _lift_bootstrap(y1, y0, arms, float(confidence), n_bootstrap, seed)
+    _warn_degenerate_lift(y1, y0, "relative_lift" in rows, method)
+    rows["incremental_responders"] = tuple(v * n1 for v in rows["absolute_lift"])  # type: ignore[assignment]
     if "incremental_revenue_per_customer" in rows:
         rows["incremental_revenue"] = tuple(v * n1 for v in rows["incremental_revenue_per_customer"])  # type: ignore[assignment]
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "ci_low", "ci_high"])
+    order = ["response_rate_treated", "response_rate_control", "absolute_lift", "relative_lift",
+             "incremental_revenue_per_customer", "incremental_responders", "incremental_revenue"]
+    out = pd.DataFrame.from_dict({k: rows[k] for k in order if k in rows}, orient="index",
+                                 columns=["estimate", "ci_low", "ci_high"])
     out.index.name = "measure"
     out.attrs.update({"p_value": p_value, "method": method, "confidence": confidence, "n_treated": n1, "n_control": n0})
     return out
 
 
-def _check_rate(value: float, name: str) -> float:
-    if not isinstance(value, (int, float, np.floating, np.integer)) or not 0 < float(value) < 1:
+def _warn_degenerate_lift(y1: np.ndarray, y0: np.ndarray, has_relative: bool, method: str) -> None:
+    notes = _degenerate_arms(y1, y0)
+    if notes:
+        notes = [f"{'; '.join(notes)}: its rate shows no variance in the {method} interval, so the absolute lift's "
+                 "interval understates the uncertainty (test more customers)"]
+    if not has_relative:
+        reason = ("the control group has no responders, so the ratio treated / control is unbounded" if y0.max() == 0
+                  else "the treated group has no responders, so the log risk-ratio interval is undefined"
+                  if y1.max() == 0 else
+                  f"the {method} resamples without control responders reach the interval's upper bound")
+        notes.append(f"relative_lift is left out: {reason}; read the absolute lift instead")
+    if notes:
+        _warn(f"campaign_lift: {'. '.join(notes)}.")
+
+
+def _check_rate(value: Any, name: str) -> float:
+    rate = _real(value, name, example="0.05")
+    if not 0 < rate < 1:
         raise ValueError(f"{name}={value!r}: expected a rate between 0 and 1 (exclusive), e.g. 0.05.")
-    return float(value)
+    return rate
+
+
+def _planned_rates(baseline_rate: Any, minimum_lift: Any, alpha: Any) -> tuple[float, float]:
+    """Control and treated rates of a planned test (both strictly between 0 and 1, lift not 0)."""
+    p0 = _check_rate(baseline_rate, "baseline_rate")
+    lift = _real(minimum_lift, "minimum_lift", example="0.02 (two points)")
+    if lift == 0:
+        raise ValueError("minimum_lift=0: expected a lift other than zero, e.g. 0.02 (two points); a test cannot "
+                         "be sized or powered for no effect.")
+    p1 = p0 + lift
+    if not 0 < p1 < 1:
+        raise ValueError(f"baseline_rate + minimum_lift={p1!r}: expected a rate between 0 and 1 (exclusive); "
+                         f"choose a smaller minimum_lift than {minimum_lift!r}.")
+    _check_rate(alpha, "alpha")
+    return p0, p1
 
 
 def sample_size(
@@ -754,14 +1137,10 @@ def sample_size(
     dict
         ``control``, ``treated`` and ``total`` customers (rounded up).
     """
-    p0 = _check_rate(baseline_rate, "baseline_rate")
-    p1 = _check_rate(p0 + float(minimum_lift), "baseline_rate + minimum_lift")
-    if minimum_lift == 0:
-        raise ValueError("minimum_lift=0: expected a lift other than zero.")
-    _check_rate(alpha, "alpha")
+    p0, p1 = _planned_rates(baseline_rate, minimum_lift, alpha)
     _check_rate(power, "power")
-    if ratio <= 0:
-        raise ValueError(f"ratio={ratio!r}: expected treated per control customer > 0.")
+    if _real(ratio, "ratio", example="1.0") <= 0:
+        raise ValueError(f"ratio={ratio!r}: expected treated per control customer > 0, e.g. 1.0 for equal arms.")
     z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     p_bar = (p0 + ratio * p1) / (1 + ratio)
     numerator = z_a * math.sqrt(p_bar * (1 - p_bar) * (1 + 1 / ratio)) + z_b * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / ratio)
@@ -786,10 +1165,8 @@ def test_power(baseline_rate: float, minimum_lift: float, n_per_arm: int, *, alp
         Probability of a significant result if the lift is real (the far
         tail is ignored, as in :func:`sample_size`).
     """
-    p0 = _check_rate(baseline_rate, "baseline_rate")
-    p1 = _check_rate(p0 + float(minimum_lift), "baseline_rate + minimum_lift")
-    if n_per_arm < 2:
-        raise ValueError(f"n_per_arm={n_per_arm!r}: expected at least 2 customers per arm.")
+    p0, p1 = _planned_rates(baseline_rate, minimum_lift, alpha)
+    n_per_arm = _whole(n_per_arm, "n_per_arm", minimum=2, example="1000 (at least 2 customers per arm)")
     z_a = stats.norm.ppf(1 - alpha / 2)
     p_bar = (p0 + p1) / 2
     se0 = math.sqrt(2 * p_bar * (1 - p_bar) / n_per_arm)
@@ -805,13 +1182,20 @@ test_power.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, 
 # --------------------------------------------------------------------------
 
 
+def _share(value: Any, name: str) -> float:
+    share = _real(value, name, example="0.3")
+    if not 0 < share < 1:
+        raise ValueError(f"{name}={value!r}: expected a share between 0 and 1 (exclusive), e.g. 0.3.")
+    return share
+
+
 def split_campaign(campaign: pd.DataFrame, *, test_size: float = 0.3, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a campaign into training and held-out customers, stratified by arm and outcome.
 
     Parameters
     ----------
     campaign : DataFrame
-        Canonical campaign table.
+        Canonical campaign table (one row per customer, both arms).
     test_size : float
         Share of customers held out for evaluation.
     seed : int
@@ -820,18 +1204,43 @@ def split_campaign(campaign: pd.DataFrame, *, test_size: float = 0.3, seed: int 
     Returns
     -------
     (DataFrame, DataFrame)
-        Training and test rows (copies, original index kept).
+        Training and test rows (copies, original index kept), each in the
+        seeded random order of the split; both hold customers of both arms.
+
+    Raises
+    ------
+    SchemaError
+        If an arm is too small to put customers of it in both halves (the
+        message gives the minimum for this ``test_size``).
     """
     from sklearn.model_selection import train_test_split
 
     treatment, outcome = _campaign_arrays(campaign)
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size={test_size!r}: expected a share between 0 and 1.")
+    test_size = _share(test_size, "test_size")
+    seed = _whole(seed, "seed", minimum=0, example="0")
     strata = treatment * 2 + outcome
     counts = np.bincount(strata, minlength=4)
     stratify = strata if counts[counts > 0].min() >= 2 else treatment
+    n_classes = len(np.unique(stratify))
+    n_test = math.ceil(test_size * len(campaign))
+    needed = max(2, math.ceil(1 / test_size), math.ceil(1 / (1 - test_size)) + 1)  # per arm, to reach both halves
+    arm_sizes = {"control": int((treatment == 0).sum()), "treated": int((treatment == 1).sum())}
+    if min(arm_sizes.values()) < needed or min(n_test, len(campaign) - n_test) < n_classes:
+        _refuse_split(arm_sizes, needed, test_size, len(campaign))
     train, test = train_test_split(campaign, test_size=test_size, random_state=seed, stratify=stratify)
+    for half in (train, test):
+        if half["treatment"].nunique() < 2:  # possible when an arm has very few customers in a stratum
+            _refuse_split(arm_sizes, 2 * needed, test_size, len(campaign))
     return train.copy(), test.copy()
+
+
+def _refuse_split(arm_sizes: dict[str, int], needed: int, test_size: float, n_rows: int) -> None:
+    raise SchemaError(
+        f"Table 'campaign', column 'treatment': expected at least {needed} customers in each arm to put some of "
+        f"both arms into the training and the held-out part (test_size={test_size}), found {arm_sizes} of {n_rows} "
+        "rows. Test more customers, or evaluate the campaign without a model (campaign_lift).",
+        table="campaign", column="treatment", n_bad=min(arm_sizes.values()), n_rows=n_rows,
+    )
 
 
 def _feature_columns(campaign: pd.DataFrame, features: Sequence[str] | None) -> list[str]:
@@ -841,15 +1250,20 @@ def _feature_columns(campaign: pd.DataFrame, features: Sequence[str] | None) -> 
         if not chosen:
             raise SchemaError(
                 f"Table 'campaign': expected numeric pre-treatment feature columns besides {', '.join(CAMPAIGN_COLUMNS)}, "
-                f"found none among {list(campaign.columns)} ({len(campaign)} rows).",
+                f"found none among {list(campaign.columns)} ({len(campaign)} rows). Add pre-treatment features "
+                "(e.g. past spend, recency) to the export, or name them with features=[...].",
                 table="campaign", n_rows=len(campaign),
             )
         return chosen
-    features = list(features)
+    features = _text_list(features, "features") or []
+    if not features:
+        raise ValueError("features=[]: expected at least one pre-treatment feature column, or None for every "
+                         "numeric column besides the campaign's own.")
     _require(campaign, "campaign", features, "Pass features= with columns of the campaign table.")
     forbidden = [c for c in features if c in CAMPAIGN_COLUMNS]
     if forbidden:
-        raise ValueError(f"features: {forbidden} are not pre-treatment features (they are set by or after the campaign).")
+        raise ValueError(f"features: {forbidden} are not pre-treatment features (they are set by or after the "
+                         f"campaign); choose among {[c for c in campaign.columns if c not in CAMPAIGN_COLUMNS]}.")
     return features
 
 
@@ -858,16 +1272,35 @@ def _design(campaign: pd.DataFrame, features: list[str]) -> np.ndarray:
     return np.column_stack([_numbers(campaign, "campaign", c) for c in features])
 
 
+_LEAF = 80  # customers per leaf of the default model
+
+
 def _default_classifier(seed: int) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
-        max_iter=100, learning_rate=0.05, max_depth=2, min_samples_leaf=80, l2_regularization=1.0, random_state=seed
+        max_iter=100, learning_rate=0.05, max_depth=2, min_samples_leaf=_LEAF, l2_regularization=1.0, random_state=seed
     )
+
+
+def _seeded(estimator: Any, seed: int) -> Any:
+    """A clone of ``estimator`` whose unset random states (also inside a Pipeline) are ``seed``."""
+    from sklearn.base import clone
+
+    model = clone(estimator)
+    unset = {k: seed for k, v in model.get_params(deep=True).items() if k.endswith("random_state") and v is None}
+    return model.set_params(**unset) if unset else model
+
+
+MIN_RESPONSES_PER_ARM = 5
+"""Responders and non-responders each arm needs before an uplift model is fitted."""
 
 
 class _UpliftBase:
     """Shared fitting checks of the uplift models."""
+
+    _arms: tuple[str, ...] = ("treated", "control")  # the arms each fitted classifier learns from
+    _per_model = False  # True: one classifier per arm; False: one classifier on the arms together
 
     def __init__(self, *, features: Sequence[str] | None = None, estimator: Any = None, seed: int = 0) -> None:
         self.features = features
@@ -879,22 +1312,67 @@ class _UpliftBase:
         return {"features": self.features, "estimator": self.estimator, "seed": self.seed}
 
     def _new_estimator(self) -> Any:
-        from sklearn.base import clone
+        if self.estimator is None:
+            return _default_classifier(self.seed)
+        return _seeded(self.estimator, self.seed)
 
-        return _default_classifier(self.seed) if self.estimator is None else clone(self.estimator)
-
-    def _prepare(self, campaign: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _prepare(self, campaign: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         treatment, outcome = _campaign_arrays(campaign)
-        self.features_ = _feature_columns(campaign, self.features)
+        _whole(self.seed, "seed", minimum=0, example="0")
+        if self.estimator is not None and not (hasattr(self.estimator, "fit") and hasattr(self.estimator, "predict_proba")):
+            raise TypeError(f"estimator={self.estimator!r}: expected a scikit-learn classifier with fit and "
+                            "predict_proba, e.g. LogisticRegression(max_iter=1000), or None for the default model.")
+        features = _feature_columns(campaign, self.features)
         for arm in (0, 1):
-            if np.unique(outcome[treatment == arm]).size < 2:
+            arm_outcome = outcome[treatment == arm]
+            responders = int(arm_outcome.sum())
+            if min(responders, len(arm_outcome) - responders) < MIN_RESPONSES_PER_ARM:
                 raise SchemaError(
                     f"Table 'campaign', column 'outcome': expected responders and non-responders in the "
-                    f"{'treated' if arm else 'control'} group, found only outcome "
-                    f"{int(outcome[treatment == arm][0])} in its {int((treatment == arm).sum())} rows.",
-                    table="campaign", column="outcome", n_rows=len(campaign),
+                    f"{'treated' if arm else 'control'} group (at least {MIN_RESPONSES_PER_ARM} of each to learn "
+                    f"from), found {responders} responders and {len(arm_outcome) - responders} non-responders among "
+                    f"its {len(arm_outcome)} rows. Use a larger test, or measure the average effect with campaign_lift.",
+                    table="campaign", column="outcome", n_bad=len(arm_outcome), n_rows=len(campaign),
                 )
-        return _design(campaign, self.features_), treatment, outcome
+        x = _design(campaign, features)
+        self._check_size(treatment)
+        return x, treatment, outcome, features
+
+    def _check_size(self, treatment: np.ndarray) -> None:
+        """The default trees need two leaves of ``_LEAF`` customers to split at all."""
+        if self.estimator is not None:
+            return
+        sizes = {"treated": int(treatment.sum()), "control": int((1 - treatment).sum())}
+        found = ({arm: sizes[arm] for arm in self._arms} if self._per_model
+                 else {" + ".join(self._arms): sum(sizes[a] for a in self._arms)})
+        if min(found.values()) < 2 * _LEAF:
+            raise SchemaError(
+                f"Table 'campaign': {type(self).__name__} with its default model needs at least {2 * _LEAF} customers "
+                f"{'in each of ' if self._per_model else 'in '}{' and '.join(found)} to split its trees (at least "
+                f"{_LEAF} per leaf), found {found}; it would give every customer the same score. Use a larger "
+                "test, or pass a simpler model, e.g. estimator=LogisticRegression(max_iter=1000).",
+                table="campaign", column="treatment", n_bad=min(found.values()), n_rows=len(treatment),
+            )
+
+    def _fit_estimator(self, x: np.ndarray, y: np.ndarray, **fit_params: Any) -> Any:
+        estimator = self._new_estimator()
+        try:
+            return estimator.fit(x, y, **fit_params)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{type(self).__name__}: the estimator {type(estimator).__name__} could not be fitted on {len(y)} "
+                f"customers ({int(y.sum())} positive): {exc} Choose another estimator, or leave estimator=None."
+            ) from exc
+
+    def _finish(self, campaign: pd.DataFrame, x: np.ndarray, features: list[str]) -> None:
+        """Set ``features_`` and warn if the model scores every training customer alike."""
+        self.features_ = features
+        self.n_train_ = len(x)
+        scores = self._score(x)
+        if np.ptp(scores) == 0:
+            _warn(f"{type(self).__name__}: the fitted model gives all {len(x)} training customers the same score "
+                  f"({scores[0]:.4g}); it found no pattern in the features {features}. Its Qini equals random "
+                  "targeting: try other features, more customers, or another estimator.")
 
     def _fitted(self) -> None:
         if not hasattr(self, "features_"):
@@ -923,23 +1401,34 @@ class TwoModelUplift(_UpliftBase):
     features : list of str, optional
         Pre-treatment columns; default all numeric non-canonical columns.
     estimator : scikit-learn classifier, optional
-        Cloned for each arm; default a small, strongly regularised histogram gradient
-        boosting model (trees of depth 2, at least 80 customers per leaf): uplift
-        is a small difference of two noisy rates and overfits easily.
+        Cloned for each arm (unset random states set to ``seed``); default a
+        small, strongly regularised histogram gradient boosting model (trees
+        of depth 2, at least 80 customers per leaf, so at least 160 customers
+        per arm): uplift is a small difference of two noisy rates and
+        overfits easily.
     seed : int
-        Random state of the default estimator.
+        Random state of the estimator.
 
     Attributes
     ----------
     features_ : list of str
     model_treated_, model_control_ : fitted classifiers
+
+    Notes
+    -----
+    Fitting needs at least :data:`MIN_RESPONSES_PER_ARM` responders and
+    non-responders in each arm; it warns (:class:`IdicLabWarning`) when the
+    fitted model scores every training customer alike.
     """
+
+    _per_model = True
 
     def fit(self, campaign: pd.DataFrame) -> TwoModelUplift:
         """Fit both response models on a campaign table; returns self."""
-        x, treatment, outcome = self._prepare(campaign)
-        self.model_treated_ = self._new_estimator().fit(x[treatment == 1], outcome[treatment == 1])
-        self.model_control_ = self._new_estimator().fit(x[treatment == 0], outcome[treatment == 0])
+        x, treatment, outcome, features = self._prepare(campaign)
+        self.model_treated_ = self._fit_estimator(x[treatment == 1], outcome[treatment == 1])
+        self.model_control_ = self._fit_estimator(x[treatment == 0], outcome[treatment == 0])
+        self._finish(campaign, x, features)
         return self
 
     def _score(self, x: np.ndarray) -> np.ndarray:
@@ -956,20 +1445,22 @@ class ClassTransformationUplift(_UpliftBase):
     identity still holds.
 
     Parameters, attributes
-        As :class:`TwoModelUplift`; ``model_`` is the fitted classifier.
+        As :class:`TwoModelUplift` (the default model needs 160 customers in
+        both arms together); ``model_`` is the fitted classifier.
     """
 
     def fit(self, campaign: pd.DataFrame) -> ClassTransformationUplift:
         """Fit the classifier of the transformed class; returns self."""
-        x, treatment, outcome = self._prepare(campaign)
+        x, treatment, outcome, features = self._prepare(campaign)
         z = (outcome == treatment).astype("int64")
         share = treatment.mean()
         weights = np.where(treatment == 1, 0.5 / share, 0.5 / (1 - share))
         estimator = self._new_estimator()
         if hasattr(estimator, "steps"):  # a Pipeline routes the weights to its last step
-            self.model_ = estimator.fit(x, z, **{f"{estimator.steps[-1][0]}__sample_weight": weights})
+            self.model_ = self._fit_estimator(x, z, **{f"{estimator.steps[-1][0]}__sample_weight": weights})
         else:
-            self.model_ = estimator.fit(x, z, sample_weight=weights)
+            self.model_ = self._fit_estimator(x, z, sample_weight=weights)
+        self._finish(campaign, x, features)
         return self
 
     def _score(self, x: np.ndarray) -> np.ndarray:
@@ -984,26 +1475,61 @@ class ResponseModel(_UpliftBase):
     have responded anyway.
 
     Parameters, attributes
-        As :class:`TwoModelUplift`; ``model_`` is the fitted classifier.
+        As :class:`TwoModelUplift` (the default model needs 160 treated
+        customers); ``model_`` is the fitted classifier.
     """
+
+    _arms = ("treated",)
 
     def fit(self, campaign: pd.DataFrame) -> ResponseModel:
         """Fit the response model on the treated customers; returns self."""
-        x, treatment, outcome = self._prepare(campaign)
-        self.model_ = self._new_estimator().fit(x[treatment == 1], outcome[treatment == 1])
+        x, treatment, outcome, features = self._prepare(campaign)
+        self.model_ = self._fit_estimator(x[treatment == 1], outcome[treatment == 1])
+        self._finish(campaign, x, features)
         return self
 
     def _score(self, x: np.ndarray) -> np.ndarray:
         return self.model_.predict_proba(x)[:, 1]
 
 
+def _aligned_scores(scores: Any, campaign: pd.DataFrame) -> np.ndarray:
+    """Scores in the row order of ``campaign``: a Series is matched by its index (rows or customer ids)."""
+    if isinstance(scores, pd.Series) and not scores.index.equals(campaign.index):
+        by_row = scores.index.is_unique and campaign.index.is_unique and scores.index.isin(campaign.index).all()
+        if by_row and len(scores) == len(campaign):
+            return scores.reindex(campaign.index).to_numpy()
+        ids = campaign["customer_id"].astype("str") if "customer_id" in campaign.columns else None
+        labels = scores.index.astype("str")
+        if ids is not None and labels.is_unique and ids.isin(labels).all() and len(scores) == len(campaign):
+            return scores.set_axis(labels).reindex(ids).to_numpy()
+        raise ValueError(
+            f"scores: a Series must be indexed like the campaign rows or by their customer_id, found "
+            f"{int((~scores.index.isin(campaign.index)).sum())} of {len(scores)} labels that are neither. Index "
+            "the scores like the campaign (model.predict(campaign) does), or pass scores.to_numpy() for scores "
+            "in the campaign's row order."
+        )
+    return scores.to_numpy() if isinstance(scores, pd.Series) else scores
+
+
 def _scored(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     treatment, outcome = _campaign_arrays(campaign)
-    values = np.asarray(scores, dtype="float64")
+    try:
+        values = np.asarray(_aligned_scores(scores, campaign), dtype="float64")
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith("scores:"):
+            raise
+        raise TypeError(f"scores: expected numbers, one per campaign row, found {type(scores).__name__} that are "
+                        f"not ({exc}).") from exc
     if values.shape != (len(campaign),):
         raise ValueError(f"scores: expected one score per campaign row ({len(campaign)}), found shape {values.shape}.")
     if not np.isfinite(values).all():
-        raise ValueError(f"scores: expected finite numbers, found {int((~np.isfinite(values)).sum())} missing or infinite.")
+        raise ValueError(
+            f"scores: expected finite numbers, found {int((~np.isfinite(values)).sum())} of {len(values)} missing or "
+            "infinite. Score every customer (model.predict) or drop the unscored rows from both."
+        )
+    if len(values) > 1 and np.ptp(values) == 0:
+        _warn(f"scores: all {len(values)} scores are equal ({values[0]:.4g}): targeting by them is random "
+              "targeting, so the Qini is 0 and every customer falls in one bin. Check the model that made them.")
     return values, treatment, outcome
 
 
@@ -1021,7 +1547,9 @@ def qini_curve(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> pd.Dat
     Parameters
     ----------
     scores : Series or array
-        One score per campaign row, higher = target first.
+        One finite score per campaign row, higher = target first. A Series
+        is matched to the rows by its index (the campaign's index or its
+        customer ids); an array by position.
     campaign : DataFrame
         The (held-out) campaign rows with ``treatment`` and ``outcome``.
 
@@ -1029,6 +1557,11 @@ def qini_curve(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> pd.Dat
     -------
     DataFrame
         ``share_targeted`` (from 0 to 1), ``gain`` and ``random``.
+
+    Warns
+    -----
+    IdicLabWarning
+        If every score is the same (the curve is the random line).
     """
     values, treatment, outcome = _scored(scores, campaign)
     order = np.argsort(-values, kind="stable")
@@ -1051,7 +1584,7 @@ def qini_coefficient(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> 
     Parameters
     ----------
     scores, campaign
-        As in :func:`qini_curve`.
+        As in :func:`qini_curve` (which warns about constant scores).
 
     Returns
     -------
@@ -1062,6 +1595,16 @@ def qini_coefficient(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> 
     return float(np.sum((d[1:] + d[:-1]) / 2 * np.diff(x)))
 
 
+def _score_bins(values: np.ndarray, n_bins: int) -> np.ndarray:
+    rank = pd.Series(-values).rank(method="min").to_numpy()
+    return np.minimum(((rank - 1) * n_bins // len(values)).astype("int64") + 1, n_bins)
+
+
+def _bins_with_both_arms(values: np.ndarray, treatment: np.ndarray, n_bins: int) -> bool:
+    frame = pd.DataFrame({"bin": _score_bins(values, n_bins), "t": treatment})
+    return bool((frame.groupby("bin")["t"].nunique() == 2).all())
+
+
 def uplift_by_decile(scores: pd.Series | np.ndarray, campaign: pd.DataFrame, *, n_bins: int = 10) -> pd.DataFrame:
     """Observed response per arm and uplift in bins of the predicted score (highest first).
 
@@ -1070,7 +1613,9 @@ def uplift_by_decile(scores: pd.Series | np.ndarray, campaign: pd.DataFrame, *, 
     scores, campaign
         As in :func:`qini_curve`.
     n_bins : int
-        Number of equally large bins (by rank; ties go to the same bin).
+        Number of equally large bins (by rank; ties go to the same bin, so
+        tied scores can leave fewer bins, with a warning). Every bin needs
+        customers of both arms.
 
     Returns
     -------
@@ -1078,22 +1623,62 @@ def uplift_by_decile(scores: pd.Series | np.ndarray, campaign: pd.DataFrame, *, 
         Index ``bin`` (1 = highest scores): ``customers``, ``treated``,
         ``control``, ``rate_treated``, ``rate_control``, ``observed_uplift``
         and ``mean_score``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_bins`` exceeds the rows, or a bin would hold only one arm
+        (the message gives the largest ``n_bins`` that works).
     """
+    n_bins = _whole(n_bins, "n_bins", minimum=1, example="10")
     values, treatment, outcome = _scored(scores, campaign)
-    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"n_bins={n_bins!r}: expected a whole number >= 1.")
-    rank = pd.Series(-values).rank(method="min").to_numpy()
-    bins = np.minimum(((rank - 1) * n_bins // len(values)).astype("int64") + 1, n_bins)
-    frame = pd.DataFrame({"bin": bins, "t": treatment, "y": outcome, "score": values})
+    if n_bins > len(values):
+        raise ValueError(f"n_bins={n_bins}: expected at most one bin per customer, found {len(values)} campaign rows.")
+    if not _bins_with_both_arms(values, treatment, n_bins):
+        workable = next((k for k in range(n_bins - 1, 0, -1) if _bins_with_both_arms(values, treatment, k)), 1)
+        raise ValueError(
+            f"n_bins={n_bins}: expected treated and control customers in every bin, found bins with only one arm "
+            f"among {len(values)} rows, so their observed uplift is undefined. The largest n_bins with both arms in "
+            f"every bin is {workable}; use it, or more held-out customers."
+        )
+    frame = pd.DataFrame({"bin": _score_bins(values, n_bins), "t": treatment, "y": outcome, "score": values})
     frame["yt"], frame["yc"] = frame["y"] * frame["t"], frame["y"] * (1 - frame["t"])
-    g = frame.groupby("bin")
+    g = frame.groupby("bin", sort=True)
     out = pd.DataFrame({"customers": g.size(), "treated": g["t"].sum()})
     out["control"] = out["customers"] - out["treated"]
-    out["rate_treated"] = g["yt"].sum() / out["treated"].where(out["treated"] > 0)
-    out["rate_control"] = g["yc"].sum() / out["control"].where(out["control"] > 0)
+    out["rate_treated"] = g["yt"].sum() / out["treated"]
+    out["rate_control"] = g["yc"].sum() / out["control"]
     out["observed_uplift"] = out["rate_treated"] - out["rate_control"]
     out["mean_score"] = g["score"].mean()
+    if 1 < len(out) < n_bins:
+        _warn(f"uplift_by_decile: tied scores fill only {len(out)} of n_bins={n_bins} bins (customers with equal "
+              "scores share a bin); the table has fewer rows than asked for.")
     return out
+
+
+def _check_models(models: Any) -> dict[str, Any]:
+    if not isinstance(models, Mapping) or not models:
+        raise TypeError(f"models: expected a non-empty mapping {{name: unfitted uplift model}}, e.g. "
+                        f"{{'two-model': TwoModelUplift()}}, found {models!r:.80}.")
+    bad = [str(name) for name, m in models.items()
+           if not all(hasattr(m, attr) for attr in ("get_params", "fit", "predict"))]
+    if bad:
+        raise TypeError(f"models: {bad} are not uplift models (with get_params, fit and predict); use "
+                        "TwoModelUplift, ClassTransformationUplift or ResponseModel.")
+    return dict(models)
+
+
+def _check_truth(truth: Any, campaign: pd.DataFrame) -> pd.Series:
+    _require(campaign, "campaign", ["customer_id"], "The planted truth is matched by customer_id.")
+    truth = _per_customer_series(truth, "truth", numeric=True)
+    ids = campaign["customer_id"].astype("str")
+    missing = ~ids.isin(truth.index)
+    if missing.any():
+        raise ValueError(
+            f"truth: expected a planted uplift for every campaign customer, found {int(missing.sum())} of {len(ids)} "
+            f"without one (e.g. {sorted(ids[missing])[:3]}). Pass the world's truth.uplift, indexed by customer_id."
+        )
+    return truth
 
 
 def qini_by_split(
@@ -1124,25 +1709,28 @@ def qini_by_split(
     seed : int
         First seed.
     truth : Series, optional
-        Planted uplift per ``customer_id`` (synthetic data): adds the
-        column ``"true uplift"``, the ceiling on each split.
+        Planted uplift per ``customer_id`` (synthetic data), one finite value
+        for every campaign customer: adds the column ``"true uplift"``, the
+        ceiling on each split.
 
     Returns
     -------
     DataFrame
-        One row per split (index ``split``), one column per model.
+        One row per split (index ``split``), one column per model in the
+        order of ``models``.
     """
-    if not isinstance(n_splits, (int, np.integer)) or n_splits < 1:
-        raise ValueError(f"n_splits={n_splits!r}: expected a whole number >= 1.")
+    n_splits = _whole(n_splits, "n_splits", minimum=1, example="5")
+    models = _check_models(models)
+    truth = None if truth is None else _check_truth(truth, _frame(campaign, "campaign"))
     rows = []
-    for i in range(int(n_splits)):
+    for i in range(n_splits):
         train, test = split_campaign(campaign, test_size=test_size, seed=seed + i)
         row = {name: qini_coefficient(type(model)(**model.get_params()).fit(train).predict(test), test)
                for name, model in models.items()}
         if truth is not None:
-            row["true uplift"] = qini_coefficient(truth.reindex(test["customer_id"].astype("str")).fillna(0.0), test)
+            row["true uplift"] = qini_coefficient(truth.reindex(test["customer_id"].astype("str")).to_numpy(), test)
         rows.append(row)
-    return pd.DataFrame(rows, index=pd.RangeIndex(int(n_splits), name="split"))
+    return pd.DataFrame(rows, index=pd.RangeIndex(n_splits, name="split"))
 
 
 def uplift_truth_check(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
@@ -1151,16 +1739,31 @@ def uplift_truth_check(predicted: pd.Series, truth: pd.Series) -> dict[str, floa
     Parameters
     ----------
     predicted, truth : Series
-        Indexed by the same customer ids; only common ids are compared.
+        Indexed by the same customer ids (each once, finite values); only
+        common ids are compared.
 
     Returns
     -------
     dict
         ``n``, ``pearson``, ``spearman`` correlations and the ``mae``.
+
+    Raises
+    ------
+    ValueError
+        If fewer than 3 ids are shared, or either side is constant on them
+        (a correlation with a constant is undefined).
     """
-    a, b = predicted.astype("float64").align(truth.astype("float64"), join="inner")
+    a = _per_customer_series(predicted, "predicted", numeric=True)
+    b = _per_customer_series(truth, "truth", numeric=True)
+    a, b = a.align(b, join="inner")
     if len(a) < 3:
         raise ValueError(f"predicted and truth share {len(a)} ids: expected at least 3 (index both by customer_id).")
+    constant = [name for name, s in (("predicted", a), ("truth", b)) if np.ptp(s.to_numpy()) == 0]
+    if constant:
+        raise ValueError(
+            f"{' and '.join(constant)}: expected values that vary over the {len(a)} shared customers, found one value "
+            "for all; a correlation with a constant is undefined. Check the model (it scores everyone alike)."
+        )
     return {
         "n": int(len(a)),
         "pearson": float(np.corrcoef(a, b)[0, 1]),
@@ -1176,6 +1779,26 @@ def uplift_truth_check(predicted: pd.Series, truth: pd.Series) -> dict[str, floa
 _PERIOD_FREQ = {"D": "D", "W": "W", "M": "M", "Q": "Q"}
 
 
+def _purchase_dates(frame: pd.DataFrame) -> pd.Series:
+    """The ``date`` column as naive datetimes; text is refused so day and month are never swapped."""
+    _require(frame, "transactions", ["customer_id", "date"])
+    _no_missing(frame, "transactions", "customer_id")
+    _no_missing(frame, "transactions", "date", "Drop them with idic_lab.schema.clean('transactions', df), "
+                                               "which counts them.")
+    dates = frame["date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        raise SchemaError(
+            f"Table 'transactions', column 'date': expected dates (datetime64), found dtype {dates.dtype} in "
+            f"{len(frame)} rows (e.g. {dates.head(2).tolist()}). Text dates are not guessed here, so day and month "
+            "are never swapped: read them with idic_lab.schema.validate('transactions', df, date_format='%d.%m.%Y') "
+            "(your format) or dayfirst=True.",
+            table="transactions", column="date", n_bad=len(frame), n_rows=len(frame),
+        )
+    if getattr(dates.dt, "tz", None) is not None:  # compare in UTC, like the contract's tables
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    return dates
+
+
 def cohort_retention(
     transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp, time_unit: str = "M", max_periods: int | None = None
 ) -> pd.DataFrame:
@@ -1186,14 +1809,18 @@ def cohort_retention(
     period. A cell is the share of the cohort with at least one purchase in
     period *k* after it. Only periods that end on or before
     ``observation_end`` are shown; later cells are missing (not observed),
-    never zero.
+    never zero. Periods in which nobody bought for the first time have no
+    row (counted in ``attrs["periods_without_new_customers"]``).
 
     Parameters
     ----------
     transactions : DataFrame
-        Canonical purchases (``customer_id``, ``date``); never modified.
+        Canonical purchases (``customer_id``, ``date`` as datetimes); never
+        modified. Text dates are refused (read them with
+        :func:`idic_lab.schema.validate`).
     observation_end : str or Timestamp
-        Last observed day; purchases after it raise an error.
+        Last observed day (an ISO date; numbers are refused); purchases
+        after it raise an error.
     time_unit : {"D", "W", "M", "Q"}
         Length of a period.
     max_periods : int, optional
@@ -1204,48 +1831,97 @@ def cohort_retention(
     DataFrame
         Index ``cohort`` (period label), column ``customers`` (cohort size)
         and one column per period 0, 1, … .
+
+    Warns
+    -----
+    IdicLabWarning
+        If all customers form one cohort, or no cohort has a complete period
+        after its first.
+
+    Raises
+    ------
+    SchemaError
+        Text dates, gaps, purchases after ``observation_end``, or no period
+        of any cohort complete by ``observation_end``.
     """
-    if time_unit not in _PERIOD_FREQ:
-        raise ValueError(f"time_unit={time_unit!r}: expected one of {', '.join(map(repr, _PERIOD_FREQ))}.")
+    _choice(time_unit, "time_unit", tuple(_PERIOD_FREQ))
+    if max_periods is not None:
+        max_periods = _whole(max_periods, "max_periods", minimum=0, example="12")
     end = as_date(observation_end, "observation_end", required=True).normalize()
     frame = _frame(transactions, "transactions")
-    _require(frame, "transactions", ["customer_id", "date"])
-    _no_missing(frame, "transactions", "customer_id")
-    _no_missing(frame, "transactions", "date")
-    dates = pd.to_datetime(frame["date"])
+    dates = _purchase_dates(frame)
     later = dates >= end + pd.Timedelta(days=1)
     if later.any():
         raise SchemaError(
             f"Table 'transactions', column 'date': expected dates up to observation_end {end.date()}, found "
-            f"{int(later.sum())} of {len(frame)} rows later (last {dates.max().date()}). Clean with "
-            "clean(..., observation_end=...).",
+            f"{int(later.sum())} of {len(frame)} rows later (last {dates.max().date()}). Drop them with a count: "
+            f"idic_lab.schema.clean('transactions', df, observation_end='{end.date()}').",
             table="transactions", column="date", n_bad=int(later.sum()), n_rows=len(frame),
         )
     freq = _PERIOD_FREQ[time_unit]
-    periods = pd.PeriodIndex(dates, freq=freq)
-    ordinal = periods.asi8
+    ordinal = pd.PeriodIndex(dates, freq=freq).asi8
     end_period = pd.Period(end, freq=freq)
     last_complete = end_period.ordinal if end_period.end_time.normalize() <= end else end_period.ordinal - 1
-    active = pd.DataFrame({"customer": frame["customer_id"].astype("str").to_numpy(), "period": ordinal}).drop_duplicates()
-    first = active.groupby("customer")["period"].transform("min")
-    active["cohort"], active["k"] = first.to_numpy(), (active["period"] - first).to_numpy()
-    size = active.loc[active["k"] == 0].groupby("cohort").size()
-    counts = active.groupby(["cohort", "k"]).size().unstack(fill_value=0)
-    table = counts.div(size, axis=0)
-    horizon = int(table.columns.max()) if max_periods is None else int(max_periods)
-    table = table.reindex(columns=range(horizon + 1), fill_value=0.0)
+    if ordinal.min() > last_complete:
+        raise SchemaError(
+            f"Table 'transactions', column 'date': expected at least one complete period ({time_unit}) by "
+            f"observation_end {end.date()}, found the first purchase {dates.min().date()} in the period "
+            f"{pd.Period(ordinal=int(ordinal.min()), freq=freq)}, which ends later. Choose a later observation_end "
+            "or a shorter time_unit.",
+            table="transactions", column="date", n_bad=len(frame), n_rows=len(frame),
+        )
+    table, size = _cohort_shares(frame["customer_id"].astype("str").to_numpy(), ordinal, max_periods)
+    horizon = len(table.columns) - 1
     observed = (table.index.to_numpy()[:, None] + np.arange(horizon + 1)[None, :]) <= last_complete
     table = table.where(observed).astype("float64")
+    _warn_thin_cohorts(table, size, horizon)
+    gaps = int(size.index.max() - size.index.min() + 1 - len(size))
     table.insert(0, "customers", size.astype("int64"))
     table.index = pd.Index([str(pd.Period(ordinal=o, freq=freq)) for o in table.index], name="cohort")
     table.columns = ["customers", *range(horizon + 1)]
     table.attrs.update({"time_unit": time_unit, "observation_end": str(end.date()), "last_complete_period": str(
-        pd.Period(ordinal=last_complete, freq=freq))})
+        pd.Period(ordinal=last_complete, freq=freq)), "periods_without_new_customers": gaps})
     return table
+
+
+def _cohort_shares(customers: np.ndarray, ordinal: np.ndarray, max_periods: int | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Share of each cohort (first period) active k periods later; cohort sizes."""
+    active = pd.DataFrame({"customer": customers, "period": ordinal}).drop_duplicates()
+    first = active.groupby("customer")["period"].transform("min")
+    active["cohort"], active["k"] = first.to_numpy(), (active["period"] - first).to_numpy()
+    size = active.loc[active["k"] == 0].groupby("cohort", sort=True).size()
+    counts = active.groupby(["cohort", "k"], sort=True).size().unstack(fill_value=0)
+    table = counts.div(size, axis=0)
+    horizon = int(table.columns.max()) if max_periods is None else max_periods
+    return table.reindex(columns=range(horizon + 1), fill_value=0.0), size
+
+
+def _warn_thin_cohorts(table: pd.DataFrame, size: pd.Series, horizon: int) -> None:
+    if len(size) == 1:
+        _warn(f"cohort_retention: all {int(size.iloc[0])} customers form a single cohort, so cohorts cannot be "
+              "compared; use a shorter time_unit or a longer history.")
+    elif horizon >= 1 and table[1].isna().all():
+        _warn("cohort_retention: no cohort has a complete period after its first by observation_end, so every "
+              "retention cell beyond period 0 is missing; choose a later observation_end or a shorter time_unit.")
 
 
 RISK_BANDS: tuple[tuple[str, float], ...] = (("likely lost", 0.2), ("at risk", 0.5), ("active", 1.0 + 1e-9))
 """Default P(alive) bands: below 0.2 likely lost, below 0.5 at risk, else active."""
+
+
+def _check_bands(bands: Any) -> tuple[list[str], list[float]]:
+    example = "[('likely lost', 0.2), ('at risk', 0.5), ('active', 1.01)]"
+    try:
+        pairs = [(name, bound) for name, bound in bands]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"bands: expected a sequence of (name, upper bound of P(alive)) pairs, e.g. {example}.") from exc
+    names = [str(name) for name, _ in pairs]
+    bounds = [_real(bound, f"bands[{name!r}]", example="0.5") for name, bound in pairs]
+    if (not bounds or any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])) or bounds[-1] <= 1
+            or len(set(names)) < len(names) or "one-time buyer" in names):
+        raise ValueError(f"bands: expected increasing upper bounds of P(alive) ending above 1, with distinct names, "
+                         f"found {pairs}; e.g. {example} ('one-time buyer' is taken).")
+    return names, bounds
 
 
 def churn_risk(
@@ -1269,34 +1945,54 @@ def churn_risk(
     observation_end, time_unit
         As in :func:`idic_lab.differentiate.rfm_summary`.
     horizon : float
-        Expected purchases are given for this many time units ahead.
+        Expected purchases are given for this many time units ahead (> 0).
     bands : sequence of (name, upper bound of P(alive))
         Increasing bounds; the last must exceed 1.
 
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``: ``orders`` (purchase occasions),
+        Indexed by ``customer_id`` (sorted): ``orders`` (purchase occasions),
         ``time_since_last`` (time units), ``total_value``, ``p_alive``,
         ``expected_purchases`` and ``status``. ``attrs["params"]`` holds the
         fitted BG/NBD parameters.
+
+    Raises
+    ------
+    ValueError
+        If the BG/NBD model does not converge (e.g. no repeat buyers), or
+        gives P(alive) that are not finite; the message says what to try.
+    SchemaError
+        If the transactions break their contract (text dates are refused).
     """
-    bounds = [b for _, b in bands]
-    if not bounds or any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])) or bounds[-1] <= 1:
-        raise ValueError(f"bands: expected increasing upper bounds of P(alive) ending above 1, found {bounds}.")
+    names, bounds = _check_bands(bands)
+    horizon = _real(horizon, "horizon", example="26")
+    if horizon <= 0:
+        raise ValueError(f"horizon={horizon!r}: expected a number of time units > 0, e.g. 26.")
+    _purchase_dates(_frame(transactions, "transactions"))
     summary = dif.rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
     marketing = dif.rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit, definition="rfm")
-    model = dif.BGNBDModel().fit(summary)
+    try:
+        model = dif.BGNBDModel().fit(summary)
+    except dif.ModelFitError as exc:
+        raise ValueError(f"churn_risk: P(alive) needs a fitted BG/NBD model on the {len(summary)} customers of "
+                         f"'transactions', but {exc}") from exc
     out = pd.DataFrame(index=summary.index)
     out["orders"] = marketing["frequency"].reindex(summary.index).astype("int64")
     out["time_since_last"] = marketing["recency"].reindex(summary.index)
     out["total_value"] = marketing["total_value"].reindex(summary.index)
     out["p_alive"] = model.p_alive(summary)
     out["expected_purchases"] = model.expected_purchases(summary, horizon)
-    names = np.array([n for n, _ in bands], dtype=object)
-    status = names[np.searchsorted(np.asarray(bounds), out["p_alive"].to_numpy(), side="right")]
+    broken = ~np.isfinite(out[["p_alive", "expected_purchases"]].to_numpy()).all(axis=1)
+    if broken.any():
+        raise ValueError(
+            f"churn_risk: the BG/NBD model gives no finite P(alive) for {int(broken.sum())} of {len(out)} customers "
+            f"(e.g. {list(out.index[broken][:3])}), a sign of a degenerate fit (parameters {model.params_.round(4).to_dict()}). "
+            "Try another time_unit or a longer history."
+        )
+    status = np.asarray(names, dtype=object)[np.searchsorted(np.asarray(bounds), out["p_alive"].to_numpy(), side="right")]
     status = np.where(summary["frequency"].to_numpy() == 0, "one-time buyer", status)
-    out["status"] = pd.Categorical(status, categories=[*names.tolist(), "one-time buyer"])
+    out["status"] = pd.Categorical(status, categories=[*names, "one-time buyer"])
     out.attrs["params"] = model.params_.to_dict()
     return out
 
@@ -1312,24 +2008,34 @@ def win_back_targets(risk: pd.DataFrame, *, statuses: Sequence[str] = ("at risk"
         Risk bands to include; ``"likely lost"`` customers are usually too
         late for a win-back offer, ``"at risk"`` ones are not.
     top : int, optional
-        Keep only the first ``top`` customers.
+        Keep only the first ``top`` customers (>= 1).
 
     Returns
     -------
     DataFrame
-        Rows of ``risk`` sorted by ``total_value`` (then ``p_alive``), with a
+        Rows of ``risk`` sorted by ``total_value`` (highest first), then
+        ``p_alive`` (lowest first), then customer id, with a
         ``value_at_stake`` column (total value × (1 − P(alive))).
     """
-    _require(_frame(risk, "risk"), "risk", ["status", "total_value", "p_alive"], "Build it with churn_risk.")
-    status = risk["status"]
-    known = set(status.cat.categories) if isinstance(status.dtype, pd.CategoricalDtype) else set(status.astype("str"))
-    unknown = set(statuses) - known
+    frame = _frame(risk, "risk")
+    _require(frame, "risk", ["status", "total_value", "p_alive"], "Build it with churn_risk.")
+    if isinstance(statuses, str):
+        statuses = [statuses]
+    if top is not None:
+        top = _whole(top, "top", minimum=1, example="20")
+    status = frame["status"]
+    known = (set(status.cat.categories) if isinstance(status.dtype, pd.CategoricalDtype)
+             else set(status.dropna().astype("str")))
+    unknown = set(map(str, statuses)) - known
     if unknown:
         raise ValueError(f"statuses: {sorted(unknown)} are not risk bands; known: {sorted(known)}.")
-    chosen = risk.loc[risk["status"].isin(list(statuses))].copy()
-    chosen["value_at_stake"] = chosen["total_value"] * (1 - chosen["p_alive"])
-    chosen = chosen.sort_values(["total_value", "p_alive"], ascending=[False, True], kind="stable")
-    return chosen if top is None else chosen.head(int(top))
+    numbers = {c: _numbers(frame, "risk", c, "Build it with churn_risk.") for c in ("total_value", "p_alive")}
+    chosen = frame.assign(**numbers).loc[frame["status"].isin(list(statuses))]
+    chosen = chosen.assign(value_at_stake=chosen["total_value"] * (1 - chosen["p_alive"]))
+    # by id first, so that equal values and P(alive) keep the customer-id order
+    chosen = chosen.sort_index(kind="stable").sort_values(["total_value", "p_alive"], ascending=[False, True],
+                                                         kind="stable")
+    return chosen if top is None else chosen.head(top)
 
 
 # --------------------------------------------------------------------------
@@ -1342,7 +2048,8 @@ def nps(survey: pd.DataFrame, *, column: str = "nps", confidence: float = 0.95) 
 
     Promoters answer 9–10, passives 7–8, detractors 0–6; NPS = % promoters
     − % detractors (−100 to 100). Each answer scores +1, 0 or −1, so the
-    standard error is sqrt((p_P + p_D − (p_P − p_D)²) / n).
+    standard error is sqrt((p_P + p_D − (p_P − p_D)²) / n). The interval
+    is clipped to [−100, 100].
 
     Parameters
     ----------
@@ -1359,6 +2066,12 @@ def nps(survey: pd.DataFrame, *, column: str = "nps", confidence: float = 0.95) 
     Series
         ``n``, ``n_missing``, ``promoters``, ``passives``, ``detractors``
         (shares), ``nps``, ``ci_low``, ``ci_high`` (in NPS points).
+
+    Warns
+    -----
+    IdicLabWarning
+        If every answer falls in one group (or there is a single answer):
+        the interval then has no width and understates the uncertainty.
     """
     frame = _frame(survey, "survey")
     _require(frame, "survey", [column], "Map the 0-10 recommendation question with columns={'nps': yours}.")
@@ -1375,30 +2088,48 @@ def nps(survey: pd.DataFrame, *, column: str = "nps", confidence: float = 0.95) 
         )
     n = len(answers)
     if n == 0:
-        raise SchemaError(f"Table 'survey', column '{column}': expected answers, found all {len(frame)} rows missing.",
+        raise SchemaError(f"Table 'survey', column '{column}': expected answers, found all {len(frame)} rows missing. "
+                          "Map the recommendation question with columns={'nps': yours}, or skip the NPS.",
                           table="survey", column=column, n_bad=len(frame), n_rows=len(frame))
     promoters, detractors = float((answers >= 9).mean()), float((answers <= 6).mean())
+    passives = float(((answers >= 7) & (answers <= 8)).mean())
     score = promoters - detractors
     se = math.sqrt(max(promoters + detractors - score**2, 0.0) / n)
+    if se == 0:
+        _warn(f"nps: all {n} answers fall in one group (promoters {promoters:.0%}, detractors {detractors:.0%}), so "
+              "the normal-approximation interval has no width and understates the uncertainty; collect more answers.")
     return pd.Series(
-        {"n": n, "n_missing": int(len(frame) - n), "promoters": promoters, "passives": 1 - promoters - detractors,
-         "detractors": detractors, "nps": 100 * score, "ci_low": 100 * (score - z * se), "ci_high": 100 * (score + z * se)},
+        {"n": n, "n_missing": int(len(frame) - n), "promoters": promoters, "passives": passives,
+         "detractors": detractors, "nps": 100 * score, "ci_low": max(100 * (score - z * se), -100.0),
+         "ci_high": min(100 * (score + z * se), 100.0)},
         name="nps", dtype="float64",
     )
 
 
-def _survey_matrix(survey: pd.DataFrame, drivers: Sequence[str] | None, outcome: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    frame = _frame(survey, "survey")
-    _require(frame, "survey", [outcome])
+_NOT_DRIVERS = ("respondent_id", "customer_id", "nps")
+
+
+def _driver_names(frame: pd.DataFrame, drivers: Any, outcome: str) -> list[str]:
     if drivers is None:
-        skip = {outcome, "respondent_id", "customer_id", "nps"}
-        drivers = [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])
-                   and not pd.api.types.is_bool_dtype(frame[c])]
-    drivers = list(drivers)
+        skip = {outcome, *_NOT_DRIVERS}
+        return [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])
+                and not pd.api.types.is_bool_dtype(frame[c])]
+    names = _text_list(drivers, "drivers") or []
+    if outcome in names:
+        raise ValueError(f"drivers: the outcome {outcome!r} cannot be its own driver; leave it out of drivers={names}.")
+    return names
+
+
+def _survey_matrix(survey: pd.DataFrame, drivers: Sequence[str] | None, outcome: str) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    """Driver ratings, outcome, driver names and the number of incomplete rows left out."""
+    frame = _frame(survey, "survey")
+    _require(frame, "survey", [outcome], "Map the overall rating with idic_lab.schema.validate('survey', df, "
+                                         "columns={'overall': yours}), or pass outcome=.")
+    drivers = _driver_names(frame, drivers, outcome)
     if len(drivers) < 2:
         raise SchemaError(
             f"Table 'survey': expected at least two driver rating columns, found {drivers} among {list(frame.columns)} "
-            f"({len(frame)} rows). Pass drivers=[...].",
+            f"({len(frame)} rows). Pass drivers=[...] with the numeric rating columns.",
             table="survey", n_rows=len(frame),
         )
     _require(frame, "survey", drivers, "Pass drivers= with rating columns of the survey.")
@@ -1406,7 +2137,7 @@ def _survey_matrix(survey: pd.DataFrame, drivers: Sequence[str] | None, outcome:
     if len(used) <= len(drivers) + 1:
         raise SchemaError(
             f"Table 'survey': expected more complete answers than drivers + 1 ({len(drivers) + 1}), found {len(used)} "
-            f"of {len(frame)} rows without gaps.",
+            f"of {len(frame)} rows without gaps. Collect more answers, or pass fewer drivers=.",
             table="survey", n_rows=len(frame),
         )
     x = np.column_stack([_numbers(used, "survey", c) for c in drivers])
@@ -1415,10 +2146,29 @@ def _survey_matrix(survey: pd.DataFrame, drivers: Sequence[str] | None, outcome:
     if constant or y.std() == 0:
         raise SchemaError(
             f"Table 'survey': expected ratings that vary, found constant column(s) {constant or [outcome]} "
-            f"({len(used)} rows).",
+            f"({len(used)} complete rows). A constant rating explains nothing: leave it out of drivers=.",
             table="survey", column=(constant or [outcome])[0], n_rows=len(used),
         )
-    return x, y, drivers
+    _check_collinear(x, drivers, len(used))
+    return x, y, drivers, len(frame) - len(used)
+
+
+_COLLINEAR = 1e-10  # smallest eigenvalue of the driver correlations treated as exact dependence
+
+
+def _check_collinear(x: np.ndarray, drivers: list[str], n_rows: int) -> None:
+    """Refuse drivers that are exact linear combinations of each other, naming them."""
+    eigval, eigvec = np.linalg.eigh(np.corrcoef(x, rowvar=False))
+    null = eigvec[:, eigval <= _COLLINEAR]
+    if null.size == 0:
+        return
+    involved = [d for d, loading in zip(drivers, np.abs(null).max(axis=1)) if loading > 1e-6]
+    raise SchemaError(
+        f"Table 'survey': expected driver ratings that are not perfectly collinear, found {involved} linearly "
+        f"dependent ({len(involved)} of {len(drivers)} drivers, {n_rows} complete rows): one is a copy, rescaling or "
+        "sum of the others, so their shares of R² are not defined. Drop one of the redundant drivers from drivers=.",
+        table="survey", column=involved[0], n_rows=n_rows,
+    )
 
 
 def _correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1427,20 +2177,22 @@ def _correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _johnson(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
-    """Johnson's (2000) raw relative weights from correlation matrices."""
+    """Johnson's (2000) raw relative weights from correlation matrices (Rxx checked non-singular)."""
     eigval, eigvec = np.linalg.eigh(rxx)
-    if eigval.min() <= 1e-10:
-        raise ValueError("key drivers: the driver ratings are perfectly collinear; drop one of the redundant drivers.")
     lam_half = eigvec @ np.diag(np.sqrt(eigval)) @ eigvec.T  # symmetric square root of Rxx
     beta = np.linalg.solve(lam_half, rxy)  # outcome regressed on the orthogonal counterparts
     return (lam_half**2) @ (beta**2)
 
 
+_LMG_MAX_DRIVERS = 15
+
+
 def _lmg(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
     """Shapley values of R² over all subsets of drivers (Lindeman, Merenda & Gold 1980)."""
     p = len(rxy)
-    if p > 15:
-        raise ValueError(f"LMG over {p} drivers needs 2^{p} regressions; use relative weights for more than 15 drivers.")
+    if p > _LMG_MAX_DRIVERS:
+        raise ValueError(f"LMG over {p} drivers needs 2^{p} regressions: expected at most {_LMG_MAX_DRIVERS} drivers. "
+                         "Use relative_weights for more drivers, or pass fewer drivers=.")
     r2 = {(): 0.0}
     for size in range(1, p + 1):
         for subset in combinations(range(p), size):
@@ -1480,11 +2232,21 @@ def relative_weights(survey: pd.DataFrame, *, drivers: Sequence[str] | None = No
     Returns
     -------
     Series
-        Raw relative weight per driver (sum = R²).
+        Raw relative weight per driver (sum = R²), in the order of
+        ``drivers``; ``attrs``: ``n`` (complete answers used) and
+        ``n_incomplete`` (rows with gaps left out).
+
+    Raises
+    ------
+    SchemaError
+        Too few complete answers (no more than drivers + 1), a constant
+        rating, or perfectly collinear drivers (named in the message).
     """
-    x, y, names = _survey_matrix(survey, drivers, outcome)
+    x, y, names, incomplete = _survey_matrix(survey, drivers, outcome)
     rxx, rxy = _correlations(x, y)
-    return pd.Series(_johnson(rxx, rxy), index=pd.Index(names, name="driver"), name="relative_weight")
+    out = pd.Series(_johnson(rxx, rxy), index=pd.Index(names, name="driver"), name="relative_weight")
+    out.attrs.update({"n": len(y), "n_incomplete": incomplete})
+    return out
 
 
 def lmg_importance(survey: pd.DataFrame, *, drivers: Sequence[str] | None = None, outcome: str = "overall") -> pd.Series:
@@ -1502,11 +2264,21 @@ def lmg_importance(survey: pd.DataFrame, *, drivers: Sequence[str] | None = None
     Returns
     -------
     Series
-        LMG share of R² per driver.
+        LMG share of R² per driver, in the order of ``drivers``; ``attrs``
+        as in :func:`relative_weights`.
+
+    Raises
+    ------
+    SchemaError
+        As :func:`relative_weights`.
+    ValueError
+        More than 15 drivers (2^p regressions).
     """
-    x, y, names = _survey_matrix(survey, drivers, outcome)
+    x, y, names, incomplete = _survey_matrix(survey, drivers, outcome)
     rxx, rxy = _correlations(x, y)
-    return pd.Series(_lmg(rxx, rxy), index=pd.Index(names, name="driver"), name="lmg")
+    out = pd.Series(_lmg(rxx, rxy), index=pd.Index(names, name="driver"), name="lmg")
+    out.attrs.update({"n": len(y), "n_incomplete": incomplete})
+    return out
 
 
 def key_drivers(survey: pd.DataFrame, *, drivers: Sequence[str] | None = None, outcome: str = "overall") -> pd.DataFrame:
@@ -1525,9 +2297,17 @@ def key_drivers(survey: pd.DataFrame, *, drivers: Sequence[str] | None = None, o
         (standardised beta), ``correlation`` with the outcome,
         ``relative_weight`` (Johnson 2000), ``lmg`` (Shapley share of R²),
         ``importance`` (relative weight / R², sums to 1), ``performance``
-        (mean rating) and ``rank``. ``attrs``: ``r2``, ``n``.
+        (mean rating) and ``rank``; equal weights are ordered by driver
+        name. ``lmg`` is left out, with a warning, for more than 15
+        drivers. ``attrs``: ``r2``, ``n`` (complete answers used),
+        ``n_incomplete`` (rows with gaps left out), ``intercept``.
+
+    Raises
+    ------
+    SchemaError
+        As :func:`relative_weights`.
     """
-    x, y, names = _survey_matrix(survey, drivers, outcome)
+    x, y, names, incomplete = _survey_matrix(survey, drivers, outcome)
     design = np.column_stack([np.ones(len(y)), x])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     fitted = design @ coef
@@ -1540,14 +2320,18 @@ def key_drivers(survey: pd.DataFrame, *, drivers: Sequence[str] | None = None, o
             "std_coefficient": coef[1:] * x.std(axis=0) / y.std(),
             "correlation": rxy,
             "relative_weight": weights,
-            "lmg": _lmg(rxx, rxy) if len(names) <= 15 else np.nan,
+            "lmg": _lmg(rxx, rxy) if len(names) <= _LMG_MAX_DRIVERS else np.nan,
             "importance": weights / weights.sum(),
             "performance": x.mean(axis=0),
         },
         index=pd.Index(names, name="driver"),
-    ).sort_values("relative_weight", ascending=False, kind="stable")
+    ).sort_index(kind="stable").sort_values("relative_weight", ascending=False, kind="stable")
+    if len(names) > _LMG_MAX_DRIVERS:
+        out = out.drop(columns="lmg")
+        _warn(f"key_drivers: the lmg column is left out for {len(names)} drivers (it needs 2^{len(names)} "
+              f"regressions; at most {_LMG_MAX_DRIVERS}); relative_weight gives the same kind of share.")
     out["rank"] = np.arange(1, len(out) + 1)
-    out.attrs.update({"r2": r2, "n": int(len(y)), "intercept": float(coef[0])})
+    out.attrs.update({"r2": r2, "n": int(len(y)), "n_incomplete": incomplete, "intercept": float(coef[0])})
     return out
 
 
@@ -1569,8 +2353,16 @@ def importance_performance(drivers: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``importance``, ``performance`` and ``quadrant`` per driver.
     """
-    _require(_frame(drivers, "key drivers"), "key drivers", ["importance", "performance"], "Build it with key_drivers.")
-    out = drivers[["importance", "performance"]].copy()
+    frame = _frame(drivers, "key drivers")
+    _require(frame, "key drivers", ["importance", "performance"], "Build it with key_drivers.")
+    if len(frame) < 2:
+        raise SchemaError(
+            f"Table 'key drivers': expected at least two drivers to split at their means, found {len(frame)} row. "
+            "Build it with key_drivers on two or more drivers.",
+            table="key drivers", n_rows=len(frame),
+        )
+    out = pd.DataFrame({c: _numbers(frame, "key drivers", c, "Build it with key_drivers.")
+                        for c in ("importance", "performance")}, index=frame.index)
     high_i = out["importance"] >= out["importance"].mean()
     high_p = out["performance"] >= out["performance"].mean()
     out["quadrant"] = np.select(
