@@ -246,7 +246,7 @@ def _col(name: str, kind: str, meaning: str, **range_: Any) -> ColumnSpec:
 
 
 # clean() drops these rows with a count; validate() may advise it, clean() never does
-# (see _range_advice and _missing_advice, which phrase the fix for the caller).
+# (see _drop_fix, which phrases the fix for the caller).
 _CLEAN_ADVICE = "use clean(...) to drop them with a count per reason"
 _CUSTOMER = _col("customer_id", "id", "customer identifier")
 
@@ -522,7 +522,7 @@ class _Options:
     date_format: str | None
     dayfirst: bool | None
     decimal: str = "."
-    context: str = "validate"  # "clean": messages never advise clean(...) from inside clean
+    context: str = "validate"  # or "clean" / "read_table": messages never advise clean(...) from inside clean
     drop_returns: bool = True
     changes: dict[str, int] = field(default_factory=dict)
 
@@ -698,8 +698,13 @@ def _derive_line_amount(
         return frame, False
     factors = []
     for name in ("quantity", "unit_price"):
-        where = _Where(spec.name, name, origin.get(name), len(frame), required=False)
-        factors.append(_numbers_or_error(frame[name], where, opts).to_numpy(dtype="float64", na_value=np.nan))
+        numbers, not_numbers = _read_numbers(frame[name], opts.decimal)
+        if not_numbers.any():  # text is refused naming the factor; ±inf and gaps carry into amount
+            where = _Where(spec.name, name, origin.get(name), len(frame), required=False)
+            bad = frame[name][not_numbers]
+            raise where.error("a number", "contain text that is not a number (wrong type)", bad,
+                              _number_advice(bad, where, opts))
+        factors.append(numbers.to_numpy(dtype="float64", na_value=np.nan))
     origin["amount"] = f"{origin.get('quantity', 'quantity')} × {origin.get('unit_price', 'unit_price')}"
     with np.errstate(invalid="ignore", over="ignore"):  # inf × 0 = NaN, overflow = inf: both handled later
         amount = factors[0] * factors[1]
@@ -926,11 +931,30 @@ def _best_format(text: pd.Series, present: pd.Series, formats: tuple[str, ...], 
     return best
 
 
+def _reads_all(text: pd.Series, present: pd.Series, formats: tuple[str, ...], cache: dict) -> _DateReading | None:
+    """The first format reading every value, or None; formats failing on a sample are skipped cheaply."""
+    sample = text[present].iloc[:1000]
+    for fmt in formats:
+        if fmt not in cache and pd.to_datetime(sample, format=fmt, errors="coerce", utc=True).isna().any():
+            continue
+        parsed = _parse(text, fmt, cache)
+        if parsed.notna().sum() == present.sum():
+            return _DateReading(parsed, fmt, present & parsed.isna(), 0)
+    return None
+
+
 def _either_order(text: pd.Series, present: pd.Series, cache: dict) -> _DateReading:
     """dayfirst not given: the order that reads more values; a tie with different dates is ambiguous."""
     month = _best_format(text, present, _date_formats(False), cache)
-    day = _best_format(text, present, _date_formats(True), cache)
-    n_month, n_day = int(month.dates.notna().sum()), int(day.dates.notna().sum())
+    n_month = int(month.dates.notna().sum())
+    if n_month == int(present.sum()):
+        # Only a day-first format reading every value could tie with it.
+        day = _reads_all(text, present, _date_formats(True), cache)
+        if day is None:
+            return month
+    else:
+        day = _best_format(text, present, _date_formats(True), cache)
+    n_day = int(day.dates.notna().sum())
     if month.format == day.format or n_month > n_day:
         return month
     if n_day > n_month:
@@ -977,8 +1001,8 @@ def _unread_fix(where: _Where, opts: _Options, n_read: int) -> str:
     """What to do with dates no format reads; clean(...) only where clean would drop them."""
     if not where.required:
         return "fix those values, or blank them (the column is optional)"
-    if opts.context == "validate" and n_read > 0:
-        return "fix those values, or use clean(...) to drop the rows it cannot read with a count"
+    if opts.context != "clean" and n_read > 0:
+        return f"fix those values, or {_drop_fix(opts, 'the rows it cannot read')}"
     return "fix those values in the export"
 
 
@@ -1123,9 +1147,8 @@ def _number_advice(bad: pd.Series, where: _Where, opts: _Options) -> str:
 
 
 def _infinite_advice(where: _Where, opts: _Options) -> str:
-    if where.table == "transactions" and where.column == "amount" and opts.context == "validate":
-        return ("Infinite amounts cannot be analysed; use clean(...) to drop them with a count "
-                "('missing or non-finite amount').")
+    if where.table == "transactions" and where.column == "amount" and opts.context != "clean":
+        return f"Infinite amounts cannot be analysed; {_drop_fix(opts)} ('missing or non-finite amount')."
     if opts.decimal == ",":
         return "Fix them in the export (an overflow or a division by zero upstream)."
     numbers = f"pd.to_numeric(df[{where.name!r}])"
@@ -1189,14 +1212,21 @@ _CONFORMERS: dict[str, Callable[[pd.Series, _Where, ColumnSpec, _Options], pd.Se
 }
 
 
+def _drop_fix(opts: _Options, what: str = "them") -> str:
+    """The working fix for rows clean() drops, phrased for the caller (never from inside clean)."""
+    if opts.context == "read_table":
+        return f"read the file with clean_rows=True to drop {what} with a count per reason"
+    return _CLEAN_ADVICE.replace("them", what)
+
+
 def _clean_drops_missing(table: str, col: ColumnSpec) -> bool:
     """Whether clean() drops rows missing this required column (so validate may advise it)."""
     return col.kind in ("id", "date") or (table == "transactions" and col.name == "amount")
 
 
 def _missing_advice(col: ColumnSpec, where: _Where, bad: pd.Series, opts: _Options) -> str:
-    if opts.context == "validate" and _clean_drops_missing(where.table, col):
-        return f"They cannot be analysed; {_CLEAN_ADVICE}."
+    if opts.context != "clean" and _clean_drops_missing(where.table, col):
+        return f"They cannot be analysed; {_drop_fix(opts)}."
     name = where.name
     blanks = bad.map(lambda v: isinstance(v, str)).any()
     first = (
@@ -1214,7 +1244,8 @@ def _range_advice(col: ColumnSpec, where: _Where, opts: _Options) -> str:
         return (f"{col.advice} They stay because drop_returns=False: pass drop_returns=True (the "
                 "default) to drop them with a count, or fix them in the export.")
     zero = " Pass allow_zero_amounts=True to keep zero amounts." if col.name == "amount" else ""
-    return f"{col.advice} {_CLEAN_ADVICE[0].upper()}{_CLEAN_ADVICE[1:]}.{zero}"
+    fix = _drop_fix(opts)
+    return f"{col.advice} {fix[0].upper()}{fix[1:]}.{zero}"
 
 
 def _conform_column(
@@ -1354,14 +1385,15 @@ def validate(
 
 
 def _validated(
-    kind: str, df: Any, *, columns: Any, date_format: Any, dayfirst: Any, allow_zero_amounts: Any, decimal: Any
+    kind: str, df: Any, *, columns: Any, date_format: Any, dayfirst: Any, allow_zero_amounts: Any, decimal: Any,
+    context: str = "validate",
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """:func:`validate`, plus the values it changed (ids stripped, time zones converted …)."""
     spec = _spec(kind)
     _check_flags(allow_zero_amounts=allow_zero_amounts)
     if allow_zero_amounts:
         spec = _with_zero_amounts_allowed(spec)
-    opts = _reading_options(date_format, dayfirst, decimal, context="validate")
+    opts = _reading_options(date_format, dayfirst, decimal, context=context)
     frame, origin = _map_columns(spec, df, columns)
     frame, _ = _derive_line_amount(spec, frame, origin, opts)
     return _conform(spec, frame, origin, opts), opts.changes
@@ -2209,8 +2241,9 @@ def read_table(
             "besides its named parameters (columns, date_format, dayfirst, observation_end, "
             "clean_rows, encoding, decimal, sep, sheet)."
         )
-    if not clean_rows and (clean_options or as_date(observation_end, "observation_end") is not None):
-        given = [*clean_options, *(["observation_end"] if observation_end not in (None, "") else [])]
+    end_given = as_date(observation_end, "observation_end") is not None
+    if not clean_rows and (clean_options or end_given):
+        given = [*clean_options, *(["observation_end"] if end_given else [])]
         raise ValueError(
             f"{given} apply only with clean_rows=True (validate drops no rows); leave them out "
             "or pass clean_rows=True."
@@ -2225,7 +2258,8 @@ def read_table(
                                   **clean_options)
         else:
             frame, changes = _validated(spec.name, raw, columns=mapping, date_format=date_format or None,
-                                        dayfirst=dayfirst, allow_zero_amounts=False, decimal=decimal)
+                                        dayfirst=dayfirst, allow_zero_amounts=False, decimal=decimal,
+                                        context="read_table")
             report = CleaningReport(spec.name, rows_in=len(raw), rows_out=len(frame), changed=dict(changes))
             report.notes.append("validated only: no rows dropped")
     except SchemaError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -14,6 +16,7 @@ from idic_lab.schema import (
     describe,
     list_tables,
     read_file,
+    read_table,
     validate,
 )
 
@@ -528,3 +531,366 @@ def test_read_file_detects_the_separator_of_german_exports(tmp_path):
     assert read_file(tmp_path / "export.csv.gz").columns.tolist() == ["id", "amount"]
     (tmp_path / "plain.csv").write_text("id,name\n1,Berg; Anna\n", encoding="utf-8")
     assert read_file(tmp_path / "plain.csv").columns.tolist() == ["id", "name"]  # ';' in a value, not the header
+
+
+# ---------------------------------------------------------------- read_file: encodings and damaged files
+
+
+def write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+TEXT = "Kunde,Betrag,Stadt\nK1,£12.50,Zürich\nK2,€3,Köln\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "detected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", b"\xef\xbb\xbf", "utf-8-sig"),
+        ("cp1252", b"", "cp1252"),
+        ("utf-16", b"", "utf-16"),  # Python writes a BOM
+        ("utf-16-le", b"", "utf-16-le"),  # no BOM: detected by its NUL bytes
+    ],
+)
+def test_read_file_detects_the_encoding(tmp_path, encoding, prefix, detected):
+    path = write(tmp_path / "export.csv", prefix + TEXT.encode(encoding))
+    frame = read_file(path)
+    assert frame.columns.tolist() == ["Kunde", "Betrag", "Stadt"]  # no BOM left in the first name
+    assert frame["Stadt"].tolist() == ["Zürich", "Köln"]
+    assert frame.loc[0, "Betrag"] == "£12.50"
+    assert frame.attrs["encoding"] == detected
+
+
+def test_read_file_falls_back_to_latin_1_for_bytes_cp1252_leaves_undefined(tmp_path):
+    path = write(tmp_path / "old.csv", b"id,name\n1,A\x81B\n")
+    assert read_file(path).attrs["encoding"] == "latin-1"
+
+
+def test_read_file_encoding_override_wins(tmp_path):
+    path = write(tmp_path / "export.csv", TEXT.encode("utf-8"))
+    frame = read_file(path, encoding="cp1252")  # wrong, but asked for: mojibake, not detection
+    assert frame.loc[0, "Stadt"] == "ZÃ¼rich"
+    assert frame.attrs["encoding"] == "cp1252"
+
+
+def test_read_file_undecodable_with_the_given_encoding_names_file_and_encoding(tmp_path):
+    path = write(tmp_path / "export.csv", TEXT.encode("cp1252"))
+    with pytest.raises(SchemaError, match="export.csv") as error:
+        read_file(path, encoding="utf-8")
+    assert_message(error, "encoding='utf-8'", "encoding='cp1252'", "at byte")
+    assert not isinstance(error.value, UnicodeDecodeError)
+
+
+def test_read_file_a_late_byte_that_does_not_fit_the_detected_encoding(tmp_path, monkeypatch):
+    import idic_lab.schema as schema
+
+    monkeypatch.setattr(schema, "_SAMPLE_BYTES", 64)
+    body = "id,name\n" + "".join(f"{i},plain\n" for i in range(40))
+    path = write(tmp_path / "big.csv", body.encode("utf-8") + "41,£\n".encode("cp1252"))
+    with pytest.raises(SchemaError, match="big.csv.*utf-8 \\(detected") as error:
+        read_file(path)
+    assert_message(error, "encoding='cp1252'")
+
+
+def test_read_file_unknown_encoding_name(tmp_path):
+    path = write(tmp_path / "export.csv", TEXT.encode("utf-8"))
+    with pytest.raises(ValueError, match="encoding='utf-9' is not an encoding"):
+        read_file(path, encoding="utf-9")
+    with pytest.raises(TypeError, match="encoding=8"):
+        read_file(path, encoding=8)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty \\(0 bytes\\)"),
+        ("blank.csv", b"\n\n\n", "no header line"),
+        ("header.csv", b"id,amount\n", "header \\(columns \\['id', 'amount'\\]\\) but no rows"),
+        ("ragged.csv", b"id,amount\n1,2\n3,4,5\n", "expected 2 fields per line.*line 3 has 3.*sep="),
+        ("twice.csv", b"id,amount,amount\n1,2,3\n", "\\['amount'\\] appear more than once \\(columns \\{'amount': \\[2, 3\\]\\}\\)"),
+        ("text.xlsx", b"id,amount\n1,2\n", "expected an Excel workbook.*not a workbook.*rename it to .csv"),
+        ("zipped.xlsx", None, "no xl/workbook.xml"),
+        ("broken.parquet", b"PAR1 garbage", "could not be read as a Parquet file"),
+        ("broken.csv.gz", b"not gzip at all", "cannot be decompressed"),
+        ("workbook.csv", b"PK\x03\x04\x14\x00rest", "is a zip archive"),
+        ("binary.csv", b"id,amount\n\x00\x01\x02\x00\n", "binary file"),
+    ],
+)
+def test_read_file_damaged_files_get_a_message_naming_the_file(tmp_path, name, data, message):
+    path = tmp_path / name
+    if data is None:
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("readme.txt", "not a workbook")
+    else:
+        path.write_bytes(data)
+    with pytest.raises(SchemaError, match=message) as error:
+        read_file(path)
+    assert name in str(error.value)
+
+
+def test_read_file_zip_with_several_files(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "export.csv.zip", "w") as archive:
+        archive.writestr("a.csv", "id\n1\n")
+        archive.writestr("b.csv", "id\n2\n")
+    with pytest.raises(SchemaError, match="export.csv.zip.*holding one file, found 2"):
+        read_file(tmp_path / "export.csv.zip")
+    with zipfile.ZipFile(tmp_path / "one.csv.zip", "w") as archive:
+        archive.writestr("a.csv", "id;name\n1;Ä\n")
+    assert read_file(tmp_path / "one.csv.zip").columns.tolist() == ["id", "name"]
+
+
+def test_read_file_multi_character_separator_and_bad_parameters(tmp_path):
+    path = write(tmp_path / "export.txt", b"id::amount\n1::2\n")
+    assert read_file(path, sep="::").columns.tolist() == ["id", "amount"]  # no ParserWarning
+    with pytest.raises(TypeError, match="sep=5"):
+        read_file(path, sep=5)
+    with pytest.raises(TypeError, match="path=3"):
+        read_file(3)
+
+
+def test_read_table_names_the_file_and_notes_the_encoding(tmp_path):
+    path = write(tmp_path / "umsatz.csv", "Kunde;Datum;Betrag\nK1;31.01.2024;12,50\nK2;01.02.2024;£3\n".encode("cp1252"))
+    columns = {"customer_id": "Kunde", "date": "Datum", "amount": "Betrag"}
+    with pytest.raises(SchemaError, match="^File umsatz.csv: Table 'transactions', column 'amount'") as error:
+        read_table("transactions", path, columns=columns, decimal=",")
+    assert_message(error, "'£3'", "Remove currency")
+    path = write(tmp_path / "umsatz.csv", "Kunde;Datum;Betrag\nKöln;31.01.2024;12,50\nK2;01.02.2024;1.003,00\n".encode("cp1252"))
+    out, report = read_table("transactions", path, columns=columns, decimal=",")
+    assert out["amount"].tolist() == [12.5, 1003.0]
+    assert report.notes[0] == "umsatz.csv read as cp1252 (detected)"
+
+
+def test_read_table_parameters(tmp_path):
+    path = write(tmp_path / "t.csv", b"customer_id,date,amount\n1,2024-01-01T10:00+02:00,3\n")
+    with pytest.raises(TypeError, match="unknown option.*drop_retruns.*drop_returns"):
+        read_table("transactions", path, drop_retruns=False)
+    with pytest.raises(ValueError, match="observation_end.*only with clean_rows=True"):
+        read_table("transactions", path, clean_rows=False, observation_end="2024-01-01")
+    with pytest.raises(ValueError, match="observation_end=0: expected an ISO date"):
+        read_table("transactions", path, observation_end=0)
+    _, report = read_table("transactions", path, clean_rows=False)
+    assert report.changed == {"date converted from its time zone to UTC (naive)": 1}
+    _, report = read_table("transactions", path)
+    assert report.changed == {"date converted from its time zone to UTC (naive)": 1}
+
+
+# ---------------------------------------------------------------- non-finite numbers
+
+
+def test_validate_refuses_infinite_amounts_and_clean_drops_them():
+    df = transactions(amount=[10.0, float("inf"), -float("inf")])
+    with pytest.raises(SchemaError, match="column 'amount': expected a finite number") as error:
+        validate("transactions", df)
+    assert_message(error, "2 of 3 rows", "row 1: inf", "clean(")
+    out, report = clean("transactions", df.assign(amount=[10.0, float("inf"), None]))
+    assert report.dropped["missing or non-finite amount"] == 2 and report.dropped["return (negative amount)"] == 0
+    assert out["amount"].tolist() == [10.0]
+
+
+def test_infinite_text_in_a_file_is_not_a_number_kept(tmp_path):
+    path = write(tmp_path / "t.csv", b"customer_id,date,amount\n1,2024-01-01,inf\n2,2024-01-02,5\n3,2024-01-02,-Infinity\n")
+    out, report = read_table("transactions", path)
+    assert out["amount"].tolist() == [5.0] and report.dropped["missing or non-finite amount"] == 2
+
+
+def test_derived_amount_with_infinite_or_missing_factors_is_counted():
+    export = pd.DataFrame({"customer_id": ["1", "2", "3", "4"], "date": ["2024-01-01"] * 4,
+                           "quantity": [2, float("inf"), None, float("inf")], "unit_price": [1.5, 2.0, 3.0, 0.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf × 0 must not raise a RuntimeWarning
+        out, report = clean("transactions", export)
+    assert out["amount"].tolist() == [3.0]
+    assert report.dropped["missing or non-finite amount"] == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "frame", "column"),
+    [
+        ("transactions", transactions(quantity=[1, float("inf"), 2]), "quantity"),
+        ("campaign", pd.DataFrame({"customer_id": [1, 2], "treatment": [1, 0], "outcome": [1.0, float("-inf")]}), "outcome"),
+        ("survey", pd.DataFrame({"respondent_id": [1, 2], "overall": [3, 4], "ease": [1.0, float("inf")]}), "ease"),
+        ("products", pd.DataFrame({"product_id": ["a"], "category": ["x"], "list_price": ["inf"]}), "list_price"),
+    ],
+)
+def test_infinite_values_in_any_number_column_are_refused(kind, frame, column):
+    with pytest.raises(SchemaError, match=f"column '{column}'.*finite number.*infinite") as error:
+        validate(kind, frame)
+    assert "clean(" not in str(error.value)
+
+
+# ---------------------------------------------------------------- ids that lost digits
+
+
+def test_float_ids_beyond_2_53_are_refused():
+    df = transactions(customer_id=[12345678901234567890.0, 12345678901234567891.0, 17850.0])
+    with pytest.raises(SchemaError, match="column 'customer_id'.*2 of 3 rows are floating-point") as error:
+        validate("transactions", df)
+    assert_message(error, "dtype={'customer_id': str}", "read_file")
+    with pytest.raises(SchemaError, match="floating-point") as error:
+        clean("transactions", df)
+    assert "clean(" not in str(error.value)
+
+
+@pytest.mark.parametrize("text", ["1.2345E+19", "1E5", "4.5e-3", " 1,2E+05 "[:-1].replace(",", ".")])
+def test_ids_in_scientific_notation_are_refused(text):
+    with pytest.raises(SchemaError, match="scientific notation"):
+        validate("customers", pd.DataFrame({"customer_id": [text, "2"]}))
+
+
+def test_whole_float_ids_and_large_integer_ids_stay_exact():
+    out, report = clean("transactions", transactions(customer_id=[17850.0, 9007199254740993, "00017"]))
+    assert out["customer_id"].tolist() == ["17850", "9007199254740993", "00017"]
+    assert report.changed == {"customer_id float-like ids made whole (17850.0 -> '17850')": 1}
+
+
+# ---------------------------------------------------------------- dates
+
+
+def test_ambiguous_day_month_order_is_refused_when_dayfirst_is_not_given():
+    df = transactions(date=["03/04/2021", "05/06/2021", "01/02/2021"])
+    for call in (validate, clean):
+        with pytest.raises(SchemaError, match="column 'date'.*read differently day-first") as error:
+            call("transactions", df)
+        assert_message(error, "3 of 3 rows", "3 April 2021 day-first but 4 March 2021 month-first", "dayfirst=True",
+                       "dayfirst=False")
+        assert "clean(" not in str(error.value)
+    assert validate("transactions", df, dayfirst=True)["date"].iloc[0] == pd.Timestamp("2021-04-03")
+    assert validate("transactions", df, dayfirst=False)["date"].iloc[0] == pd.Timestamp("2021-03-04")
+    assert validate("transactions", df, date_format="%d/%m/%Y")["date"].iloc[0] == pd.Timestamp("2021-04-03")
+
+
+def test_dates_equal_in_both_orders_are_not_ambiguous():
+    out = validate("transactions", transactions(date=["01/01/2021", "02/02/2021", "03/03/2021"]))
+    assert out["date"].iloc[2] == pd.Timestamp("2021-03-03")
+
+
+def test_optional_dates_are_checked_for_ambiguity_too():
+    df = pd.DataFrame({"customer_id": ["1", "2"], "signup_date": ["03/04/2021", None]})
+    with pytest.raises(SchemaError, match="column 'signup_date'.*read differently"):
+        validate("customers", df)
+
+
+def test_dotted_dates_need_no_dayfirst():
+    out = validate("transactions", transactions(date=["03.04.2021", "05.06.2021", "01.02.2021"]))
+    assert out["date"].iloc[0] == pd.Timestamp("2021-04-03")
+
+
+def test_clean_counts_time_zone_conversions_of_text_dates():
+    df = transactions(date=["2024-01-01T10:00:00+02:00", "2024-01-02 09:00Z", "2024-01-03"])
+    out, report = clean("transactions", df)
+    assert report.changed == {"date converted from its time zone to UTC (naive)": 2}
+    assert out["date"].iloc[0] == pd.Timestamp("2024-01-01 08:00")
+
+
+@pytest.mark.parametrize("end", [0, 19980630, 1.5, True, "30/06/1998", [1998]])
+def test_observation_end_that_is_not_a_date_is_refused(end):
+    with pytest.raises(ValueError, match="observation_end="):
+        clean("transactions", transactions(), observation_end=end)
+
+
+@pytest.mark.parametrize(
+    ("option", "error", "message"),
+    [
+        ({"dayfirst": "yes"}, TypeError, "dayfirst='yes'"),
+        ({"date_format": 5}, TypeError, "date_format=5"),
+        ({"date_format": "dd.mm.yyyy"}, ValueError, "found no '%' code"),
+        ({"date_format": "%Q"}, ValueError, "cannot be used to read dates"),
+        ({"decimal": ";"}, ValueError, "decimal=';'"),
+    ],
+)
+def test_reading_parameters_of_the_wrong_type_or_value(option, error, message):
+    with pytest.raises(error, match=message):
+        validate("transactions", transactions(), **option)
+
+
+def test_clean_flags_must_be_booleans():
+    with pytest.raises(TypeError, match="drop_returns='no'"):
+        clean("transactions", transactions(), drop_returns="no")
+
+
+# ---------------------------------------------------------------- advice that works
+
+
+def test_clean_never_advises_clean():
+    failing = [
+        ("transactions", transactions(amount=["1", "x", "3"]), {}),
+        ("transactions", transactions(amount=[1, -2, 3]), {"drop_returns": False}),
+        ("transactions", transactions(quantity=[1, -2, 3]), {"drop_returns": False}),
+        ("transactions", transactions(), {"date_format": "%d.%m.%Y"}),
+        ("campaign", pd.DataFrame({"customer_id": [1, 2], "treatment": [1, " "], "outcome": [1, 0]}), {}),
+        ("customers", pd.DataFrame({"customer_id": ["1", "2"], "birth_date": ["1990-01-01", "someday"]}), {}),
+    ]
+    for kind, frame, options in failing:
+        with pytest.raises(SchemaError) as error:
+            clean(kind, frame, **options)
+        assert "clean(" not in str(error.value), str(error.value)
+
+
+def test_advice_uses_the_clients_column_name_and_handles_blanks():
+    df = pd.DataFrame({"Kunde": [1, 2], "Gruppe": [1, " "], "Kauf": [1, 0]})
+    with pytest.raises(SchemaError, match="your column 'Gruppe'") as error:
+        validate("campaign", df, columns={"customer_id": "Kunde", "treatment": "Gruppe", "outcome": "Kauf"})
+    assert_message(error, "df['Gruppe'].replace(", "dropna(subset=['Gruppe'])")
+
+
+def test_advised_fixes_work():
+    # validate advises clean for negative amounts and zero quantities; clean then succeeds.
+    df = transactions(amount=[10.0, -5.0, 3.0], quantity=[1, 1, 0])
+    with pytest.raises(SchemaError, match="Use clean\\(\\.\\.\\.\\)"):
+        validate("transactions", df)
+    out, report = clean("transactions", df)
+    assert len(out) == 1 and report.dropped["zero or negative quantity"] == 1
+    # with drop_returns=False clean advises drop_returns=True, which works
+    with pytest.raises(SchemaError, match="drop_returns=True"):
+        clean("transactions", df, drop_returns=False)
+    # decimal commas: the advised decimal=',' works
+    commas = transactions(amount=["12,50", "1.003,10", "3"])
+    with pytest.raises(SchemaError, match="decimal=','"):
+        validate("transactions", commas)
+    assert validate("transactions", commas, decimal=",")["amount"].tolist() == [12.5, 1003.1, 3.0]
+    with pytest.raises(SchemaError, match="12.5 are unclear"):
+        validate("transactions", transactions(amount=["12,50", "12.5", "3"]), decimal=",")
+
+
+def test_baskets_clean_drops_returned_quantities():
+    df = pd.DataFrame({"order_id": [1, 1, 2], "product_id": ["a", "b", "a"], "quantity": [1, -1, 0]})
+    out, report = clean("baskets", df)
+    assert report.dropped["zero or negative quantity"] == 2 and len(out) == 1
+
+
+# ---------------------------------------------------------------- frame shapes and mappings
+
+
+def test_multiindex_frames_are_refused_with_the_fix():
+    flat = transactions()
+    with pytest.raises(SchemaError, match="MultiIndex.*'_'.join"):
+        validate("transactions", pd.concat({"x": flat}, axis=1))
+    with pytest.raises(SchemaError, match="row MultiIndex.*reset_index"):
+        clean("transactions", flat.set_index(["customer_id", "date"], drop=False))
+
+
+def test_columns_labelled_by_numbers_can_be_mapped():
+    headerless = transactions().set_axis([0, 1, 2], axis=1)
+    for columns in ({"customer_id": 0, "date": 1, "amount": 2}, {"customer_id": "0", "date": "1", "amount": "2"},
+                    '{"customer_id": 0, "date": 1, "amount": 2}'):
+        assert validate("transactions", headerless, columns=columns)["amount"].tolist() == [10.0, 20.0, 30.0]
+
+
+def test_mapping_values_must_be_column_names():
+    with pytest.raises(SchemaError, match="column 'customer_id': columns= expected the name.*found list"):
+        validate("transactions", transactions(), columns={"customer_id": ["customer_id"]})
+    df = transactions(Kunde=["1", "2", "3"])
+    with pytest.raises(SchemaError, match="'Kunde' is mapped to several canonical columns"):
+        validate("transactions", df, columns={"customer_id": "Kunde", "order_id": "Kunde"})
+
+
+def test_duplicate_index_labels_still_work():
+    df = transactions(customer_id=["1", None, "3"]).set_axis([0, 0, 1])
+    out, report = clean("transactions", df)
+    assert report.rows_in == report.rows_out + report.total_dropped and len(out) == 2
