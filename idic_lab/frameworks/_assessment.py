@@ -451,7 +451,8 @@ def check_responses(
         )
     n_rows = len(frame)
     if n_rows == 0:
-        raise SchemaError(f"Table '{_TABLE}' is empty: expected one row per item, found 0 rows.",
+        raise SchemaError(f"Table '{_TABLE}' is empty: expected one row per item (item_id, intention, reality), "
+                          "found 0 rows. Fill in the answers of questionnaire_template().",
                           table=_TABLE, n_bad=0, n_rows=0)
     ids = frame["item_id"].astype("str").str.strip().mask(frame["item_id"].isna())
     if ids.isna().any() or (ids == "").any():
