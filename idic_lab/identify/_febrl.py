@@ -5,9 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from idic_lab.datasets import LinkageData, load_dataset
-from idic_lab.identify._linkage import FEBRL_BLOCKING, FEBRL_FIELDS, LinkageResult, link_records
+from idic_lab.identify._linkage import FEBRL_BLOCKING, FEBRL_FIELDS, LinkageResult, _check_threshold, link_records
+from idic_lab.identify._scv import _identity_series
 
 __all__ = ["link_febrl", "truth_links_from_identity"]
+
+
+_FEBRL = ("febrl1", "febrl2", "febrl3", "febrl4")
 
 
 def link_febrl(name: str, *, threshold: float = 0.5) -> tuple[LinkageData, LinkageResult]:
@@ -20,8 +24,9 @@ def link_febrl(name: str, *, threshold: float = 0.5) -> tuple[LinkageData, Linka
     -------
     (LinkageData, LinkageResult)
     """
-    if name not in ("febrl1", "febrl2", "febrl3", "febrl4"):
-        raise ValueError(f"link_febrl: {name!r} is not a FEBRL data set; use febrl1 … febrl4")
+    if name not in _FEBRL:
+        raise ValueError(f"link_febrl: {name!r} is not a FEBRL data set; use one of {list(_FEBRL)}")
+    _check_threshold(threshold)
     data = load_dataset(name)
     result = link_records(
         data.records, data.records_b, fields=FEBRL_FIELDS, blocking=FEBRL_BLOCKING, threshold=threshold
@@ -41,11 +46,17 @@ def truth_links_from_identity(identity: pd.Series | pd.DataFrame) -> pd.DataFram
     Returns
     -------
     DataFrame
-        ``rec_id_1 < rec_id_2`` for every two records of the same person.
+        ``rec_id_1 < rec_id_2`` (as text) for every two records of the same
+        person, sorted by ``rec_id_1`` then ``rec_id_2``.
+
+    Raises
+    ------
+    ValueError
+        If a record has no person id or a record id repeats: both would
+        invent or hide true links.
     """
-    if isinstance(identity, pd.DataFrame):
-        identity = identity.set_index(identity.columns[0])[identity.columns[1]]
-    frame = pd.DataFrame({"rec_id": identity.index.astype("str"), "person": identity.to_numpy()})
+    persons = _identity_series(identity, "truth_links_from_identity")
+    frame = pd.DataFrame({"rec_id": persons.index.to_numpy(), "person": persons.to_numpy()})
     pairs = frame.merge(frame, on="person", suffixes=("_1", "_2"))
     pairs = pairs[pairs["rec_id_1"] < pairs["rec_id_2"]]
-    return pairs[["rec_id_1", "rec_id_2"]].sort_values(["rec_id_1", "rec_id_2"]).reset_index(drop=True)
+    return pairs[["rec_id_1", "rec_id_2"]].sort_values(["rec_id_1", "rec_id_2"], kind="stable").reset_index(drop=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from idic_lab.identify._scv import load_customer_files
-from idic_lab.schema import CleaningReport, clean, column_mapping, read_file, validate
+from idic_lab.identify._scv import _as_list, load_customer_files
+from idic_lab.schema import CleaningReport, as_date, clean, column_mapping, read_file, validate
 
 __all__ = ["IdentifyInputs", "load_inputs"]
 
@@ -129,8 +129,21 @@ def load_inputs(
     ValueError
         From the readers and the contract checks, e.g. for a column mapping
         that is not a JSON object, source names that do not match the files,
-        or a mapped column missing from the transactions file.
+        or a mapped column missing from the transactions file; and for client
+        parameters (files, mappings, date options) given without
+        ``customer_files``: the synthetic world is never mixed with client data.
     """
+    customer_files = _as_list(customer_files, "customer_files")
+    if not isinstance(dayfirst, (bool,)):
+        raise TypeError(f"load_inputs: dayfirst must be True or False, found {type(dayfirst).__name__} {dayfirst!r}")
+    if not customer_files:
+        _refuse_client_parameters(
+            source_names=source_names, customer_columns=customer_columns, transactions_file=transactions_file,
+            transaction_columns=transaction_columns, interactions_file=interactions_file,
+            interaction_columns=interaction_columns, date_format=date_format, dayfirst=dayfirst,
+        )
+    given_end = as_date(observation_end, "observation_end")
+    observation_end = None if given_end is None else _iso(given_end)
     fmt = date_format or None
     if customer_files:
         customers = load_customer_files(
@@ -152,7 +165,7 @@ def load_inputs(
         transaction_map, interaction_map = {}, {}
         source = SYNTHETIC_SOURCE
 
-    end = observation_end or (str(pd.Timestamp(world_end).date()) if world_end is not None else None)
+    end = observation_end or (_iso(pd.Timestamp(world_end)) if world_end is not None else None)
     transactions, cleaning = (None, None) if raw_transactions is None else clean(
         "transactions", raw_transactions, columns=transaction_map, date_format=fmt,
         dayfirst=dayfirst, observation_end=end or None,
@@ -166,3 +179,20 @@ def load_inputs(
         customers=customers, transactions=transactions, interactions=interactions, identity=identity,
         observation_end=end or None, cleaning=cleaning, source=source,
     )
+
+
+def _iso(date: pd.Timestamp) -> str:
+    """An ISO date, with the time only when there is one."""
+    return str(date.date()) if date == date.normalize() else date.isoformat()
+
+
+def _refuse_client_parameters(**given) -> None:
+    """Client parameters without customer files would be ignored or mixed with the synthetic world."""
+    used = sorted(name for name, value in given.items() if value not in (None, "", (), [], {}, False))
+    if used:
+        raise ValueError(
+            f"load_inputs: {', '.join(used)} {'is' if len(used) == 1 else 'are'} given but customer_files is "
+            "empty. The Identify stage needs the client's customer exports: give customer_files=[...] as well, "
+            "or leave these parameters empty to work on the synthetic world (client and synthetic data are "
+            "never mixed)."
+        )

@@ -34,6 +34,8 @@ multi-level Fellegi–Sunter model with missing values as "no evidence".
 
 from __future__ import annotations
 
+import numbers
+import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -45,13 +47,16 @@ import pandas as pd
 import recordlinkage
 from recordlinkage.index import Block
 
+from idic_lab.diagnostics import warn
+from idic_lab.identify._ids import id_rank, id_text, repeated_ids_message
 from idic_lab.identify._text import (
+    _name_similarity,
+    _pairwise,
+    _text_values,
     consonant_skeleton,
-    name_similarity,
     normalise_email,
     normalise_name,
     normalise_phone,
-    _pairwise,
 )
 
 __all__ = [
@@ -125,25 +130,100 @@ _MAX_PAIRS_PER_KEY = 5_000_000
 # --------------------------------------------------------------------------
 
 
-def _check_frame(records: pd.DataFrame, role: str) -> None:
+def _check_frame(records: pd.DataFrame, role: str) -> pd.Series:
+    """Refuse what cannot be a table of records; return the record ids as text."""
     if not isinstance(records, pd.DataFrame):
-        raise TypeError(f"{role}: expected a DataFrame of records, got {type(records).__name__}")
-    if records.empty:
-        raise ValueError(f"{role} is empty: there are no records to resolve")
-    if not records.index.is_unique:
-        dupes = records.index[records.index.duplicated()].unique()[:5].tolist()
-        raise ValueError(f"{role}: record ids (the index) must be unique; repeated ids: {dupes}")
+        raise TypeError(f"{role}: expected a DataFrame of records (one row per record), found {type(records).__name__}")
+    if len(records) == 0:
+        raise ValueError(f"{role} is empty (0 rows): there are no records to resolve")
+    if isinstance(records.index, pd.MultiIndex):
+        raise ValueError(
+            f"{role}: the index has {records.index.nlevels} levels {list(records.index.names)}, but record ids "
+            "are one value per row. Use one id column as the index, e.g. records.reset_index().set_index('rec_id'), "
+            "or join the levels: records.index = records.index.map(lambda t: ':'.join(map(str, t)))"
+        )
+    repeated_columns = records.columns[records.columns.duplicated()].unique().tolist()
+    if repeated_columns:
+        raise ValueError(
+            f"{role}: column names must be unique, but {repeated_columns} occur more than once among "
+            f"{len(records.columns)} columns; rename or drop the copies"
+        )
+    ids = id_text(records.index, what=f"{role}: record ids (the index)")
+    message = repeated_ids_message(ids, f"{role}: record ids (the index)")
+    if message:
+        raise ValueError(message)
+    return ids
 
 
-def _normalised(values: pd.Series, kind: str) -> pd.Series:
+def _check_kinds(kinds: Mapping[str, str] | None, parameter: str = "kinds") -> dict[str, str]:
+    if kinds is None:
+        return {}
+    if not isinstance(kinds, Mapping):
+        raise TypeError(
+            f"{parameter}: expected a dict {{column: kind}}, e.g. {{'name': 'name', 'email': 'email'}}, "
+            f"found {type(kinds).__name__}; kinds are {FIELD_KINDS}"
+        )
+    for column, kind in kinds.items():
+        if kind not in FIELD_KINDS:
+            raise ValueError(f"field {column!r}: unknown kind {kind!r}; use one of {FIELD_KINDS}")
+    return dict(kinds)
+
+
+def _non_finite(values: pd.Series) -> pd.Series:
+    """Mask of ±inf values (numbers cannot be compared as text once they are infinite)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return pd.Series(np.isinf(values.to_numpy(dtype=float, na_value=np.nan)), index=values.index)
+    if values.dtype == object:
+        return values.map(lambda v: isinstance(v, (float, np.floating)) and bool(np.isinf(v))).astype(bool)
+    return pd.Series(False, index=values.index)
+
+
+_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+
+
+def _date_text(values: pd.Series, column: str) -> pd.Series:
+    """Text dates as ``YYYYMMDD`` (kept as text so typos still compare); refuse day- or month-first text.
+
+    ``01/02/1980`` is 1 February to a European and 2 January to an American;
+    guessing would silently swap days and months, so such text is refused.
+    """
+    text = _text_values(values).str.strip()
+    text = text.where(text.ne(""), pd.NA)
+    parts = text.str.extract(_YEAR_FIRST)
+    compact = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+    year_first = parts[0].notna()
+    ambiguous = text.notna() & ~compact & ~year_first
+    if ambiguous.any():
+        examples = text[ambiguous].unique()[:5].tolist()
+        raise ValueError(
+            f"field {column!r} (kind 'date'): {int(ambiguous.sum())} of {len(values)} values are dates written "
+            f"as text that does not start with the year (e.g. {examples}). Day-first (31/12/1980) and "
+            "month-first (12/31/1980) text cannot be told apart, so it is not guessed. Convert the column "
+            f"with its format first, e.g. records[{column!r}] = pd.to_datetime(records[{column!r}], "
+            "format='%d/%m/%Y'), or write the dates as YYYY-MM-DD or YYYYMMDD"
+        )
+    joined = parts[0] + parts[1].str.zfill(2) + parts[2].str.zfill(2)
+    return text.where(compact, joined).astype("str").where(text.notna(), pd.NA)
+
+
+def _normalised(values: pd.Series, kind: str, column: str = "field") -> pd.Series:
+    infinite = _non_finite(values)
+    if infinite.any():
+        raise ValueError(
+            f"field {column!r}: {int(infinite.sum())} of {len(values)} values are infinite (±inf), which "
+            "cannot be compared; replace them by missing values, e.g. "
+            f"records[{column!r}] = records[{column!r}].replace([np.inf, -np.inf], np.nan)"
+        )
     if kind == "email":
         return normalise_email(values)
     if kind == "phone":
         return normalise_phone(values)
-    if kind == "date" and pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y%m%d").astype("str").where(values.notna(), pd.NA)
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return values.dt.strftime("%Y%m%d").astype("str").where(values.notna(), pd.NA)
+        return _date_text(values, column)
     text = normalise_name(values)
-    if kind in {"code", "date"}:
+    if kind == "code":
         text = text.str.replace(" ", "", regex=False)
     return text
 
@@ -162,12 +242,15 @@ _KEY_TRANSFORMS = {
 def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str]) -> pd.Series:
     column, _, transform = spec.partition("|")
     if column not in records.columns:
-        raise KeyError(f"blocking key {spec!r}: no column {column!r} (columns: {list(records.columns)})")
-    values = _normalised(records[column], kinds.get(column, "string"))
+        raise ValueError(
+            f"blocking key {spec!r}: no column {column!r} in the records (columns: {list(records.columns)}); "
+            "a key part is a column name, optionally with '|transform'"
+        )
+    if transform and transform not in _KEY_TRANSFORMS:
+        raise ValueError(f"blocking key {spec!r}: unknown transform {transform!r}; use one of {sorted(_KEY_TRANSFORMS)}")
+    values = _normalised(records[column], kinds.get(column, "string"), column)
     if not transform:
         return values
-    if transform not in _KEY_TRANSFORMS:
-        raise ValueError(f"blocking key {spec!r}: unknown transform {transform!r}; use one of {sorted(_KEY_TRANSFORMS)}")
     function = _KEY_TRANSFORMS[transform]
     keys = values.dropna().map(function)
     return keys.where(keys.ne(""), pd.NA).reindex(values.index)
@@ -210,10 +293,22 @@ def _check_block_sizes(keys_left: pd.DataFrame, keys_right: pd.DataFrame, on: li
         )
 
 
+_BLOCKING_EXAMPLE = "e.g. blocking=[['postcode'], ['surname|soundex', 'given_name|first1']]"
+
+
 def _as_rules(rules: Sequence[Sequence[str]] | Sequence[str]) -> list[tuple[str, ...]]:
-    if isinstance(rules, str) or not len(rules):
-        raise ValueError("blocking: give a non-empty list of keys, e.g. [['postcode'], ['surname|soundex']]")
-    return [(rule,) if isinstance(rule, str) else tuple(rule) for rule in rules]
+    if isinstance(rules, str) or not isinstance(rules, Sequence) or not len(rules):
+        raise ValueError(f"blocking: give a non-empty list of keys, {_BLOCKING_EXAMPLE}; found {rules!r:.60}")
+    out = []
+    for rule in rules:
+        parts = (rule,) if isinstance(rule, str) else tuple(rule) if isinstance(rule, Sequence) else None
+        if not parts or not all(isinstance(part, str) and part.strip() for part in parts):
+            raise ValueError(
+                f"blocking: every key is a non-empty list of column names (or 'column|transform'), "
+                f"{_BLOCKING_EXAMPLE}; found the key {rule!r:.60}"
+            )
+        out.append(parts)
+    return out
 
 
 def candidate_pairs(
@@ -247,18 +342,23 @@ def candidate_pairs(
     DataFrame
         Columns ``id_1`` and ``id_2`` (record ids of left and right).
     """
-    positions = _candidate_positions(left, right, _as_rules(blocking), kinds or {})
+    positions = _candidate_positions(left, right, _as_rules(blocking), _check_kinds(kinds))
     ids_right = (right if right is not None else left).index
     return pd.DataFrame({"id_1": left.index[positions["i"]], "id_2": ids_right[positions["j"]]})
 
 
 def _candidate_positions(left, right, rules, kinds) -> pd.DataFrame:
-    """Positions ``i`` (left) and ``j`` (right) of the candidate pairs; ``i < j`` when deduplicating."""
-    _check_frame(left, "left source" if right is not None else "records")
-    if right is not None:
-        _check_frame(right, "right source")
+    """Positions ``i`` (left) and ``j`` (right) of the candidate pairs, ordered by record id.
+
+    When deduplicating, the record with the smaller id comes first in a pair;
+    pairs are sorted by the first id, then the second (numeric ids numerically).
+    """
+    ids_left = _check_frame(left, "left source" if right is not None else "records")
+    ids_right = _check_frame(right, "right source") if right is not None else ids_left
     keys_left = _key_frame(left, rules, kinds)
     keys_right = _key_frame(right, rules, kinds) if right is not None else keys_left
+    if right is None and len(left) < 2:  # one record: nothing to pair (recordlinkage would divide by zero)
+        return pd.DataFrame({"i": np.array([], dtype=np.int64), "j": np.array([], dtype=np.int64)})
     indexer = recordlinkage.Index()
     for r, rule in enumerate(rules):
         on = [f"r{r}_{n}" for n in range(len(rule))]
@@ -268,9 +368,12 @@ def _candidate_positions(left, right, rules, kinds) -> pd.DataFrame:
         pairs = indexer.index(keys_left, keys_right if right is not None else None)
     i = pairs.get_level_values(0).to_numpy(dtype=np.int64)
     j = pairs.get_level_values(1).to_numpy(dtype=np.int64)
-    if right is None:  # recordlinkage returns each unordered pair once; put the earlier record first
-        i, j = np.minimum(i, j), np.maximum(i, j)
-    order = np.lexsort((j, i))
+    rank_left = id_rank(ids_left)
+    rank_right = id_rank(ids_right) if right is not None else rank_left
+    if right is None:  # recordlinkage returns each unordered pair once; put the smaller id first
+        swap = rank_left[i] > rank_left[j]
+        i, j = np.where(swap, j, i), np.where(swap, i, j)
+    order = np.lexsort((rank_right[j], rank_left[i]))
     return pd.DataFrame({"i": i[order], "j": j[order]})
 
 
@@ -293,9 +396,22 @@ def blocking_summary(
         ``pairs_completeness`` (share of true links among the pairs).
     """
     rules = _as_rules(blocking)
+    _check_frame(left, "left source" if right is not None else "records")
+    if right is not None:
+        _check_frame(right, "right source")
     n_left = len(left)
     all_pairs = n_left * len(right) if right is not None else n_left * (n_left - 1) // 2
-    truth = _truth_set(true_links, dedup=right is None) if true_links is not None else None
+    if all_pairs == 0:
+        raise ValueError(
+            "blocking_summary: the records hold 1 record, so there are no pairs to block and no reduction "
+            "ratio; deduplication needs at least 2 records (or give a right source to link with)"
+        )
+    truth = _truth_set(true_links, dedup=right is None, function="blocking_summary") if true_links is not None else None
+    if truth is not None and not truth:
+        warn(
+            "blocking_summary: true_links is empty, so pairs completeness (the share of true links the "
+            "blocking keeps) is undefined; it is reported as 0. Pass true_links=None when the truth is unknown."
+        )
     rows, per_rule = [], []
     for rule in rules:
         frame = candidate_pairs(left, right, blocking=[rule], kinds=kinds)
@@ -307,10 +423,10 @@ def blocking_summary(
 
 
 def _blocking_row(name, pairs, all_pairs, truth, dedup) -> dict:
-    row = {"blocking_key": name, "pairs": len(pairs), "reduction_ratio": 1 - len(pairs) / max(all_pairs, 1)}
+    row = {"blocking_key": name, "pairs": len(pairs), "reduction_ratio": 1 - len(pairs) / all_pairs}
     if truth is not None:
         found = _pair_set(pairs["id_1"], pairs["id_2"], dedup) & truth
-        row["pairs_completeness"] = len(found) / max(len(truth), 1)
+        row["pairs_completeness"] = len(found) / len(truth) if truth else 0.0
     return row
 
 
@@ -375,7 +491,7 @@ def _exact_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def _compare_field(kind: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     if kind == "name":
-        return _levels_from_similarity(_pairwise(name_similarity, left, right))
+        return _levels_from_similarity(_pairwise(_name_similarity, left, right))
     if kind == "string":
         return _levels_from_similarity(_pairwise(jellyfish.jaro_winkler_similarity, left, right))
     if kind in {"code", "phone"}:
@@ -391,16 +507,23 @@ def _check_fields(left: pd.DataFrame, right: pd.DataFrame | None, fields: Mappin
     _check_frame(left, "left source" if right is not None else "records")
     if right is not None:
         _check_frame(right, "right source")
+    if fields is not None and not isinstance(fields, Mapping):
+        raise TypeError(
+            f"fields: expected a dict {{column: kind}}, e.g. {{'name': 'name', 'email': 'email'}}, found "
+            f"{type(fields).__name__} {fields!r:.60}; kinds are {FIELD_KINDS}"
+        )
     if not fields:
-        raise ValueError("fields: give at least one {column: kind} to compare")
-    for column, kind in fields.items():
-        if kind not in FIELD_KINDS:
-            raise ValueError(f"field {column!r}: unknown kind {kind!r}; use one of {FIELD_KINDS}")
+        raise ValueError(f"fields: give at least one {{column: kind}} to compare; kinds are {FIELD_KINDS}")
+    _check_kinds(fields, "fields")
+    for column in fields:
         for role, frame in (("left source", left), ("right source", right)):
             if frame is None:
                 continue
             if column not in frame.columns:
-                raise KeyError(f"field {column!r} is not a column of the {role} (columns: {list(frame.columns)})")
+                raise ValueError(
+                    f"field {column!r} is not a column of the {role} (columns: {list(frame.columns)}); "
+                    "leave it out of `fields` or rename the column"
+                )
             if frame[column].isna().all() or frame[column].astype("str").str.strip().eq("").all():
                 raise ValueError(
                     f"field {column!r} is entirely missing in the {role} ({len(frame)} rows): "
@@ -442,10 +565,16 @@ def compare_pairs(
     """
     _check_fields(left, right, fields)
     other = right if right is not None else left
-    pos_left = left.index.get_indexer(pairs["id_1"])
-    pos_right = other.index.get_indexer(pairs["id_2"])
-    if (pos_left < 0).any() or (pos_right < 0).any():
-        raise KeyError("compare_pairs: some pairs name record ids that are not in the sources")
+    _check_pair_columns(pairs, "compare_pairs: pairs")
+    pos_left = pd.Index(id_text(left.index, what="records")).get_indexer(id_text(pairs["id_1"], what="pairs: id_1"))
+    pos_right = pd.Index(id_text(other.index, what="records")).get_indexer(id_text(pairs["id_2"], what="pairs: id_2"))
+    unknown = (pos_left < 0) | (pos_right < 0)
+    if unknown.any():
+        examples = pairs.loc[unknown, ["id_1", "id_2"]].head(5).to_numpy().tolist()
+        raise ValueError(
+            f"compare_pairs: {int(unknown.sum())} of {len(pairs)} pairs name record ids that are not in the "
+            f"sources' index (e.g. {examples}); build the pairs from the same records with candidate_pairs(...)"
+        )
     out = pd.DataFrame({"id_1": pairs["id_1"].to_numpy(), "id_2": pairs["id_2"].to_numpy()})
     if out.empty:
         return out.assign(**{column: pd.Series(dtype=np.int8) for column in fields})
@@ -453,7 +582,7 @@ def compare_pairs(
     # Normalise each record once (not once per pair), then let recordlinkage's
     # Compare line the values up pair by pair and call our level functions.
     def normalised(frame: pd.DataFrame) -> pd.DataFrame:
-        columns = {c: _normalised(frame[c], k).to_numpy(dtype=object, na_value=None) for c, k in fields.items()}
+        columns = {c: _normalised(frame[c], k, c).to_numpy(dtype=object, na_value=None) for c, k in fields.items()}
         return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
     values_left = normalised(left)
@@ -467,6 +596,17 @@ def compare_pairs(
     for column in fields:
         out[column] = features[column].to_numpy(dtype=np.int8)
     return out
+
+
+def _check_pair_columns(pairs: pd.DataFrame, what: str) -> None:
+    if not isinstance(pairs, pd.DataFrame):
+        raise TypeError(f"{what}: expected a DataFrame with columns id_1 and id_2, found {type(pairs).__name__}")
+    missing = [c for c in ("id_1", "id_2") if c not in pairs.columns]
+    if missing:
+        raise ValueError(
+            f"{what}: expected the columns id_1 and id_2 (record ids of each pair), found {list(pairs.columns)}; "
+            "missing: " + ", ".join(missing) + ". Rename them, e.g. pairs.rename(columns={'a': 'id_1', 'b': 'id_2'})"
+        )
 
 
 def _level_feature(left: pd.Series, right: pd.Series, kind: str) -> np.ndarray:
@@ -523,17 +663,29 @@ class FellegiSunter:
         self.prior_strength = prior_strength
 
     def fit(self, levels: pd.DataFrame) -> FellegiSunter:
-        """Estimate ``m``, ``u`` and the match share from unlabelled level columns."""
-        fields = [c for c in levels.columns if c not in ("id_1", "id_2")]
-        if levels.empty or not fields:
-            raise ValueError("FellegiSunter.fit: need at least one candidate pair and one level column")
-        patterns = levels[fields].value_counts().reset_index()
-        counts = patterns.pop("count").to_numpy(dtype=float)
-        codes = patterns.to_numpy(dtype=np.int64)
+        """Estimate ``m``, ``u`` and the match share from unlabelled level columns.
+
+        Warns (:class:`~idic_lab.diagnostics.IdicLabWarning`) when the fit
+        cannot be trusted: every pair shows the same agreement pattern, EM
+        did not converge, or agreement on a field counts against a match.
+        """
+        self._check_params()
+        fields = _level_fields(levels, "FellegiSunter.fit")
+        if len(levels) == 0 or not fields:
+            raise ValueError(
+                f"FellegiSunter.fit: need at least one candidate pair and one level column, found {len(levels)} "
+                f"rows and the level columns {fields}; build them with compare_pairs(...)"
+            )
+        codes_all = _level_codes(levels, fields, "FellegiSunter.fit")
+        # Distinct agreement patterns with their counts, in a fixed (sorted) order,
+        # so that EM's sums do not depend on the order of the pairs.
+        patterns, counts = np.unique(codes_all, axis=0, return_counts=True)
+        codes, counts = patterns.astype(np.int64), counts.astype(float)
         n_levels = np.maximum(codes.max(axis=0) + 1, 2)
         m_prior, u_prior = self._priors(n_levels)
         m, u = m_prior, u_prior
         share = self.initial_match_share
+        moved = np.inf
         for self.n_iter_ in range(1, self.max_iter + 1):
             posterior = self._posterior(codes, m, u, share)
             m_new = self._level_shares(codes, counts * posterior, n_levels, m_prior, self.prior_strength)
@@ -547,7 +699,57 @@ class FellegiSunter:
         self.m_ = dict(zip(fields, m))
         self.u_ = dict(zip(fields, u))
         self.match_share_ = share
+        self.converged_ = bool(moved < self.tol)
+        self.n_pairs_ = int(counts.sum())
+        for reason in self._doubts(patterns, moved):
+            warn(f"FellegiSunter: the linkage is not trustworthy: {reason}", stacklevel=2)
         return self
+
+    def _check_params(self) -> None:
+        checks = {
+            "max_iter": (self.max_iter, isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1,
+                         "a whole number >= 1"),
+            "tol": (self.tol, _is_number(self.tol) and 0 < self.tol < 1, "a number in (0, 1), e.g. 1e-6"),
+            "initial_match_share": (self.initial_match_share,
+                                    _is_number(self.initial_match_share) and 0 < self.initial_match_share < 1,
+                                    "a share strictly between 0 and 1, e.g. 0.05"),
+            "prior_strength": (self.prior_strength, _is_number(self.prior_strength) and self.prior_strength > 0,
+                               "a positive finite number of pseudo-pairs, e.g. 20"),
+        }
+        for name, (value, ok, expected) in checks.items():
+            if isinstance(value, bool) or not ok:
+                raise ValueError(f"FellegiSunter: {name} must be {expected}, found {value!r}")
+
+    def _doubts(self, patterns: np.ndarray, moved: float) -> list[str]:
+        """Reasons, in plain words, why this fit should not be used without review."""
+        reasons = []
+        if len(patterns) == 1:
+            shown = ", ".join(f"{f}={level}" for f, level in zip(self.fields_, patterns[0]))
+            pairs = ("there is only one candidate pair" if self.n_pairs_ == 1
+                     else f"all {self.n_pairs_} candidate pairs show the same agreement pattern")
+            reasons.append(
+                f"{pairs} ({shown}), so the model "
+                "cannot learn what separates matches from non-matches; its weights are the prior's, not the "
+                "data's. Compare more fields, loosen the blocking so that pairs differ, or review the pairs by hand."
+            )
+        if not self.converged_:
+            reasons.append(
+                f"EM did not converge in max_iter={self.max_iter} iterations (the last step still moved a "
+                f"parameter by {moved:.2g}, more than tol={self.tol:g}); raise max_iter, e.g. FellegiSunter(max_iter=1000)."
+            )
+        wrong = []
+        for f in self.fields_:
+            weights = np.log2(self.m_[f] / self.u_[f])
+            if weights[-1] < -_WRONG_SIGN_BITS or weights[0] > _WRONG_SIGN_BITS:
+                wrong.append(f"{f} (full agreement {weights[-1]:+.1f} bits, disagreement {weights[0]:+.1f} bits)")
+        if wrong and len(patterns) > 1:
+            reasons.append(
+                "agreement counts against a match (or disagreement for one) on " + "; ".join(wrong) + ". The "
+                "model has probably learnt another grouping (households, same street, same list) instead of "
+                "persons. Leave fields that different people share out of `fields` and the blocking keys, "
+                "or review the pairs by hand."
+            )
+        return reasons
 
     @staticmethod
     def _priors(n_levels):
@@ -588,11 +790,23 @@ class FellegiSunter:
         log_odds = np.log(share) - np.log1p(-share) + FellegiSunter._log_ratio(codes, m, u)
         return 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
 
+    def _require_fitted(self, method: str) -> None:
+        if not hasattr(self, "m_"):
+            raise ValueError(
+                f"FellegiSunter.{method}: the model is not fitted yet; call model.fit(levels) first "
+                "(levels from compare_pairs), or let link_records fit it"
+            )
+
     def _codes(self, levels: pd.DataFrame) -> np.ndarray:
+        if not isinstance(levels, pd.DataFrame):
+            raise TypeError(f"FellegiSunter: expected a DataFrame of level columns, found {type(levels).__name__}")
         missing = [f for f in self.fields_ if f not in levels.columns]
         if missing:
-            raise KeyError(f"level columns missing: {missing} (the model was fitted on {self.fields_})")
-        codes = np.array(levels[self.fields_].to_numpy(dtype=np.int64), copy=True)
+            raise ValueError(
+                f"FellegiSunter: level columns missing: {missing}; the model was fitted on {self.fields_} and "
+                f"the table has {list(levels.columns)}. Compare the same fields (compare_pairs(..., fields=...))"
+            )
+        codes = np.array(_level_codes(levels, self.fields_, "FellegiSunter"), copy=True)
         for k, field_name in enumerate(self.fields_):
             too_high = codes[:, k] >= len(self.m_[field_name])
             codes[too_high, k] = len(self.m_[field_name]) - 1
@@ -600,6 +814,7 @@ class FellegiSunter:
 
     def match_weight(self, levels: pd.DataFrame) -> pd.Series:
         """Match weight in bits: prior log2-odds plus the sum of log2(m/u) over fields."""
+        self._require_fitted("match_weight")
         m = [self.m_[f] for f in self.fields_]
         u = [self.u_[f] for f in self.fields_]
         prior = np.log2(self.match_share_) - np.log2(1 - self.match_share_)
@@ -612,13 +827,49 @@ class FellegiSunter:
         return pd.Series(1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000))), index=levels.index, name="probability")
 
     def weights_table(self) -> pd.DataFrame:
-        """``m``, ``u`` and the weight log2(m/u) of every field and level (for teaching)."""
+        """``m``, ``u`` and the weight log2(m/u) of every field and level (for teaching).
+
+        Rows are ordered by field (in the order fitted) and level.
+        """
+        self._require_fitted("weights_table")
         rows = [
             {"field": f, "level": level, "m": m, "u": u, "weight_bits": np.log2(m / u)}
             for f in self.fields_
             for level, (m, u) in enumerate(zip(self.m_[f], self.u_[f]))
         ]
         return pd.DataFrame(rows)
+
+
+_WRONG_SIGN_BITS = 1.0  # a field whose full agreement is worth < -1 bit (or disagreement > +1) is suspect
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
+def _level_fields(levels: pd.DataFrame, what: str) -> list[str]:
+    if not isinstance(levels, pd.DataFrame):
+        raise TypeError(f"{what}: expected a DataFrame of level columns (from compare_pairs), found {type(levels).__name__}")
+    return [c for c in levels.columns if c not in ("id_1", "id_2", "match_weight", "probability")]
+
+
+def _level_codes(levels: pd.DataFrame, fields: list[str], what: str) -> np.ndarray:
+    """The level columns as int64, refusing anything that is not a whole level >= -1."""
+    for f in fields:
+        values = levels[f]
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        numeric = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_numeric_dtype(values) else values
+        array = numeric.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(array) | (array != np.round(array)) | (array < -1)
+        if bad.any():
+            examples = values[bad].head(5).tolist()
+            raise ValueError(
+                f"{what}: level column {f!r} must hold whole agreement levels >= -1 (-1 = missing, 0 = "
+                f"different, higher = closer), but {int(bad.sum())} of {len(values)} values are not "
+                f"(e.g. {examples}); build the levels with compare_pairs(...) and leave missing values as -1"
+            )
+    return levels[fields].to_numpy(dtype=np.int64) if len(levels) else np.empty((0, len(fields)), dtype=np.int64)
 
 
 # --------------------------------------------------------------------------
@@ -693,35 +944,102 @@ def link_records(
     Returns
     -------
     LinkageResult
+        With one record to deduplicate, or when blocking finds no candidate
+        pairs, the result has no pairs and no links (every record stands
+        alone) and the model stays unfitted; the second case warns, since
+        looser blocking keys might find pairs.
+
+    Warns
+    -----
+    IdicLabWarning
+        When blocking finds no pairs, when the fitted model is doubtful
+        (see :meth:`FellegiSunter.fit`), or when it declares far more pairs
+        matches than the records allow (more than twice as many matched
+        pairs as records).
     """
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold is a match probability strictly between 0 and 1, got {threshold}")
+    _check_threshold(threshold)
+    if model is not None and not isinstance(model, FellegiSunter):
+        raise TypeError(f"model: expected a FellegiSunter (fitted or not) or None, found {type(model).__name__}")
     _check_fields(left, right, fields)
     pairs = candidate_pairs(left, right, blocking=blocking, kinds=fields)
-    if pairs.empty:
-        raise ValueError("blocking found no candidate pairs: no two records agree on any blocking key")
     levels = compare_pairs(left, right, pairs, fields=fields)
     model = model if model is not None else FellegiSunter()
-    if not hasattr(model, "m_"):
-        model.fit(levels)
-    scored = levels.assign(match_weight=model.match_weight(levels), probability=model.predict_proba(levels))
     n_left = len(left)
     possible = n_left * len(right) if right is not None else n_left * (n_left - 1) // 2
     task = "deduplicate" if right is None else "link"
+    if pairs.empty:
+        if possible:
+            warn(
+                f"link_records: blocking found no candidate pairs among {possible:,} possible pairs: no two "
+                f"records agree on any blocking key ({' | '.join(' + '.join(r) for r in _as_rules(blocking))}), "
+                "so nothing is linked and every record stands alone. If you expected duplicates, add looser "
+                "keys (e.g. 'name|first3' or 'birth_date|year')."
+            )
+        empty = levels.assign(match_weight=pd.Series(dtype=float), probability=pd.Series(dtype=float))
+        return LinkageResult(empty, model, threshold, task, possible, dict(fields))
+    fitted_here = not hasattr(model, "m_")
+    if fitted_here:
+        model.fit(levels)
+    scored = levels.assign(match_weight=model.match_weight(levels), probability=model.predict_proba(levels))
+    if fitted_here:
+        _check_match_count(model, len(scored), n_left if right is None else max(n_left, len(right)), task)
     return LinkageResult(scored, model, threshold, task, possible, dict(fields))
 
 
+def _check_threshold(threshold, parameter: str = "threshold") -> float:
+    """Refuse a match threshold that is not a probability strictly between 0 and 1."""
+    if not _is_number(threshold) and not (isinstance(threshold, float) and np.isnan(threshold)):
+        raise TypeError(
+            f"{parameter} is a match probability strictly between 0 and 1 (0.5 = a link is more likely than "
+            f"not), found {type(threshold).__name__} {threshold!r}"
+        )
+    if not 0 < threshold < 1:
+        raise ValueError(
+            f"{parameter} is a match probability strictly between 0 and 1 (0.5 = a link is more likely than "
+            f"not), got {threshold}"
+        )
+    return float(threshold)
+
+
+def _check_match_count(model: FellegiSunter, n_pairs: int, n_records: int, task: str) -> None:
+    """Warn when the model calls far more pairs matches than the records can hold."""
+    implied = model.match_share_ * n_pairs
+    if implied > 2 * n_records:
+        per = "records" if task == "deduplicate" else "records in the larger source"
+        warn(
+            f"link_records: the linkage is not trustworthy: the model estimates that {implied:,.0f} of the "
+            f"{n_pairs:,} candidate pairs ({model.match_share_:.0%}) are matches, more than twice the "
+            f"{n_records:,} {per}; it has probably learnt a coarser grouping (same household, same street) "
+            "than persons. Use stricter blocking keys or fields that tell people apart, or review the pairs."
+        )
+
+
 def _pair_set(ids_1, ids_2, dedup: bool) -> set[tuple]:
-    if dedup:
-        return {(a, b) if a <= b else (b, a) for a, b in zip(ids_1, ids_2)}
-    return set(zip(ids_1, ids_2))
+    return set(_pair_list(ids_1, ids_2, dedup))
 
 
-def _truth_set(true_links: pd.DataFrame, dedup: bool) -> set[tuple]:
+def _truth_set(true_links: pd.DataFrame, dedup: bool, function: str = "evaluate_links") -> set[tuple]:
+    if not isinstance(true_links, pd.DataFrame):
+        raise TypeError(
+            f"{function}: true_links must be a DataFrame with columns rec_id_1 and rec_id_2, found "
+            f"{type(true_links).__name__}"
+        )
     columns = [c for c in ("rec_id_1", "rec_id_2") if c in true_links.columns]
     if len(columns) < 2:
         columns = list(true_links.columns[:2])
+    if len(columns) < 2:
+        raise ValueError(
+            f"{function}: true_links needs two columns of record ids (rec_id_1, rec_id_2), found "
+            f"{list(true_links.columns)}; build it with truth_links_from_identity(...)"
+        )
     return _pair_set(true_links[columns[0]], true_links[columns[1]], dedup)
+
+
+def _check_task(task: str, function: str) -> bool:
+    """True for deduplication; refuse anything but the two tasks."""
+    if task not in ("deduplicate", "link"):
+        raise ValueError(f"{function}: task must be 'deduplicate' or 'link', got {task!r}")
+    return task == "deduplicate"
 
 
 def evaluate_links(links: pd.DataFrame, true_links: pd.DataFrame, *, task: str) -> dict[str, float]:
@@ -741,13 +1059,29 @@ def evaluate_links(links: pd.DataFrame, true_links: pd.DataFrame, *, task: str) 
     dict
         ``precision``, ``recall``, ``f1``, ``true_positives``,
         ``false_positives``, ``false_negatives``.
+
+    Warns
+    -----
+    IdicLabWarning
+        When precision (no predicted links) or recall (no true links) is
+        undefined; it is reported as 0, as scikit-learn does.
+
+    Notes
+    -----
+    Ids are compared as text, so ``1`` and ``"1"`` are the same record.
     """
-    if task not in ("deduplicate", "link"):
-        raise ValueError(f"task must be 'deduplicate' or 'link', got {task!r}")
-    dedup = task == "deduplicate"
+    dedup = _check_task(task, "evaluate_links")
+    _check_pair_columns(links, "evaluate_links: links")
     predicted = _pair_set(links["id_1"], links["id_2"], dedup)
     truth = _truth_set(true_links, dedup)
     tp = len(predicted & truth)
+    undefined = [name for name, pairs in (("precision", predicted), ("recall", truth)) if not pairs]
+    if undefined:
+        why = {"precision": "there are no predicted links", "recall": "there are no true links"}
+        warn(
+            "evaluate_links: " + " and ".join(f"{n} is undefined ({why[n]})" for n in undefined)
+            + "; reported as 0. Check that links and true_links come from the same data."
+        )
     precision = tp / len(predicted) if predicted else 0.0
     recall = tp / len(truth) if truth else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -762,9 +1096,14 @@ def evaluate_links(links: pd.DataFrame, true_links: pd.DataFrame, *, task: str) 
 
 
 def label_pairs(pairs: pd.DataFrame, true_links: pd.DataFrame, *, task: str) -> pd.Series:
-    """Boolean Series aligned with ``pairs``: True where the pair is a true link."""
-    truth = _truth_set(true_links, task == "deduplicate")
-    flags = [p in truth for p in _pair_list(pairs["id_1"], pairs["id_2"], task == "deduplicate")]
+    """Boolean Series aligned with ``pairs``: True where the pair is a true link.
+
+    ``task`` is ``"deduplicate"`` (order inside a pair does not matter) or ``"link"``.
+    """
+    dedup = _check_task(task, "label_pairs")
+    _check_pair_columns(pairs, "label_pairs: pairs")
+    truth = _truth_set(true_links, dedup, "label_pairs")
+    flags = [p in truth for p in _pair_list(pairs["id_1"], pairs["id_2"], dedup)]
     return pd.Series(flags, index=pairs.index, dtype=bool, name="true_link")
 
 
@@ -778,10 +1117,24 @@ def precision_recall_table(result: LinkageResult, true_links: pd.DataFrame) -> p
     -------
     DataFrame
         ``threshold_weight``, ``probability``, ``precision``, ``recall``, ``f1``
-        (one row per distinct weight, highest first).
+        (one row per distinct weight, highest first; rows of tied weights
+        are one threshold, so the table does not depend on the pairs' order).
+
+    Warns
+    -----
+    IdicLabWarning
+        When ``true_links`` is empty: recall is undefined and reported as 0.
     """
+    if not isinstance(result, LinkageResult):
+        raise TypeError(
+            f"precision_recall_table: result must be a LinkageResult (from link_records or "
+            f"resolve_customers(...).linkage), found {type(result).__name__}"
+        )
     dedup = result.task == "deduplicate"
-    truth = _truth_set(true_links, dedup)
+    truth = _truth_set(true_links, dedup, "precision_recall_table")
+    if not truth:
+        warn("precision_recall_table: true_links is empty, so recall is undefined at every threshold; "
+             "reported as 0. Check that true_links belongs to the same data.")
     pairs = result.pairs.sort_values("match_weight", ascending=False, kind="stable")
     is_true = np.array([p in truth for p in _pair_list(pairs["id_1"], pairs["id_2"], dedup)], dtype=float)
     true_positives = np.cumsum(is_true)
@@ -791,7 +1144,7 @@ def precision_recall_table(result: LinkageResult, true_links: pd.DataFrame) -> p
             "threshold_weight": pairs["match_weight"].to_numpy(),
             "probability": pairs["probability"].to_numpy(),
             "precision": true_positives / predicted,
-            "recall": true_positives / max(len(truth), 1),
+            "recall": true_positives / len(truth) if truth else np.zeros(len(pairs)),
         }
     )
     # Tied weights are one threshold: keep the last row of each tie.
@@ -802,6 +1155,8 @@ def precision_recall_table(result: LinkageResult, true_links: pd.DataFrame) -> p
 
 
 def _pair_list(ids_1, ids_2, dedup: bool) -> list[tuple]:
+    """Pairs of text ids (``1`` and ``"1"`` are one id); the smaller first when deduplicating."""
+    first, second = id_text(ids_1, what="record ids (id_1 / rec_id_1)"), id_text(ids_2, what="record ids (id_2 / rec_id_2)")
     if dedup:
-        return [(a, b) if a <= b else (b, a) for a, b in zip(ids_1, ids_2)]
-    return list(zip(ids_1, ids_2))
+        return [(a, b) if a <= b else (b, a) for a, b in zip(first, second)]
+    return list(zip(first, second))

@@ -13,9 +13,10 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
-from idic_lab.identify._text import normalise_text
+from idic_lab.identify._text import _as_series, normalise_text
 
 __all__ = ["PII_COLUMNS", "privacy_view", "pseudonymise", "pseudonymise_table"]
 
@@ -24,8 +25,29 @@ PII_COLUMNS: tuple[str, ...] = ("name", "email", "phone", "address", "birth_date
 
 
 def _check_salt(salt: str) -> None:
-    if not isinstance(salt, str) or len(salt.strip()) < 8:
-        raise ValueError("salt must be a secret string of at least 8 characters (keep it out of any export)")
+    if not isinstance(salt, str):
+        raise TypeError(
+            f"salt must be a secret string of at least 8 characters (keep it out of any export), "
+            f"found {type(salt).__name__}"
+        )
+    if len(salt.strip()) < 8:
+        found = "an empty string" if not salt.strip() else f"{len(salt.strip())} characters"
+        raise ValueError(
+            f"salt must be a secret string of at least 8 characters (keep it out of any export), found {found}; "
+            "choose a long random phrase, e.g. secrets.token_hex(16)"
+        )
+
+
+def _check_length(length) -> None:
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or not 8 <= length <= 64:
+        raise ValueError(
+            f"pseudonymise: length is the number of hex characters kept, a whole number from 8 to 64 "
+            f"(16 = 64 bits, the default), found {length!r}; shorter pseudonyms would collide"
+        )
+
+
+def _is_blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 def pseudonymise(values: pd.Series, *, salt: str, length: int = 16) -> pd.Series:
@@ -45,15 +67,19 @@ def pseudonymise(values: pd.Series, *, salt: str, length: int = 16) -> pd.Series
     Returns
     -------
     Series of str
+        Missing and blank values stay missing (they would otherwise all
+        share one pseudonym and look like one person).
     """
     _check_salt(salt)
+    _check_length(length)
+    values = _as_series(values, "pseudonymise")
     key = salt.encode("utf-8")
 
     def one(value) -> str:
         text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else normalise_text(value)
         return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
-    present = values.notna()
+    present = values.notna() & ~values.map(_is_blank).astype(bool)
     out = pd.Series(pd.NA, index=values.index, dtype="str", name=values.name)
     if present.any():
         out[present] = [one(v) for v in values[present]]
@@ -61,22 +87,67 @@ def pseudonymise(values: pd.Series, *, salt: str, length: int = 16) -> pd.Series
 
 
 def pseudonymise_table(
-    table: pd.DataFrame, *, salt: str, columns: Sequence[str] = PII_COLUMNS
+    table: pd.DataFrame, *, salt: str, columns: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """A copy of ``table`` with every PII column present replaced by its pseudonym."""
-    out = table.copy()
-    for column in columns:
-        if column in out.columns:
-            out[column] = pseudonymise(out[column], salt=salt)
+    """A copy of ``table`` with its PII columns replaced by their pseudonyms.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Any table.
+    salt : str
+        Secret key, at least 8 characters.
+    columns : list of str, optional
+        The columns to pseudonymise; every one must exist (a misspelt
+        column would leak). Default: those of :data:`PII_COLUMNS` present.
+    """
+    return _pseudonymised(table, salt, columns, "pseudonymise_table")
+
+
+def _pii_columns(table: pd.DataFrame, columns: Sequence[str] | None, function: str) -> list[str]:
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{function}: expected a DataFrame, found {type(table).__name__}")
+    if columns is None:
+        return [c for c in PII_COLUMNS if c in table.columns]
+    if isinstance(columns, str) or not isinstance(columns, Sequence):
+        raise TypeError(
+            f"{function}: columns must be a list of column names, e.g. ['name', 'email'], found "
+            f"{type(columns).__name__} {columns!r:.60}"
+        )
+    absent = [c for c in columns if c not in table.columns]
+    if absent:
+        raise ValueError(
+            f"{function}: the columns {absent} are not in the table (columns: {list(table.columns)}); a misspelt "
+            "column would leave personal data in clear text. Name existing columns, or omit columns= for the "
+            f"default {list(PII_COLUMNS)}"
+        )
+    return list(columns)
+
+
+def _pseudonymised(table: pd.DataFrame, salt: str, columns: Sequence[str] | None, function: str) -> pd.DataFrame:
+    _check_salt(salt)
+    out = table.copy() if isinstance(table, pd.DataFrame) else table
+    for column in _pii_columns(table, columns, function):
+        out[column] = pseudonymise(out[column], salt=salt)
     return out
 
 
 def privacy_view(
-    table: pd.DataFrame, *, show_pii: bool = False, salt: str, columns: Sequence[str] = PII_COLUMNS
+    table: pd.DataFrame, *, show_pii: bool = False, salt: str, columns: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """The table as a notebook may display it: PII pseudonymised unless ``show_pii``.
 
     Use this for every table that shows people, so an exported report
-    carries no names, e-mails or phone numbers by default.
+    carries no names, e-mails or phone numbers by default. ``show_pii`` must
+    be a bool: a string such as ``"no"`` would count as true and show
+    everything, so it is refused. ``columns`` as in :func:`pseudonymise_table`.
     """
-    return table.copy() if show_pii else pseudonymise_table(table, salt=salt, columns=columns)
+    if not isinstance(show_pii, (bool, np.bool_)):
+        raise TypeError(
+            f"privacy_view: show_pii must be True or False, found {type(show_pii).__name__} {show_pii!r}; "
+            "in a parameter file write show_pii: false"
+        )
+    if show_pii:
+        _pii_columns(table, columns, "privacy_view")
+        return table.copy()
+    return _pseudonymised(table, salt, columns, "privacy_view")

@@ -16,6 +16,7 @@ After linkage, records that belong to one person are grouped into one
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,18 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from idic_lab.diagnostics import warn
 from idic_lab.identify._audit import CONTACT_FIELDS, _filled
+from idic_lab.identify._ids import id_order, id_rank, id_text, repeated_ids_message
 from idic_lab.identify._linkage import (
     CUSTOMER_BLOCKING,
     CUSTOMER_FIELDS,
     LinkageResult,
+    _check_pair_columns,
+    _check_threshold,
     link_records,
 )
+from idic_lab.schema import SchemaError, as_date, column_mapping, read_file, validate
 
 __all__ = [
     "SURVIVORSHIP_RULES",
@@ -96,24 +102,29 @@ def stack_sources(
         If a source is empty, if two sources share no contact field to match
         on, or if ids collide across sources and ``qualify_ids`` is False.
     """
+    if not isinstance(sources, Mapping):
+        raise TypeError(
+            f"stack_sources: sources must be a dict {{source name: customers table}}, e.g. "
+            f"{{'web': web_customers, 'store': store_customers}}, found {type(sources).__name__}"
+        )
     if not sources:
         raise ValueError("stack_sources: give at least one source, e.g. {'web': web_customers}")
     for name, frame in sources.items():
-        if frame.empty:
+        _check_table(frame, f"stack_sources: source {name!r}")
+        if len(frame) == 0:
             raise ValueError(f"stack_sources: source {name!r} is empty (0 rows)")
-        if id_column not in frame.columns:
-            raise KeyError(f"stack_sources: source {name!r} has no id column {id_column!r}")
+        _require_columns(frame, [id_column], f"stack_sources: source {name!r}", "id_column")
     _check_common_fields(sources)
     frames = []
     for name, frame in sources.items():
-        frame = frame.copy()
-        frame[id_column] = frame[id_column].astype("str")
+        frame = frame.reset_index(drop=True)  # the row labels of each file mean nothing once stacked
+        frame[id_column] = id_text(frame[id_column], what=f"stack_sources: source {name!r}, column {id_column!r}")
         if qualify_ids:
-            frame[id_column] = name + ":" + frame[id_column]
+            frame[id_column] = f"{name}:" + frame[id_column]
         # A source column inside the file (e.g. a CRM export of several
         # channels) is kept; the dict key fills only its gaps.
         own = frame["source"] if "source" in frame.columns else pd.Series(pd.NA, index=frame.index)
-        frame["source"] = own.where(_filled(own), name).astype("str")
+        frame["source"] = own.where(_filled(own), str(name)).astype("str")
         frames.append(frame)
     stacked = pd.concat(frames, ignore_index=True)
     _check_id_collisions(stacked, id_column)
@@ -150,21 +161,60 @@ def load_customer_files(
     DataFrame
         Canonical customers table with a ``source`` column.
     """
-    from idic_lab.schema import column_mapping, read_file, validate  # the contract layer
-
-    paths = [Path(p) for p in paths]
+    paths = [Path(p) for p in _as_list(paths, "paths")]
     if not paths:
-        raise ValueError("load_customer_files: give at least one file")
-    names = list(source_names) or [p.name.split(".")[0] for p in paths]
+        raise ValueError("load_customer_files: give at least one file, e.g. ['crm_export.csv']")
+    names = [str(n) for n in _as_list(source_names, "source_names")] or [p.name.split(".")[0] for p in paths]
     if len(names) != len(paths):
-        raise ValueError(f"load_customer_files: {len(paths)} files but {len(names)} source names")
+        raise ValueError(
+            f"load_customer_files: {len(paths)} files but {len(names)} source names {names}; give one name per "
+            "file, in the same order, or none (the file names are used)"
+        )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"load_customer_files: the source names {repeated} occur more than once ({names}); each file needs "
+            "its own name, e.g. source_names=['web', 'store']"
+        )
     mapping = column_mapping(columns)
     sources = {}
     for name, path in zip(names, paths):
-        raw = read_file(path)
+        raw = _read_customer_file(path)
         present = {canonical: client for canonical, client in mapping.items() if client in raw.columns}
-        sources[name] = validate("customers", raw, columns=present, date_format=date_format or None, dayfirst=dayfirst)
+        try:
+            sources[name] = validate("customers", raw, columns=present, date_format=date_format or None,
+                                     dayfirst=dayfirst)
+        except SchemaError as exc:
+            raise (exc if path.name in str(exc) else exc.in_file(path)) from None
     return stack_sources(sources, qualify_ids=qualify_ids)
+
+
+def _as_list(values, parameter: str) -> list:
+    """A parameter that takes a list; one str or Path is a list of one."""
+    if isinstance(values, (str, Path)):
+        return [values] if str(values) else []
+    if values is None:
+        return []
+    if not isinstance(values, Sequence):
+        raise TypeError(f"{parameter}: expected a list, e.g. ['a.csv', 'b.csv'], found {type(values).__name__}")
+    return list(values)
+
+
+def _read_customer_file(path: Path) -> pd.DataFrame:
+    """read_file, with every failure named by its file (empty, unreadable, corrupt, missing)."""
+    try:
+        return read_file(path)
+    except SchemaError as exc:
+        raise (exc if path.name in str(exc) else exc.in_file(path)) from None
+    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear message naming the file
+        if type(exc) in (ValueError, TypeError) and path.name in str(exc):
+            raise
+        raise ValueError(
+            f"load_customer_files: cannot read the customer file {path.name} ({path}): {type(exc).__name__}: "
+            f"{str(exc).rstrip('.')}. Check that the file exists, is not empty and is a CSV/TSV/Parquet/Excel export; "
+            "for a text file in another encoding, read it with idic_lab.schema.read_file(path, encoding=...) "
+            "and pass the table to stack_sources."
+        ) from exc
 
 
 def _usable_fields(frame: pd.DataFrame) -> set[str]:
@@ -196,8 +246,8 @@ def _check_id_collisions(stacked: pd.DataFrame, id_column: str) -> None:
             f"stack_sources: {len(across)} customer id(s) occur in more than one source (e.g. {examples}); "
             "pass qualify_ids=True to prefix each id with its source name"
         )
-    examples = ", ".join(repr(i) for i in repeated[id_column].unique()[:3])
-    raise ValueError(f"stack_sources: customer ids repeat within a source (e.g. {examples}); ids must be unique")
+    message = repeated_ids_message(stacked[id_column], f"stack_sources: column {id_column!r} within a source")
+    raise ValueError(message)
 
 
 @dataclass(frozen=True)
@@ -263,20 +313,38 @@ def resolve_customers(
     Returns
     -------
     Resolution
+        One record gives one customer and no links; when blocking finds no
+        candidate pairs, every record is its own customer (with a warning).
     """
-    if customers.empty:
+    _check_table(customers, "resolve_customers: customers")
+    if len(customers) == 0:
         raise ValueError("resolve_customers: the customers table is empty (0 rows)")
-    if not customers[id_column].is_unique:
-        raise ValueError(f"resolve_customers: {id_column!r} must be unique (one row per record)")
-    records = customers.set_index(customers[id_column].astype("str"), drop=False)
+    _check_threshold(threshold)
+    _require_columns(customers, [id_column], "resolve_customers: customers", "id_column")
+    ids = id_text(customers[id_column], what=f"resolve_customers: column {id_column!r}")
+    repeated = repeated_ids_message(ids, f"resolve_customers: column {id_column!r}")
+    if repeated:
+        raise ValueError(repeated)
+    records = customers.copy()
+    records.index = pd.Index(ids.to_numpy(), dtype="str")
     if fields is None:
         usable = _usable_fields(records)
         fields = {f: kind for f, kind in CUSTOMER_FIELDS.items() if f in usable}
         if not fields:
-            raise ValueError(f"resolve_customers: none of the fields {list(CUSTOMER_FIELDS)} has any value")
+            raise ValueError(
+                f"resolve_customers: none of the fields {list(CUSTOMER_FIELDS)} has any value in the "
+                f"{len(customers)} records (columns: {list(customers.columns)}); map at least one of them, e.g. "
+                "validate('customers', table, columns={'name': 'Full name'})"
+            )
     skipped = tuple(f for f in CUSTOMER_FIELDS if f not in fields)
     if blocking is None:
         blocking = [rule for rule in CUSTOMER_BLOCKING if all(p.partition("|")[0] in fields for p in rule)]
+        if not blocking:
+            raise ValueError(
+                f"resolve_customers: none of the default blocking keys {[list(r) for r in CUSTOMER_BLOCKING]} "
+                f"can be built from the fields {list(fields)}; give your own, e.g. "
+                f"blocking={[[f] for f in fields]}"
+            )
     result = link_records(records, fields=fields, blocking=blocking, threshold=threshold)
     walk = crosswalk(records.index, result.links)
     return Resolution(result, walk, dict(fields), skipped, tuple(tuple(rule) for rule in blocking))
@@ -289,40 +357,89 @@ def crosswalk(record_ids: Sequence[str] | pd.Index, links: pd.DataFrame, *, pref
     ----------
     record_ids : sequence of str
         Every record id, linked or not (an unlinked record is a customer).
+        Ids are compared as text (whole floats lose their ``.0``).
     links : DataFrame
         ``id_1``, ``id_2`` of the pairs judged to be the same person.
     prefix : str
         Customer keys are ``prefix`` + a 6-digit number, numbered in the
-        order of each customer's smallest record id (stable for the same data).
+        order of each customer's smallest record id (ids made only of digits
+        in numeric order), so the same data always get the same keys.
 
     Returns
     -------
     DataFrame
-        ``record_id``, ``customer_key``, ``n_records`` (records of that customer).
+        ``record_id``, ``customer_key``, ``n_records`` (records of that
+        customer), sorted by ``record_id`` in the same order.
     """
-    ids = pd.Index(pd.Series(record_ids, dtype="str"))
-    if not ids.is_unique:
-        raise ValueError("crosswalk: record ids must be unique")
-    left, right = ids.get_indexer(links["id_1"].astype("str")), ids.get_indexer(links["id_2"].astype("str"))
-    if (left < 0).any() or (right < 0).any():
-        raise ValueError("crosswalk: the links contain record ids that are not among record_ids")
+    if not isinstance(prefix, str):
+        raise TypeError(f"crosswalk: prefix must be a str such as 'C', found {type(prefix).__name__} {prefix!r}")
+    ids = id_text(record_ids, what="crosswalk: record_ids")
+    repeated = repeated_ids_message(ids, "crosswalk: record_ids")
+    if repeated:
+        raise ValueError(repeated)
+    _check_pair_columns(links, "crosswalk: links")
+    index = pd.Index(ids.to_numpy())
+    left = index.get_indexer(id_text(links["id_1"], what="crosswalk: links id_1"))
+    right = index.get_indexer(id_text(links["id_2"], what="crosswalk: links id_2"))
+    unknown = (left < 0) | (right < 0)
+    if unknown.any():
+        examples = links.loc[unknown, ["id_1", "id_2"]].head(5).to_numpy().tolist()
+        raise ValueError(
+            f"crosswalk: {int(unknown.sum())} of {len(links)} links contain record ids that are not among "
+            f"record_ids ({len(ids)} ids; e.g. {examples}); pass every record id of the linked table"
+        )
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(ids), len(ids)))
     _, component = connected_components(graph, directed=False)
-    table = pd.DataFrame({"record_id": ids.to_numpy(), "component": component})
-    first_id = table.groupby("component")["record_id"].min().sort_values()
-    number = pd.Series(np.arange(1, len(first_id) + 1), index=first_id.index)
-    table["customer_key"] = [f"{prefix}{n:06d}" for n in number.loc[table["component"]].to_numpy()]
+    rank = id_rank(ids)
+    # Number the customers by their smallest record id, not by the graph's labels.
+    first_rank = pd.Series(rank).groupby(component).min()
+    number = pd.Series(np.arange(1, len(first_rank) + 1), index=first_rank.sort_values(kind="stable").index)
+    table = pd.DataFrame({
+        "record_id": ids.to_numpy(),
+        "customer_key": [f"{prefix}{n:06d}" for n in number.loc[component].to_numpy()],
+    })
     table["n_records"] = table.groupby("customer_key")["record_id"].transform("size").astype(np.int64)
-    return table[["record_id", "customer_key", "n_records"]]
+    return table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
-def crosswalk_from_identity(identity: pd.Series, *, prefix: str = "T") -> pd.DataFrame:
+def _identity_series(identity: pd.Series | pd.DataFrame, function: str) -> pd.Series:
+    """A record -> person mapping as a Series of text person ids indexed by text record ids."""
+    if isinstance(identity, pd.DataFrame):
+        if identity.shape[1] < 2:
+            raise ValueError(
+                f"{function}: a DataFrame identity needs two columns, record id then person id; found "
+                f"{list(identity.columns)}"
+            )
+        identity = identity.set_index(identity.columns[0])[identity.columns[1]]
+    if not isinstance(identity, pd.Series):
+        raise TypeError(
+            f"{function}: expected a Series record id -> person id (e.g. world.truth.identity) or a two-column "
+            f"DataFrame, found {type(identity).__name__}"
+        )
+    if identity.empty:
+        raise ValueError(f"{function}: expected a non-empty Series record id -> person id, found 0 rows")
+    missing = identity.isna()
+    if missing.any():
+        raise ValueError(
+            f"{function}: {int(missing.sum())} of {len(identity)} record(s) have no person id "
+            f"(e.g. {identity.index[missing][:5].tolist()}); every record needs its person, or drop those records"
+        )
+    records = id_text(identity.index, what=f"{function}: record ids (the index)")
+    repeated = repeated_ids_message(records, f"{function}: record ids (the index)")
+    if repeated:
+        raise ValueError(repeated)
+    persons = id_text(identity, what=f"{function}: person ids")
+    return pd.Series(persons.to_numpy(), index=pd.Index(records.to_numpy()), name="person")
+
+
+def crosswalk_from_identity(identity: pd.Series | pd.DataFrame, *, prefix: str = "T") -> pd.DataFrame:
     """The *true* crosswalk from a known record → person mapping (synthetic data).
 
     Parameters
     ----------
-    identity : Series
-        Indexed by record id, values person ids (``world.truth.identity``).
+    identity : Series or DataFrame
+        Indexed by record id, values person ids (``world.truth.identity``),
+        or a frame whose first column is the record id and second the person id.
     prefix : str
         Prefix of the customer keys, numbered as in :func:`crosswalk`.
 
@@ -331,14 +448,35 @@ def crosswalk_from_identity(identity: pd.Series, *, prefix: str = "T") -> pd.Dat
     DataFrame
         ``record_id``, ``customer_key``, ``n_records``, like :func:`crosswalk`.
     """
-    if not isinstance(identity, pd.Series) or identity.empty:
-        raise ValueError("crosswalk_from_identity: expected a non-empty Series record id -> person id")
-    if identity.isna().any():
-        raise ValueError(f"crosswalk_from_identity: {int(identity.isna().sum())} record(s) have no person id")
-    frame = pd.DataFrame({"id_1": identity.index.astype("str"), "person": identity.astype("str").to_numpy()})
-    first = frame.groupby("person")["id_1"].transform("min")
-    links = pd.DataFrame({"id_1": first, "id_2": frame["id_1"]})
-    return crosswalk(frame["id_1"], links[links["id_1"] != links["id_2"]], prefix=prefix)
+    persons = _identity_series(identity, "crosswalk_from_identity")
+    frame = pd.DataFrame({"id_2": persons.index, "person": persons.to_numpy(), "rank": id_rank(persons.index.to_series())})
+    first = frame.sort_values("rank", kind="stable").groupby("person")["id_2"].first()
+    links = frame.assign(id_1=frame["person"].map(first))
+    return crosswalk(frame["id_2"], links.loc[links["id_1"] != links["id_2"], ["id_1", "id_2"]], prefix=prefix)
+
+
+def _walk_mapping(walk: pd.DataFrame, function: str, parameter: str = "walk") -> pd.Series:
+    """The crosswalk as a Series text record id -> customer key, after checking its shape."""
+    if not isinstance(walk, pd.DataFrame):
+        raise TypeError(f"{function}: {parameter} must be a crosswalk DataFrame (from crosswalk(...)), found "
+                        f"{type(walk).__name__}")
+    missing = [c for c in ("record_id", "customer_key") if c not in walk.columns]
+    if missing:
+        raise ValueError(
+            f"{function}: {parameter} needs the columns record_id and customer_key, found {list(walk.columns)}; "
+            "build it with crosswalk(...) or resolve_customers(...).crosswalk"
+        )
+    records = id_text(walk["record_id"], what=f"{function}: {parameter}.record_id")
+    repeated = repeated_ids_message(records, f"{function}: {parameter}.record_id")
+    if repeated:
+        raise ValueError(repeated + " A crosswalk maps each record to one customer.")
+    keys = walk["customer_key"]
+    if keys.isna().any():
+        raise ValueError(
+            f"{function}: {int(keys.isna().sum())} of {len(walk)} rows of {parameter} have no customer_key; "
+            "build the crosswalk with crosswalk(...)"
+        )
+    return pd.Series(keys.to_numpy(), index=pd.Index(records.to_numpy()))
 
 
 def apply_crosswalk(
@@ -349,37 +487,60 @@ def apply_crosswalk(
     Parameters
     ----------
     table : DataFrame
-        Any table with ``id_column`` holding record ids.
+        Any table with ``id_column`` holding record ids (no missing ids).
     walk : DataFrame
         From :func:`crosswalk`.
     unmapped : {"raise", "keep"}
         What to do with ids the crosswalk does not know: raise (default,
-        nothing is dropped silently) or keep them as their own customers.
+        nothing is dropped silently; the message counts them) or keep them
+        as their own customers.
 
     Returns
     -------
     DataFrame
         A copy where ``id_column`` holds customer keys and ``record_id`` the
-        original id.
+        original id (as text), rows in the order given.
     """
     if unmapped not in ("raise", "keep"):
-        raise ValueError(f"unmapped must be 'raise' or 'keep', got {unmapped!r}")
-    if id_column not in table.columns:
-        raise KeyError(f"apply_crosswalk: the table has no column {id_column!r}")
-    mapping = pd.Series(walk["customer_key"].to_numpy(), index=walk["record_id"].to_numpy())
-    record_ids = table[id_column].astype("str")
+        raise ValueError(f"apply_crosswalk: unmapped must be 'raise' or 'keep', got {unmapped!r}")
+    _check_table(table, "apply_crosswalk: table")
+    _require_columns(table, [id_column], "apply_crosswalk: table", "id_column")
+    if "record_id" in table.columns:
+        raise ValueError(
+            "apply_crosswalk: the table already has a 'record_id' column (was the crosswalk applied already?); "
+            "apply it to the table with record ids, or rename that column first, e.g. "
+            "table.rename(columns={'record_id': 'source_record_id'})"
+        )
+    mapping = _walk_mapping(walk, "apply_crosswalk")
+    record_ids = id_text(table[id_column], what=f"apply_crosswalk: table column {id_column!r}")
     keys = record_ids.map(mapping)
     missing = keys.isna()
     if missing.any() and unmapped == "raise":
         examples = record_ids[missing].unique()[:5].tolist()
         raise ValueError(
             f"apply_crosswalk: {int(missing.sum())} of {len(table)} rows have a {id_column} the crosswalk "
-            f"does not know (e.g. {examples}); pass unmapped='keep' to keep them as their own customers"
+            f"does not know ({record_ids[missing].nunique()} distinct ids, e.g. {examples}); pass "
+            "unmapped='keep' to keep them as their own customers"
         )
     out = table.copy()
-    out["record_id"] = record_ids
-    out[id_column] = keys.fillna(record_ids)
+    out["record_id"] = record_ids.to_numpy()
+    out[id_column] = keys.fillna(record_ids).to_numpy()
     return out
+
+
+def _check_table(table, what: str) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{what}: expected a DataFrame, found {type(table).__name__}")
+
+
+def _require_columns(table: pd.DataFrame, columns: Sequence[str], what: str, parameter: str | None = None) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        hint = f" (set {parameter}= to the column holding the ids)" if parameter else ""
+        raise ValueError(
+            f"{what}: expected the column(s) {missing}{hint}, found the columns {list(table.columns)}; "
+            "map the client's columns first, e.g. idic_lab.schema.validate(kind, table, columns={...})"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -396,7 +557,7 @@ def _record_order(records: pd.DataFrame, rule: str, source_priority: Sequence[st
     helper["source_rank"] = source.map(rank).fillna(len(rank)).to_numpy()
     signup = records["signup_date"] if "signup_date" in records.columns else pd.Series(pd.NaT, index=records.index)
     helper["signup"] = pd.to_datetime(signup)
-    helper["record"] = records["record_id"].to_numpy()
+    helper["record"] = records["_record_rank"].to_numpy()
     by, ascending = {
         "most_recent": (["signup", "n_filled", "source_rank"], [False, False, True]),
         "earliest": (["signup", "source_rank"], [True, True]),
@@ -449,31 +610,167 @@ def golden_records(
         Indexed by ``customer_key``: the surviving fields, ``n_records`` and
         ``sources`` (the sources that contributed records, ``+``-joined).
     """
-    rules = {**SURVIVORSHIP_RULES, **(rules or {})}
-    unknown = {f: r for f, r in rules.items() if r not in _RULES}
-    if unknown:
-        raise ValueError(f"golden_records: unknown survivorship rule(s) {unknown}; use one of {_RULES}")
-    records = apply_crosswalk(customers, walk, id_column=id_column).reset_index(drop=True)
-    keys = records[id_column]
+    rules = _survivorship_rules(customers, rules)
+    source_priority = _source_priority(source_priority)
+    records = _records_with_keys(customers, walk, id_column, "golden_records")
+    keys = records["_customer_key"]
     golden = pd.DataFrame(index=pd.Index(sorted(keys.unique()), name="customer_key"))
     for field, rule in rules.items():
-        if field not in records.columns:
+        if field not in customers.columns:
             continue
         order = _record_order(records, rule, source_priority)
         if rule == "most_frequent":
             golden[field] = _most_frequent(records[field], keys, order)
         else:
             ordered = records.loc[order]
-            golden[field] = ordered[field].where(_filled(ordered[field])).groupby(ordered[id_column]).first()
+            golden[field] = ordered[field].where(_filled(ordered[field])).groupby(ordered["_customer_key"]).first()
     golden["n_records"] = keys.value_counts()
     if "source" in records.columns:
-        golden["sources"] = records.groupby(id_column)["source"].agg(lambda s: "+".join(sorted(set(s.dropna()))))
+        golden["sources"] = records.groupby("_customer_key")["source"].agg(
+            lambda s: "+".join(sorted(set(s[_filled(s)].astype("str")))))
     return golden
+
+
+def _survivorship_rules(customers: pd.DataFrame, rules: Mapping[str, str] | None) -> dict[str, str]:
+    """The default rules with the caller's overrides; refuse unknown rules and fields."""
+    _check_table(customers, "golden_records: customers")
+    if rules is not None and not isinstance(rules, Mapping):
+        raise TypeError(
+            f"golden_records: rules must be a dict {{field: rule}}, e.g. {{'email': 'source_priority'}}, found "
+            f"{type(rules).__name__}; rules are {_RULES}"
+        )
+    unknown = {f: r for f, r in {**SURVIVORSHIP_RULES, **(rules or {})}.items() if r not in _RULES}
+    if unknown:
+        raise ValueError(f"golden_records: unknown survivorship rule(s) {unknown}; use one of {_RULES}")
+    absent = [f for f in (rules or {}) if f not in customers.columns]
+    if absent:
+        raise ValueError(
+            f"golden_records: rules name field(s) {absent} that are not columns of the customers table "
+            f"(columns: {list(customers.columns)}); check the spelling or leave them out of rules"
+        )
+    return {**SURVIVORSHIP_RULES, **(rules or {})}
+
+
+def _source_priority(source_priority: Sequence[str]) -> list[str]:
+    if isinstance(source_priority, str) or not isinstance(source_priority, Sequence):
+        raise TypeError(
+            f"golden_records: source_priority must be a list of source names, most trusted first, e.g. "
+            f"['store', 'web_signup'], found {type(source_priority).__name__} {source_priority!r:.60}"
+        )
+    return [str(s) for s in source_priority]
+
+
+def _records_with_keys(customers: pd.DataFrame, walk: pd.DataFrame, id_column: str, function: str) -> pd.DataFrame:
+    """The customer records (fresh row labels) with ``_customer_key`` and ``_record_rank`` columns."""
+    _check_table(customers, f"{function}: customers")
+    _require_columns(customers, [id_column], f"{function}: customers", "id_column")
+    mapping = _walk_mapping(walk, function)
+    ids = id_text(customers[id_column], what=f"{function}: customers column {id_column!r}")
+    repeated = repeated_ids_message(ids, f"{function}: customers column {id_column!r}")
+    if repeated:
+        raise ValueError(repeated)
+    keys = ids.map(mapping)
+    if keys.isna().any():
+        examples = ids[keys.isna()][:5].tolist()
+        raise ValueError(
+            f"{function}: {int(keys.isna().sum())} of {len(ids)} customer records are not in the crosswalk "
+            f"(e.g. {examples}); build the crosswalk from these same customers, e.g. "
+            "walk = resolve_customers(customers).crosswalk"
+        )
+    signup = customers["signup_date"] if "signup_date" in customers.columns else None
+    if signup is not None and not pd.api.types.is_datetime64_any_dtype(signup) and _filled(signup).any():
+        raise ValueError(
+            f"{function}: signup_date must hold dates, found {signup.dtype} values (e.g. "
+            f"{signup[_filled(signup)].head(3).tolist()}); text dates are not guessed (01/02/2023 may be 1 February "
+            "or 2 January). Convert them first: idic_lab.schema.validate('customers', table, date_format='%d/%m/%Y')"
+        )
+    records = customers.reset_index(drop=True)
+    return records.assign(_customer_key=keys.to_numpy(), _record_rank=id_rank(ids))
 
 
 # --------------------------------------------------------------------------
 # What duplicates do to the numbers; acquisition sources
 # --------------------------------------------------------------------------
+
+
+def _check_transactions(
+    transactions: pd.DataFrame, id_column: str, function: str, columns: Sequence[str] = ("date", "amount")
+) -> None:
+    """Refuse transactions whose ids, dates or amounts would silently distort the numbers."""
+    _check_table(transactions, f"{function}: transactions")
+    _require_columns(transactions, [id_column, *columns], f"{function}: transactions")
+    n = len(transactions)
+    missing_ids = transactions[id_column].isna() | ~_filled(transactions[id_column])
+    if missing_ids.any():
+        raise ValueError(
+            f"{function}: {int(missing_ids.sum())} of {n} transactions have no {id_column}; clean them first "
+            f"(idic_lab.schema.clean counts them) or drop them: transactions.dropna(subset=[{id_column!r}])"
+        )
+    if "date" in columns:
+        _check_dates(transactions["date"], function)
+    if "amount" in columns:
+        _check_amounts(transactions["amount"], function)
+
+
+def _check_dates(dates: pd.Series, function: str) -> None:
+    n = len(dates)
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        raise ValueError(
+            f"{function}: transactions column 'date' must hold dates, found {dates.dtype} values (e.g. "
+            f"{dates.head(3).tolist()}); text dates are not guessed (01/02/2023 may be 1 February or 2 January). "
+            "Convert them first: idic_lab.schema.clean('transactions', table, date_format='%d/%m/%Y')"
+        )
+    if getattr(dates.dt, "tz", None) is not None:
+        raise ValueError(
+            f"{function}: transactions column 'date' is time-zone aware ({dates.dt.tz}), but observation_end "
+            "is a plain date; convert the dates first, e.g. table['date'] = table['date'].dt.tz_convert(None)"
+        )
+    if dates.isna().any():
+        raise ValueError(
+            f"{function}: {int(dates.isna().sum())} of {n} transactions have no date; drop them first "
+            "(idic_lab.schema.clean counts them), e.g. transactions.dropna(subset=['date'])"
+        )
+
+
+def _check_amounts(amounts: pd.Series, function: str) -> None:
+    n = len(amounts)
+    if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
+        raise ValueError(
+            f"{function}: transactions column 'amount' must hold numbers, found {amounts.dtype} values (e.g. "
+            f"{amounts.head(3).tolist()}); convert them first, e.g. idic_lab.schema.clean('transactions', table)"
+        )
+    values = amounts.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(
+            f"{function}: {int(bad.sum())} of {n} transactions have a missing or infinite amount (e.g. "
+            f"{amounts[bad].head(3).tolist()}); they cannot be summed. Drop them first, e.g. "
+            "transactions[np.isfinite(transactions['amount'])]"
+        )
+
+
+def _window(transactions: pd.DataFrame, end: pd.Timestamp, function: str) -> pd.DataFrame:
+    """The transactions on or before the observation end (the whole end day); refuse an empty window."""
+    if len(transactions) == 0:
+        raise ValueError(f"{function}: the transactions table is empty (0 rows); there is nothing to measure")
+    window = transactions[transactions["date"] < end.normalize() + pd.Timedelta(days=1)]
+    if window.empty:
+        raise ValueError(
+            f"{function}: none of the {len(transactions)} transactions is on or before observation_end="
+            f"{end.date()} (the earliest is {transactions['date'].min().date()}); choose a later observation_end"
+        )
+    return window
+
+
+def _sorted_by_id(table: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Rows in id order (digit-only ids numerically), whatever the ids' types."""
+    order = id_order(id_text(table.index, what="customer ids"))
+    return table.iloc[order]
+
+
+def _check_active_days(active_days) -> None:
+    if isinstance(active_days, bool) or not isinstance(active_days, numbers.Integral) or active_days < 0:
+        raise ValueError(f"active_days must be a whole number of days >= 0, e.g. 180, found {active_days!r}")
 
 
 def rfm_segments(
@@ -487,16 +784,29 @@ def rfm_segments(
     not quantiles, so that two versions of the same data (before and after
     merging duplicates) are cut the same way.
 
+    Parameters
+    ----------
+    transactions : DataFrame
+        ``id_column``, ``date`` (dates, not text), ``amount`` (finite numbers).
+    observation_end : str
+        ISO date (``"2023-12-31"``) or Timestamp; transactions after it are left out.
+    active_days : int
+        Days since the last purchase up to which a customer is ``active``.
+
     Returns
     -------
     DataFrame
-        Indexed by customer: ``recency_days``, ``frequency``, ``monetary``, ``segment``.
+        Indexed by customer (sorted by id): ``recency_days``, ``frequency``,
+        ``monetary``, ``segment``.
     """
-    end = pd.Timestamp(observation_end)
-    window = transactions[transactions["date"] <= end]
-    if window.empty:
-        raise ValueError(f"rfm_segments: no transactions on or before {end.date()}")
-    grouped = window.groupby(id_column)
+    end = as_date(observation_end, "observation_end", required=True)
+    _check_active_days(active_days)
+    _check_transactions(transactions, id_column, "rfm_segments")
+    return _rfm(_window(transactions, end, "rfm_segments"), end, active_days, id_column)
+
+
+def _rfm(window: pd.DataFrame, end: pd.Timestamp, active_days: int, id_column: str) -> pd.DataFrame:
+    grouped = window.groupby(id_column, sort=False)
     table = pd.DataFrame(
         {
             "recency_days": (end - grouped["date"].max()).dt.days,
@@ -507,7 +817,17 @@ def rfm_segments(
     loyalty = pd.cut(table["frequency"], [0, 1, 3, np.inf], labels=["one-time", "repeat", "loyal"]).astype("str")
     activity = np.where(table["recency_days"] <= active_days, "active", "lapsed")
     table["segment"] = loyalty + ", " + activity
-    return table
+    return _sorted_by_id(table)
+
+
+def _check_discount_rate(annual_discount_rate) -> None:
+    if isinstance(annual_discount_rate, bool) or not isinstance(annual_discount_rate, numbers.Real):
+        raise TypeError(
+            f"annual_discount_rate must be a number in [0, 1), e.g. 0.10 for 10 %, found "
+            f"{type(annual_discount_rate).__name__} {annual_discount_rate!r}"
+        )
+    if not 0 <= annual_discount_rate < 1:
+        raise ValueError(f"annual_discount_rate must be in [0, 1), e.g. 0.10 for 10 %, got {annual_discount_rate}")
 
 
 def simple_clv(
@@ -531,23 +851,36 @@ def simple_clv(
     Parameters
     ----------
     transactions : DataFrame
-        ``id_column``, ``date``, ``amount``.
+        ``id_column``, ``date`` (dates), ``amount`` (finite numbers).
     observation_end : str
-        Last day of the window; the window starts at the first transaction.
+        Last day of the window (ISO date); the window starts at the first transaction.
     annual_discount_rate : float
         ``d``, e.g. 0.10.
 
     Returns
     -------
     (Series, float)
-        CLV per buying customer, and the yearly retention rate ``r`` used.
+        CLV per buying customer (sorted by id), and the yearly retention rate ``r`` used.
+
+    Warns
+    -----
+    IdicLabWarning
+        When no first-half buyer buys again (``r`` = 0: every CLV is 0) or
+        every one does (``r`` capped at 0.99): the data cannot estimate ``r``.
     """
-    if not 0 <= annual_discount_rate < 1:
-        raise ValueError(f"annual_discount_rate must be in [0, 1), got {annual_discount_rate}")
-    end = pd.Timestamp(observation_end)
-    window = transactions[transactions["date"] <= end + pd.Timedelta(days=1) - pd.Timedelta("1ns")]
-    if window.empty:
-        raise ValueError(f"simple_clv: no transactions on or before {end.date()}")
+    _check_discount_rate(annual_discount_rate)
+    end = as_date(observation_end, "observation_end", required=True)
+    _check_transactions(transactions, id_column, "simple_clv")
+    window = _window(transactions, end, "simple_clv")
+    clv, retention, half_retention, n_first = _clv(window, end, annual_discount_rate, id_column)
+    doubt = _retention_doubt(half_retention, n_first)
+    if doubt:
+        warn(f"simple_clv: {doubt}")
+    return clv, retention
+
+
+def _clv(window: pd.DataFrame, end: pd.Timestamp, rate: float, id_column: str) -> tuple[pd.Series, float, float, int]:
+    """CLV per customer, yearly retention, the half-window retention and the first-half buyers it rests on."""
     start = window["date"].min().normalize()
     days = max((end - start).days + 1, 2)
     middle = start + pd.Timedelta(days=days / 2)
@@ -555,9 +888,26 @@ def simple_clv(
     second = set(window.loc[window["date"] >= middle, id_column])
     half_retention = len(first & second) / len(first) if first else 0.0
     retention = float(min(half_retention ** (365.25 / (days / 2)), 0.99))
-    yearly = window.groupby(id_column)["amount"].sum() / (days / 365.25)
-    clv = yearly * retention / (1 + annual_discount_rate - retention)
-    return clv.rename("clv"), retention
+    yearly = window.groupby(id_column, sort=False)["amount"].sum() / (days / 365.25)
+    clv = yearly * retention / (1 + rate - retention)
+    return _sorted_by_id(clv.rename("clv")), retention, half_retention, len(first)
+
+
+def _retention_doubt(half_retention: float, n_first: int) -> str | None:
+    """Why the estimated retention says nothing about the customers, or None."""
+    if half_retention == 0:
+        return (
+            f"none of the {n_first} customer(s) who bought in the first half of the window bought again in the "
+            "second half, so the yearly retention is estimated as 0 and every CLV is 0. The window is too short "
+            "or the data too few to estimate retention: give a longer transaction history or a later observation_end."
+        )
+    if half_retention == 1:
+        return (
+            f"all {n_first} customer(s) who bought in the first half of the window bought again in the second "
+            "half, so the yearly retention is 1, capped at 0.99: every CLV is about 100 years of spend. "
+            "The data are too few to estimate retention."
+        )
+    return None
 
 
 def duplicate_impact(
@@ -579,24 +929,32 @@ def duplicate_impact(
     world) a third column ``truth`` shows the right answer. ``unmapped`` is
     passed to :func:`apply_crosswalk` (transactions whose id is not in the
     customer file). Transactions should be cleaned first
-    (:func:`idic_lab.schema.clean`): rows without a customer id are refused.
+    (:func:`idic_lab.schema.clean`): rows without a customer id, date or
+    finite amount are refused.
 
     Returns
     -------
     DataFrame
         Rows are metrics (customer records, buying customers, repeat-buyer
         share, yearly retention, revenue and simple CLV per buying customer
-        (:func:`simple_clv`), share of each segment of :func:`rfm_segments`);
-        columns ``before``, ``after``, (``truth``,) ``change`` (after − before).
+        (:func:`simple_clv`), share of each segment of :func:`rfm_segments`,
+        segments sorted by name); columns ``before``, ``after``, (``truth``,)
+        ``change`` (after − before).
+
+    Warns
+    -----
+    IdicLabWarning
+        When retention cannot be estimated in any view (no repeat buyer
+        anywhere) or is capped in one: the CLV rows then compare nothing.
     """
-    if id_column not in transactions.columns:
-        raise KeyError(f"duplicate_impact: the transactions have no column {id_column!r}")
-    if transactions[id_column].isna().any():
-        raise ValueError(
-            f"duplicate_impact: {int(transactions[id_column].isna().sum())} of {len(transactions)} transactions "
-            f"have no {id_column}; clean them first (idic_lab.schema.clean counts them)"
-        )
-    views = {"before": (transactions, len(walk))}
+    if unmapped not in ("raise", "keep"):
+        raise ValueError(f"duplicate_impact: unmapped must be 'raise' or 'keep', got {unmapped!r}")
+    end = as_date(observation_end, "observation_end", required=True)
+    _check_active_days(active_days)
+    _check_discount_rate(annual_discount_rate)
+    _check_transactions(transactions, id_column, "duplicate_impact")
+    _window(transactions, end, "duplicate_impact")
+    views = {"before": (transactions, len(walk) if isinstance(walk, pd.DataFrame) else 0)}
     views["after"] = (
         apply_crosswalk(transactions, walk, id_column=id_column, unmapped=unmapped), walk["customer_key"].nunique()
     )
@@ -605,12 +963,12 @@ def duplicate_impact(
             apply_crosswalk(transactions, true_walk, id_column=id_column, unmapped=unmapped),
             true_walk["customer_key"].nunique(),
         )
-    columns, segment_shares = {}, {}
+    columns, segment_shares, doubts = {}, {}, {}
     for name, (frame, n_customers) in views.items():
-        rfm = rfm_segments(frame, observation_end=observation_end, active_days=active_days, id_column=id_column)
-        clv, retention = simple_clv(
-            frame, observation_end=observation_end, annual_discount_rate=annual_discount_rate, id_column=id_column
-        )
+        window = _window(frame, end, "duplicate_impact")
+        rfm = _rfm(window, end, active_days, id_column)
+        clv, retention, half_retention, n_first = _clv(window, end, annual_discount_rate, id_column)
+        doubts[name] = (half_retention, _retention_doubt(half_retention, n_first))
         columns[name] = {
             "customer records (all)": float(n_customers),
             "buying customers": float(len(rfm)),
@@ -620,6 +978,7 @@ def duplicate_impact(
             "simple CLV per buying customer": float(clv.mean()),
         }
         segment_shares[name] = rfm["segment"].value_counts(normalize=True)
+    _warn_retention(doubts)
     segments = sorted(set().union(*(shares.index for shares in segment_shares.values())))
     for name in columns:
         for segment in segments:
@@ -627,6 +986,18 @@ def duplicate_impact(
     table = pd.DataFrame(columns)
     table["change"] = table["after"] - table["before"]
     return table
+
+
+def _warn_retention(doubts: Mapping[str, tuple[float, str | None]]) -> None:
+    """Warn when no view can estimate retention, or when one caps it (its CLV is meaningless)."""
+    if all(half == 0 for half, _ in doubts.values()):
+        warn("duplicate_impact: the CLV rows compare nothing, in every view: " + doubts["before"][1])
+    for name, (half, doubt) in doubts.items():
+        if half == 1:
+            warn(f"duplicate_impact: the '{name}' CLV is not meaningful: {doubt}")
+
+
+_UNKNOWN_SOURCE = "(no source)"
 
 
 def source_quality(
@@ -638,22 +1009,35 @@ def source_quality(
 ) -> pd.DataFrame:
     """Compare acquisition sources: completeness, duplicates and later value.
 
+    Records without a source are grouped as ``"(no source)"``. Transactions
+    of ids that are not customer records count for no source.
+
     Returns
     -------
     DataFrame
-        Indexed by source: ``records``; ``completeness`` (mean filled
+        Indexed by source (sorted): ``records``; ``completeness`` (mean filled
         contact fields); ``duplicate_rate`` (share of the source's records
         that belong to a customer with more than one record);
         ``customers_acquired`` (customers whose earliest record comes from
         this source) and, with transactions, ``buyer_share`` (share of the
         source's records with any purchase), ``revenue_per_record`` and
-        ``revenue_per_customer_acquired``.
+        ``revenue_from_customers_acquired`` (all revenue of the customers
+        the source acquired, whichever record they bought under; a total,
+        so a source that acquired nobody has 0, not an undefined average).
     """
+    _check_table(customers, "source_quality: customers")
     if "source" not in customers.columns:
-        raise KeyError("source_quality: the customers table has no 'source' column")
-    records = apply_crosswalk(customers, walk, id_column=id_column).merge(
-        walk[["record_id", "n_records"]], on="record_id", how="left"
-    )
+        raise ValueError(
+            f"source_quality: the customers table has no 'source' column (columns: {list(customers.columns)}); "
+            "stack the files with stack_sources({'web': web, 'store': store}) or load_customer_files(...), "
+            "which add it, or map the client's column: validate('customers', table, columns={'source': ...})"
+        )
+    customers = customers.assign(source=customers["source"].where(_filled(customers["source"]), _UNKNOWN_SOURCE)
+                                 .astype("str"))
+    if transactions is not None:
+        _check_transactions(transactions, id_column, "source_quality", columns=("amount",))
+    records = _records_with_keys(customers, walk, id_column, "source_quality")
+    records["n_records"] = records["_customer_key"].map(records["_customer_key"].value_counts())
     contact = [f for f in CONTACT_FIELDS if f in records.columns]
     records["filled_contact"] = sum(_filled(records[f]).astype(float) for f in contact) / len(CONTACT_FIELDS)
     grouped = records.groupby("source")
@@ -667,11 +1051,13 @@ def source_quality(
     first_source = golden_records(customers, walk, id_column=id_column, rules={"source": "earliest"})["source"]
     table["customers_acquired"] = first_source.value_counts().reindex(table.index, fill_value=0)
     if transactions is not None:
-        revenue_by_record = transactions.groupby(transactions[id_column].astype("str"))["amount"].sum()
-        records["revenue"] = records["record_id"].map(revenue_by_record).fillna(0.0)
+        ids = id_text(transactions[id_column], what=f"source_quality: transactions column {id_column!r}")
+        revenue_by_record = transactions["amount"].groupby(ids.to_numpy()).sum()
+        record_ids = id_text(records[id_column], what="source_quality: customers")
+        records["revenue"] = record_ids.map(revenue_by_record).fillna(0.0).to_numpy()
         table["buyer_share"] = records.groupby("source")["revenue"].apply(lambda r: float((r > 0).mean()))
         table["revenue_per_record"] = records.groupby("source")["revenue"].mean()
-        revenue_by_customer = records.groupby(id_column)["revenue"].sum()
+        revenue_by_customer = records.groupby("_customer_key")["revenue"].sum()
         acquired_revenue = revenue_by_customer.groupby(first_source.reindex(revenue_by_customer.index)).sum()
-        table["revenue_per_customer_acquired"] = acquired_revenue.reindex(table.index) / table["customers_acquired"]
+        table["revenue_from_customers_acquired"] = acquired_revenue.reindex(table.index, fill_value=0.0)
     return table

@@ -89,19 +89,42 @@ _NON_WORD = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\D+")
 
 
-@lru_cache(maxsize=200_000)
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+
+
+def _scalar_text(value, function: str) -> str:
+    """One value as text for the scalar functions: missing is ``""``, containers are refused."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (list, tuple, set, dict, pd.Series, pd.Index, pd.DataFrame, np.ndarray)):
+        raise TypeError(
+            f"{function}: expected one text value (str), found a {type(value).__name__}; "
+            "for a whole column use normalise_name(series) or series.map(normalise_text)"
+        )
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))  # a whole number read as float: "1001", not "1001.0"
+    return str(value)
+
+
 def normalise_text(value: str) -> str:
     """Normalise one string for comparison (script-aware, see module docstring).
 
     Parameters
     ----------
     value : str
-        Any text; non-strings are converted with ``str``.
+        Any text; numbers are converted with ``str`` (whole floats without
+        ``.0``); missing values (None, NaN, NA) give ``""``.
 
     Returns
     -------
     str
-        Lower-case, diacritic-free, single-spaced text; ``""`` for blank input.
+        Lower-case, diacritic-free, single-spaced text; ``""`` for blank or missing input.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is a list, Series or other container.
 
     Examples
     --------
@@ -110,7 +133,12 @@ def normalise_text(value: str) -> str:
     >>> normalise_text("علي") == normalise_text("علی")
     True
     """
-    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    return _normalise_text(_scalar_text(value, "normalise_text"))
+
+
+@lru_cache(maxsize=200_000)
+def _normalise_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
     text = text.translate(_ARABIC_VARIANTS)
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -119,11 +147,10 @@ def normalise_text(value: str) -> str:
 
 
 def has_arabic_script(value: str) -> bool:
-    """True when the text contains Arabic-script (Persian, Arabic) letters."""
-    return bool(_ARABIC_BLOCK.search(str(value)))
+    """True when the text contains Arabic-script (Persian, Arabic) letters (False when missing)."""
+    return bool(_ARABIC_BLOCK.search(_scalar_text(value, "has_arabic_script")))
 
 
-@lru_cache(maxsize=200_000)
 def consonant_skeleton(value: str) -> str:
     """Consonant key shared by a Persian name and its Latin transliteration.
 
@@ -133,8 +160,15 @@ def consonant_skeleton(value: str) -> str:
     ('mhmd', 'mhmd')
     >>> consonant_skeleton("حسین"), consonant_skeleton("Hossein")
     ('hsn', 'hsn')
+
+    Missing or blank input gives ``""``.
     """
-    text = normalise_text(value).translate(_PERSIAN_TO_LATIN)
+    return _consonant_skeleton(normalise_text(value))
+
+
+@lru_cache(maxsize=200_000)
+def _consonant_skeleton(normalised: str) -> str:
+    text = normalised.translate(_PERSIAN_TO_LATIN)
     words = []
     for word in text.split():
         for pattern, replacement in _LATIN_SKELETON_RULES:
@@ -146,7 +180,7 @@ def consonant_skeleton(value: str) -> str:
 
 def normalise_name(values: pd.Series) -> pd.Series:
     """Normalised names (``str``; missing stays missing, blanks become missing)."""
-    return _map_present(values, normalise_text)
+    return _map_present(values, _normalise_text, "normalise_name")
 
 
 def normalise_email(values: pd.Series) -> pd.Series:
@@ -166,7 +200,7 @@ def normalise_email(values: pd.Series) -> pd.Series:
             local, domain = local.replace(".", ""), "gmail.com"
         return f"{local}@{domain}"
 
-    return _map_present(values, one)
+    return _map_present(values, one, "normalise_email")
 
 
 def normalise_phone(values: pd.Series, *, keep_last: int = 9) -> pd.Series:
@@ -175,23 +209,59 @@ def normalise_phone(values: pd.Series, *, keep_last: int = 9) -> pd.Series:
     Keeping the trailing digits makes ``+49 30 1234567``, ``0049301234567``
     and ``030-1234567`` agree without a country-code table. Numbers with
     fewer than 6 digits become missing (they cannot identify anybody).
+
+    Raises
+    ------
+    ValueError
+        If ``keep_last`` is not a whole number of at least 6.
     """
+    if isinstance(keep_last, bool) or not isinstance(keep_last, (int, np.integer)) or keep_last < 6:
+        raise ValueError(
+            f"normalise_phone: keep_last is the number of trailing digits compared, a whole number of at "
+            f"least 6 (default 9), found {keep_last!r}"
+        )
 
     def one(value: str) -> str:
         digits = _DIGITS.sub("", unicodedata.normalize("NFKC", str(value)).translate(_ARABIC_VARIANTS))
         return digits[-keep_last:] if len(digits) >= 6 else ""
 
-    return _map_present(values, one)
+    return _map_present(values, one, "normalise_phone")
 
 
-@lru_cache(maxsize=500_000)
 def name_similarity(left: str, right: str) -> float:
     """Similarity of two *normalised* names in [0, 1], order- and script-tolerant.
 
     The best of: Jaro–Winkler on the names as written, on their words sorted
     (catches swapped first/last names) and, when exactly one of the two is in
     Arabic script, on their consonant skeletons (Persian ↔ Latin).
+
+    Returns
+    -------
+    float
+        The similarity; NaN when either name is missing or blank, which
+        marks "no evidence" (compare_pairs turns it into level -1) rather
+        than a score.
+
+    Raises
+    ------
+    TypeError
+        If a name is neither text nor missing (a number, a list …).
     """
+    texts = []
+    for side, value in (("left", left), ("right", right)):
+        if _is_missing(value):
+            return float("nan")
+        if not isinstance(value, str):
+            raise TypeError(
+                f"name_similarity: {side} must be a normalised name (str), found {type(value).__name__} "
+                f"{value!r:.40}; normalise it first with normalise_text(value)"
+            )
+        texts.append(value)
+    return _name_similarity(*texts)
+
+
+@lru_cache(maxsize=500_000)
+def _name_similarity(left: str, right: str) -> float:
     if not left or not right:
         return float("nan")
     if left == right:
@@ -208,12 +278,41 @@ def name_similarity(left: str, right: str) -> float:
     return best
 
 
-def _map_present(values: pd.Series, function) -> pd.Series:
+def _text_values(values: pd.Series) -> pd.Series:
+    """Values as ``str`` (missing stays missing); whole floats lose their ``.0``.
+
+    A column of phone numbers or postcodes with gaps is read as float;
+    ``str(4930123456.0)`` would add a digit, so whole floats are written as integers.
+    """
+    if pd.api.types.is_float_dtype(values):
+        finite = np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        whole = pd.Series(finite, index=values.index) & (values == values.round()) & (values.abs() < 2.0**53)
+        out = values.astype("str")
+        if whole.any():
+            out[whole] = values[whole].astype("int64").astype("str")
+        return out.where(values.notna(), pd.NA)
+    return values.astype("str").where(values.notna(), pd.NA)
+
+
+def _as_series(values, function: str) -> pd.Series:
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(
+            f"{function}: expected a Series (a column) of values, found {type(values).__name__} {values!r:.40}; "
+            "for one value use normalise_text(value)"
+        )
+    return pd.Series(list(values), dtype=object)
+
+
+def _map_present(values: pd.Series, function, name: str = "normalise_name") -> pd.Series:
     """Apply ``function`` to the non-blank values; blank results become missing."""
-    present = values.notna() & values.astype("str").str.strip().ne("")
+    values = _as_series(values, name)
+    text = _text_values(values)
+    present = text.notna() & text.str.strip().ne("")
     result = pd.Series(pd.NA, index=values.index, dtype="str")
     if present.any():
-        mapped = [function(v) for v in values[present].astype("str")]
+        mapped = [function(v) for v in text[present]]
         result[present] = mapped
     return result.where(result.ne(""), pd.NA) if len(result) else result
 
