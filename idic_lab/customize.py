@@ -615,7 +615,8 @@ def association_rules(
     * **confidence** = support(A ∪ B) / support(A): how often B is in a basket that holds A;
     * **lift** = confidence / support(B): how many times more often than if A and B were independent (1 = no association);
     * **leverage** = support(A ∪ B) − support(A) · support(B) (0 = independent);
-    * **conviction** = (1 − support(B)) / (1 − confidence) (``inf`` when the confidence is 1).
+    * **conviction** = (1 − support(B)) / (1 − confidence) (``inf`` when the confidence is 1:
+      the rule never failed in the data, and conviction is unbounded by definition).
 
     Parameters
     ----------
@@ -636,8 +637,18 @@ def association_rules(
         ``antecedent``, ``consequent`` (product ids, several joined by
         ``" + "``), ``size``, ``count``, ``antecedent_support``,
         ``consequent_support``, ``support``, ``confidence``, ``lift``,
-        ``leverage``, ``conviction``; sorted by lift, then confidence,
-        largest first. ``attrs["n_baskets"]`` holds the number of baskets.
+        ``leverage``, ``conviction``; sorted by lift, confidence and
+        support (largest first), then by antecedent and consequent text, so
+        tied rules always come in the same order. Lift is computed from whole
+        counts, so ``A → B`` and ``B → A`` tie exactly. ``attrs["n_baskets"]``
+        holds the number of baskets.
+
+    Warns
+    -----
+    IdicLabWarning
+        When no rule can mean anything (every basket holds one product, or
+        all baskets are identical, so every lift is 1) or none passes the
+        thresholds (the message says which).
     """
     min_confidence = _check_fraction(min_confidence, "min_confidence")
     min_lift = _check_non_negative(min_lift, "min_lift")

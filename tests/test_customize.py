@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from idic_lab import customize as cz
+from idic_lab.diagnostics import IdicLabWarning
 from idic_lab.datasets import load_dataset
 from idic_lab.schema import SchemaError
 
@@ -379,3 +380,71 @@ def test_product_margins_and_acceptance():
     assert cands["p_accept"].between(0, 1).all() and len(cands) == 4
     summary = cz.offer_summary(cz.next_best_offers(CANDIDATES, margins=MARGINS, categories=CATEGORIES))
     assert summary.loc["tech", "offers"] == 2 and summary.loc["tech", "expected_value"] == pytest.approx(44.0)
+
+
+# --------------------------------------------------------------------------
+# reliability: ties, unknown ids, degenerate inputs (issue 8)
+# --------------------------------------------------------------------------
+
+
+def test_symmetric_rules_tie_exactly_and_sort_by_confidence_then_support():
+    rules = cz.association_rules(BASKETS, min_support=0.4, min_confidence=0.0, min_lift=0.0)
+    ab, ba = _rule(rules, "a", "b"), _rule(rules, "b", "a")
+    assert ab["lift"] == ba["lift"]  # bit for bit: computed from whole counts
+    keys = list(zip(-rules["lift"], -rules["confidence"], -rules["support"], rules["antecedent"], rules["consequent"]))
+    assert keys == sorted(keys)
+
+
+def test_rules_from_identical_baskets_warn():
+    same = pd.DataFrame({"order_id": ["1", "1", "2", "2"], "product_id": ["a", "b", "a", "b"]})
+    with pytest.warns(IdicLabWarning, match=r"all 2 baskets hold the same products"):
+        rules = cz.association_rules(same, min_support=0.1)
+    assert (rules["lift"] == 1).all()
+
+
+def test_float_ids_are_made_whole_or_refused():
+    whole = cz.basket_matrix(pd.DataFrame({"order_id": [17850.0, 17851.0], "product_id": [1, 2]}))
+    assert list(whole.rows) == ["17850", "17851"] and list(whole.products) == ["1", "2"]
+    with pytest.raises(SchemaError, match=r"column 'order_id'.*2 of 2 rows stored as floats"):
+        cz.basket_matrix(pd.DataFrame({"order_id": [2.0**60, 2.0**60 + 256], "product_id": ["a", "b"]}))
+
+
+def test_recommend_for_unknown_customers_on_request():
+    model = cz.PopularityRecommender().fit(HISTORY.loc[HISTORY["date"] < "2024-02-01"])
+    skipped = model.recommend(["nobody", "u1"], k=2, unknown="skip")
+    assert skipped["customer_id"].unique().tolist() == ["u1"] and skipped.attrs["unknown_customers"] == 1
+    cold = model.recommend(["u1", "nobody"], k=2, unknown="popular")
+    assert cold.loc[cold["customer_id"] == "nobody", "product_id"].tolist() == ["a", "b"]
+    assert cold["customer_id"].unique().tolist() == ["u1", "nobody"]  # the order asked for
+
+
+def test_recommend_takes_one_id_and_repeats_once():
+    model = cz.PopularityRecommender().fit(HISTORY)
+    assert model.recommend("u1", k=3).equals(model.recommend(["u1", "u1"], k=3))
+
+
+def test_similar_products_skip_unrelated_and_warn_for_unknown():
+    train = cz.holdout_split(HISTORY, cutoff="2024-01-31").train
+    model = cz.ItemKNNRecommender().fit(train)
+    assert model.similar_products("b").index.tolist() == ["a"]  # c was never bought with b: cosine 0, left out
+    with pytest.warns(IdicLabWarning, match=r"product 'x' was not bought in the data passed to fit"):
+        assert model.similar_products("x").empty
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_read_basket_lines_detects_the_encoding(tmp_path, encoding):
+    path = tmp_path / "baskets.txt"
+    path.write_bytes("Käse,Brot\nMüsli\n".encode(encoding))
+    assert cz.read_basket_lines(path)["product_id"].tolist() == ["Käse", "Brot", "Müsli"]
+
+
+def test_products_without_margin_are_counted():
+    with pytest.warns(IdicLabWarning, match=r"1 of 6 candidates are products without a margin \(e.g. \['c'\]\)"):
+        offers = cz.next_best_offers(CANDIDATES.assign(product_id=["a", "b", "a", "a", "b", "c"]),
+                                     margins=MARGINS.drop("c"))
+    assert "c" not in set(offers["product_id"])
+
+
+def test_offer_summary_breaks_ties_by_category():
+    offers = pd.DataFrame({"category": ["z", "a"], "p_accept": [0.5, 0.5], "expected_value": [1.0, 1.0]})
+    assert cz.offer_summary(offers).index.tolist() == ["a", "z"]

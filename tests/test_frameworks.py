@@ -495,3 +495,61 @@ def test_plots_return_axes_and_need_a_polar_axes_for_the_radar():
     with pytest.raises(ValueError, match="needs a polar Axes"):
         plot_maturity_radar(scored.components[scored.components["model_id"] == "idic"], ax=flat)
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# reliability: clear errors and no silent answers (issue 8)
+# --------------------------------------------------------------------------
+
+
+def test_unknown_model_id_suggests_the_closest():
+    with pytest.raises(fw.FrameworkError, match=r"unknown model 'IDIC'.*Did you mean 'idic'\?"):
+        fw.load_model("IDIC")
+    with pytest.raises(ValueError, match=r"model 'idic' has no component 'identfy'.*Did you mean 'identify'\?"):
+        fw.load_model("idic").component("identfy")
+
+
+def test_decision_rules_filter_and_check_their_keys():
+    idic_goal = fw.decision_rules(model="idic", attribute="goal")
+    assert set(idic_goal["model"]) == {"idic"} and set(idic_goal["attribute"]) == {"goal"} and len(idic_goal) == 3
+    assert fw.decision_rules(model="gartner", attribute="market").empty  # no such rule: an empty table, same columns
+    assert list(fw.decision_rules(model="gartner", attribute="market").columns) == list(fw.decision_rules().columns)
+    with pytest.raises(ValueError, match=r"attribute must be one of goal, market, size"):
+        fw.decision_rules(attribute="n_customers")
+
+
+def test_rank_models_accepts_numpy_customer_numbers():
+    profile = fw.BusinessProfile("B2C", np.int64(60_000), "low", "medium", "retention")
+    assert profile.n_customers == 60_000 and type(profile.n_customers) is int
+    assert fw.rank_models(profile).equals(fw.rank_models({**profile.__dict__}))
+
+
+def test_collect_facts_orders_and_checks_values(tmp_path):
+    path = tmp_path / "01_identify.results.json"
+    path.write_text(json.dumps({"identify.duplicate_rate": 0.04, "identify.completeness": 0.8}), encoding="utf-8")
+    facts = fw.collect_facts(results_files=[path], facts={"campaign_control_group": False})
+    assert list(facts) == ["data_completeness", "duplicate_rate", "campaign_control_group"]
+    with pytest.raises(ValueError, match=r"fact 'duplicate_rate' \(from 01_identify.results.json, key "
+                                         r"'identify.duplicate_rate'\): expected a share from 0 to 1"):
+        path.write_text(json.dumps({"identify.duplicate_rate": "4%"}), encoding="utf-8")
+        fw.collect_facts(results_files=[path])
+
+
+def test_answers_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "antworten.csv"
+    path.write_text("item_id,intention,reality\nST01,4,2\nST01,4,3\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"^File antworten.csv: .*2 of 2 rows repeat an answer"):
+        fw.load_responses(path, allow_missing=True)
+
+
+def test_answers_with_a_json_column_mapping():
+    answers = fw.example_responses().rename(columns={"reality": "Ist"})
+    checked = fw.check_responses(answers, columns='{"reality": "Ist"}')
+    assert checked["reality"].between(1, 5).all()
+
+
+def test_gap_analysis_without_gaps_warns():
+    answers = fw.example_responses()
+    scored = fw.score_assessment(answers.assign(intention=answers["reality"]))
+    with pytest.warns(IdicLabWarning, match=r"none of the 53 answered items has a positive gap"):
+        assert fw.gap_analysis(scored).empty
