@@ -411,6 +411,7 @@ def load_inputs(
     from idic_lab.datasets import load_dataset
     from idic_lab.schema import clean
 
+    _choice(campaign_repeated, "campaign_repeated", ("error", "drop"))
     given_end = as_date(observation_end, "observation_end")
     observation_end = "" if given_end is None else str(given_end.date())
     _whole(synthetic_customers, "synthetic_customers", minimum=10, example="5000")
@@ -1660,11 +1661,10 @@ def _check_models(models: Any) -> dict[str, Any]:
     if not isinstance(models, Mapping) or not models:
         raise TypeError(f"models: expected a non-empty mapping {{name: unfitted uplift model}}, e.g. "
                         f"{{'two-model': TwoModelUplift()}}, found {models!r:.80}.")
-    bad = [str(name) for name, m in models.items()
-           if not all(hasattr(m, attr) for attr in ("get_params", "fit", "predict"))]
+    bad = [str(name) for name, m in models.items() if not isinstance(m, _UpliftBase)]
     if bad:
-        raise TypeError(f"models: {bad} are not uplift models (with get_params, fit and predict); use "
-                        "TwoModelUplift, ClassTransformationUplift or ResponseModel.")
+        raise TypeError(f"models: {bad} are not uplift models; use TwoModelUplift, ClassTransformationUplift or "
+                        "ResponseModel (a scikit-learn classifier goes into their estimator=).")
     return dict(models)
 
 

@@ -665,3 +665,282 @@ def test_plots_return_axes(world, small_transactions):
     assert all(isinstance(ax, Axes) for ax in axes)
     assert len(axes[2].get_lines()) == 4  # two curves, random line, zero line
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# reliability (issue 8): campaign integrity, degenerate statistics, non-finite values, dates, parameters, order
+# --------------------------------------------------------------------------
+
+
+def _arms(n: int = 40, control_responders: int = 8, treated_responders: int = 12, **overrides) -> pd.DataFrame:
+    outcome = np.r_[np.arange(n) < control_responders, np.arange(n) < treated_responders].astype("int64")
+    frame = pd.DataFrame({"customer_id": [f"C{i:03d}" for i in range(2 * n)],
+                          "treatment": np.r_[np.zeros(n), np.ones(n)].astype("int64"), "outcome": outcome,
+                          "spend": outcome * 10.0, "x": np.sin(np.arange(2 * n))})
+    return frame.assign(**overrides)
+
+
+def test_a_customer_in_both_arms_or_repeated_is_refused_or_dropped_with_a_count(tmp_path):
+    campaign = _arms()
+    doubled = pd.concat([campaign, campaign.iloc[[0]].assign(treatment=1), campaign.iloc[[5, 6]]], ignore_index=True)
+    for call in (it.campaign_results, it.campaign_lift, it.split_campaign):
+        with pytest.raises(SchemaError, match=r"1 customers in both arms \(2 rows, e.g\. C000\) and 2 customers more "
+                                              r"than once within one arm \(4 rows, e\.g\. C005, C006\) — 6 of 83 rows"):
+            call(doubled)
+    doubled = pd.concat([doubled, campaign.iloc[[20]].assign(outcome=1)], ignore_index=True)
+    dropped = it.prepare_campaign(doubled, repeated="drop")
+    assert dropped.attrs["cleaning"].dropped == {
+        "identical repeated rows (one kept)": 2, "customers in both arms (all their rows)": 2,
+        "customers repeated within one arm with different rows (all their rows)": 2}
+    assert sorted(set(campaign["customer_id"]) - set(dropped["customer_id"])) == ["C000", "C020"]
+    assert it.campaign_results(dropped)["customers"].sum() == 78
+    doubled.to_csv(tmp_path / "campaign.csv", index=False)
+    with pytest.raises(SchemaError, match="campaign_repeated='drop'"):
+        it.load_inputs(campaign_file=str(tmp_path / "campaign.csv"), synthetic_customers=300)
+    inputs = it.load_inputs(campaign_file=str(tmp_path / "campaign.csv"), campaign_repeated="drop",
+                            synthetic_customers=300)
+    assert len(inputs.campaign) == 78
+    with pytest.raises(ValueError, match="campaign_repeated='keep': expected one of 'error', 'drop'"):
+        it.load_inputs(campaign_repeated="keep")
+
+
+def test_campaign_spend_and_labels_are_checked():
+    with pytest.raises(SchemaError, match=r"'spend': expected money spent >= 0, found 1 of 80 rows"):
+        it.campaign_results(_arms(spend=np.r_[-1.0, np.zeros(79)]))
+    with pytest.raises(SchemaError, match=r"'spend': expected finite numbers, found 1 of 80"):
+        it.campaign_lift(_arms(spend=np.r_[np.inf, np.zeros(79)]))
+    with pytest.raises(SchemaError, match=r"'spend': expected a value in every row.*fillna\(\{'spend': 0\}\)"):
+        it.campaign_lift(_arms(spend=np.r_[np.nan, np.zeros(79)]))
+    labels = _arms(group=["mail"] * 78 + [None, "none"]).drop(columns="treatment")
+    with pytest.raises(SchemaError, match=r"column 'group': expected a group label in every row, found 1 of 80"):
+        it.prepare_campaign(labels, columns={"treatment": "group"}, control_value="none")
+    with pytest.raises(SchemaError, match=r"expected a control group .* found 0 of 80 rows \(all 80 have treatment 1\)"):
+        it.prepare_campaign(_arms(treatment=1))
+    with pytest.raises(SchemaError, match=r"'outcome': expected 0/1 .*outcome=\(campaign\['outcome'\] > 0\)"):
+        it.campaign_results(_arms(outcome=2))
+
+
+def test_campaign_lift_without_responders_in_an_arm_gives_no_inf_or_nan():
+    no_control = _arms(control_responders=0)
+    for method in ("normal", "bootstrap"):
+        with pytest.warns(IdicLabWarning, match="control group has no responders.*relative_lift is left out") as caught:
+            lift = it.campaign_lift(no_control, method=method, n_bootstrap=200)
+        assert caught[0].filename == __file__  # attributed to the caller's line
+        assert "relative_lift" not in lift.index
+        assert np.isfinite(lift.to_numpy()).all() and np.isfinite(lift.attrs["p_value"])
+    with pytest.warns(IdicLabWarning, match="treated group has no responders.*log risk-ratio interval is undefined"):
+        assert "relative_lift" not in it.campaign_lift(_arms(treated_responders=0)).index
+    with pytest.raises(SchemaError, match=r"expected responders and non-responders, found outcome 0 in all 80 rows"):
+        it.campaign_lift(_arms(control_responders=0, treated_responders=0))
+    with pytest.raises(SchemaError, match=r"at least 2 customers in each arm .* \{'control': 40, 'treated': 1\}"):
+        it.campaign_lift(_arms().iloc[:41])
+    with pytest.raises(ValueError, match="n_bootstrap=10: expected a whole number >= 100"):
+        it.campaign_lift(_arms(), method="bootstrap", n_bootstrap=10)
+
+
+def test_bootstrap_relative_lift_is_the_percentile_interval_when_it_is_defined(world):
+    lift = it.campaign_lift(world.campaign, method="bootstrap", n_bootstrap=300, seed=3)
+    t, y = world.campaign["treatment"].to_numpy(), world.campaign["outcome"].to_numpy(dtype=float)
+    rng = np.random.default_rng(3)
+    b1 = y[t == 1][rng.integers(0, (t == 1).sum(), size=(300, (t == 1).sum()))].mean(axis=1)
+    b0 = y[t == 0][rng.integers(0, (t == 0).sum(), size=(300, (t == 0).sum()))].mean(axis=1)
+    expected = np.quantile(b1 / b0 - 1, [0.025, 0.975])
+    assert lift.loc["relative_lift", ["ci_low", "ci_high"]].to_numpy() == pytest.approx(expected)
+
+
+def test_planning_parameters_are_checked():
+    with pytest.raises(ValueError, match="minimum_lift=0: expected a lift other than zero"):
+        it.test_power(0.1, 0, 1000)
+    with pytest.raises(ValueError, match="alpha=1.5: expected a rate between 0 and 1"):
+        it.test_power(0.1, 0.02, 1000, alpha=1.5)
+    with pytest.raises(ValueError, match="power=0: expected a rate between 0 and 1"):
+        it.sample_size(0.1, 0.02, power=0)
+    with pytest.raises(ValueError, match="ratio=nan: expected a finite number"):
+        it.sample_size(0.1, 0.02, ratio=float("nan"))
+    with pytest.raises(TypeError, match="baseline_rate='0.1': expected a number"):
+        it.sample_size("0.1", 0.02)
+    with pytest.raises(ValueError, match="n_per_arm=10.5: expected a whole number >= 2"):
+        it.test_power(0.1, 0.02, 10.5)
+    assert it.test_power(0.12, -0.02, 3841) == pytest.approx(it.test_power(0.10, 0.02, 3841))  # a drop is a lift
+
+
+def test_uplift_minimums_are_refused_before_sklearn_sees_the_data():
+    from sklearn.linear_model import LogisticRegression
+
+    with pytest.raises(SchemaError, match=r"at least 4 customers in each arm .* \{'control': 3, 'treated': 2\}"):
+        it.split_campaign(_arms().iloc[[0, 1, 2, 78, 79]])
+    with pytest.raises(ValueError, match="test_size=1.0: expected a share between 0 and 1"):
+        it.split_campaign(_arms(), test_size=1.0)
+    train, test = it.split_campaign(_arms(n=6, control_responders=1, treated_responders=1))
+    assert train["treatment"].nunique() == 2 and test["treatment"].nunique() == 2
+    with pytest.raises(SchemaError, match=r"TwoModelUplift with its default model needs at least 160 customers in "
+                                          r"each of treated and control .* \{'treated': 40, 'control': 40\}"):
+        it.TwoModelUplift().fit(_arms())
+    with pytest.raises(SchemaError, match=r"ResponseModel .* at least 160 customers in treated"):
+        it.ResponseModel().fit(_arms())
+    with pytest.raises(SchemaError, match=r"control group \(at least 5 of each .* found 4 responders and 36"):
+        it.TwoModelUplift(estimator=LogisticRegression()).fit(_arms(control_responders=4))
+    with pytest.raises(TypeError, match="expected a scikit-learn classifier with fit and predict_proba"):
+        it.TwoModelUplift(estimator="logit").fit(_arms())
+    with pytest.raises(ValueError, match=r"features=\[\]: expected at least one pre-treatment feature"):
+        it.TwoModelUplift(features=[]).fit(_arms())
+    with pytest.warns(IdicLabWarning, match=r"gives all 80 training customers the same score"):
+        it.ClassTransformationUplift(estimator=LogisticRegression()).fit(_arms(x=1.0))
+
+
+def test_an_unseeded_estimator_is_seeded_by_the_model():
+    from sklearn.ensemble import RandomForestClassifier
+
+    forest = RandomForestClassifier(n_estimators=5, max_features=1)
+    campaign = _arms(z=np.cos(np.arange(80.0)))
+    a = it.TwoModelUplift(estimator=forest, seed=1).fit(campaign).predict(campaign)
+    b = it.TwoModelUplift(estimator=forest, seed=1).fit(campaign).predict(campaign)
+    pd.testing.assert_series_equal(a, b)
+    assert forest.random_state is None  # the given estimator is cloned, never changed
+
+
+def test_scores_are_matched_by_index_and_checked():
+    campaign = _arms()
+    scores = pd.Series(np.linspace(1, 0, 80), index=campaign.index)
+    expected = it.qini_coefficient(scores.to_numpy(), campaign)
+    assert it.qini_coefficient(scores.iloc[::-1], campaign) == pytest.approx(expected)
+    by_id = scores.set_axis(campaign["customer_id"]).sample(frac=1.0, random_state=0)
+    assert it.qini_coefficient(by_id, campaign) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="indexed like the campaign rows or by their customer_id, found 80 of 80"):
+        it.qini_curve(scores.set_axis(range(100, 180)), campaign)
+    with pytest.raises(TypeError, match="scores: expected numbers"):
+        it.qini_curve(np.array(["a"] * 80), campaign)
+    with pytest.raises(ValueError, match=r"n_bins=4: expected treated and control customers in every bin.* is 1"):
+        it.uplift_by_decile(np.r_[np.arange(40) + 100.0, np.arange(40)], campaign, n_bins=4)
+    with pytest.raises(ValueError, match="n_bins=81: expected at most one bin per customer"):
+        it.uplift_by_decile(scores, campaign, n_bins=81)
+    table = it.uplift_by_decile(((np.arange(80) * 37) % 80) / 80.0, campaign, n_bins=4)  # arms mixed
+    assert np.isfinite(table.to_numpy()).all() and table["customers"].sum() == 80
+
+
+def test_qini_by_split_checks_models_and_truth():
+    from sklearn.linear_model import LogisticRegression
+
+    models = {"lr": it.TwoModelUplift(estimator=LogisticRegression())}
+    truth = pd.Series(np.linspace(0, 0.1, 80), index=_arms()["customer_id"])
+    table = it.qini_by_split(_arms(), models, n_splits=2, truth=truth)
+    assert list(table.columns) == ["lr", "true uplift"] and np.isfinite(table.to_numpy()).all()
+    with pytest.raises(ValueError, match="truth: expected a planted uplift for every campaign customer, found 1 of 80"):
+        it.qini_by_split(_arms(), models, n_splits=1, truth=truth.iloc[1:])
+    with pytest.raises(ValueError, match="truth: expected a finite number per customer, found 1 of 80"):
+        it.qini_by_split(_arms(), models, n_splits=1, truth=truth.where(truth.index != "C003"))
+    with pytest.raises(TypeError, match=r"models: \['bad'\] are not uplift models"):
+        it.qini_by_split(_arms(), {"bad": LogisticRegression()})
+    with pytest.raises(TypeError, match="n_splits=True: expected a number"):
+        it.qini_by_split(_arms(), models, n_splits=True)
+    with pytest.raises(ValueError, match="truth: expected values that vary"):
+        it.uplift_truth_check(pd.Series([1.0, 2, 3], index=list("abc")), pd.Series(0.5, index=list("abc")))
+
+
+def test_key_drivers_name_collinear_drivers_and_order_ties_by_name():
+    rng = np.random.default_rng(0)
+    survey = pd.DataFrame(rng.integers(1, 11, size=(40, 3)), columns=["b", "a", "c"])
+    survey["overall"] = survey["a"] + survey["b"] + rng.integers(0, 3, 40)
+    for call in (it.key_drivers, it.relative_weights, it.lmg_importance):
+        with pytest.raises(SchemaError, match=r"not perfectly collinear, found \['b', 'd'\] linearly dependent"):
+            call(survey.assign(d=survey["b"] * 2 + 1))
+    with pytest.raises(ValueError, match="the outcome 'overall' cannot be its own driver"):
+        it.key_drivers(survey, drivers=["a", "overall"])
+    with pytest.raises(TypeError, match="drivers='ab': expected a list of column names"):
+        it.key_drivers(survey, drivers="ab")
+    q, p = np.array([1.0, 2, 1, 2] * 3), np.array([1.0, 1, 2, 2] * 3)  # symmetric: equal weights
+    twins = pd.DataFrame({"y": q + p + np.array([0.0, 1, 1, 0] * 3), "q": q, "p": p})
+    table = it.key_drivers(twins, outcome="y")
+    assert table["relative_weight"].iloc[0] == pytest.approx(table["relative_weight"].iloc[1])
+    assert list(table.index) == ["p", "q"]
+
+
+def test_key_drivers_leave_out_lmg_for_many_drivers_with_a_warning():
+    rng = np.random.default_rng(1)
+    survey = pd.DataFrame(rng.normal(size=(60, 16)), columns=[f"d{i:02d}" for i in range(16)])
+    survey["overall"] = survey.sum(axis=1) + rng.normal(size=60)
+    with pytest.warns(IdicLabWarning, match="the lmg column is left out for 16 drivers"):
+        table = it.key_drivers(survey)
+    assert "lmg" not in table.columns and np.isfinite(table.to_numpy()).all()
+
+
+def test_nps_degenerate_answers_warn_and_the_interval_stays_in_range():
+    with pytest.warns(IdicLabWarning, match="all 3 answers fall in one group"):
+        result = it.nps(pd.DataFrame({"nps": [9, 10, 10]}))
+    assert result[["nps", "ci_low", "ci_high"]].tolist() == [100.0, 100.0, 100.0]
+    clipped = it.nps(pd.DataFrame({"nps": [10] * 8 + [3]}))
+    assert clipped["ci_high"] == 100.0 and clipped["passives"] == 0.0
+
+
+def test_cohort_retention_refuses_text_dates_and_degenerate_periods(small_transactions):
+    text = small_transactions.assign(date=small_transactions["date"].dt.strftime("%d.%m.%Y"))
+    with pytest.raises(SchemaError, match=r"'date': expected dates \(datetime64\).*date_format='%d\.%m\.%Y'"):
+        it.cohort_retention(text, observation_end="2024-04-30")
+    with pytest.raises(SchemaError, match=r"'date': expected dates \(datetime64\)"):
+        it.churn_risk(text, observation_end="2024-04-30")
+    with pytest.raises(ValueError, match="observation_end=20240430: expected an ISO date"):
+        it.cohort_retention(small_transactions, observation_end=20240430)
+    with pytest.raises(SchemaError, match=r"expected at least one complete period \(M\) by observation_end 2024-04-15"):
+        it.cohort_retention(small_transactions.assign(date=pd.Timestamp("2024-04-02")), observation_end="2024-04-15")
+    with pytest.warns(IdicLabWarning, match="all 3 customers form a single cohort"):
+        it.cohort_retention(small_transactions.assign(date=pd.Timestamp("2024-01-02")), observation_end="2024-04-30")
+    late = small_transactions.assign(date=pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-10",
+                                                          "2024-04-03", "2024-04-05", "2024-03-06"]))
+    with pytest.warns(IdicLabWarning, match="no cohort has a complete period after its first"):
+        it.cohort_retention(late.loc[late["customer_id"] != "C"].assign(
+            date=pd.to_datetime(["2024-03-01", "2024-04-02", "2024-04-03", "2024-04-03", "2024-03-06"])),
+            observation_end="2024-04-15")
+    berlin = small_transactions.assign(date=small_transactions["date"].dt.tz_localize("Europe/Berlin"))
+    utc = small_transactions.assign(date=berlin["date"].dt.tz_convert("UTC").dt.tz_localize(None))
+    pd.testing.assert_frame_equal(it.cohort_retention(berlin, observation_end="2024-04-30"),
+                                  it.cohort_retention(utc, observation_end="2024-04-30"))
+    with pytest.raises(ValueError, match="max_periods=-1: expected a whole number >= 0"):
+        it.cohort_retention(small_transactions, observation_end="2024-04-30", max_periods=-1)
+
+
+def test_churn_risk_that_cannot_be_fitted_is_a_clear_error(small_transactions):
+    one_time = small_transactions.drop_duplicates("customer_id")
+    with pytest.raises(ValueError, match=r"churn_risk: P\(alive\) needs a fitted BG/NBD model on the 3 customers"):
+        it.churn_risk(one_time, observation_end="2024-04-30")
+    with pytest.raises(ValueError, match="horizon=0.0: expected a number of time units > 0"):
+        it.churn_risk(small_transactions, observation_end="2024-04-30", horizon=0)
+    with pytest.raises(TypeError, match="bands"):
+        it.churn_risk(small_transactions, observation_end="2024-04-30", bands=5)
+
+
+def test_win_back_targets_order_ties_by_customer_id_and_check_top():
+    risk = pd.DataFrame({"status": ["at risk"] * 3 + ["active"], "total_value": [5.0, 5.0, 9.0, 20.0],
+                         "p_alive": [0.3, 0.3, 0.4, 0.9]}, index=["C", "A", "B", "D"])
+    assert it.win_back_targets(risk).index.tolist() == ["B", "A", "C"]
+    assert it.win_back_targets(risk, statuses="at risk", top=1).index.tolist() == ["B"]
+    with pytest.raises(ValueError, match="top=0: expected a whole number >= 1"):
+        it.win_back_targets(risk, top=0)
+    with pytest.raises(SchemaError, match=r"'total_value': expected finite numbers"):
+        it.win_back_targets(risk.assign(total_value=np.inf))
+
+
+def test_channel_costs_and_value_tiers_are_checked(small_interactions):
+    with pytest.raises(SchemaError, match=r"'cost': expected finite numbers, found 1 of 6 rows"):
+        it.channel_summary(small_interactions.assign(cost=[0.1, np.inf, 0.1, 0.1, 5.0, 5.0]))
+    with pytest.raises(ValueError, match=r"cost_per_contact: expected a finite cost >= 0 .* \{'phone': -1\}"):
+        it.channel_summary(small_interactions, cost_per_contact={"email": 0.1, "phone": -1})
+    with pytest.raises(SchemaError, match=r"channels in the data: \['email', 'phone'\]"):
+        it.channel_summary(small_interactions, cost_per_contact={"email": 0.1})
+    with pytest.raises(SchemaError, match=r"expected each column name once, found \['cost'\]"):
+        it.channel_summary(pd.concat([small_interactions, small_interactions[["cost"]]], axis=1))
+    contacts = it.customer_contacts(small_interactions)
+    with pytest.raises(ValueError, match="value: expected a finite number per customer, found 1 of 3"):
+        it.cost_to_serve(contacts, pd.Series({"A": 1.0, "B": np.inf, "C": 2.0}))
+    with pytest.raises(ValueError, match="value: expected values >= 0 with a positive total"):
+        it.cost_to_serve(contacts, pd.Series({"A": 0.0, "B": 0.0}))
+    with pytest.warns(IdicLabWarning, match=r"tiers \['Platinum', 'Gold'\] have no customers"):
+        table = it.cost_to_serve(contacts, pd.Series({"A": 1.0, "B": 2.0}))
+    assert table.index.tolist() == ["Iron", "Lead"]
+    with pytest.warns(IdicLabWarning, match=r"tiers \['low'\] have a total value of 0"):
+        it.cost_to_serve(contacts, pd.Series({"A": 0.0, "B": 2.0}), tiers=pd.Series({"A": "low", "B": "high"}))
+    # equal values: the tiers follow the customer ids, not the order of the Series
+    tied = pd.Series([5.0, 5.0] + [1.0] * 18, index=["B", "A"] + [f"X{i}" for i in range(18)])
+    for order in (tied, tied.sort_index(), tied.iloc[::-1]):
+        table = it.cost_to_serve(contacts, order)
+        assert table.loc["Platinum", "customers"] == 1
+        assert table.loc["Platinum", "cost_per_customer"] == pytest.approx(5.1)  # A, not B
