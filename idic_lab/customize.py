@@ -189,8 +189,11 @@ def load_baskets(
     *,
     columns: Mapping[str, str] | str | None = None,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     observation_end: str | pd.Timestamp | None = None,
+    decimal: str = ".",
+    encoding: str | None = None,
+    sep: str | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """Read a client's basket (order line) export, map its columns and clean it.
 
@@ -204,10 +207,16 @@ def load_baskets(
         "product_id": "Artikel", "customer_id": "Kundennr", "date": "Datum"}``.
     date_format : str, optional
         strftime format of the dates, e.g. ``"%d.%m.%Y"``; empty: detect.
-    dayfirst : bool
-        Without ``date_format``: read ``01/02/2024`` as 1 February.
+    dayfirst : bool, optional
+        Without ``date_format``: ``True`` reads ``01/02/2024`` as 1 February,
+        ``False`` as 2 January; ``None`` (default) refuses dates that could
+        be read either way instead of guessing.
     observation_end : str, optional
         Rows after this date are dropped (and counted).
+    decimal : {".", ","}
+        Decimal separator of numbers such as the quantity (``","``: 12,5).
+    encoding, sep : str, optional
+        As in :func:`idic_lab.schema.read_file` (default: detected).
 
     Returns
     -------
@@ -215,10 +224,17 @@ def load_baskets(
         The canonical ``baskets`` table and the count of dropped rows per reason.
     """
     return read_table("baskets", path, columns=columns, date_format=date_format, dayfirst=dayfirst,
-                      observation_end=observation_end)
+                      observation_end=observation_end, decimal=decimal, encoding=encoding, sep=sep)
 
 
-def load_product_list(path: str | Path, *, columns: Mapping[str, str] | str | None = None) -> pd.DataFrame:
+def load_product_list(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | str | None = None,
+    decimal: str = ".",
+    encoding: str | None = None,
+    sep: str | None = None,
+) -> pd.DataFrame:
     """Read a client's product list: ``product_id``, ``category`` and, if present, ``list_price``.
 
     Parameters
@@ -227,6 +243,11 @@ def load_product_list(path: str | Path, *, columns: Mapping[str, str] | str | No
         CSV/TSV/Parquet/Excel file (see :func:`idic_lab.schema.read_file`).
     columns : dict or JSON str, optional
         ``{"product_id": ..., "category": ..., "list_price": ...}`` (client column names).
+    decimal : {".", ","}
+        Decimal separator of the prices (``","`` for 12,50 as in German or
+        French exports; a ``.`` then separates thousands).
+    encoding, sep : str, optional
+        As in :func:`idic_lab.schema.read_file` (default: detected).
 
     Returns
     -------
@@ -238,8 +259,19 @@ def load_product_list(path: str | Path, *, columns: Mapping[str, str] | str | No
     ValueError
         If ``product_id`` or ``category`` is missing, a product is listed
         twice, or a price is not a finite number >= 0 (the message names the file).
+
+    Warns
+    -----
+    IdicLabWarning
+        When cleaning drops rows (e.g. rows without a product id, exact
+        duplicates); the message counts them per reason.
     """
-    products, _ = read_table("products", path, columns=columns)
+    products, report = read_table("products", path, columns=columns, decimal=decimal, encoding=encoding, sep=sep)
+    dropped = {reason: n for reason, n in report.dropped.items() if n}
+    if dropped:  # only the table is returned, so the count travels in a warning
+        counts = ", ".join(f"{n} {reason}" for reason, n in dropped.items())
+        warn(f"load_product_list: {sum(dropped.values())} of {report.rows_in} rows of {Path(path).name} were "
+             f"dropped ({counts}). Fix them in the file if those products matter.", stacklevel=2)
     kept = ["product_id", "category"] + (["list_price"] if "list_price" in products.columns else [])
     out = products[kept].reset_index(drop=True)
     if "list_price" in out.columns:

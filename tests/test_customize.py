@@ -448,3 +448,14 @@ def test_products_without_margin_are_counted():
 def test_offer_summary_breaks_ties_by_category():
     offers = pd.DataFrame({"category": ["z", "a"], "p_accept": [0.5, 0.5], "expected_value": [1.0, 1.0]})
     assert cz.offer_summary(offers).index.tolist() == ["a", "z"]
+
+
+def test_product_list_with_decimal_commas_and_dropped_rows_counted(tmp_path):
+    path = tmp_path / "artikel.csv"
+    path.write_text("Artikel,Gruppe,Preis\nA1,x,\"12,50\"\nA1,x,\"12,50\"\nB2,y,\"3,00\"\n", encoding="utf-8")
+    mapping = {"product_id": "Artikel", "category": "Gruppe", "list_price": "Preis"}
+    with pytest.warns(IdicLabWarning, match=r"1 of 3 rows of artikel.csv were dropped \(1 exact duplicate row\)"):
+        products = cz.load_product_list(path, columns=mapping, decimal=",")
+    assert products["list_price"].tolist() == [12.5, 3.0]
+    with pytest.raises(SchemaError, match=r"artikel.csv.*decimal=','"):
+        cz.load_product_list(path, columns=mapping)
