@@ -47,6 +47,19 @@ def _one_id(value) -> str | None:
     return text
 
 
+def _fast_text(series: pd.Series) -> pd.Series | None:
+    """The common cases without a Python call per id: all text, or all integers; else None."""
+    kind = pd.api.types.infer_dtype(series, skipna=False)
+    if kind == "integer":
+        return series.astype("str").astype(object)
+    if kind != "string":
+        return None
+    text = series.astype("str")
+    stripped = text.str.strip()
+    usable = stripped.ne("") & ~stripped.str.match(_SCIENTIFIC.pattern)
+    return text.astype(object).where(usable.to_numpy(), None)
+
+
 def id_text(values: pd.Series | pd.Index | Sequence, *, what: str) -> pd.Series:
     """Ids as ``str``; whole floats lose their ``.0``; unusable ids are refused.
 
@@ -76,7 +89,9 @@ def id_text(values: pd.Series | pd.Index | Sequence, *, what: str) -> pd.Series:
         raw = values.to_numpy(dtype=object) if isinstance(values, pd.Index) else list(values)
         series = pd.Series(raw, dtype=object)
         labels = pd.RangeIndex(len(series))
-    text = series.map(_one_id)
+    text = _fast_text(series)
+    if text is None:
+        text = series.map(_one_id)
     bad = text.isna().to_numpy()
     if bad.any():
         raise ValueError(_bad_id_message(series[bad], labels[bad], len(series), what))

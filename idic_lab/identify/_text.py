@@ -269,7 +269,7 @@ def _name_similarity(left: str, right: str) -> float:
     as_written = jellyfish.jaro_winkler_similarity(left, right)
     swapped = jellyfish.jaro_winkler_similarity(" ".join(sorted(left.split())), " ".join(sorted(right.split())))
     best = max(as_written, swapped)
-    if has_arabic_script(left) != has_arabic_script(right):
+    if bool(_ARABIC_BLOCK.search(left)) != bool(_ARABIC_BLOCK.search(right)):
         skeleton_left, skeleton_right = consonant_skeleton(left), consonant_skeleton(right)
         if skeleton_left and skeleton_right:
             # A skeleton drops the vowels, so it says less than a full name:
