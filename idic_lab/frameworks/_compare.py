@@ -330,9 +330,16 @@ def rank_models(
     Returns
     -------
     DataFrame
-        One row per model, best first: ``rank``, ``model`` (short name),
-        ``model_id``, ``score`` (sum of points of the rules met) and
+        One row per model, best first (ties in the order of
+        :data:`MODEL_IDS`, then by model id): ``rank``, ``model`` (short
+        name), ``model_id``, ``score`` (sum of points of the rules met) and
         ``reasons`` (each rule met, with its points).
+
+    Raises
+    ------
+    ValueError
+        For a profile dict with unknown or missing keys, or a value outside
+        its choices (the message lists them).
 
     Notes
     -----
