@@ -1656,9 +1656,14 @@ class GammaGammaModel:
             with _quiet():
                 fitter.fit(patterns["frequency"], patterns["monetary_value"], weights=patterns["weights"], **options)
         except Exception as exc:
+            few = (
+                f" With fewer than {_GG_MIN_REPEAT_BUYERS} repeat buyers the spend distribution can rarely be "
+                "estimated: use the mean spend per purchase instead."
+                if len(repeat) < _GG_MIN_REPEAT_BUYERS else ""
+            )
             raise ModelFitError(
                 f"Gamma-Gamma did not converge on {len(repeat)} repeat buyers ({type(exc).__name__}). "
-                "Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values."
+                f"Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values.{few}"
             ) from None
         params = fitter.params_.astype("float64")
         if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
@@ -2825,17 +2830,19 @@ class NeedsSegmentation:
                 f"({len(data)} of {len(everyone)}) to learn segments from, found none (the most is {most}). Use "
                 f"min_orders={most} or lower."
             )
+        # k-means needs k different points, a silhouette k < number of customers.
         distinct = len(data.drop_duplicates())
-        if distinct <= high:
+        largest = min(distinct, len(data) - 1)
+        if distinct == 1 or high > largest:
             advice = (
                 "The features are the same for every customer: there are no needs to segment."
-                if len(self.constant_features_) == len(self.columns_) or distinct == 1 else
-                f"Use k or k_range up to {distinct - 1}, a lower min_orders, or more customers."
+                if distinct == 1 else
+                f"Use k or k_range up to {largest}, a lower min_orders, or more customers."
             )
             raise ValueError(
-                f"k_range={self.k_range!r} / k={self.k!r}: expected k below the number of different customers with "
-                f"at least min_orders={self.min_orders} orders ({len(data)} of {len(everyone)}), found only "
-                f"{distinct} different. {advice}"
+                f"k_range={self.k_range!r} / k={self.k!r}: expected k up to the number of different customers, and "
+                f"below the number of customers, with at least min_orders={self.min_orders} orders "
+                f"({len(data)} of {len(everyone)}), found only {distinct} different. {advice}"
             )
         self.n_fitted_ = len(data)
         self.scaler_ = StandardScaler().fit(data)

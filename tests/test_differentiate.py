@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ from matplotlib.axes import Axes
 
 from idic_lab import differentiate as dif
 from idic_lab.datasets import load_dataset
+from idic_lab.diagnostics import IdicLabWarning
 from idic_lab.schema import SchemaError
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
@@ -462,3 +465,197 @@ def test_value_table_per_person_merges_the_records_of_one_person():
     assert len(per_person) == 600 < len(per_record)
     assert per_person["current_value"].sum() == pytest.approx(lines["amount"].sum())
     assert per_person.index.isin(world.truth.people.index).all()
+
+
+# --------------------------------------------------------------------------
+# Issue 8: units, degenerate statistics, non-finite values, dates, keywords, order
+# --------------------------------------------------------------------------
+
+
+def test_summaries_carry_unit_and_definition_through_usual_operations(sample):
+    summary = dif.rfm_summary(sample, observation_end=OBS_END, time_unit="D")
+    assert {"time_unit": "D", "definition": "btyd", "observation_end": OBS_END}.items() <= summary.attrs.items()
+    for derived in (summary.head(10), summary.loc[summary["frequency"] > 0], summary.copy(),
+                    summary.assign(x=1), summary.sort_values("T", kind="stable")):
+        assert derived.attrs["time_unit"] == "D"
+    assert dif.rfm_summary(sample, observation_end=OBS_END, definition="rfm").attrs["definition"] == "rfm"
+
+
+def test_model_records_its_unit_and_refuses_a_summary_in_another(split, models):
+    assert models["BG/NBD"].time_unit_ == "W" and models["Pareto/NBD"].time_unit_ == "W"
+    days = dif.calibration_holdout_split(load_dataset("cdnow_sample"), calibration_end=CAL_END,
+                                         observation_end=OBS_END, time_unit="D")
+    for call in (lambda m: m.expected_purchases(days.summary, 39), lambda m: m.p_alive(days.summary)):
+        with pytest.raises(ValueError, match=r"expected time_unit 'W'.*days \('D'\).*factor of about 7"):
+            call(models["BG/NBD"])
+    with pytest.raises(ValueError, match=r"time_unit='M': expected the summary to be in months.*weeks"):
+        dif.BGNBDModel(time_unit="M").fit(split.summary)
+
+
+def test_clv_refuses_a_summary_in_days_with_a_model_in_weeks(split, models):
+    # The issue's example: such a mix gave a CLV several times too small, silently.
+    gg = dif.GammaGammaModel().fit(split.summary)
+    days = dif.calibration_holdout_split(load_dataset("cdnow_sample"), calibration_end=CAL_END,
+                                         observation_end=OBS_END, time_unit="D").summary
+    with pytest.raises(ValueError, match=r"summary: expected time_unit 'W'.*days \('D'\)"):
+        dif.customer_lifetime_value(models["BG/NBD"], gg, days, horizon=52, annual_discount_rate=0.1, time_unit="W")
+    with pytest.raises(ValueError, match=r"models\['BG/NBD'\].*weeks \('W'\)"):
+        dif.holdout_validation(dif.calibration_holdout_split(load_dataset("cdnow_sample"), calibration_end=CAL_END,
+                                                             observation_end=OBS_END, time_unit="D"), models)
+
+
+def test_a_summary_without_unit_is_taken_in_the_models_unit(split, models):
+    plain = pd.DataFrame(split.summary[["frequency", "recency", "T"]].to_numpy(), index=split.summary.index,
+                         columns=["frequency", "recency", "T"])
+    assert plain.attrs == {}
+    pd.testing.assert_series_equal(models["BG/NBD"].p_alive(plain), models["BG/NBD"].p_alive(split.summary))
+    unknown = dif.BGNBDModel().fit(plain)
+    assert unknown.time_unit_ is None
+    unknown.p_alive(split.summary)  # an unknown unit on either side is accepted
+
+
+def test_modelfiterror_is_a_valueerror():
+    assert issubclass(dif.ModelFitError, ValueError) and issubclass(dif.ModelFitError, RuntimeError)
+
+
+def test_rfm_scores_tie_rule():
+    identical = pd.DataFrame({"customer_id": list("wxyz"), "date": pd.to_datetime(["2024-01-10"] * 4),
+                              "amount": [25.0] * 4})
+    summary = dif.rfm_summary(identical, observation_end="2024-02-05", definition="rfm")
+    with pytest.raises(ValueError, match=r"all 4 with the same recency.*cannot rank them"):
+        dif.rfm_scores(summary)
+    varied = dif.rfm_summary(identical.assign(amount=[10.0, 20.0, 30.0, 40.0]), observation_end="2024-02-05",
+                             definition="rfm")
+    with pytest.warns(IdicLabWarning, match=r"recency has 1 different value.*frequency has 1.*monetary_value has 4"):
+        scores = dif.rfm_scores(varied)
+    assert (scores["R"] == 3).all() and (scores["F"] == 3).all()
+    assert scores["M"].tolist() == [2, 3, 4, 5]
+    assert "Champions" not in set(scores["segment"])
+    with pytest.raises(ValueError, match=r"BTYD summary"):
+        dif.rfm_scores(dif.rfm_summary(identical, observation_end="2024-02-05"))
+
+
+def test_rfm_segment_table_has_no_empty_segments_and_no_nan(sample):
+    table = dif.rfm_segment_table(dif.rfm_scores(dif.rfm_summary(sample, observation_end=OBS_END, definition="rfm")))
+    assert (table["customers"] > 0).all() and table.notna().all().all()
+    assert list(table.index) == [n for n, *_ in dif.RFM_SEGMENT_RULES if n in table.index]
+    with pytest.raises(ValueError, match=r"value='clv'.*one of"):
+        dif.rfm_segment_table(dif.rfm_scores(dif.rfm_summary(sample, observation_end=OBS_END, definition="rfm")),
+                              value="clv")
+
+
+def test_value_tiers_break_ties_by_customer_id_whatever_the_row_order():
+    ids = [f"c{i:02d}" for i in range(20)]
+    values = pd.Series([1.0] * 10 + [2.0] * 10, index=ids)
+    tiers = dif.value_tiers(values)
+    shuffled = dif.value_tiers(values.sample(frac=1, random_state=3))
+    pd.testing.assert_series_equal(shuffled.reindex(ids), tiers)
+    assert tiers["c10"] == "Platinum" and tiers[["c11", "c12", "c13"]].eq("Gold").all()
+    with pytest.raises(ValueError, match=r"finite numbers, found 1 of 20"):
+        dif.value_tiers(values.where(values.index != "c03"))
+
+
+def test_value_pyramid_refuses_unknown_rank_by(split, models):
+    gg = dif.GammaGammaModel().fit(split.summary)
+    table = dif.customer_value_table(load_dataset("cdnow_sample"), models["BG/NBD"], gg, split.summary, horizon=13,
+                                     annual_discount_rate=0.1, time_unit="W")
+    assert table.attrs["rows_after_observation_end"] > 0  # holdout purchases are not current value
+    with pytest.raises(ValueError, match=r"rank_by='clv': expected a numeric column.*'future_value'"):
+        dif.value_pyramid(table, rank_by="clv")
+
+
+def test_empty_holdout_is_refused_not_an_inf_error():
+    split = dif.calibration_holdout_split(_tiny(), calibration_end="2024-02-05", observation_end="2024-03-31")
+    assert split.summary["frequency_holdout"].sum() == 0
+    with pytest.raises(ValueError, match=r"found 0 repeat occasions.*earlier calibration_end"):
+        dif.holdout_validation(split, {})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"calibration_end": "2024-03-01", "observation_end": "2024-02-05"}, r"before observation_end.*after"),
+    ({"calibration_end": "2024-02-05", "observation_end": "2024-02-05"}, r"before observation_end.*on the"),
+    ({"calibration_end": "2023-12-01", "observation_end": "2024-02-05"}, r"first purchase is 2024-01-01"),
+    ({"calibration_end": 20240115, "observation_end": "2024-02-05"}, r"calibration_end=20240115.*ISO date"),
+])
+def test_bad_calibration_ends_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        dif.calibration_holdout_split(_tiny(), **kwargs)
+
+
+@pytest.mark.parametrize("horizon, rate, message", [
+    (0, 0.1, r"horizon=0"), (-4, 0.1, r"horizon=-4"), (2.5, 0.1, r"horizon=2.5"), (True, 0.1, r"horizon=True"),
+    (4, -0.1, r"annual_discount_rate=-0.1"), (4, float("inf"), r"annual_discount_rate=inf"),
+    (4, "10%", r"annual_discount_rate='10%'"),
+])
+def test_clv_refuses_bad_horizon_and_discount_rate(split, models, horizon, rate, message):
+    gg = dif.GammaGammaModel().fit(split.summary)
+    with pytest.raises((ValueError, TypeError), match=message):
+        dif.customer_lifetime_value(models["BG/NBD"], gg, split.summary.head(5), horizon=horizon,
+                                    annual_discount_rate=rate, time_unit="W")
+
+
+def test_degenerate_fits_warn_and_are_flagged():
+    rng = np.random.default_rng(0)
+    ages = rng.uniform(20, 40, 150)
+    counts = rng.poisson(rng.gamma(2, 1 / 2, 150) * ages)
+    last = np.array([rng.uniform(0, t, x).max() if x else 0.0 for t, x in zip(ages, counts)])
+    never_leave = pd.DataFrame({"frequency": counts.astype(float), "recency": last, "T": ages})
+    with pytest.warns(IdicLabWarning, match=r"Pareto/NBD fitted on 150 customers, but s = .*unusable for P\(alive\)"):
+        fitted, status = dif.fit_purchase_models(never_leave, names=["Pareto/NBD"])
+    assert status["status"].tolist() == ["fitted, unusable"] and fitted["Pareto/NBD"].degenerate_
+
+
+def test_cdnow_fits_are_not_degenerate(models, split):
+    assert models["BG/NBD"].degenerate_ == "" and models["Pareto/NBD"].degenerate_ == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dif.GammaGammaModel().fit(split.summary)
+
+
+def test_gamma_gamma_degenerate_inputs(split):
+    repeat = split.summary[split.summary["frequency"] > 0]
+    with pytest.raises(dif.ModelFitError, match=r"same monetary_value \(20\)"):
+        dif.GammaGammaModel().fit(repeat.assign(monetary_value=20.0))
+    with pytest.raises(ValueError, match=r"at least 3 repeat buyers.*found 2"):
+        dif.GammaGammaModel().fit(repeat.head(2))
+    with pytest.warns(IdicLabWarning, match=r"correlation is 0\.\d+ \(beyond \+-0.3\)"):
+        dif.GammaGammaModel().fit(repeat.head(200).assign(monetary_value=lambda s: s["monetary_value"] * (1 + s["frequency"])))
+
+
+def test_text_dates_are_refused_not_guessed():
+    text = _tiny().assign(date=_tiny()["date"].dt.strftime("%d/%m/%Y"))
+    with pytest.raises(SchemaError, match=r"Text dates are not guessed.*date_format='%d/%m/%Y'.*dayfirst=True"):
+        dif.rfm_summary(text, observation_end="2024-02-05")
+    with pytest.raises(SchemaError, match=r"float ids"):
+        dif.rfm_summary(_tiny().assign(customer_id=[1.0, 1, 1, 1, 2, 3, 3]), observation_end="2024-02-05")
+    with pytest.raises(SchemaError, match=r"1 of 7 rows missing or infinite \(0 missing, 1 infinite\)"):
+        dif.rfm_summary(_tiny().assign(amount=[1.0, 2, 3, np.inf, 5, 6, 7]), observation_end="2024-02-05")
+
+
+def test_needs_features_products_and_missing_values():
+    lines = pd.DataFrame({
+        "customer_id": ["b", "b", "a", "a"], "date": pd.to_datetime(["2024-01-02", "2024-01-05", "2024-01-01", "2024-01-09"]),
+        "amount": [5.0, 8.0, 10.0, 20.0], "order_id": ["o3", None, "o1", "o2"], "product_id": ["p1", "p3", "p1", "p2"],
+        "channel": ["web", "web", None, "store"],
+    })
+    products = pd.DataFrame({"product_id": ["p1", "p2", "p3", "p1"], "category": ["books", "games", "books", "books"]})
+    features = dif.needs_features(lines, products=products)
+    assert list(features.index) == ["a", "b"]  # sorted by customer id
+    assert features.attrs == {"lines_without_order_id": 1, "lines_without_category": 0, "customers_without_category": 0,
+                              "orders_without_channel": 1}
+    assert features.loc["a", "channel_unknown"] == 0.5 and features.loc["b", "n_orders"] == 2
+    with pytest.raises(ValueError, match=r"one category per product_id.*p1"):
+        dif.needs_features(lines, products=pd.concat([products, products.iloc[[0]].assign(category="toys")]))
+
+
+def test_segment_numbers_of_equal_sizes_follow_the_first_customer_id():
+    features = pd.DataFrame({"share_a": [0.0, 0.0, 1.0, 1.0]}, index=["d", "c", "b", "a"])
+    segmentation = dif.NeedsSegmentation(k=2, n_init=1).fit(features)
+    assert segmentation.labels_.to_dict() == {"d": 2, "c": 2, "b": 1, "a": 1}
+    with pytest.raises(ValueError, match=r"not fitted yet"):
+        dif.NeedsSegmentation().predict(features)
+
+
+def test_tracking_table_is_the_same_for_shuffled_transactions(sample, split, models):
+    shuffled = sample.sample(frac=1, random_state=1)
+    pd.testing.assert_frame_equal(dif.tracking_table(shuffled, split, models), dif.tracking_table(sample, split, models))
