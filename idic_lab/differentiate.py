@@ -225,6 +225,11 @@ def _frame(data: Any, name: str, source: str) -> pd.DataFrame:
     return data
 
 
+def _numeric(values: pd.Series) -> bool:
+    """Numbers (True/False does not count as a number here)."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
 def _examples(index: pd.Index, mask: Any, limit: int = 3) -> str:
     return ", ".join(map(str, index[np.asarray(mask, dtype=bool)][:limit]))
 
@@ -236,7 +241,7 @@ def _check_series(values: Any, name: str, source: str) -> pd.Series:
                         f"found {type(values).__name__}.")
     if values.empty:
         raise ValueError(f"{name}: expected at least one customer, found 0 values.")
-    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+    if not _numeric(values):
         raise TypeError(f"{name}: expected numbers, found dtype {values.dtype} ({len(values)} values).")
     if values.index.has_duplicates:
         twice = values.index[values.index.duplicated()].unique()
@@ -410,7 +415,7 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
             table="transactions", column="date", n_bad=bad, n_rows=n,
         )
     amounts = transactions["amount"]
-    if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
+    if not _numeric(amounts):
         raise SchemaError(
             f"Table 'transactions', column 'amount': expected numbers, found dtype {amounts.dtype} ({n} rows). "
             "Read amounts with idic_lab.schema.clean('transactions', df), which turns text such as '12.50' "
@@ -500,7 +505,7 @@ def _check_summary(summary: pd.DataFrame, *, monetary: bool = False) -> pd.DataF
         )
     if summary.empty:
         raise ValueError("summary: expected at least one customer, found 0 rows. Build it with rfm_summary(...).")
-    text = [c for c in needed if not pd.api.types.is_numeric_dtype(summary[c]) or pd.api.types.is_bool_dtype(summary[c])]
+    text = [c for c in needed if not _numeric(summary[c])]
     if text:
         raise ValueError(
             f"summary: expected numbers in {', '.join(text)}, found dtype {summary[text[0]].dtype} "
@@ -867,7 +872,7 @@ def _check_rfm_input(summary: pd.DataFrame, needed: list[str]) -> pd.DataFrame:
         )
     for column in needed:
         values = summary[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if not _numeric(values):
             raise ValueError(f"rfm_scores: expected numbers in {column}, found dtype {values.dtype} ({len(summary)} rows).")
         bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
         if bad.any():
@@ -974,8 +979,7 @@ def rfm_segment_table(scores: pd.DataFrame, *, value: str = "total_value") -> pd
             f"scores: expected the columns segment, recency and frequency from rfm_scores, found no "
             f"{', '.join(missing)} among {list(scores.columns)} ({len(scores)} rows)."
         )
-    numeric = [c for c in scores.columns if pd.api.types.is_numeric_dtype(scores[c])
-               and not pd.api.types.is_bool_dtype(scores[c]) and c not in ("R", "F", "M", "FM")]
+    numeric = [c for c in scores.columns if _numeric(scores[c]) and c not in ("R", "F", "M", "FM")]
     if not isinstance(value, str) or value not in numeric:
         raise ValueError(f"value={value!r}: expected a numeric column of the scores, one of {numeric}.")
     if scores.empty:
@@ -2056,8 +2060,7 @@ def value_pyramid(
             f"value_table: expected the columns {list(_PYRAMID_COLUMNS)} from customer_value_table, found no "
             f"{', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
         )
-    numeric = [c for c in value_table.columns if pd.api.types.is_numeric_dtype(value_table[c])
-               and not pd.api.types.is_bool_dtype(value_table[c])]
+    numeric = [c for c in value_table.columns if _numeric(value_table[c])]
     if not isinstance(rank_by, str) or rank_by not in numeric:
         raise ValueError(f"rank_by={rank_by!r}: expected a numeric column of the value table, one of {numeric}.")
     for column in dict.fromkeys([*_PYRAMID_COLUMNS, rank_by]):
@@ -2489,8 +2492,7 @@ def needs_features(
         frame["customer_id"] = frame["customer_id"].map(mapping).fillna(frame["customer_id"]).astype("str")
     if "quantity" in frame.columns:
         quantity = frame["quantity"]
-        numbers = (quantity.to_numpy(dtype="float64", na_value=np.nan)
-                   if pd.api.types.is_numeric_dtype(quantity) and not pd.api.types.is_bool_dtype(quantity) else None)
+        numbers = quantity.to_numpy(dtype="float64", na_value=np.nan) if _numeric(quantity) else None
         if numbers is None or not np.isfinite(numbers).all():
             bad = len(frame) if numbers is None else int((~np.isfinite(numbers)).sum())
             raise SchemaError(
@@ -2628,7 +2630,7 @@ def _feature_columns(features: Any, columns: Sequence[str] | None) -> list[str]:
         )
     for column in columns:
         values = features[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if not _numeric(values):
             raise ValueError(f"features: expected numbers in {column!r}, found dtype {values.dtype} ({len(features)} rows).")
         bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
         if bad.any():
@@ -2981,7 +2983,7 @@ def adjusted_rand(labels: pd.Series, truth: pd.Series) -> float:
     from sklearn.metrics import adjusted_rand_score
 
     found, planted = _check_labels(labels, "labels"), _check_labels(truth, "truth")
-    common = found.index.intersection(planted.index).sort_values()
+    common = found.index.intersection(planted.index)
     if len(common) == 0:
         raise ValueError(
             f"adjusted_rand: expected shared customer ids, found none ({len(labels)} labels, {len(truth)} truth values"
