@@ -516,7 +516,7 @@ def _check_fields(left: pd.DataFrame, right: pd.DataFrame | None, fields: Mappin
         raise ValueError(f"fields: give at least one {{column: kind}} to compare; kinds are {FIELD_KINDS}")
     _check_kinds(fields, "fields")
     for column in fields:
-        for role, frame in (("left source", left), ("right source", right)):
+        for role, frame in (("records" if right is None else "left source", left), ("right source", right)):
             if frame is None:
                 continue
             if column not in frame.columns:
@@ -524,7 +524,8 @@ def _check_fields(left: pd.DataFrame, right: pd.DataFrame | None, fields: Mappin
                     f"field {column!r} is not a column of the {role} (columns: {list(frame.columns)}); "
                     "leave it out of `fields` or rename the column"
                 )
-            if frame[column].isna().all() or frame[column].astype("str").str.strip().eq("").all():
+            values = frame[column]
+            if not (values.notna() & values.astype("str").str.strip().ne("")).any():
                 raise ValueError(
                     f"field {column!r} is entirely missing in the {role} ({len(frame)} rows): "
                     "it cannot tell records apart; leave it out of `fields`"

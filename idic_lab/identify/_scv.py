@@ -127,7 +127,7 @@ def stack_sources(
         frame["source"] = own.where(_filled(own), str(name)).astype("str")
         frames.append(frame)
     stacked = pd.concat(frames, ignore_index=True)
-    _check_id_collisions(stacked, id_column)
+    _check_id_collisions(stacked[id_column], np.repeat(list(map(str, sources)), [len(f) for f in frames]), id_column)
     return stacked
 
 
@@ -234,11 +234,12 @@ def _check_common_fields(sources: Mapping[str, pd.DataFrame]) -> None:
                 )
 
 
-def _check_id_collisions(stacked: pd.DataFrame, id_column: str) -> None:
-    repeated = stacked[stacked[id_column].duplicated(keep=False)]
+def _check_id_collisions(ids: pd.Series, files: np.ndarray, id_column: str) -> None:
+    """Refuse ids that repeat, naming whether they repeat across the given sources or within one."""
+    repeated = pd.DataFrame({"id": ids.to_numpy(), "file": files})[ids.duplicated(keep=False).to_numpy()]
     if repeated.empty:
         return
-    across = repeated.groupby(id_column)["source"].nunique()
+    across = repeated.groupby("id")["file"].nunique()
     across = across[across > 1]
     if len(across):
         examples = ", ".join(repr(i) for i in across.index[:3])
@@ -246,8 +247,7 @@ def _check_id_collisions(stacked: pd.DataFrame, id_column: str) -> None:
             f"stack_sources: {len(across)} customer id(s) occur in more than one source (e.g. {examples}); "
             "pass qualify_ids=True to prefix each id with its source name"
         )
-    message = repeated_ids_message(stacked[id_column], f"stack_sources: column {id_column!r} within a source")
-    raise ValueError(message)
+    raise ValueError(repeated_ids_message(ids, f"stack_sources: column {id_column!r} within a source"))
 
 
 @dataclass(frozen=True)
