@@ -47,6 +47,7 @@ def _client_export(tmp_path: Path) -> dict:
         "basket_columns": json.dumps({"order_id": "Bonnummer", "product_id": "Artikelnummer",
                                       "customer_id": "Kundennummer", "date": "Datum", "quantity": "Menge"}),
         "date_format": "%d.%m.%Y",
+        "decimal": ",",  # Listenpreis 56,67
         "products_file": str(products_path),
         "product_columns": {"product_id": "Artikelnummer", "category": "Warengruppe", "list_price": "Listenpreis"},
         "min_support": 0.01,
