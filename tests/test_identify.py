@@ -603,3 +603,237 @@ def test_load_inputs_rejects_bad_inputs(tmp_path):
     with pytest.raises(ValueError, match="Betrag_falsch"):
         idf.load_inputs(**kwargs | {"transaction_columns": {"customer_id": "Nr", "date": "Datum",
                                                             "amount": "Betrag_falsch"}})
+
+
+# --- issue 8: degenerate inputs, clear errors, warnings, total order -----------------------------------
+
+
+def test_one_record_and_no_candidate_pairs_give_the_right_answer():
+    one = resolve_customers(_customers().iloc[:1])
+    assert one.n_customers == 1 and one.linkage.links.empty and one.duplicate_rate == 0
+    assert candidate_pairs(_customers().set_index("customer_id").iloc[:1], blocking=[["email"]]).empty
+    distinct = _customers().assign(email=[f"p{n}@x.de" for n in range(7)]).drop(columns=["phone", "birth_date"])
+    with pytest.warns(IdicLabWarning, match="blocking found no candidate pairs among 21 possible pairs"):
+        alone = resolve_customers(distinct, blocking=[["email"]])
+    assert alone.n_customers == 7
+    with pytest.raises(ValueError, match="not fitted yet"):
+        alone.linkage.model.weights_table()
+
+
+def test_fellegi_sunter_warns_when_the_fit_cannot_be_trusted():
+    with pytest.warns(IdicLabWarning, match="all 4 candidate pairs show the same agreement pattern"):
+        FellegiSunter().fit(pd.DataFrame({"a": [1] * 4, "b": [2] * 4}))
+    mixed = pd.DataFrame({"a": [1] * 30 + [0] * 700, "b": [1] * 30 + [0] * 500 + [1] * 200})
+    with pytest.warns(IdicLabWarning, match="EM did not converge in max_iter=1"):
+        model = FellegiSunter(max_iter=1).fit(mixed)
+    assert not model.converged_
+    assert FellegiSunter().fit(mixed).converged_
+    household = pd.DataFrame([(1, 0, 0)] * 3000 + [(0, 1, 1)] * 300 + [(1, 1, 1)] * 10, columns=list("abc"))
+    with pytest.warns(IdicLabWarning, match=r"agreement counts against a match .* on a \(full agreement -"):
+        FellegiSunter().fit(household)
+
+
+def test_fellegi_sunter_refuses_bad_levels_and_parameters():
+    with pytest.raises(ValueError, match=r"level column 'a' .* 1 of 2 values are not \(e.g. \[nan\]\)"):
+        FellegiSunter().fit(pd.DataFrame({"a": [1, np.nan]}))
+    with pytest.raises(ValueError, match="level column 'a'"):
+        FellegiSunter().fit(pd.DataFrame({"a": ["x", "y"]}))
+    with pytest.raises(ValueError, match="initial_match_share must be a share strictly between 0 and 1"):
+        FellegiSunter(initial_match_share=1.0).fit(pd.DataFrame({"a": [1, 0]}))
+    with pytest.raises(ValueError, match="max_iter must be a whole number >= 1"):
+        FellegiSunter(max_iter=0).fit(pd.DataFrame({"a": [1, 0]}))
+    model = FellegiSunter().fit(pd.DataFrame({"a": [1, 0, 1, 0, 0], "b": [1, 0, 1, 1, 0]}))
+    with pytest.raises(ValueError, match=r"level columns missing: \['b'\]"):
+        model.predict_proba(pd.DataFrame({"a": [1]}))
+    with pytest.raises(ValueError, match="not fitted yet"):
+        FellegiSunter().match_weight(pd.DataFrame({"a": [1]}))
+
+
+def test_link_records_warns_when_far_more_pairs_match_than_records_allow():
+    names = ["Anna Berg", "Anne Berg", "Hanna Berg"]
+    family = pd.DataFrame({"name": [names[i % 3] for i in range(12)], "email": ["berg@example.de"] * 12},
+                          index=[f"r{i:02d}" for i in range(12)])
+    with pytest.warns(IdicLabWarning, match="more than twice the 12 records"):
+        link_records(family, fields={"name": "name", "email": "email"}, blocking=[["email"]])
+
+
+def test_text_dates_are_compared_year_first_and_never_guessed():
+    left = pd.DataFrame({"birth_date": ["1980-4-2", "19800402", None]}, index=["a", "b", "c"])
+    right = pd.DataFrame({"birth_date": ["1980-04-02", "1980-02-04", "1980-04-02"]}, index=["x", "y", "z"])
+    pairs = pd.DataFrame({"id_1": ["a", "b", "c"], "id_2": ["x", "y", "z"]})
+    levels = compare_pairs(left, right, pairs, fields={"birth_date": "date"})
+    assert levels["birth_date"].tolist() == [3, 2, -1]  # same day; day and month swapped; missing
+    dayfirst = left.assign(birth_date=["02/04/1980", "1980-04-02", "04.02.1980"])
+    with pytest.raises(ValueError, match=r"'birth_date' \(kind 'date'\): 2 of 3 values .* not guessed"):
+        compare_pairs(dayfirst, right, pairs, fields={"birth_date": "date"})
+    with pytest.raises(ValueError, match="infinite"):
+        candidate_pairs(pd.DataFrame({"postcode": [2000.0, np.inf]}, index=["a", "b"]), blocking=[["postcode"]],
+                        kinds={"postcode": "code"})
+
+
+def test_record_ids_are_text_checked_and_ordered():
+    with pytest.raises(ValueError, match=r"column 'customer_id': 1 of 7 ids are missing"):
+        resolve_customers(_customers().assign(customer_id=[None, "S1", "W2", "L2", "S3", "L3", "W4"]))
+    with pytest.raises(ValueError, match=r"ids must be unique .* 2 of 7 rows"):
+        resolve_customers(_customers().assign(customer_id=[1, "1", 2, 3, 4, 5, 6]))
+    with pytest.raises(ValueError, match="index has 2 levels"):
+        candidate_pairs(_customers().set_index(["source", "customer_id"]), blocking=[["email"]])
+    as_floats = resolve_customers(_customers().assign(customer_id=[float(n) for n in range(10, 17)]))
+    assert as_floats.crosswalk["record_id"].tolist() == [str(n) for n in range(10, 17)]
+    with pytest.raises(ValueError, match="not usable as ids .* 2\\*\\*53"):
+        stack_sources({"web": _customers().assign(customer_id=[2.0**60] + [float(n) for n in range(6)])})
+
+
+def test_crosswalk_is_sorted_by_record_id_and_numbered_by_the_smallest():
+    links = pd.DataFrame({"id_1": [100, 11], "id_2": [9, 2]})
+    walk = crosswalk([100, 11, 9, 2, 10], links)
+    assert walk["record_id"].tolist() == ["2", "9", "10", "11", "100"]  # digit ids in numeric order
+    assert walk["customer_key"].tolist() == ["C000001", "C000002", "C000003", "C000001", "C000002"]
+    pd.testing.assert_frame_equal(crosswalk([2, 10, 9, 100, 11], links), walk)
+    with pytest.raises(ValueError, match="1 of 1 links contain record ids that are not among record_ids"):
+        crosswalk(["a"], pd.DataFrame({"id_1": ["a"], "id_2": ["b"]}))
+    with pytest.raises(ValueError, match="expected the columns id_1 and id_2"):
+        crosswalk(["a"], pd.DataFrame({"left": ["a"]}))
+    with pytest.raises(TypeError, match="single string"):
+        crosswalk("abc", pd.DataFrame({"id_1": [], "id_2": []}))
+
+
+def test_evaluate_links_says_when_precision_or_recall_is_undefined():
+    links = pd.DataFrame({"id_1": ["a"], "id_2": ["b"]})
+    no_truth = pd.DataFrame(columns=["rec_id_1", "rec_id_2"])
+    with pytest.warns(IdicLabWarning, match=r"recall is undefined \(there are no true links\); reported as 0"):
+        scores = evaluate_links(links, no_truth, task="deduplicate")
+    assert scores["precision"] == 0.0 and scores["false_positives"] == 1
+    with pytest.warns(IdicLabWarning, match="precision is undefined"):
+        evaluate_links(links.iloc[:0], pd.DataFrame({"rec_id_1": ["a"], "rec_id_2": ["b"]}), task="link")
+    numeric = evaluate_links(pd.DataFrame({"id_1": [2], "id_2": [1]}),
+                             pd.DataFrame({"rec_id_1": ["1"], "rec_id_2": ["2"]}), task="deduplicate")
+    assert numeric["f1"] == 1.0
+    with pytest.raises(ValueError, match="true_links needs two columns"):
+        evaluate_links(links, pd.DataFrame({"x": ["a"]}), task="link")
+    with pytest.raises(ValueError, match="label_pairs: task must be"):
+        idf.label_pairs(links, no_truth, task="dedup")
+
+
+def test_apply_crosswalk_counts_unknown_ids_and_checks_the_walk():
+    walk = crosswalk(["W1", "S1"], pd.DataFrame({"id_1": ["W1"], "id_2": ["S1"]}))
+    table = pd.DataFrame({"customer_id": ["W1", "ZZ", "ZZ", "Q1"]})
+    with pytest.raises(ValueError, match=r"3 of 4 rows .*\(2 distinct ids"):
+        apply_crosswalk(table, walk)
+    with pytest.raises(ValueError, match="1 of 2 ids are missing"):
+        apply_crosswalk(pd.DataFrame({"customer_id": ["W1", None]}), walk, unmapped="keep")
+    with pytest.raises(ValueError, match="walk.record_id: ids must be unique"):
+        apply_crosswalk(table, pd.concat([walk, walk]))
+    with pytest.raises(ValueError, match="already has a 'record_id' column"):
+        apply_crosswalk(apply_crosswalk(table.iloc[:1], walk), walk)
+    assert apply_crosswalk(pd.DataFrame({"customer_id": [1.0]}), crosswalk(["1"], links=pd.DataFrame(
+        {"id_1": [], "id_2": []})))["customer_id"].tolist() == ["C000001"]
+
+
+def test_golden_records_refuse_unknown_fields_and_text_dates_and_are_ordered():
+    customers = _customers()
+    walk = resolve_customers(customers).crosswalk
+    with pytest.raises(ValueError, match=r"rules name field\(s\) \['emial'\]"):
+        golden_records(customers, walk, rules={"emial": "most_recent"})
+    with pytest.raises(TypeError, match="source_priority must be a list"):
+        golden_records(customers, walk, source_priority="store")
+    with pytest.raises(ValueError, match="signup_date must hold dates"):
+        golden_records(customers.assign(signup_date=customers["signup_date"].dt.strftime("%d/%m/%Y")), walk)
+    with pytest.raises(ValueError, match=r"1 of 7 customer records are not in the crosswalk"):
+        golden_records(customers, walk.iloc[1:])
+    golden = golden_records(customers, walk)
+    assert golden.index.is_monotonic_increasing
+    pd.testing.assert_frame_equal(golden_records(customers.iloc[::-1].set_axis(list("gfedcba")), walk), golden)
+
+
+def test_rfm_and_clv_refuse_text_dates_and_non_finite_amounts():
+    transactions = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1.0, 2.0, 3.0],
+                                 "date": pd.to_datetime(["2023-01-01", "2023-06-01", "2023-09-01"])})
+    with pytest.raises(ValueError, match="column 'date' must hold dates.* not guessed"):
+        idf.rfm_segments(transactions.assign(date=["01/02/2023"] * 3), observation_end="2023-12-31")
+    with pytest.raises(ValueError, match="1 of 3 transactions have a missing or infinite amount"):
+        idf.simple_clv(transactions.assign(amount=[1.0, np.inf, 3.0]), observation_end="2023-12-31")
+    with pytest.raises(ValueError, match="nanoseconds"):
+        idf.rfm_segments(transactions, observation_end=20231231)
+    with pytest.raises(ValueError, match="none of the 3 transactions is on or before observation_end=2020-01-01"):
+        idf.rfm_segments(transactions, observation_end="2020-01-01")
+    with pytest.raises(TypeError, match="annual_discount_rate must be a number"):
+        idf.simple_clv(transactions, observation_end="2023-12-31", annual_discount_rate="0.1")
+    assert idf.rfm_segments(transactions.assign(customer_id=[10, 9, 10]), observation_end="2023-12-31").index.tolist() == [9, 10]
+    with pytest.warns(IdicLabWarning, match="retention is estimated as 0 and every CLV is 0"):
+        idf.simple_clv(transactions.iloc[:1], observation_end="2023-12-31")
+    with pytest.warns(IdicLabWarning, match="capped at 0.99"):
+        idf.simple_clv(transactions.assign(customer_id="a"), observation_end="2023-09-30")
+
+
+def test_source_quality_groups_records_without_source_and_has_no_undefined_values():
+    customers = _customers().assign(source=["web_signup", None, "web_signup", " ", "store", "purchased_list", "web_signup"])
+    walk = resolve_customers(customers).crosswalk
+    transactions = pd.DataFrame({"customer_id": ["W1", "S1", "L3"], "amount": [10.0, 20.0, 5.0],
+                                 "date": pd.to_datetime(["2023-01-01"] * 3)})
+    quality = source_quality(customers, walk, transactions=transactions)
+    assert list(quality.index) == ["(no source)", "purchased_list", "store", "web_signup"]
+    assert quality["records"].sum() == 7 and quality.notna().all().all()
+    assert quality.loc["purchased_list", "customers_acquired"] == 0
+    assert quality.loc["purchased_list", "revenue_from_customers_acquired"] == 0.0
+    assert quality["revenue_from_customers_acquired"].sum() == 35.0
+    with pytest.raises(ValueError, match="no 'source' column"):
+        source_quality(customers.drop(columns="source"), walk)
+
+
+def test_likely_duplicates_joins_groups_across_rules():
+    counts = likely_duplicates(_customers())
+    assert counts.loc["any rule", "records"] == 6 and counts.loc["any rule", "groups"] == 3
+    chain = pd.DataFrame({"email": ["a@x.de", "a@x.de", None], "phone": [None, "0301234567", "030 1234567"]})
+    assert likely_duplicates(chain).loc["any rule"].tolist() == [3, 1]
+
+
+def test_privacy_refuses_what_would_leak():
+    customers = _customers()
+    with pytest.raises(TypeError, match="show_pii must be True or False"):
+        privacy_view(customers, salt=SALT, show_pii="no")
+    with pytest.raises(ValueError, match=r"\['nmae'\] are not in the table"):
+        idf.pseudonymise_table(customers, salt=SALT, columns=["nmae"])
+    with pytest.raises(TypeError, match="columns must be a list"):
+        idf.pseudonymise_table(customers, salt=SALT, columns="name")
+    with pytest.raises(ValueError, match="found an empty string"):
+        pseudonymise(customers["name"], salt="")
+    with pytest.raises(ValueError, match="from 8 to 64"):
+        pseudonymise(customers["name"], salt=SALT, length=0)
+    blanks = pseudonymise(pd.Series(["", " ", None, "x"]), salt=SALT)
+    assert blanks.iloc[:3].isna().all() and blanks.iloc[3] == pseudonymise(pd.Series(["X"]), salt=SALT).iloc[0]
+    assert pseudonymise(pd.Series([1001.0]), salt=SALT).iloc[0] == pseudonymise(pd.Series([1001]), salt=SALT).iloc[0]
+
+
+def test_text_functions_on_missing_and_wrong_input():
+    assert normalise_text(np.nan) == normalise_text(None) == "" and consonant_skeleton(np.nan) == ""
+    assert np.isnan(name_similarity(None, "anna"))
+    with pytest.raises(TypeError, match="expected one text value"):
+        normalise_text(["anna"])
+    with pytest.raises(TypeError, match="normalise_text"):
+        name_similarity(1.5, "anna")
+    assert normalise_phone(pd.Series([4930123456.0])).iloc[0] == "930123456"
+    with pytest.raises(ValueError, match="keep_last"):
+        normalise_phone(pd.Series(["030 1234567"]), keep_last=2)
+
+
+def test_load_customer_files_names_the_file_it_cannot_read(tmp_path):
+    (tmp_path / "crm.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match=r"crm\.parquet"):
+        idf.load_customer_files([tmp_path / "crm.parquet"])
+    with pytest.raises(ValueError, match=r"missing\.csv"):
+        idf.load_customer_files([tmp_path / "missing.csv"])
+    pd.DataFrame({"customer_id": ["1", "2"], "name": ["Anna", "Jonas"]}).to_csv(tmp_path / "crm.csv", index=False)
+    single = idf.load_customer_files(str(tmp_path / "crm.csv"))  # one path, not a list of characters
+    assert single["source"].tolist() == ["crm", "crm"]
+    with pytest.raises(ValueError, match=r"source names \['x'\] occur more than once"):
+        idf.load_customer_files([tmp_path / "crm.csv"] * 2, source_names=["x", "x"])
+
+
+def test_load_inputs_refuses_client_parameters_without_customer_files():
+    with pytest.raises(ValueError, match="transaction_columns, transactions_file are given but customer_files is empty"):
+        idf.load_inputs(transactions_file="sales.csv", transaction_columns={"customer_id": "Nr"})
+    with pytest.raises(ValueError, match="dayfirst is given"):
+        idf.load_inputs(dayfirst=True)
+    with pytest.raises(ValueError, match="observation_end='31/12/2023'"):
+        idf.load_inputs(observation_end="31/12/2023")

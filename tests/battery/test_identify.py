@@ -115,6 +115,12 @@ def _empty_file():
     return idf.load_customer_files([folder / "crm_export.csv"])
 
 
+def _customer_file(**columns) -> Path:
+    folder = _folder()
+    pd.DataFrame(columns).to_csv(folder / "kunden.csv", index=False)
+    return folder / "kunden.csv"
+
+
 def _same_golden_when_shuffled(golden: pd.DataFrame) -> bool:
     shuffled = idf.golden_records(_customers().iloc[[4, 2, 0, 3, 1]], _walk())
     pd.testing.assert_frame_equal(golden, shuffled)
@@ -363,6 +369,15 @@ CASES = [
          _unreadable_file, refused(r"crm\.parquet.*(corrupt|cannot read)", mentions=("crm.parquet",))),
     Case("load_customer_files: an empty file is named", "identify.load_customer_files",
          _empty_file, refused(r"crm_export\.csv.*empty")),
+    Case("load_customer_files: a repeated id in one file", "identify.load_customer_files",
+         lambda: idf.load_customer_files([_customer_file(Nr=["K1", "K1", "K2"], Name=["A", "B", "C"])],
+                                         columns={"customer_id": "Nr", "name": "Name"}),
+         refused(r"kunden\.csv.*customer_id.*more than once", mentions=("Nr",)), targets=("table:customers",)),
+    Case("load_customer_files: day-first signup dates without a format", "identify.load_customer_files",
+         lambda: idf.load_customer_files([_customer_file(Nr=["K1", "K2"], Name=["A", "B"],
+                                                         Seit=["01.02.2023", "02.03.2023"])],
+                                         columns={"customer_id": "Nr", "name": "Name", "signup_date": "Seit"}),
+         refused(r"kunden\.csv.*signup_date", mentions=("Seit", "date_format")), targets=("table:customers",)),
     Case("load_inputs: client transactions without customer files", "identify.load_inputs",
          lambda: idf.load_inputs(transactions_file="sales.csv"),
          refused(r"given but customer_files is empty", mentions=("transactions_file", "synthetic"))),
