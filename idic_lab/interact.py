@@ -603,6 +603,10 @@ def _price_list(cost_per_contact: Any) -> pd.Series:
             f"cost_per_contact: expected a non-empty mapping {{channel: cost of one contact}}, e.g. "
             f"{{'email': 0.05, 'phone': 6.0}}, found {cost_per_contact!r:.80}."
         )
+    if isinstance(cost_per_contact, pd.Series) and cost_per_contact.index.has_duplicates:
+        doubled = sorted({str(c) for c in cost_per_contact.index[cost_per_contact.index.duplicated()]})
+        raise ValueError(f"cost_per_contact: expected one cost per channel, found {doubled} more than once. "
+                         "Keep one price per channel.")
     costs = pd.Series(dict(cost_per_contact.items()), dtype="object")
     numbers = pd.to_numeric(costs, errors="coerce").astype("float64")
     bad = ~np.isfinite(numbers.to_numpy()) | (numbers.to_numpy() < 0)
@@ -742,6 +746,21 @@ def _per_customer_series(values: Any, name: str, *, numeric: bool) -> pd.Series:
     return out
 
 
+def _contacts_per_customer(contacts: pd.DataFrame) -> pd.DataFrame:
+    """``contacts`` and ``cost`` per customer (ids as str), checked: one row each, finite, >= 0."""
+    _require(_frame(contacts, "contacts"), "contacts", ["contacts", "cost"], "Build it with customer_contacts.")
+    per = pd.DataFrame({c: _numbers(contacts, "contacts", c) for c in ("contacts", "cost")}, index=contacts.index)
+    per.index = per.index.astype("str")
+    if per.index.duplicated().any() or (per.to_numpy() < 0).any():
+        raise SchemaError(
+            f"Table 'contacts': expected one row per customer with contacts and cost >= 0, found "
+            f"{int(per.index.duplicated(keep=False).sum())} repeated customers and {int((per < 0).any(axis=1).sum())} "
+            f"negative rows of {len(per)}. Build it with customer_contacts(interactions).",
+            table="contacts", n_rows=len(per),
+        )
+    return per
+
+
 def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series | None = None) -> pd.DataFrame:
     """Cost to serve against value, per value tier.
 
@@ -769,16 +788,7 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
         missing, with a warning, for a tier whose value is 0). Tiers without
         customers are left out with a warning.
     """
-    _require(_frame(contacts, "contacts"), "contacts", ["contacts", "cost"], "Build it with customer_contacts.")
-    per = pd.DataFrame({c: _numbers(contacts, "contacts", c) for c in ("contacts", "cost")}, index=contacts.index)
-    per.index = per.index.astype("str")
-    if per.index.duplicated().any() or (per.to_numpy() < 0).any():
-        raise SchemaError(
-            f"Table 'contacts': expected one row per customer with contacts and cost >= 0, found "
-            f"{int(per.index.duplicated(keep=False).sum())} repeated customers and {int((per < 0).any(axis=1).sum())} "
-            f"negative rows of {len(per)}. Build it with customer_contacts(interactions).",
-            table="contacts", n_rows=len(per),
-        )
+    per = _contacts_per_customer(contacts)
     value = _per_customer_series(value, "value", numeric=True).sort_index(kind="stable")  # ties: by customer id
     if (value < 0).any() or value.sum() <= 0:
         raise ValueError(
