@@ -1778,7 +1778,7 @@ def _check_clv_unit(model: _BTYDModel, summary: pd.DataFrame, time_unit: Any) ->
             f"unit. Pass time_unit={model.time_unit_!r} (and a horizon in {_UNIT_NAMES[model.time_unit_]}), or "
             f"refit the model on rfm_summary(..., time_unit={time_unit!r})."
         )
-    _check_same_unit(summary, time_unit, f"time_unit={time_unit!r} (the CLV's periods)", _summary_fix(time_unit))
+    _check_same_unit(summary, time_unit, f"the CLV (time_unit={time_unit!r})", _summary_fix(time_unit))
     return time_unit
 
 
@@ -2495,10 +2495,14 @@ def needs_features(
         numbers = quantity.to_numpy(dtype="float64", na_value=np.nan) if _numeric(quantity) else None
         if numbers is None or not np.isfinite(numbers).all():
             bad = len(frame) if numbers is None else int((~np.isfinite(numbers)).sum())
+            fix = (
+                "Read them with idic_lab.schema.clean('transactions', df), which turns text such as '2' into numbers"
+                if numbers is None else
+                "Drop or fix those rows first, e.g. transactions[np.isfinite(transactions['quantity'])]"
+            )
             raise SchemaError(
                 f"Table 'transactions', column 'quantity': expected finite numbers, found {bad} of {len(frame)} rows "
-                f"that are not (dtype {quantity.dtype}). Read them with idic_lab.schema.clean('transactions', df), or "
-                "drop the column if basket size is not needed.",
+                f"that are not (dtype {quantity.dtype}). {fix}, or drop the column if basket size is not needed.",
                 table="transactions", column="quantity", n_bad=bad, n_rows=len(frame),
             )
         frame["quantity"] = numbers
