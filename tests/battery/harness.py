@@ -6,8 +6,9 @@ rows. A case is a name, the public function or table it exercises
 call, and one of four expected classes (DESIGN.md, "Tests"):
 
 * :func:`refused` — a clear error: ``ValueError``/``TypeError`` (``SchemaError``
-  is a ``ValueError``) whose message matches a pattern and mentions the
-  table or parameter and column by name;
+  is a ``ValueError``; ``FileNotFoundError`` for a missing file) whose
+  message matches a pattern and mentions the table or parameter and column
+  by name;
 * :func:`cleaned` — a counted cleaning step: the report counts ``rows``
   under ``reason``;
 * :func:`warned` — a warning of our own (:class:`IdicLabWarning`) with its reason;
@@ -31,7 +32,8 @@ import pytest
 
 from idic_lab.diagnostics import IdicLabWarning
 
-CLEAR_ERRORS = (ValueError, TypeError)
+# FileNotFoundError is the conventional error for a missing file; ours name the absolute path.
+CLEAR_ERRORS = (ValueError, TypeError, FileNotFoundError)
 # Errors that subclass ValueError but are not written by us.
 _FOREIGN_VALUE_ERRORS = ("JSONDecodeError", "UnicodeDecodeError", "UnicodeError", "LinAlgError")
 
@@ -82,7 +84,7 @@ def refused(match: str, *, mentions: Sequence[str] = (), error: type[BaseExcepti
         assert exc is not None, f"expected a clear error matching {match!r}, but the call returned {result!r:.200}"
         name = type(exc).__name__
         assert isinstance(exc, error) and name not in _FOREIGN_VALUE_ERRORS, (
-            f"expected ValueError/TypeError written by idic_lab, got {name}: {exc}"
+            f"expected ValueError/TypeError (FileNotFoundError) written by idic_lab, got {name}: {exc}"
         )
         message = str(exc)
         assert re.search(match, message, flags=re.S), f"message does not match {match!r}:\n{message}"
