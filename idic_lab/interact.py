@@ -210,10 +210,12 @@ _BINARY_ADVICE = {
 
 
 def _binary(data: pd.DataFrame, table: str, column: str, meaning: str) -> np.ndarray:
-    values = _numbers(data, table, column)
-    bad = ~np.isin(values, (0.0, 1.0))
+    _no_missing(data, table, column)
+    values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype="float64")  # text -> NaN
+    bad = ~np.isin(values, (0.0, 1.0))  # text, ±inf and other numbers
     if bad.any():
-        found = sorted(pd.unique(values[bad]).tolist())[:5]
+        shown = [v if np.isnan(n) else float(n) for v, n in zip(data.loc[bad, column], values[bad])]  # text as given
+        found = sorted(set(shown), key=str)[:5]
         raise SchemaError(
             f"Table '{table}', column '{column}': expected 0/1 ({meaning}), found {int(bad.sum())} of {len(data)} "
             f"rows with other values, e.g. {found}. {_BINARY_ADVICE.get(column, 'Recode the column as 0/1.')}",
@@ -1730,6 +1732,7 @@ def qini_by_split(
         order of ``models``.
     """
     n_splits = _whole(n_splits, "n_splits", minimum=1, example="5")
+    seed = _whole(seed, "seed", minimum=0, example="0")
     models = _check_models(models)
     truth = None if truth is None else _check_truth(truth, _frame(campaign, "campaign"))
     rows = []

@@ -718,6 +718,8 @@ def test_campaign_spend_and_labels_are_checked():
         it.prepare_campaign(_arms(treatment=1))
     with pytest.raises(SchemaError, match=r"'outcome': expected 0/1 .*outcome=\(campaign\['outcome'\] > 0\)"):
         it.campaign_results(_arms(outcome=2))
+    with pytest.raises(SchemaError, match=r"'treatment': expected 0/1 .* found 1 of 80 rows .*\['mail'\].*control_value"):
+        it.campaign_lift(_arms(treatment=["mail"] + ["0"] * 39 + ["1"] * 40))
 
 
 def test_campaign_lift_without_responders_in_an_arm_gives_no_inf_or_nan():
