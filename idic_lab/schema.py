@@ -761,7 +761,7 @@ def _check_unique(spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str]) 
     identity = (
         " Several records for one id are an identity question (Identify stage): merge them "
         f"into one single customer view, or keep the first with {dedupe}. "
-        "clean() does not drop them because choosing the surviving record is a decision."
+        "clean does not drop them, because choosing the surviving record is a decision."
         if spec.name == "customers"
         else f" Check why they repeat, then keep one row per key, e.g. {dedupe}."
     )
