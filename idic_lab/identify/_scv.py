@@ -555,8 +555,10 @@ def _record_order(records: pd.DataFrame, rule: str, source_priority: Sequence[st
     rank = {s: n for n, s in enumerate(source_priority)}
     source = records["source"] if "source" in records.columns else pd.Series("", index=records.index)
     helper["source_rank"] = source.map(rank).fillna(len(rank)).to_numpy()
-    signup = records["signup_date"] if "signup_date" in records.columns else pd.Series(pd.NaT, index=records.index)
-    helper["signup"] = pd.to_datetime(signup)
+    signup = records["signup_date"] if "signup_date" in records.columns else None
+    # Text signup dates were refused before; a column that is not dates here holds only blanks.
+    usable = signup is not None and pd.api.types.is_datetime64_any_dtype(signup)
+    helper["signup"] = signup if usable else pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns]")
     helper["record"] = records["_record_rank"].to_numpy()
     by, ascending = {
         "most_recent": (["signup", "n_filled", "source_rank"], [False, False, True]),
@@ -954,7 +956,10 @@ def duplicate_impact(
     _check_discount_rate(annual_discount_rate)
     _check_transactions(transactions, id_column, "duplicate_impact")
     _window(transactions, end, "duplicate_impact")
-    views = {"before": (transactions, len(walk) if isinstance(walk, pd.DataFrame) else 0)}
+    _walk_mapping(walk, "duplicate_impact", "walk")
+    if true_walk is not None:
+        _walk_mapping(true_walk, "duplicate_impact", "true_walk")
+    views = {"before": (transactions, len(walk))}
     views["after"] = (
         apply_crosswalk(transactions, walk, id_column=id_column, unmapped=unmapped), walk["customer_key"].nunique()
     )
