@@ -13,6 +13,7 @@ Filter them like any warning, e.g.
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 __all__ = ["IdicLabWarning", "warn"]
@@ -22,14 +23,26 @@ class IdicLabWarning(UserWarning):
     """A result of idic_lab that is computed but doubtful; the message says why and what to do."""
 
 
-def warn(message: str, *, stacklevel: int = 2) -> None:
-    """Issue an :class:`IdicLabWarning` attributed to the caller of the function that warns.
+def _first_frame_outside_package() -> int:
+    """The stack level of the first caller outside idic_lab, counted from :func:`warn`'s caller."""
+    frame, level = sys._getframe(2), 2  # level 1 is warn's caller, inside idic_lab
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "idic_lab":
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn(message: str, *, stacklevel: int | None = None) -> None:
+    """Issue an :class:`IdicLabWarning` attributed to the user's line.
 
     Parameters
     ----------
     message : str
         What is doubtful, how much of the data it affects, and what to do.
-    stacklevel : int
-        As in :func:`warnings.warn`, counted from the function calling ``warn``.
+    stacklevel : int, optional
+        As in :func:`warnings.warn`, counted from the function calling
+        ``warn``. Default: the first caller outside idic_lab, so a warning
+        raised deep inside the package points at the notebook or script line
+        that called it, and Python's "once per location" rule applies there.
     """
-    warnings.warn(message, IdicLabWarning, stacklevel=stacklevel + 1)
+    level = _first_frame_outside_package() if stacklevel is None else stacklevel + 1
+    warnings.warn(message, IdicLabWarning, stacklevel=level)

@@ -41,7 +41,6 @@ returns a new DataFrame; inputs are never modified.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -95,14 +94,6 @@ CAMPAIGN_COLUMNS = ("customer_id", "treatment", "outcome", "spend")
 # --------------------------------------------------------------------------
 # checks shared by the stage
 # --------------------------------------------------------------------------
-
-
-def _warn(message: str) -> None:
-    """An :class:`IdicLabWarning` attributed to the first caller outside idic_lab (the user's line)."""
-    frame, depth = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "idic_lab":
-        frame, depth = frame.f_back, depth + 1
-    warn(message, stacklevel=depth + 1)
 
 
 def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
@@ -817,7 +808,7 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
     )
     empty = table.index[table["customers"] == 0]
     if len(empty):
-        _warn(f"cost_to_serve: tiers {[str(t) for t in empty]} have no customers among the {len(value)} valued "
+        warn(f"cost_to_serve: tiers {[str(t) for t in empty]} have no customers among the {len(value)} valued "
               "and are left out. Use fewer tiers, or value more customers.")
         table = table.loc[table["customers"] > 0]
     out = pd.DataFrame(index=table.index)
@@ -830,7 +821,7 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
     out["cost_to_value"] = table["cost"] / table["value"].where(table["value"] > 0)
     no_value = out.index[table["value"] <= 0]
     if len(no_value):
-        _warn(f"cost_to_serve: tiers {[str(t) for t in no_value]} have a total value of 0, so their cost_to_value "
+        warn(f"cost_to_serve: tiers {[str(t) for t in no_value]} have a total value of 0, so their cost_to_value "
               "is undefined and left missing. Rank customers by a value that separates them (e.g. CLV).")
     out.attrs["contacts_without_value"] = int(per.loc[~per.index.isin(value.index), "contacts"].sum())
     return out
@@ -1098,7 +1089,7 @@ def _warn_degenerate_lift(y1: np.ndarray, y0: np.ndarray, has_relative: bool, me
                   f"the {method} resamples without control responders reach the interval's upper bound")
         notes.append(f"relative_lift is left out: {reason}; read the absolute lift instead")
     if notes:
-        _warn(f"campaign_lift: {'. '.join(notes)}.")
+        warn(f"campaign_lift: {'. '.join(notes)}.")
 
 
 def _check_rate(value: Any, name: str) -> float:
@@ -1383,7 +1374,7 @@ class _UpliftBase:
         self.n_train_ = len(x)
         scores = self._score(x)
         if np.ptp(scores) == 0:
-            _warn(f"{type(self).__name__}: the fitted model gives all {len(x)} training customers the same score "
+            warn(f"{type(self).__name__}: the fitted model gives all {len(x)} training customers the same score "
                   f"({scores[0]:.4g}); it found no pattern in the features {features}. Its Qini equals random "
                   "targeting: try other features, more customers, or another estimator.")
 
@@ -1541,7 +1532,7 @@ def _scored(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> tuple[np.
             "infinite. Score every customer (model.predict) or drop the unscored rows from both."
         )
     if len(values) > 1 and np.ptp(values) == 0:
-        _warn(f"scores: all {len(values)} scores are equal ({values[0]:.4g}): targeting by them is random "
+        warn(f"scores: all {len(values)} scores are equal ({values[0]:.4g}): targeting by them is random "
               "targeting, so the Qini is 0 and every customer falls in one bin. Check the model that made them.")
     return values, treatment, outcome
 
@@ -1664,7 +1655,7 @@ def uplift_by_decile(scores: pd.Series | np.ndarray, campaign: pd.DataFrame, *, 
     out["observed_uplift"] = out["rate_treated"] - out["rate_control"]
     out["mean_score"] = g["score"].mean()
     if 1 < len(out) < n_bins:
-        _warn(f"uplift_by_decile: tied scores fill only {len(out)} of n_bins={n_bins} bins (customers with equal "
+        warn(f"uplift_by_decile: tied scores fill only {len(out)} of n_bins={n_bins} bins (customers with equal "
               "scores share a bin); the table has fewer rows than asked for.")
     return out
 
@@ -1911,10 +1902,10 @@ def _cohort_shares(customers: np.ndarray, ordinal: np.ndarray, max_periods: int 
 
 def _warn_thin_cohorts(table: pd.DataFrame, size: pd.Series, horizon: int) -> None:
     if len(size) == 1:
-        _warn(f"cohort_retention: all {int(size.iloc[0])} customers form a single cohort, so cohorts cannot be "
+        warn(f"cohort_retention: all {int(size.iloc[0])} customers form a single cohort, so cohorts cannot be "
               "compared; use a shorter time_unit or a longer history.")
     elif horizon >= 1 and table[1].isna().all():
-        _warn("cohort_retention: no cohort has a complete period after its first by observation_end, so every "
+        warn("cohort_retention: no cohort has a complete period after its first by observation_end, so every "
               "retention cell beyond period 0 is missing; choose a later observation_end or a shorter time_unit.")
 
 
@@ -2109,7 +2100,7 @@ def nps(survey: pd.DataFrame, *, column: str = "nps", confidence: float = 0.95) 
     score = promoters - detractors
     se = math.sqrt(max(promoters + detractors - score**2, 0.0) / n)
     if se == 0:
-        _warn(f"nps: all {n} answers fall in one group (promoters {promoters:.0%}, detractors {detractors:.0%}), so "
+        warn(f"nps: all {n} answers fall in one group (promoters {promoters:.0%}, detractors {detractors:.0%}), so "
               "the normal-approximation interval has no width and understates the uncertainty; collect more answers.")
     return pd.Series(
         {"n": n, "n_missing": int(len(frame) - n), "promoters": promoters, "passives": passives,
@@ -2341,7 +2332,7 @@ def key_drivers(survey: pd.DataFrame, *, drivers: Sequence[str] | None = None, o
     ).sort_index(kind="stable").sort_values("relative_weight", ascending=False, kind="stable")
     if len(names) > _LMG_MAX_DRIVERS:
         out = out.drop(columns="lmg")
-        _warn(f"key_drivers: the lmg column is left out for {len(names)} drivers (it needs 2^{len(names)} "
+        warn(f"key_drivers: the lmg column is left out for {len(names)} drivers (it needs 2^{len(names)} "
               f"regressions; at most {_LMG_MAX_DRIVERS}); relative_weight gives the same kind of share.")
     out["rank"] = np.arange(1, len(out) + 1)
     out.attrs.update({"r2": r2, "n": int(len(y)), "n_incomplete": incomplete, "intercept": float(coef[0])})
