@@ -30,19 +30,27 @@ Three entry points:
   (missing ids, exact duplicates, cancellations, returns, zero amounts,
   unreadable dates, rows after the observation end), counts every reason in
   a :class:`CleaningReport`, and then validates the rest.
-* :func:`read_file` reads a client's CSV/TSV/Parquet export without losing
-  leading zeros in ids.
+* :func:`read_file` reads a client's CSV/TSV/Parquet/Excel export without
+  losing leading zeros in ids, detecting the text encoding; every error
+  names the file. :func:`read_table` reads, maps and cleans in one call.
 
 Conventions worth knowing:
 
 * Row numbers in messages are the frame's index labels (for a default index,
   the row positions), so ``df.loc[...]`` finds them.
 * Ids are strings: ``17850.0`` becomes ``"17850"``, ``"00017"`` stays
-  ``"00017"``, surrounding whitespace is removed.
-* Dates are read with explicit formats only (see :func:`validate`); time-zone
-  aware dates are converted to UTC and then made naive, so all tables compare
-  on one clock.
-* Missing means ``NaN``/``None``/``NaT`` or a blank string.
+  ``"00017"``, surrounding whitespace is removed. Ids that lost digits
+  (floats beyond 2**53, text such as ``1.2345E+19``) are refused, never
+  merged.
+* Dates are read with explicit formats only (see :func:`validate`); when
+  day-first and month-first read a column equally well but differently,
+  the caller must say which. Time-zone aware dates are converted to UTC and
+  then made naive, so all tables compare on one clock.
+* Missing means ``NaN``/``None``/``NaT`` or a blank string; ``±inf`` is never
+  kept (refused by :func:`validate`, dropped with a count by :func:`clean`
+  where the rule applies).
+* A message suggests only fixes that work where it is raised: ``validate``
+  may advise ``clean(...)``, ``clean`` never does.
 """
 
 from __future__ import annotations
@@ -53,7 +61,6 @@ import re
 from itertools import islice
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date as _date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
