@@ -173,14 +173,14 @@ def _dedup_links(records: pd.DataFrame) -> pd.DataFrame:
     keys = _entity_key(records.index).rename("entity").reset_index()
     pairs = keys.merge(keys, on="entity", suffixes=("_1", "_2"))
     pairs = pairs[pairs["rec_id_1"] < pairs["rec_id_2"]]
-    return pairs[["rec_id_1", "rec_id_2"]].sort_values(["rec_id_1", "rec_id_2"]).reset_index(drop=True)
+    return pairs[["rec_id_1", "rec_id_2"]].sort_values(["rec_id_1", "rec_id_2"], kind="stable").reset_index(drop=True)
 
 
 def _cross_links(records_a: pd.DataFrame, records_b: pd.DataFrame) -> pd.DataFrame:
     keys_a = _entity_key(records_a.index).rename("entity").rename_axis("rec_id_1").reset_index()
     keys_b = _entity_key(records_b.index).rename("entity").rename_axis("rec_id_2").reset_index()
     pairs = keys_a.merge(keys_b, on="entity")
-    return pairs[["rec_id_1", "rec_id_2"]].sort_values(["rec_id_1", "rec_id_2"]).reset_index(drop=True)
+    return pairs[["rec_id_1", "rec_id_2"]].sort_values(["rec_id_1", "rec_id_2"], kind="stable").reset_index(drop=True)
 
 
 def _febrl_loader(name: str) -> Callable[[], LinkageData]:

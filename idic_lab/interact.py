@@ -707,7 +707,7 @@ def customer_contacts(
     contacts = _contacts(interactions, cost_per_contact)
     per_channel = pd.crosstab(contacts["customer_id"], contacts["channel"]).add_prefix("contacts_")
     out = contacts.groupby("customer_id").agg(contacts=("channel", "size"), cost=("cost", "sum"))
-    out = out.join(per_channel).sort_index()
+    out = out.join(per_channel).sort_index(kind="stable")
     out.columns.name = None
     return out
 

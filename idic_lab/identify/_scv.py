@@ -567,7 +567,7 @@ def _record_order(records: pd.DataFrame, rule: str, source_priority: Sequence[st
         "most_frequent": (["n_filled", "source_rank"], [False, True]),
         "source_priority": (["source_rank", "signup", "n_filled"], [True, False, False]),
     }[rule]
-    return helper.sort_values(by + ["record"], ascending=ascending + [True], na_position="last").index
+    return helper.sort_values(by + ["record"], ascending=ascending + [True], na_position="last", kind="stable").index
 
 
 def _most_frequent(values: pd.Series, keys: pd.Series, tie_order: pd.Index) -> pd.Series:
