@@ -271,7 +271,7 @@ def load_product_list(
     if dropped:  # only the table is returned, so the count travels in a warning
         counts = ", ".join(f"{n} {reason}" for reason, n in dropped.items())
         warn(f"load_product_list: {sum(dropped.values())} of {report.rows_in} rows of {Path(path).name} were "
-             f"dropped ({counts}). Fix them in the file if those products matter.", stacklevel=2)
+             f"dropped ({counts}). Fix them in the file if those products matter.")
     kept = ["product_id", "category"] + (["list_price"] if "list_price" in products.columns else [])
     out = products[kept].reset_index(drop=True)
     if "list_price" in out.columns:
@@ -699,18 +699,18 @@ def _warn_degenerate_rules(bm: BasketMatrix, itemsets: pd.DataFrame, rules: pd.D
     if (sizes < 2).all():
         warn(f"association_rules: all {n} baskets hold a single product, so no two products are ever bought "
              "together and there are no rules. Check that order_id groups the lines of one purchase (not one "
-             "id per line).", stacklevel=3)
+             "id per line).")
     elif (np.asarray(bm.matrix.sum(axis=0)).ravel() == n).all():  # every product in every basket
         which = "the only basket holds all the products" if n == 1 else f"all {n} baskets hold the same products"
         warn(f"association_rules: {which}, so every support is 1 and every "
              "lift is 1: the rules say nothing about which products go together. Use more (and different) "
-             "baskets.", stacklevel=3)
+             "baskets.")
     elif rules.empty:
         pairs = itemsets.loc[itemsets["size"] == 2, "support"]
         found = (f"{len(pairs)} pairs reach min_support={min_support:g}, none passes min_confidence/min_lift"
                  if len(pairs) else f"no pair of products reaches min_support={min_support:g}")
         warn(f"association_rules: no rule found in {n} baskets: {found}. Lower min_support, min_confidence "
-             "or min_lift.", stacklevel=3)
+             "or min_lift.")
 
 
 def _rules_from_itemsets(itemsets: pd.DataFrame, *, min_confidence: float, min_lift: float) -> pd.DataFrame:
@@ -889,7 +889,7 @@ def holdout_split(baskets: pd.DataFrame, *, cutoff: str | pd.Timestamp, new_only
         warn(f"holdout_split: none of the {train['customer_id'].nunique()} customers of the training period "
              f"bought {what} after cutoff={cut.date()} ({int((~before).sum())} rows after it): the holdout is "
              "empty, so recommendations cannot be evaluated. Choose an earlier cut-off"
-             + (" or new_only=False." if new_only else "."), stacklevel=2)
+             + (" or new_only=False." if new_only else "."))
     return HoldoutSplit(train=train, relevant=relevant, cutoff=cut)
 
 
@@ -1121,7 +1121,7 @@ class ItemKNNRecommender(_Recommender):
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             warn(f"similar_products: product {wanted!r} was not bought in the data passed to fit (e.g. it was "
                  f"first sold after the cut-off), so no similarity is known: the list is empty. Pick one of the "
-                 f"{len(self.products_)} products in recommender.products_.{hint}", stacklevel=2)
+                 f"{len(self.products_)} products in recommender.products_.{hint}")
             return pd.Series([], index=pd.Index([], dtype="string", name="product_id"), name="cosine", dtype=float)
         row = pd.Series(self.similarity_[j].toarray().ravel(), index=self.products_, name="cosine")
         row = row.drop(self.products_[j])
@@ -1482,7 +1482,7 @@ def offer_candidates(
         ranks = sorted(set(recs.loc[unrated, "rank"].tolist()))
         warn(f"offer_candidates: {int(unrated.sum())} of {len(recs)} recommendations are at ranks without a "
              f"rate ({_ranks_text(ranks)}) and are left out. Measure the rates with the same k as the "
-             "recommendations.", stacklevel=2)
+             "recommendations.")
         recs = recs.loc[~unrated].reset_index(drop=True)
     out = recs.merge(table, on=["rank", "category"], how="left")
     out["p_accept"] = out["p_accept"].astype(float).fillna(out["rank"].map(by_rank))
@@ -1632,7 +1632,7 @@ def next_best_offers(
         examples = sorted(set(cand.loc[no_margin, "product_id"]))[:5]
         warn(f"next_best_offers: {int(no_margin.sum())} of {len(cand)} candidates are products without a margin "
              f"(e.g. {examples}) and are left out. Give their margins (product_margins(..., margins={{...}})) "
-             "or a price for them in the product list.", stacklevel=2)
+             "or a price for them in the product list.")
         cand = cand.loc[~no_margin]
     cand["category"] = (_category_of(cand["product_id"], cats.astype("string")) if cats is not None
                         else cand["product_id"].to_numpy())
@@ -1670,7 +1670,7 @@ def _warn_no_offer(n_candidates: int, n_open: int, n_priced: int, best: float | 
         reason = (f"the best customer's offers are worth {best:.4g} in expected margin, which does not exceed "
                   f"the contact cost of {contact_cost:.4g} (or every margin is 0)")
     warn(f"next_best_offers: no customer qualifies for an offer: {reason}. The offer list is empty; check the "
-         "candidates, margins and contact_cost.", stacklevel=3)
+         "candidates, margins and contact_cost.")
 
 
 def offer_summary(offers: pd.DataFrame) -> pd.DataFrame:

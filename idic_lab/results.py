@@ -68,7 +68,7 @@ def record(key: str, value: Any) -> Any:
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         warn(f"results.record: {len(missing)} value(s) recorded under {key!r} are missing or not finite "
              f"(NaN, inf, NaT) and are stored as null: {shown}. A headline figure that is NaN usually comes from "
-             "an empty or degenerate computation; check it before reporting it.", stacklevel=2)
+             "an empty or degenerate computation; check it before reporting it.")
     _recorded[key] = converted
     target = os.environ.get(RESULTS_ENV_VAR)
     if target:

@@ -683,7 +683,7 @@ def _warn_unscored(assessment: Assessment) -> None:
                if assessment.missing_items else
                "No item of the questionnaire is tagged to them (through the models scored): add items")
         warn(f"score_assessment: {' and '.join(parts)} have no answered item, so they get no score (NaN, level "
-             f"0). {why[0].upper()}{why[1:]}, or read these rows as 'not assessed'.", stacklevel=3)
+             f"0). {why[0].upper()}{why[1:]}, or read these rows as 'not assessed'.")
 
 
 def _descendants(model: Model, component_id: str) -> list[str]:
@@ -786,7 +786,7 @@ def gap_analysis(assessment: Assessment, *, top: int | None = None) -> pd.DataFr
     if ranked.empty:
         warn(f"gap_analysis: none of the {len(items)} answered items has a positive gap (reality is at or above "
              "intention everywhere), so there is nothing to rank. Look at the lowest reality scores instead, "
-             "e.g. assessment.items.sort_values('reality').", stacklevel=2)
+             "e.g. assessment.items.sort_values('reality').")
     if top is not None:
         ranked = ranked.head(top)
     ranked = ranked[["item_id", "area", "question", "importance", "intention", "reality", "gap", "priority"]]

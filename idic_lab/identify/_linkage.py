@@ -703,7 +703,7 @@ class FellegiSunter:
         self.converged_ = bool(moved < self.tol)
         self.n_pairs_ = int(counts.sum())
         for reason in self._doubts(patterns, moved):
-            warn(f"FellegiSunter: the linkage is not trustworthy: {reason}", stacklevel=2)
+            warn(f"FellegiSunter: the linkage is not trustworthy: {reason}")
         return self
 
     def _check_params(self) -> None:
