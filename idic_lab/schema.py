@@ -1098,9 +1098,9 @@ def _id_precision_advice(where: _Where) -> str:
     return (
         "A float keeps only 15-16 significant digits, so ids such as 12345678901234567890 and "
         "12345678901234567891 become the same number and two customers would be merged. Read "
-        f"the file with read_file(...), which keeps every column as text, or pd.read_csv(..., "
-        f"dtype={{{where.name!r}: str}}); if the export itself shows 1.2345E+19 (Excel does), "
-        "format the column as text in the spreadsheet and export it again."
+        f"CSV files with read_file(...), which keeps every column as text, or pd.read_csv(..., "
+        f"dtype={{{where.name!r}: str}}); if the export itself stores the ids as numbers or shows "
+        "1.2345E+19 (Excel, Parquet), export the id column as text."
     )
 
 
