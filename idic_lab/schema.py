@@ -893,7 +893,9 @@ def _read_binary(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 _ISO = "ISO8601"
 _COMPACT = "%Y%m%d"
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-_MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+# Dotted dates (31.12.2024) are day-first wherever they are written, so they are
+# read also when dayfirst=False: there is no month-first reading to confuse them with.
+_MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d.%m.%Y")
 # A time followed by a zone: "…T10:00:00+02:00", "… 10:00Z", "… 10:00 +0200".
 _ZONED = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
@@ -1374,7 +1376,8 @@ def validate(
       ``%d/%m/%Y %H:%M:%S``, ``%d/%m/%Y %H:%M``, ``%d/%m/%Y``, ``%d.%m.%Y``,
       ``%d-%m-%Y`` that reads every value (else the one reading the most).
     * ``dayfirst=False``: the same with ``%m/%d/%Y %H:%M:%S``,
-      ``%m/%d/%Y %H:%M``, ``%m/%d/%Y``.
+      ``%m/%d/%Y %H:%M``, ``%m/%d/%Y``, ``%d.%m.%Y`` (dotted dates are
+      day-first everywhere).
     * ``dayfirst=None``: both lists are tried and the order that reads more
       values wins (``31/01/2024`` can only be day-first, ``01/31/2024`` only
       month-first). If both read equally many values and give different

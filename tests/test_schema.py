@@ -777,8 +777,9 @@ def test_optional_dates_are_checked_for_ambiguity_too():
 
 
 def test_dotted_dates_need_no_dayfirst():
-    out = validate("transactions", transactions(date=["03.04.2021", "05.06.2021", "01.02.2021"]))
-    assert out["date"].iloc[0] == pd.Timestamp("2021-04-03")
+    for dayfirst in (None, False, True):  # dotted dates are day-first wherever they are written
+        out = validate("transactions", transactions(date=["03.04.2021", "05.06.2021", "01.02.2021"]), dayfirst=dayfirst)
+        assert out["date"].iloc[0] == pd.Timestamp("2021-04-03")
 
 
 def test_clean_counts_time_zone_conversions_of_text_dates():
