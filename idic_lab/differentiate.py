@@ -285,7 +285,7 @@ def load_transactions(
     *,
     columns: Mapping[str, str] | str | None = None,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     observation_end: str | pd.Timestamp | None = None,
     encoding: str | None = None,
 ) -> tuple[pd.DataFrame, Any]:
@@ -299,8 +299,9 @@ def load_transactions(
         ``{canonical: client column}``, e.g. ``{"date": "Datum"}``.
     date_format : str, optional
         strftime format of the dates, e.g. ``"%d.%m.%Y"``; empty: detect.
-    dayfirst : bool
-        Without ``date_format``: read ``01/02/2024`` as 1 February.
+    dayfirst : bool or None
+        Without ``date_format``: True reads ``01/02/2024`` as 1 February, False as
+        2 January; None decides from the data (see :func:`idic_lab.schema.validate`).
     observation_end : str, optional
         Rows after this date are dropped (and counted).
     encoding : str, optional

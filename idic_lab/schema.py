@@ -1891,8 +1891,14 @@ def _sniff_separator(sample: bytes | None, encoding: str, *, default: str) -> st
         return default
     lines = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
     header = lines[0] if lines else ""
-    counts = {candidate: header.count(candidate) for candidate in (",", ";", "\t", "|")}
+    candidates = (",", ";", "\t", "|")
+    counts = {candidate: header.count(candidate) for candidate in candidates}
     best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        # One column: any separator that splits no line keeps the values whole
+        # (a value "1,50" in a one-column file is not two fields).
+        body = lines[1:]
+        return next((c for c in (default, *candidates) if not any(c in line for line in body)), default)
     return best if counts[best] > counts.get(default, 0) else default
 
 

@@ -75,7 +75,7 @@ def load_inputs(
     interactions_file: str | Path | None = "",
     interaction_columns: Mapping[str, str] | str | None = None,
     date_format: str | None = "",
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     observation_end: str | None = "",
     synthetic_customers: int = 2000,
     seed: int = 42,
@@ -108,8 +108,10 @@ def load_inputs(
         ``{canonical: client column}`` for the interactions file.
     date_format : str, optional
         strftime format of client dates; empty or None: detect.
-    dayfirst : bool
-        Without ``date_format``, read 01/02/2024 as 1 February.
+    dayfirst : bool or None
+        Without ``date_format``: True reads 01/02/2024 as 1 February, False
+        as 2 January; None decides from the data and refuses dates that
+        could be read either way (see :func:`idic_lab.schema.validate`).
     observation_end : str, optional
         ISO date ending the observation window; empty or None: the synthetic
         world's end, else the last clean transaction date, else None.
@@ -134,8 +136,9 @@ def load_inputs(
         ``customer_files``: the synthetic world is never mixed with client data.
     """
     customer_files = _as_list(customer_files, "customer_files")
-    if not isinstance(dayfirst, (bool,)):
-        raise TypeError(f"load_inputs: dayfirst must be True or False, found {type(dayfirst).__name__} {dayfirst!r}")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise TypeError(f"load_inputs: dayfirst must be True, False or None (decide from the data), "
+                        f"found {type(dayfirst).__name__} {dayfirst!r}")
     if not customer_files:
         _refuse_client_parameters(
             source_names=source_names, customer_columns=customer_columns, transactions_file=transactions_file,

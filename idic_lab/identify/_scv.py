@@ -137,7 +137,7 @@ def load_customer_files(
     columns: Mapping[str, str] | str | None = None,
     source_names: Sequence[str] = (),
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     qualify_ids: bool = False,
 ) -> pd.DataFrame:
     """Read, validate and stack a client's customer exports.
