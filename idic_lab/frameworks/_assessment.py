@@ -39,6 +39,7 @@ import pandas as pd
 
 from idic_lab.diagnostics import warn
 from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, FrameworkError, Model, _as_models, _did_you_mean
+from idic_lab.results import load_results
 from idic_lab.schema import SchemaError, column_mapping, read_file
 
 __all__ = [
@@ -978,18 +979,7 @@ def _results_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"No results file at {path.resolve()}: run the stage notebook first, or remove it "
                                 "from the list.")
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"Results file {path.name}: not UTF-8 text (byte {exc.start}: {exc.reason}); it was not "
-                         "written by idic_lab.results. Run the stage notebook again to rewrite it.") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"Results file {path.name}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
-                         f"{exc.colno}); the file may be cut off. Run the stage notebook again to rewrite it.") from exc
-    if not isinstance(values, dict):
-        raise ValueError(f"Results file {path.name}: expected a JSON object {{key: value}} as written by "
-                         f"idic_lab.results, found a JSON {type(values).__name__}.")
-    return values
+    return load_results(path)  # its errors name the file and say: run the notebook again
 
 
 def _checked_facts(facts: Any, function: str) -> dict[str, Any]:

@@ -188,10 +188,10 @@ CASES = [
     # ---- evidence from data ----------------------------------------------------------------------
     Case("facts: a results file cut off mid-way is named", "frameworks.collect_facts",
          lambda: fw.collect_facts(results_files=[_file("01_identify.results.json", b'{"identify.completeness": 0.9,')]),
-         refused(r"Results file 01_identify\.results\.json: not valid JSON", mentions=("Run the stage notebook",))),
+         refused(r"results file 01_identify\.results\.json: not valid JSON", mentions=("Run the notebook again",))),
     Case("facts: a results file in UTF-16 is named", "frameworks.collect_facts",
          lambda: fw.collect_facts(results_files=[_file("r.results.json", '{"a": 1}'.encode("utf-16"))]),
-         refused(r"Results file r\.results\.json: not UTF-8 text", mentions=("results",))),
+         refused(r"results file r\.results\.json: not UTF-8 text", mentions=("results",))),
     Case("facts: a share outside 0-1 in a results file names the file and key", "frameworks.collect_facts",
          lambda: fw.collect_facts(results_files=[_file("r.results.json", json.dumps(
              {"identify.completeness": 93}).encode())]),
