@@ -1902,8 +1902,33 @@ def _sniff_separator(sample: bytes | None, encoding: str, *, default: str) -> st
     return best if counts[best] > counts.get(default, 0) else default
 
 
+def _bad_byte_offset(path: Path, encoding: str) -> int | None:
+    """Offset of the first byte ``encoding`` cannot decode in an uncompressed file (None if unknown).
+
+    The parser's own error counts from the start of its buffer, not of the file.
+    """
+    import codecs
+
+    if path.suffix.lower() in _COMPRESSIONS:
+        return None
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError:
+        return None
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(2**20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return offset + exc.start - len(decoder.getstate()[0])
+            offset += len(chunk)
+    return None
+
+
 def _undecodable(path: Path, encoding: str, how: str, exc: UnicodeError) -> SchemaError:
-    where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
+    offset = _bad_byte_offset(path, encoding) if isinstance(exc, UnicodeDecodeError) else None
+    where = f" at byte {offset} of the file" if offset is not None else ""
     reason = getattr(exc, "reason", str(exc))
     if how == "given":
         chosen = f"encoding={encoding!r} (as given)"

@@ -895,3 +895,13 @@ def test_duplicate_index_labels_still_work():
     df = transactions(customer_id=["1", None, "3"]).set_axis([0, 0, 1])
     out, report = clean("transactions", df)
     assert report.rows_in == report.rows_out + report.total_dropped and len(out) == 2
+
+
+def test_undecodable_file_names_the_offset_of_the_bad_byte_in_the_file(tmp_path):
+    # The parser counts bytes from the start of its buffer; the message must count from the file's start.
+    body = "id;name\n" + "".join(f"{i};Anna\n" for i in range(200_000)) + "7;José\n"
+    path = tmp_path / "big.csv"
+    path.write_bytes(body.encode("latin-1"))
+    bad = body.encode("latin-1").index(b"\xe9")
+    with pytest.raises(SchemaError, match=rf"big\.csv: could not be decoded with encoding='utf-8' \(as given\) at byte {bad} of the file"):
+        read_file(path, encoding="utf-8")
