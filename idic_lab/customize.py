@@ -64,7 +64,7 @@ import pandas as pd
 from scipy import sparse
 
 from idic_lab.diagnostics import warn
-from idic_lab.schema import TABLES, SchemaError, as_date, read_table
+from idic_lab.schema import TABLES, SchemaError, as_date, check_frame, read_table
 
 __all__ = [
     "BasketMatrix",
@@ -287,25 +287,6 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def _flat_columns(frame: pd.DataFrame, table: str) -> None:
-    """Refuse column layouts the checks below cannot read: several header rows, repeated names."""
-    if isinstance(frame.columns, pd.MultiIndex):
-        raise SchemaError(
-            f"Table '{table}': expected one row of column names, found a MultiIndex of "
-            f"{frame.columns.nlevels} levels, e.g. {list(frame.columns[:2])}. Flatten it first, e.g. "
-            "frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns].",
-            table=table, n_rows=len(frame),
-        )
-    repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-    if repeated:
-        raise SchemaError(
-            f"Table '{table}': expected each column name once, found {repeated} more than once "
-            f"({len(frame)} rows). Rename or drop the repeated columns, e.g. "
-            "frame.loc[:, ~frame.columns.duplicated()].",
-            table=table, column=repeated[0], n_rows=len(frame),
-        )
-
-
 # Digits in scientific notation: what a spreadsheet makes of long numeric ids (the last digits are lost).
 _SCIENTIFIC = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
 _EXACT_FLOAT_LIMIT = 2**53  # beyond this a float cannot hold every whole number
@@ -360,7 +341,7 @@ def _check_table(
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{table}: expected a pandas DataFrame, found {type(frame).__name__}; it needs the "
                         f"columns {', '.join(required)}.")
-    _flat_columns(frame, table)
+    check_frame(frame, f"Table '{table}'")
     n = len(frame)
     missing = [c for c in required if c not in frame.columns]
     if missing:

@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from idic_lab.diagnostics import warn
-from idic_lab.schema import SchemaError, as_date, read_table
+from idic_lab.schema import SchemaError, as_date, check_frame, read_table
 
 __all__ = [
     "TIME_UNITS",
@@ -208,21 +208,8 @@ def _as_date(value: Any, name: str) -> pd.Timestamp:
 
 
 def _frame(data: Any, name: str, source: str) -> pd.DataFrame:
-    """``data`` if it is a DataFrame with plain, unique column names."""
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{name}: expected a pandas DataFrame ({source}), found {type(data).__name__}.")
-    if isinstance(data.columns, pd.MultiIndex):
-        raise ValueError(
-            f"{name}: expected one row of plain column names, found a MultiIndex of {data.columns.nlevels} levels "
-            f"({len(data)} rows). Flatten it first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns]."
-        )
-    repeated = list(dict.fromkeys(data.columns[data.columns.duplicated()]))
-    if repeated:
-        raise ValueError(
-            f"{name}: expected each column name once, found {repeated} more than once ({len(data)} rows). "
-            "Rename or drop the repeated columns."
-        )
-    return data
+    """``data`` if it is a DataFrame with plain, unique column names (see :func:`idic_lab.schema.check_frame`)."""
+    return check_frame(data, name, expected=source)
 
 
 def _numeric(values: pd.Series) -> bool:

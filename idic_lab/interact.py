@@ -53,7 +53,7 @@ from scipy import stats
 
 from idic_lab import differentiate as dif
 from idic_lab.diagnostics import warn
-from idic_lab.schema import SchemaError, as_date, column_mapping
+from idic_lab.schema import SchemaError, as_date, check_frame, column_mapping
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
@@ -120,20 +120,8 @@ def _whole(value: Any, name: str, *, minimum: int, example: str) -> int:
 
 
 def _frame(data: Any, table: str) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{table}: expected a pandas DataFrame, found {type(data).__name__}.")
-    if isinstance(data.columns, pd.MultiIndex):
-        raise TypeError(
-            f"Table '{table}': expected one level of column names, found a MultiIndex with {data.columns.nlevels} "
-            f"levels ({len(data)} rows). Flatten it first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns]."
-        )
-    doubled = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-    if doubled:
-        raise SchemaError(
-            f"Table '{table}': expected each column name once, found {doubled} more than once among "
-            f"{[str(c) for c in data.columns]} ({len(data)} rows). Rename or drop the repeated columns.",
-            table=table, column=doubled[0], n_rows=len(data),
-        )
+    """A non-empty DataFrame with plain, unique column names (see :func:`idic_lab.schema.check_frame`)."""
+    check_frame(data, table)
     if data.empty:
         raise SchemaError(f"Table '{table}': expected at least one row, found 0 rows.", table=table, n_rows=0)
     return data

@@ -76,6 +76,7 @@ __all__ = [
     "SchemaError",
     "TableSpec",
     "as_date",
+    "check_frame",
     "clean",
     "column_mapping",
     "describe",
@@ -573,36 +574,67 @@ def _check_flags(**flags: Any) -> None:
 # --------------------------------------------------------------------------
 
 
-def _check_frame(spec: TableSpec, df: Any) -> None:
-    """A flat DataFrame with unique column names: the shape every rule below assumes."""
-    if not isinstance(df, pd.DataFrame):
-        hint = " Turn a Series into a frame with s.to_frame()." if isinstance(df, pd.Series) else ""
+class NotAFrameError(SchemaError, TypeError):
+    """The input is not a pandas DataFrame: a wrong type and a broken contract at once."""
+
+
+def check_frame(data: Any, name: str, *, expected: str = "", row_levels: bool = True) -> pd.DataFrame:
+    """``data`` if it is a DataFrame with one row of unique column names; the shape every stage assumes.
+
+    Parameters
+    ----------
+    data : Any
+        What the caller passed.
+    name : str
+        How messages name it, e.g. ``"Table 'transactions'"`` or ``"summary"``.
+    expected : str
+        What should have been passed, for the message when it is not a frame,
+        e.g. ``"from rfm_summary(...)"``.
+    row_levels : bool
+        Allow a MultiIndex on the rows (``False`` for contract tables, whose
+        messages name rows by one label).
+
+    Returns
+    -------
+    DataFrame
+        ``data`` itself (not copied).
+
+    Raises
+    ------
+    NotAFrameError
+        (a ``SchemaError`` and a ``TypeError``) if ``data`` is not a DataFrame.
+    SchemaError
+        On a MultiIndex header, a row MultiIndex (with ``row_levels=False``)
+        or repeated column names, each with the fix.
+    """
+    if not isinstance(data, pd.DataFrame):
+        hint = " Turn a Series into a frame with s.to_frame()." if isinstance(data, pd.Series) else ""
+        what = f" ({expected})" if expected else ""
+        raise NotAFrameError(f"{name}: expected a pandas DataFrame{what}, found {type(data).__name__}. "
+                             f"Read a file with idic_lab.read_file('export.csv').{hint}")
+    if isinstance(data.columns, pd.MultiIndex):
         raise SchemaError(
-            f"Table '{spec.name}': expected a pandas DataFrame, found {type(df).__name__}. "
-            f"Read the file first, e.g. df = read_file('export.csv').{hint}",
-            table=spec.name,
-        )
-    if isinstance(df.columns, pd.MultiIndex):
-        raise SchemaError(
-            f"Table '{spec.name}': expected one level of column names, found a MultiIndex with "
-            f"{df.columns.nlevels} levels (e.g. {df.columns[0]!r}). Flatten it first: "
+            f"{name}: expected one row of column names, found a MultiIndex of {data.columns.nlevels} levels "
+            f"(e.g. {data.columns[0]!r}; {len(data)} rows). Flatten it first: "
             "df.columns = ['_'.join(map(str, c)) for c in df.columns], then map the columns you need.",
-            table=spec.name,
+            n_rows=len(data),
         )
-    if isinstance(df.index, pd.MultiIndex):
+    if not row_levels and isinstance(data.index, pd.MultiIndex):
         raise SchemaError(
-            f"Table '{spec.name}': expected a frame with one row label per row, found a row "
-            f"MultiIndex with levels {list(df.index.names)} (row numbers in messages would be "
-            "ambiguous). Turn the levels into columns first: df = df.reset_index().",
-            table=spec.name,
+            f"{name}: expected a frame with one row label per row, found a row MultiIndex with levels "
+            f"{list(data.index.names)} (row numbers in messages would be ambiguous). Turn the levels into "
+            "columns first: df = df.reset_index().",
+            n_rows=len(data),
         )
-    repeated = df.columns[df.columns.duplicated()].unique().tolist()
+    repeated = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
     if repeated:
         raise SchemaError(
-            f"Table '{spec.name}': expected unique column names, found {repeated} more than "
-            "once. Rename or drop the repeated columns first.",
-            table=spec.name,
+            f"{name}: expected each column name once, found {repeated} more than once among "
+            f"{[str(c) for c in data.columns]} ({len(data)} rows). Rename or drop the repeated columns, "
+            "e.g. df.loc[:, ~df.columns.duplicated()].",
+            column=repeated[0], n_rows=len(data),
         )
+    return data
 
 
 def _mapping_argument(spec: TableSpec, columns: Any) -> dict[str, Any]:
@@ -632,7 +664,11 @@ def _mapping_argument(spec: TableSpec, columns: Any) -> dict[str, Any]:
 
 def _map_columns(spec: TableSpec, df: Any, columns: Any) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rename client columns to canonical names; return the frame and {canonical: client}."""
-    _check_frame(spec, df)
+    try:
+        check_frame(df, f"Table '{spec.name}'", row_levels=False)
+    except SchemaError as exc:
+        exc.table = spec.name
+        raise
     mapping = {
         canonical: _client_label(spec, df, canonical, client)
         for canonical, client in _mapping_argument(spec, columns).items()

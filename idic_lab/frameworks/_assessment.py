@@ -40,7 +40,7 @@ import pandas as pd
 from idic_lab.diagnostics import warn
 from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, FrameworkError, Model, _as_models, _did_you_mean
 from idic_lab.results import load_results
-from idic_lab.schema import SchemaError, column_mapping, read_file
+from idic_lab.schema import SchemaError, check_frame, column_mapping, read_file
 
 __all__ = [
     "EVIDENCE_FACTS",
@@ -345,12 +345,7 @@ def _score_column(values: pd.Series, column: str, n_rows: int) -> pd.Series:
 
 def _mapped(responses: pd.DataFrame, columns: Any) -> pd.DataFrame:
     """``responses`` with the client's column names mapped onto the canonical ones (a new frame)."""
-    if isinstance(responses.columns, pd.MultiIndex):
-        raise SchemaError(
-            f"Table '{_TABLE}': expected one row of column names, found a MultiIndex of {responses.columns.nlevels} "
-            f"levels. Flatten it first, e.g. frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns].",
-            table=_TABLE, n_rows=len(responses),
-        )
+    check_frame(responses, f"Table '{_TABLE}'")
     mapping = column_mapping(columns)
     canonical = ["item_id", *_SCORES, "respondent", "comment"]
     unknown = [k for k in mapping if k not in canonical]

@@ -72,6 +72,12 @@ def _amounts(result):
 
 
 CASES = [
+    Case("check_frame: a Series is refused as a wrong type with the fix", "schema.check_frame",
+         lambda: schema.check_frame(pd.Series([1, 2]), "summary"),
+         refused(r"summary: expected a pandas DataFrame, found Series.*s\.to_frame\(\)", error=TypeError)),
+    Case("check_frame: repeated column names are named", "schema.check_frame",
+         lambda: schema.check_frame(pd.DataFrame([[1, 2]], columns=["cost", "cost"]), "interactions"),
+         refused(r"interactions: expected each column name once, found \['cost'\]", mentions=("Rename",))),
     # ------------------------------------------------------------ transactions: amounts
     Case("transactions: negative amount refused by validate", "schema.validate",
          lambda: schema.validate("transactions", _transactions(amount=[10.0, -5.0, 3.0])),
