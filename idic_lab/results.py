@@ -170,3 +170,72 @@ def _mapping(value: Mapping | pd.Series, key: str, where: str, missing: list[str
                              "(e.g. 1 and '1'); make the keys distinct.")
         out[name] = _to_json_value(v, key, f"{where}.{name}", missing)
     return out
+
+
+# --- The report's vocabulary --------------------------------------------------
+# A client report's index page is built from these keys only, so every stage
+# notebook states its findings, problems, data scope and cleaning the same way.
+FINDINGS_KEY = "report.findings"
+PROBLEMS_KEY = "report.problems"
+DATA_KEY_PREFIX = "report.data."
+CLEANING_KEY_PREFIX = "report.cleaning."
+
+
+def record_finding(sentence: str, *, stage: str, rank: int = 5) -> str:
+    """Record one finding, a whole sentence with its numbers already formatted.
+
+    ``rank`` orders findings on the index (1 = most important); the index
+    shows the best-ranked five to eight of all stages. Format numbers with
+    :mod:`idic_lab.formatting` so that no raw float reaches a client.
+    """
+    _check_sentence(sentence, "record_finding")
+    if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= 9:
+        raise ValueError(f"results.record_finding: rank must be a whole number from 1 to 9, got {rank!r}.")
+    _append(FINDINGS_KEY, {"stage": str(stage), "rank": rank, "text": sentence})
+    return sentence
+
+
+def record_problem(sentence: str, *, stage: str) -> str:
+    """Record a problem the client must know (a model that failed, data that could not be used).
+
+    Problems are shown on the index above the findings, in plain words.
+    """
+    _check_sentence(sentence, "record_problem")
+    _append(PROBLEMS_KEY, {"stage": str(stage), "text": sentence})
+    return sentence
+
+
+def record_data(table: str, *, rows: int, customers: int | None = None, start: Any = None, end: Any = None,
+                file: str | Path | None = None) -> None:
+    """Record what data a stage worked on: rows, customers and period of one table.
+
+    ``file`` is shown by name only (never a full local path).
+    """
+    record(f"{DATA_KEY_PREFIX}{table}", {
+        "rows": int(rows), "customers": None if customers is None else int(customers),
+        "start": None if start is None else pd.Timestamp(start).date().isoformat(),
+        "end": None if end is None else pd.Timestamp(end).date().isoformat(),
+        "file": None if file is None else Path(file).name,
+    })
+
+
+def record_cleaning(table: str, report: Any, *, file: str | Path | None = None) -> None:
+    """Record a :class:`idic_lab.schema.CleaningReport` for the index's cleaning counts."""
+    record(f"{CLEANING_KEY_PREFIX}{table}", {
+        "file": None if file is None else Path(file).name,
+        "rows_in": int(report.rows_in), "rows_out": int(report.rows_out),
+        "dropped": {str(k): int(v) for k, v in report.dropped.items()},
+        "changed": {str(k): int(v) for k, v in report.changed.items()},
+    })
+
+
+def _check_sentence(sentence: Any, function: str) -> None:
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise ValueError(f"results.{function}: expected a sentence (non-empty text), got {sentence!r}.")
+
+
+def _append(key: str, item: dict[str, Any]) -> None:
+    items = list(_recorded.get(key, []))
+    if item not in items:  # a cell run twice records once
+        items.append(item)
+    record(key, items)
