@@ -41,6 +41,7 @@ returns a new DataFrame; inputs are never modified.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -285,24 +286,30 @@ class InteractInputs:
     world : CRMWorld or None
         The synthetic world (with its planted truth) used for every table
         without a client file; ``None`` when every table comes from a file.
-    interactions, campaign, survey, transactions : DataFrame
-        The canonical tables; ``transactions`` is cleaned.
-    cleaning : CleaningReport
-        Rows dropped from the transactions, per reason.
+    interactions, campaign, survey, transactions : DataFrame or None
+        The canonical tables; ``transactions`` is cleaned. In client mode a
+        table whose file was not given is ``None``.
+    cleaning : CleaningReport or None
+        Rows dropped from the transactions, per reason (``None`` without
+        transactions).
     observation_end : str
-        ISO date, the last observed day of the transactions.
+        ISO date, the last observed day of the transactions (the given
+        ``observation_end``, or empty in client mode without transactions).
     synthetic : Mapping[str, bool]
         Per table name: ``True`` if it comes from the synthetic world.
+    mode : {"teaching", "client"}
+        How the tables were loaded (see :func:`load_inputs`).
     """
 
     world: Any | None
-    interactions: pd.DataFrame
-    campaign: pd.DataFrame
-    survey: pd.DataFrame
-    transactions: pd.DataFrame
+    interactions: pd.DataFrame | None
+    campaign: pd.DataFrame | None
+    survey: pd.DataFrame | None
+    transactions: pd.DataFrame | None
     cleaning: Any
     observation_end: str
     synthetic: Mapping[str, bool]
+    mode: str = "teaching"
 
     def sources(self) -> pd.DataFrame:
         """Rows and source ("synthetic world" or "client file") of each table.
@@ -311,18 +318,22 @@ class InteractInputs:
         -------
         DataFrame
             Index interactions, campaign, survey, transactions; columns
-            ``rows`` and ``source``.
+            ``rows`` (missing for a table not given) and ``source``
+            ("client file", "synthetic world" or "not given").
         """
         tables = {"interactions": self.interactions, "campaign": self.campaign, "survey": self.survey,
                   "transactions": self.transactions}
         return pd.DataFrame({
-            "rows": {name: len(table) for name, table in tables.items()},
-            "source": {name: "synthetic world" if self.synthetic[name] else "client file" for name in tables},
+            "rows": pd.Series({name: None if table is None else len(table) for name, table in tables.items()},
+                              dtype="Int64"),
+            "source": {name: "not given" if table is None else "synthetic world" if self.synthetic[name]
+                       else "client file" for name, table in tables.items()},
         })
 
 
 def load_inputs(
     *,
+    mode: str = "teaching",
     interactions_file: str = "",
     interaction_columns: Mapping[str, str] | str | None = None,
     campaign_file: str = "",
@@ -335,6 +346,7 @@ def load_inputs(
     transaction_columns: Mapping[str, str] | str | None = None,
     date_format: str = "",
     observation_end: str = "",
+    non_product_codes: Sequence[str] | None = None,
     synthetic_customers: int = 5000,
     seed: int = 0,
 ) -> InteractInputs:
@@ -342,11 +354,17 @@ def load_inputs(
 
     Each table with a file is read and mapped onto its contract (interactions,
     campaign and survey with :func:`load_table`, transactions with
-    :func:`idic_lab.differentiate.load_transactions`); each table without one
-    comes from the seeded synthetic world. The transactions are cleaned.
+    :func:`idic_lab.schema.read_table`); the transactions are cleaned. A
+    table without a file comes from the seeded synthetic world in teaching
+    mode, and is ``None`` in client mode: a client run never sees synthetic
+    data.
 
     Parameters
     ----------
+    mode : {"teaching", "client"}
+        ``"teaching"``: tables without a file come from the synthetic world.
+        ``"client"``: only the client's files are read; a table without a
+        file is ``None`` and the synthetic world is never built.
     interactions_file, campaign_file, survey_file, transactions_file : str
         Client exports; empty: the synthetic world's table.
     interaction_columns, campaign_columns, survey_columns, transaction_columns : dict or JSON str, optional
@@ -363,8 +381,11 @@ def load_inputs(
     observation_end : str
         ISO date, last observed day. Client transactions are cut there. Empty:
         the world's end (synthetic transactions) or the last purchase (client).
+    non_product_codes : list of str, optional
+        The client's own product codes of non-product lines (fees, postage …)
+        in the transactions, dropped with a count besides the built-in list.
     synthetic_customers : int
-        People in the synthetic world.
+        People in the synthetic world (teaching mode only).
     seed : int
         Seed of the synthetic world.
 
@@ -390,33 +411,52 @@ def load_inputs(
     ['synthetic world']
     """
     from idic_lab.datasets import load_dataset
-    from idic_lab.schema import clean
+    from idic_lab.schema import clean, read_table
 
+    _choice(mode, "mode", ("teaching", "client"))
     _choice(campaign_repeated, "campaign_repeated", ("error", "drop"))
     given_end = as_date(observation_end, "observation_end")
     observation_end = "" if given_end is None else str(given_end.date())
     _whole(synthetic_customers, "synthetic_customers", minimum=10, example="5000")
     _whole(seed, "seed", minimum=0, example="0")
+    if isinstance(non_product_codes, str) or not isinstance(non_product_codes, (Sequence, type(None))):
+        raise TypeError(f"non_product_codes={non_product_codes!r}: expected a list of product codes, e.g. "
+                        "['POST', 'FEE'].")
+    codes = [str(code) for code in non_product_codes or []]
     files = {"interactions": interactions_file, "campaign": campaign_file, "survey": survey_file,
              "transactions": transactions_file}
-    synthetic = {name: not path for name, path in files.items()}
+    for name, path in files.items():
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{name}_file: expected a file path (text), found {type(path).__name__} {path!r}; "
+                            "empty text means no file.")
+    client = mode == "client"
+    synthetic = {name: not path and not client for name, path in files.items()}
     world = load_dataset("synthetic", n_customers=synthetic_customers, seed=seed) if any(synthetic.values()) else None
-    interactions = (load_table("interactions", interactions_file, columns=interaction_columns, date_format=date_format)
-                    if interactions_file else world.interactions)
-    campaign = (load_table("campaign", campaign_file, columns=campaign_columns, control_value=control_value,
-                           repeated=campaign_repeated) if campaign_file else world.campaign)
-    survey = load_table("survey", survey_file, columns=survey_columns) if survey_file else world.survey
+
+    def table(name: str, read: Any) -> pd.DataFrame | None:
+        if files[name]:
+            return read()
+        return None if client else getattr(world, name)
+
+    interactions = table("interactions", lambda: load_table("interactions", interactions_file,
+                                                            columns=interaction_columns, date_format=date_format))
+    campaign = table("campaign", lambda: load_table("campaign", campaign_file, columns=campaign_columns,
+                                                    control_value=control_value, repeated=campaign_repeated))
+    survey = table("survey", lambda: load_table("survey", survey_file, columns=survey_columns))
     if transactions_file:
-        transactions, cleaning = dif.load_transactions(transactions_file, columns=transaction_columns,
-                                                       date_format=date_format or None,
-                                                       observation_end=observation_end or None)
+        transactions, cleaning = read_table("transactions", transactions_file, columns=transaction_columns,
+                                            date_format=date_format or None,
+                                            observation_end=observation_end or None,
+                                            **({"non_product_codes": codes} if codes else {}))
         end = observation_end or str(transactions["date"].max().date())
+    elif client:
+        transactions, cleaning, end = None, None, observation_end
     else:
         transactions, cleaning = clean("transactions", world.transactions, observation_end=world.observation_end)
         end = observation_end or str(world.observation_end.date())
     return InteractInputs(world=world, interactions=interactions, campaign=campaign, survey=survey,
                           transactions=transactions, cleaning=cleaning, observation_end=end,
-                          synthetic=MappingProxyType(synthetic))
+                          synthetic=MappingProxyType(synthetic), mode=mode)
 
 
 def _repeats(ids: pd.Series, treatment: np.ndarray) -> tuple[pd.Series, pd.Series]:

@@ -350,6 +350,50 @@ def test_load_inputs_every_table_from_files_needs_no_world(tmp_path):
     assert set(inputs.sources()["source"]) == {"client file"}
 
 
+def test_load_inputs_client_mode_never_builds_the_synthetic_world(tmp_path, monkeypatch):
+    import idic_lab.datasets
+
+    def no_world(*args, **kwargs):
+        raise AssertionError("client mode must not load a data set")
+
+    monkeypatch.setattr(idic_lab.datasets, "load_dataset", no_world)
+    world = make_crm_world(300, seed=3)
+    world.campaign.to_csv(tmp_path / "campaign.csv", index=False)
+    inputs = it.load_inputs(mode="client", campaign_file=str(tmp_path / "campaign.csv"))
+    assert inputs.world is None and inputs.mode == "client"
+    assert inputs.interactions is None and inputs.survey is None and inputs.transactions is None
+    assert inputs.cleaning is None and inputs.observation_end == ""
+    assert len(inputs.campaign) == len(world.campaign)
+    assert not any(inputs.synthetic.values())
+    sources = inputs.sources()
+    assert sources["source"].to_dict() == {"interactions": "not given", "campaign": "client file",
+                                           "survey": "not given", "transactions": "not given"}
+    assert sources["rows"].isna().tolist() == [True, False, True, True]
+
+    nothing = it.load_inputs(mode="client", observation_end="2024-06-30")
+    assert nothing.observation_end == "2024-06-30"
+    assert all(getattr(nothing, name) is None for name in ("interactions", "campaign", "survey", "transactions"))
+
+
+def test_load_inputs_client_mode_transactions_only(tmp_path):
+    world = make_crm_world(300, seed=3)
+    world.transactions.to_csv(tmp_path / "sales.csv", index=False)
+    inputs = it.load_inputs(mode="client", transactions_file=str(tmp_path / "sales.csv"))
+    assert inputs.world is None
+    assert inputs.campaign is None and inputs.survey is None and inputs.interactions is None
+    assert inputs.observation_end == str(inputs.transactions["date"].max().date())
+    assert inputs.cleaning.rows_in == len(world.transactions)
+
+
+def test_load_inputs_refuses_bad_mode_and_codes():
+    with pytest.raises(ValueError, match="mode"):
+        it.load_inputs(mode="demo")
+    with pytest.raises(TypeError, match=r"non_product_codes='POST': expected a list"):
+        it.load_inputs(mode="client", non_product_codes="POST")
+    with pytest.raises(TypeError, match=r"campaign_file: expected a file path"):
+        it.load_inputs(mode="client", campaign_file=None)
+
+
 def test_load_inputs_bad_inputs(tmp_path):
     with pytest.raises(ValueError, match=r"observation_end='end of June': expected an ISO date"):
         it.load_inputs(observation_end="end of June", synthetic_customers=300)
