@@ -837,3 +837,38 @@ def test_load_inputs_refuses_client_parameters_without_customer_files():
         idf.load_inputs(dayfirst=True)
     with pytest.raises(ValueError, match="observation_end='31/12/2023'"):
         idf.load_inputs(observation_end="31/12/2023")
+
+
+# --- issue 9: client mode never draws the synthetic world; doubts are kept for the report --------------
+
+
+def test_load_inputs_client_mode_reads_only_the_clients_files(tmp_path):
+    paths = _client_exports(tmp_path)
+    inputs = idf.load_inputs(mode="client", customer_files=[paths["kunden"]],
+                             customer_columns={"customer_id": "Nr", "name": "Name"})
+    assert inputs.source == "kunden.csv" and inputs.identity is None
+    assert inputs.transactions is None and inputs.interactions is None  # not given: None, never synthetic
+    full = idf.load_inputs(mode="client", **_client_kwargs(paths))
+    assert list(full.customers["customer_id"]) == ["K1", "K2", "K3"] and len(full.transactions) == 4
+
+
+def test_load_inputs_client_mode_without_customer_files_is_refused():
+    with pytest.raises(ValueError, match=r"mode='client' but customer_files is empty.*never used instead"):
+        idf.load_inputs(mode="client")
+    with pytest.raises(ValueError, match=r"mode='client' but customer_files is empty"):
+        idf.load_inputs(mode="client", synthetic_customers=200)
+    with pytest.raises(ValueError, match=r"mode must be 'teaching' .* or 'client' .*got 'Client'"):
+        idf.load_inputs(mode="Client")
+
+
+def test_doubts_of_a_linkage_are_kept_for_the_report():
+    assert resolve_customers(_customers()).doubts == ()
+    distinct = _customers().assign(email=[f"p{n}@x.de" for n in range(7)]).drop(columns=["phone", "birth_date"])
+    with pytest.warns(IdicLabWarning, match="blocking found no candidate pairs"):
+        alone = resolve_customers(distinct, blocking=[["email"]])
+    assert len(alone.doubts) == 1 and alone.doubts[0].startswith("blocking found no candidate pairs among 21")
+    mixed = pd.DataFrame({"a": [1] * 30 + [0] * 700, "b": [1] * 30 + [0] * 500 + [1] * 200})
+    with pytest.warns(IdicLabWarning, match="EM did not converge"):
+        model = FellegiSunter(max_iter=1).fit(mixed)
+    assert len(model.doubts_) == 1 and model.doubts_[0].startswith("EM did not converge in max_iter=1")
+    assert FellegiSunter().fit(mixed).doubts_ == ()

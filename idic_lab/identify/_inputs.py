@@ -4,7 +4,8 @@
 analysis: either read, map and validate a client's customer, transaction
 and interaction exports, or draw the seeded synthetic CRM world (with its
 known identities); then clean the transactions and work out the end of the
-observation window.
+observation window. In client mode (``mode="client"``) the synthetic world
+is never drawn: without customer files the call is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from idic_lab.schema import CleaningReport, as_date, clean, column_mapping, read
 __all__ = ["IdentifyInputs", "load_inputs"]
 
 SYNTHETIC_SOURCE = "synthetic world"
+MODES = ("teaching", "client")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class IdentifyInputs:
 
 def load_inputs(
     *,
+    mode: str = "teaching",
     customer_files: Sequence[str | Path] = (),
     source_names: Sequence[str] = (),
     customer_columns: Mapping[str, str] | str | None = None,
@@ -92,8 +95,14 @@ def load_inputs(
 
     Parameters
     ----------
+    mode : {"teaching", "client"}
+        ``"teaching"`` (default): without ``customer_files`` the synthetic
+        world is drawn. ``"client"``: only the client's files are read; a
+        table whose file is not given is None, and without
+        ``customer_files`` the call is refused (never synthetic data).
     customer_files : list of str or Path, optional
-        Client customer exports (CSV/TSV/Parquet/Excel); empty: the synthetic world.
+        Client customer exports (CSV/TSV/Parquet/Excel); empty: the synthetic
+        world in teaching mode, refused in client mode.
     source_names : list of str, optional
         One source name per customer file; empty: the file names.
     customer_columns : dict or JSON str, optional
@@ -131,11 +140,22 @@ def load_inputs(
     ValueError
         From the readers and the contract checks, e.g. for a column mapping
         that is not a JSON object, source names that do not match the files,
-        or a mapped column missing from the transactions file; and for client
+        or a mapped column missing from the transactions file; for client
         parameters (files, mappings, date options) given without
-        ``customer_files``: the synthetic world is never mixed with client data.
+        ``customer_files``: the synthetic world is never mixed with client
+        data; for an unknown ``mode``; and in client mode without
+        ``customer_files``.
     """
+    if mode not in MODES:
+        raise ValueError(f"load_inputs: mode must be 'teaching' (bundled or synthetic data) or 'client' (only the "
+                         f"client's files), got {mode!r}.")
     customer_files = _as_list(customer_files, "customer_files")
+    if mode == "client" and not customer_files:
+        raise ValueError(
+            "load_inputs: mode='client' but customer_files is empty. The Identify stage works on the client's "
+            "customer exports: give customer_files=[...] (with customer_columns mapping their columns), or leave "
+            "this stage out of the client run. In client mode the synthetic world is never used instead."
+        )
     if dayfirst is not None and not isinstance(dayfirst, bool):
         raise TypeError(f"load_inputs: dayfirst must be True, False or None (decide from the data), "
                         f"found {type(dayfirst).__name__} {dayfirst!r}")

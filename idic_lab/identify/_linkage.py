@@ -647,6 +647,10 @@ class FellegiSunter:
         Estimated share of candidate pairs that are matches (the prior λ).
     n_iter_ : int
         EM iterations run.
+    doubts_ : tuple of str
+        Why the fit should not be used without review (one pattern only, no
+        convergence, agreement weights of the wrong sign), in plain words;
+        empty for a fit without doubts. Each is also warned.
 
     Notes
     -----
@@ -702,7 +706,8 @@ class FellegiSunter:
         self.match_share_ = share
         self.converged_ = bool(moved < self.tol)
         self.n_pairs_ = int(counts.sum())
-        for reason in self._doubts(patterns, moved):
+        self.doubts_ = tuple(self._doubts(patterns, moved))
+        for reason in self.doubts_:
             warn(f"FellegiSunter: the linkage is not trustworthy: {reason}")
         return self
 
@@ -895,6 +900,12 @@ class LinkageResult:
         ``"deduplicate"`` or ``"link"``.
     n_possible_pairs : int
         Pairs without blocking (for the reduction ratio).
+    fields : dict
+        The fields compared.
+    doubts : tuple of str
+        Why the links should not be trusted without review, in plain words
+        (no candidate pairs, a doubtful model fit, far more matches than the
+        records allow); empty when nothing is doubtful. Each was also warned.
     """
 
     pairs: pd.DataFrame
@@ -903,6 +914,7 @@ class LinkageResult:
     task: str
     n_possible_pairs: int
     fields: Mapping[str, str] = field(default_factory=dict)
+    doubts: tuple[str, ...] = ()
 
     @property
     def links(self) -> pd.DataFrame:
@@ -969,22 +981,26 @@ def link_records(
     possible = n_left * len(right) if right is not None else n_left * (n_left - 1) // 2
     task = "deduplicate" if right is None else "link"
     if pairs.empty:
+        doubts = ()
         if possible:
-            warn(
-                f"link_records: blocking found no candidate pairs among {possible:,} possible pairs: no two "
+            doubts = (
+                f"blocking found no candidate pairs among {possible:,} possible pairs: no two "
                 f"records agree on any blocking key ({' | '.join(' + '.join(r) for r in _as_rules(blocking))}), "
                 "so nothing is linked and every record stands alone. If you expected duplicates, add looser "
-                "keys (e.g. 'name|first3' or 'birth_date|year')."
+                "keys (e.g. 'name|first3' or 'birth_date|year').",
             )
+            warn(f"link_records: {doubts[0]}")
         empty = levels.assign(match_weight=pd.Series(dtype=float), probability=pd.Series(dtype=float))
-        return LinkageResult(empty, model, threshold, task, possible, dict(fields))
+        return LinkageResult(empty, model, threshold, task, possible, dict(fields), doubts)
     fitted_here = not hasattr(model, "m_")
     if fitted_here:
         model.fit(levels)
     scored = levels.assign(match_weight=model.match_weight(levels), probability=model.predict_proba(levels))
+    doubts = tuple(getattr(model, "doubts_", ()))
     if fitted_here:
-        _check_match_count(model, len(scored), n_left if right is None else max(n_left, len(right)), task)
-    return LinkageResult(scored, model, threshold, task, possible, dict(fields))
+        too_many = _check_match_count(model, len(scored), n_left if right is None else max(n_left, len(right)), task)
+        doubts += (too_many,) if too_many else ()
+    return LinkageResult(scored, model, threshold, task, possible, dict(fields), doubts)
 
 
 def _check_threshold(threshold, parameter: str = "threshold") -> float:
@@ -1002,17 +1018,20 @@ def _check_threshold(threshold, parameter: str = "threshold") -> float:
     return float(threshold)
 
 
-def _check_match_count(model: FellegiSunter, n_pairs: int, n_records: int, task: str) -> None:
-    """Warn when the model calls far more pairs matches than the records can hold."""
+def _check_match_count(model: FellegiSunter, n_pairs: int, n_records: int, task: str) -> str | None:
+    """Warn when the model calls far more pairs matches than the records can hold; return the reason."""
     implied = model.match_share_ * n_pairs
     if implied > 2 * n_records:
         per = "records" if task == "deduplicate" else "records in the larger source"
-        warn(
-            f"link_records: the linkage is not trustworthy: the model estimates that {implied:,.0f} of the "
+        reason = (
+            f"the model estimates that {implied:,.0f} of the "
             f"{n_pairs:,} candidate pairs ({model.match_share_:.0%}) are matches, more than twice the "
             f"{n_records:,} {per}; it has probably learnt a coarser grouping (same household, same street) "
             "than persons. Use stricter blocking keys or fields that tell people apart, or review the pairs."
         )
+        warn(f"link_records: the linkage is not trustworthy: {reason}")
+        return reason
+    return None
 
 
 def _pair_set(ids_1, ids_2, dedup: bool) -> set[tuple]:

@@ -286,6 +286,16 @@ class Resolution:
         """Share of records that are redundant copies: 1 − customers / records."""
         return 1 - self.n_customers / self.n_records
 
+    @property
+    def doubts(self) -> tuple[str, ...]:
+        """Why the resolution should not be trusted without review, in plain words (empty: no doubt).
+
+        The reasons of :attr:`LinkageResult.doubts`: no candidate pairs, a
+        model fit that did not converge or learnt weights of the wrong sign,
+        far more matches than the records allow.
+        """
+        return tuple(self.linkage.doubts)
+
 
 def resolve_customers(
     customers: pd.DataFrame,

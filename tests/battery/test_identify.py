@@ -387,6 +387,9 @@ CASES = [
     Case("load_inputs: client transactions without customer files", "identify.load_inputs",
          lambda: idf.load_inputs(transactions_file="sales.csv"),
          refused(r"given but customer_files is empty", mentions=("transactions_file", "synthetic"))),
+    Case("load_inputs: client mode without customer files is refused, never synthetic", "identify.load_inputs",
+         lambda: idf.load_inputs(mode="client"),
+         refused(r"mode='client' but customer_files is empty", mentions=("customer_files", "synthetic"))),
     Case("load_inputs: sales after the observation end are dropped and counted", "identify.load_inputs",
          _client_inputs, cleaned(r"after observation end", 1, report=lambda inputs: inputs.cleaning)),
 ]
