@@ -58,10 +58,12 @@ from idic_lab.schema import SchemaError, as_date, check_frame, column_mapping
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
+    "ChurnRisk",
     "ClassTransformationUplift",
     "InteractInputs",
     "ResponseModel",
     "TwoModelUplift",
+    "assess_churn_risk",
     "campaign_lift",
     "campaign_results",
     "channel_summary",
@@ -1987,7 +1989,8 @@ def churn_risk(
         Indexed by ``customer_id`` (sorted): ``orders`` (purchase occasions),
         ``time_since_last`` (time units), ``total_value``, ``p_alive``,
         ``expected_purchases`` and ``status``. ``attrs["params"]`` holds the
-        fitted BG/NBD parameters.
+        fitted BG/NBD parameters, ``attrs["degenerate"]`` why they are
+        unusable ("" if they are not; see :func:`assess_churn_risk`).
 
     Raises
     ------
@@ -2026,7 +2029,123 @@ def churn_risk(
     status = np.where(summary["frequency"].to_numpy() == 0, "one-time buyer", status)
     out["status"] = pd.Categorical(status, categories=[*names, "one-time buyer"])
     out.attrs["params"] = model.params_.to_dict()
+    out.attrs["degenerate"] = model.degenerate_
     return out
+
+
+@dataclass(frozen=True)
+class ChurnRisk:
+    """P(alive) per customer, or the plain reason why the model behind it cannot be used.
+
+    Attributes
+    ----------
+    risk : DataFrame or None
+        As from :func:`churn_risk`; ``None`` when the model failed.
+    problem : str
+        A sentence for the page and the report saying what failed and what
+        to do (``""`` when the model is usable).
+    """
+
+    risk: pd.DataFrame | None
+    problem: str
+
+    @property
+    def usable(self) -> bool:
+        """True if P(alive) may be reported."""
+        return self.risk is not None
+
+
+# P(alive) contradicts recency when most overdue repeat buyers still look certainly alive.
+_OVERDUE_FACTOR = 3.0
+_OVERDUE_MIN_SHARE = 0.2
+_ALIVE_IF_OVERDUE = 0.9
+
+
+def _recency_contradiction(risk: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """Why P(alive) contradicts recency ("" if it does not)."""
+    repeat = summary["frequency"] > 0
+    if not repeat.any():
+        return ""
+    interval = (summary["recency"] / summary["frequency"]).where(repeat)
+    gap = summary["T"] - summary["recency"]
+    overdue = repeat & (gap > _OVERDUE_FACTOR * interval)
+    if overdue.sum() < _OVERDUE_MIN_SHARE * repeat.sum():
+        return ""
+    mean_alive = float(risk.loc[overdue.to_numpy(), "p_alive"].mean())
+    if mean_alive <= _ALIVE_IF_OVERDUE:
+        return ""
+    return (f"{int(overdue.sum()):,} of {int(repeat.sum()):,} repeat buyers have not bought for more than "
+            f"{_OVERDUE_FACTOR:g} times their usual interval, yet their mean P(alive) is {mean_alive:.2f}: "
+            "the model contradicts their recency")
+
+
+def assess_churn_risk(
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp,
+    time_unit: str = "W",
+    horizon: float = 26,
+    bands: Sequence[tuple[str, float]] = RISK_BANDS,
+) -> ChurnRisk:
+    """:func:`churn_risk`, with a plain statement instead of figures when the model fails.
+
+    A BG/NBD model that does not converge, that fits a parameter at the edge
+    of its range or sees no dropout (P(alive) about 1 for everyone), or
+    whose P(alive) contradicts the customers' recency (most long-overdue
+    repeat buyers still "certainly alive") gives at-risk counts that would
+    mislead ("0 at risk, 0 likely lost"). Then ``risk`` is ``None`` and
+    ``problem`` says why and what to do; no warning is raised, so the
+    caller shows the problem on the page.
+
+    Parameters
+    ----------
+    transactions, observation_end, time_unit, horizon, bands
+        As in :func:`churn_risk`.
+
+    Returns
+    -------
+    ChurnRisk
+
+    Raises
+    ------
+    SchemaError, ValueError
+        For transactions that break their contract or bad parameters (as
+        :func:`churn_risk`); a model that fails is not an error.
+    """
+    import warnings
+
+    from idic_lab.diagnostics import IdicLabWarning
+
+    names, _ = _check_bands(bands)
+    advice = ("The at-risk counts and the win-back list are left out; use RFM recency (notebook 02) to find "
+              "lapsing customers, or try another time_unit (e.g. 'M') or a longer history.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdicLabWarning)  # a degenerate fit is reported below, in words
+        try:
+            risk = churn_risk(transactions, observation_end=observation_end, time_unit=time_unit, horizon=horizon,
+                              bands=bands)
+        except ValueError as exc:
+            if isinstance(exc, SchemaError) or not isinstance(exc.__cause__, dif.ModelFitError) and \
+                    "BG/NBD" not in str(exc):
+                raise
+            return ChurnRisk(None, f"P(alive) could not be estimated: the BG/NBD purchase model did not fit this "
+                                   f"data ({_first_sentence(str(exc.__cause__ or exc))}). {advice}")
+    degenerate = risk.attrs.get("degenerate", "")
+    if not degenerate:
+        summary = dif.rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
+        degenerate = _recency_contradiction(risk, summary)
+    if degenerate:
+        return ChurnRisk(None, f"P(alive) is not usable on this data: in the BG/NBD purchase model {degenerate}. "
+                               f"{advice}")
+    return ChurnRisk(risk, "")
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a model's message, without Python class names such as "(ConvergenceError)"."""
+    import re
+
+    head = text.split(". ")[0].strip().rstrip(".")
+    return re.sub(r"\s*\([A-Za-z]*(Error|Exception)\)", "", head)
 
 
 def win_back_targets(risk: pd.DataFrame, *, statuses: Sequence[str] = ("at risk",), top: int | None = None) -> pd.DataFrame:

@@ -944,6 +944,54 @@ def test_cohort_retention_refuses_text_dates_and_degenerate_periods(small_transa
         it.cohort_retention(small_transactions, observation_end="2024-04-30", max_periods=-1)
 
 
+def _always_active_buyers(seed: int = 1) -> pd.DataFrame:
+    """400 customers who keep buying until the end: BG/NBD fits (almost) no dropout."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(400):
+        day = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 300)))
+        gap = rng.uniform(10, 120)
+        while day < pd.Timestamp("2024-12-31"):
+            rows.append((f"C{c:03d}", day, float(rng.uniform(5, 50))))
+            day += pd.Timedelta(days=int(rng.exponential(gap)) + 1)
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+
+
+def test_assess_churn_risk_usable_on_the_synthetic_world(world):
+    transactions, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    checked = it.assess_churn_risk(transactions, observation_end=world.observation_end, time_unit="W")
+    assert checked.usable and checked.problem == ""
+    pd.testing.assert_frame_equal(checked.risk, it.churn_risk(transactions, observation_end=world.observation_end,
+                                                              time_unit="W"))
+
+
+def test_assess_churn_risk_states_a_model_without_dropout_instead_of_counts():
+    transactions = _always_active_buyers()
+    with pytest.warns(IdicLabWarning, match="mean dropout probability"):
+        risk = it.churn_risk(transactions, observation_end="2024-12-31", time_unit="W")
+    assert "dropout" in risk.attrs["degenerate"]
+    checked = it.assess_churn_risk(transactions, observation_end="2024-12-31", time_unit="W")  # no warning
+    assert checked.risk is None
+    assert checked.problem.startswith("P(alive) is not usable on this data")
+    assert "dropout" in checked.problem and "left out" in checked.problem
+
+
+def test_assess_churn_risk_states_a_fit_that_did_not_converge():
+    transactions = _always_active_buyers(seed=0)
+    checked = it.assess_churn_risk(transactions, observation_end="2024-12-31", time_unit="W")
+    assert checked.risk is None
+    assert "did not converge" in checked.problem and "Error" not in checked.problem
+
+
+def test_recency_contradiction_is_named():
+    summary = pd.DataFrame({"frequency": [2, 3, 2, 0], "recency": [10.0, 9.0, 8.0, 0.0], "T": [100.0, 100.0, 20.0, 50.0]},
+                           index=pd.Index(["A", "B", "C", "D"], name="customer_id"))
+    risk = pd.DataFrame({"p_alive": [0.99, 0.98, 0.9, 1.0]}, index=summary.index)
+    text = it._recency_contradiction(risk, summary)
+    assert text.startswith("2 of 3 repeat buyers have not bought for more than 3 times their usual interval")
+    assert it._recency_contradiction(risk.assign(p_alive=[0.1, 0.2, 0.9, 1.0]), summary) == ""
+
+
 def test_churn_risk_that_cannot_be_fitted_is_a_clear_error(small_transactions):
     one_time = small_transactions.drop_duplicates("customer_id")
     with pytest.raises(ValueError, match=r"churn_risk: P\(alive\) needs a fitted BG/NBD model on the 3 customers"):
