@@ -80,7 +80,10 @@ __all__ = [
     "ModelFitError",
     "NeedsSegmentation",
     "ParetoNBDModel",
+    "PurchaseModelCheck",
     "calibration_holdout_split",
+    "check_purchase_model",
+    "check_purchase_models",
     "conditional_expectations",
     "customer_lifetime_value",
     "customer_value_table",
@@ -90,6 +93,7 @@ __all__ = [
     "holdout_validation",
     "load_products",
     "load_transactions",
+    "long_silent_customers",
     "lorenz_curve",
     "naive_holdout_prediction",
     "needs_features",
@@ -1552,6 +1556,235 @@ def fit_purchase_models(
     if not fitted:
         raise ModelFitError(" | ".join(status["message"]))
     return fitted, status
+
+
+# --------------------------------------------------------------------------
+# Does a fitted purchase model admit what the data show?
+# --------------------------------------------------------------------------
+
+# P(alive) against recency: a repeat customer (2+ repeat occasions) is "long
+# silent" when the time since her last purchase exceeds SILENCE_FACTOR times
+# her own mean time between purchases (recency / frequency). If nobody ever
+# left (Poisson purchasing, which is memoryless), a customer with x repeat
+# occasions would be that silent with probability at most (1 + factor/x)^-x
+# (the observation window only lowers it): about 16 % for x = 2, 5 % for
+# large x. When at least twice that many (and at least 10) are long silent,
+# the data show dropout, and a model whose mean P(alive) over them is still
+# P_ALIVE_LIMIT or more contradicts recency. On CDNOW the published fits give
+# them a mean P(alive) of about 0.2; a model that sees no dropout gives ~1.
+SILENCE_FACTOR = 3.0
+P_ALIVE_LIMIT = 0.8
+_MIN_SILENT = 10
+
+
+@dataclass(frozen=True)
+class PurchaseModelCheck:
+    """What :func:`check_purchase_model` found about one purchase model.
+
+    Attributes
+    ----------
+    model : str
+        The model's name (``"BG/NBD"``, ``"Pareto/NBD"``).
+    problems : tuple of str
+        Plain sentences, each saying what is wrong and what to do; empty when
+        the model passes.
+    fitted : bool
+        False when the fit did not converge.
+    mean_p_alive : float or None
+        Mean P(alive) over all customers of the summary (None if not fitted).
+    silent_customers : int
+        Repeat customers (2+ repeat purchases) silent for more than
+        ``SILENCE_FACTOR`` times their own mean time between purchases.
+    silent_expected_without_dropout : float
+        How many of them would be that silent at most if no customer ever left.
+    silent_mean_p_alive : float or None
+        The model's mean P(alive) over the long-silent customers.
+    """
+
+    model: str
+    problems: tuple[str, ...]
+    fitted: bool
+    mean_p_alive: float | None = None
+    silent_customers: int = 0
+    silent_expected_without_dropout: float = 0.0
+    silent_mean_p_alive: float | None = None
+
+    @property
+    def usable(self) -> bool:
+        """True when the model converged and no problem was found: its P(alive) and CLV may be shown."""
+        return self.fitted and not self.problems
+
+
+def long_silent_customers(summary: pd.DataFrame, *, factor: float = SILENCE_FACTOR) -> tuple[pd.Series, float]:
+    """Repeat customers silent far longer than their own rhythm, and how many that would be without dropout.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        BTYD summary (``frequency``, ``recency``, ``T``).
+    factor : float
+        A customer with 2+ repeat occasions is long silent when ``T - recency``
+        exceeds ``factor`` x ``recency / frequency`` (her mean time between
+        purchases).
+
+    Returns
+    -------
+    (Series of bool, float)
+        The long-silent flag per customer, and the most customers that would
+        be so silent if nobody ever left: the sum over the customers with
+        x >= 2 of (1 + factor/x)^-x (Poisson purchasing is memoryless).
+    """
+    data = _check_summary(summary)
+    factor = _number(factor, "factor", low=0, low_open=True, example="3")
+    x, recency, age = data["frequency"], data["recency"], data["T"]
+    repeat = x >= 2
+    gap = recency / x.where(repeat)
+    silent = (repeat & ((age - recency) > factor * gap)).rename("long_silent")
+    expected = float(((1 + factor / x[repeat]) ** (-x[repeat])).sum())
+    return silent, expected
+
+
+def _plain_name(model: Any, name: str | None) -> str:
+    if name is not None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name: expected the model's name as text, e.g. 'BG/NBD', found {name!r}.")
+        return name
+    return getattr(model, "name", "") or "The purchase model"
+
+
+def check_purchase_model(
+    model: Any,
+    summary: pd.DataFrame,
+    *,
+    name: str | None = None,
+    silence_factor: float = SILENCE_FACTOR,
+    p_alive_limit: float = P_ALIVE_LIMIT,
+) -> PurchaseModelCheck:
+    """Check a purchase model before its P(alive), at-risk counts or CLV are shown to anyone.
+
+    Three failures are detected, each stated in plain words with what to do:
+
+    * **non-convergence**: ``model`` is the :class:`ModelFitError` its fit
+      raised (or the message of a ``"not converged"`` row of
+      :func:`fit_purchase_models`' status table);
+    * **parameters at a bound**: a parameter ran to the edge of the
+      optimiser's range (0 or infinity), or the dropout is about 0
+      (Pareto/NBD: s/beta x the mean customer age; BG/NBD: a/(a+b)) — the
+      "fitted, unusable" cases of :func:`fit_purchase_models`;
+    * **P(alive) that contradicts recency**: the data show dropout (at least
+      twice as many, and at least 10, long-silent repeat customers as there
+      would be if nobody left; see :func:`long_silent_customers`), yet the
+      model's mean P(alive) over those customers is ``p_alive_limit`` or
+      more.
+
+    Parameters
+    ----------
+    model : BGNBDModel, ParetoNBDModel, ModelFitError or str
+        A fitted purchase model, or the error / message of a fit that failed.
+    summary : DataFrame
+        The BTYD summary the model was fitted on (or is applied to), in its unit.
+    name : str, optional
+        The model's name in the sentences (default: the model's own).
+    silence_factor : float
+        See :func:`long_silent_customers`.
+    p_alive_limit : float
+        Mean P(alive) of the long-silent customers from which the model is
+        taken to ignore them (between 0 and 1).
+
+    Returns
+    -------
+    PurchaseModelCheck
+        ``.problems`` (sentences), ``.usable`` and the figures behind them.
+        Nothing is warned: show the problems on the page and record them.
+    """
+    p_alive_limit = _number(p_alive_limit, "p_alive_limit", low=0, low_open=True, example="0.8")
+    if p_alive_limit > 1:
+        raise ValueError(f"p_alive_limit: expected a probability between 0 and 1, found {p_alive_limit!r}.")
+    label = _plain_name(model, name)
+    if isinstance(model, (ModelFitError, str)):
+        _check_summary(summary)
+        reason = _short_reason(str(model))
+        said = reason if reason.startswith(f"{label} did not converge") else (
+            f"{label} did not converge on this data{f' ({reason})' if reason else ''}")
+        return PurchaseModelCheck(label, (
+            f"{said}, so it gives no P(alive) or CLV here. What to do: rely on a model that passes its checks; to make this one usable, try a coarser "
+            "time unit, a longer history or a small penalizer (e.g. penalizer=0.001).",
+        ), fitted=False)
+    if not isinstance(model, _BTYDModel):
+        raise TypeError(f"model: expected a fitted BGNBDModel or ParetoNBDModel, or the ModelFitError of its fit, "
+                        f"found {type(model).__name__}.")
+    data = model._checked(summary)
+    problems = []
+    edge = _edge_parameters(model.params_)
+    if edge:
+        problems.append(
+            f"{label}: the fitted parameter(s) {', '.join(edge)} ran to the edge of their range (they mean 0 or "
+            "infinity, not an estimate), so the fit is degenerate and its P(alive) and CLV are not usable. What to "
+            "do: use a model that passes its checks, or refit with a coarser time unit or a longer history."
+        )
+    dropout = model._no_dropout(data)
+    if dropout:
+        problems.append(
+            f"{label} sees no customer leave ({dropout}): it says every customer is still active, so its P(alive), "
+            "at-risk counts and CLV are not usable. What to do: use a model that passes its checks; if none does, "
+            "treat CLV as unreliable and use recency (RFM) to find customers at risk."
+        )
+    p_alive = model.p_alive(summary)
+    silent, expected = long_silent_customers(summary, factor=silence_factor)
+    n_silent = int(silent.sum())
+    silent_mean = float(p_alive[silent.to_numpy()].mean()) if n_silent else None
+    if n_silent >= max(_MIN_SILENT, 2 * expected) and silent_mean is not None and silent_mean >= p_alive_limit:
+        problems.append(
+            f"{label}'s P(alive) contradicts recency: {n_silent:,} repeat customers have not bought for more than "
+            f"{silence_factor:g} times their own usual time between purchases (if nobody left, at most about "
+            f"{expected:,.0f} would be), yet the model gives them a mean P(alive) of {silent_mean:.2f}. Its at-risk "
+            "counts and CLV would overstate how many customers are still active. What to do: use a model that "
+            "passes its checks; if none does, treat CLV as unreliable and use recency (RFM) to find customers at risk."
+        )
+    return PurchaseModelCheck(label, tuple(problems), fitted=True, mean_p_alive=float(p_alive.mean()),
+                              silent_customers=n_silent, silent_expected_without_dropout=expected,
+                              silent_mean_p_alive=silent_mean)
+
+
+def check_purchase_models(
+    models: Mapping[str, Any], fit_status: pd.DataFrame, summary: pd.DataFrame, **options: Any
+) -> dict[str, PurchaseModelCheck]:
+    """:func:`check_purchase_model` for every model of :func:`fit_purchase_models`, failed fits included.
+
+    Parameters
+    ----------
+    models, fit_status
+        The two results of :func:`fit_purchase_models`.
+    summary : DataFrame
+        The summary the models were fitted on.
+    **options
+        ``silence_factor``, ``p_alive_limit`` of :func:`check_purchase_model`.
+
+    Returns
+    -------
+    dict
+        ``{name: PurchaseModelCheck}`` in the order of the status table.
+    """
+    if not isinstance(models, Mapping):
+        raise TypeError(f"models: expected the dict of fit_purchase_models, found {type(models).__name__}.")
+    fit_status = _frame(fit_status, "fit_status", "the status table of fit_purchase_models")
+    missing = [c for c in ("model", "status", "message") if c not in fit_status.columns]
+    if missing:
+        raise ValueError(f"fit_status: expected the columns model, status, message of fit_purchase_models' status "
+                         f"table, found {list(fit_status.columns)}.")
+    out = {}
+    for row in fit_status.itertuples(index=False):
+        if row.model in models:
+            out[row.model] = check_purchase_model(models[row.model], summary, name=row.model, **options)
+        else:
+            out[row.model] = check_purchase_model(ModelFitError(row.message), summary, name=row.model)
+    return out
+
+
+def _short_reason(message: str) -> str:
+    """The first sentence of a fit error (its advice is repeated in the check's own sentence)."""
+    text = str(message).split(". Try ")[0].strip()
+    return text.rstrip(".")
 
 
 class GammaGammaModel:
