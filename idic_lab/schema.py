@@ -9,13 +9,14 @@ canonical columns below; a client's export is mapped onto them with
 table          required                          optional
 =============  ================================  ==========================================
 transactions   customer_id, date, amount         order_id, product_id, quantity,
-                                                 unit_price, channel
+                                                 unit_price, channel, description
 customers      customer_id                       name, email, phone, address, birth_date,
                                                  source, signup_date
 interactions   customer_id, timestamp, channel   type, outcome, cost
 campaign       customer_id, treatment, outcome   spend (+ pre-treatment features, kept)
 survey         respondent_id, overall            nps, customer_id (+ driver ratings, kept)
-baskets        order_id, product_id              customer_id, date, quantity
+baskets        order_id, product_id              customer_id, date, quantity,
+                                                 description
 assessment     item_id, score                    respondent, comment
 =============  ================================  ==========================================
 
@@ -59,7 +60,7 @@ import difflib
 import html
 import re
 from itertools import islice
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -73,6 +74,7 @@ __all__ = [
     "TABLES",
     "CleaningReport",
     "ColumnSpec",
+    "NON_PRODUCT_CODES",
     "SchemaError",
     "TableSpec",
     "as_date",
@@ -300,6 +302,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 ),
                 _col("unit_price", "number", "price of one unit", low=0),
                 _col("channel", "category", "sales channel (web, store, phone …)"),
+                _col("description", "text", "product description (recognises postage, fee and adjustment lines)"),
             ],
             id_column="customer_id",
         ),
@@ -374,6 +377,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 _col("date", "date", "when the basket was bought"),
                 _col("quantity", "number", "units of the product", low=0, low_inclusive=False,
                      advice="Zero or negative quantities are usually returns."),
+                _col("description", "text", "product description (recognises postage, fee and adjustment lines)"),
             ],
             id_column="order_id",
         ),
@@ -1560,6 +1564,85 @@ def _drop_returned_quantities(frame: pd.DataFrame, report: CleaningReport, opts:
     return _drop(frame, quantity <= 0, "zero or negative quantity", report)
 
 
+# Codes of order lines that are not products (Online Retail and similar
+# exports): postage and carriage, bank charges, marketplace fees, discounts,
+# manual adjustments, bad debt, samples, commissions. Compared
+# case-insensitively with the stripped product_id; the client's own codes are
+# added with non_product_codes=.
+NON_PRODUCT_CODES: tuple[str, ...] = (
+    "POST", "DOT", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK", "D", "M", "B", "S",
+)
+# What such lines say in a description column (whole description, case-insensitive).
+_NON_PRODUCT_TEXT = re.compile(
+    r"(?:dotcom\s+)?postage(?:\s*(?:and|&)\s*packing)?|carriage|p\s*&\s*p|bank\s+charges?"
+    r"|(?:amazon|ebay|marketplace|payment|card|transaction)\s+fees?|discount|manual"
+    r"|adjust(?:ment)?(?:\s+bad\s+debt)?|bad\s+debt(?:\s+adjustment)?|samples?"
+    r"|(?:cruk\s+)?commission",
+    re.IGNORECASE,
+)
+
+
+def _non_product_codes(codes: Any) -> frozenset[str]:
+    """The client's codes, upper-cased; a plain string is refused (it is not a list)."""
+    if isinstance(codes, (str, bytes)) or not isinstance(codes, (Sequence, set, frozenset, type(None))):
+        raise TypeError(
+            f"non_product_codes={codes!r}: expected a list of product codes, e.g. "
+            f"['POST', 'FEE'], found a {type(codes).__name__}."
+        )
+    extra = []
+    for code in codes or ():
+        if not isinstance(code, (str, int, np.integer)) or isinstance(code, (bool, np.bool_)):
+            raise TypeError(
+                f"non_product_codes: expected each code to be a product code (a string), "
+                f"found {type(code).__name__} {code!r}."
+            )
+        if str(code).strip():
+            extra.append(str(code).strip().upper())
+    return frozenset(extra)
+
+
+def _non_product_mask(frame: pd.DataFrame, client_codes: frozenset[str]) -> np.ndarray:
+    """Lines that are not products, by code or by description.
+
+    * the client's codes and the built-in codes of more than one character
+      (``POST``, ``AMAZONFEE`` …) count by code alone;
+    * a description such as "POSTAGE", "Bank Charges", "Discount" or
+      "Adjust bad debt" counts whatever the code;
+    * the one-letter codes (``D``, ``M``, ``B``, ``S``) count only on lines
+      without a description, and only when most distinct product codes of
+      the table are longer than one character: in a catalogue of real SKUs a
+      lone letter is a bookkeeping code, in a catalogue of letters a product.
+    """
+    n = len(frame)
+    product = _as_text(frame["product_id"]).str.upper() if "product_id" in frame.columns else None
+    described = np.zeros(n, dtype=bool)
+    by_text = np.zeros(n, dtype=bool)
+    if "description" in frame.columns:
+        text = _as_text(frame["description"])
+        described = text.notna().to_numpy(dtype=bool)
+        words = text.str.replace(r"\s+", " ", regex=True)
+        by_text = words.str.fullmatch(_NON_PRODUCT_TEXT, na=False).to_numpy(dtype=bool)
+    if product is None:
+        return by_text
+    long_codes = frozenset(c for c in NON_PRODUCT_CODES if len(c) > 1) | client_codes
+    by_code = np.array(product.isin(long_codes), dtype=bool)
+    letters = frozenset(c for c in NON_PRODUCT_CODES if len(c) == 1) - client_codes
+    distinct = product.dropna().unique()
+    if len(distinct) and np.mean([len(c) == 1 for c in distinct]) < 0.5:
+        by_code |= product.isin(letters).to_numpy(dtype=bool) & ~described
+    return by_code | by_text
+
+
+def _drop_non_products(frame: pd.DataFrame, report: CleaningReport, codes: frozenset[str]) -> pd.DataFrame:
+    if "product_id" not in frame.columns and "description" not in frame.columns:
+        report.notes.append("non-product lines not checked: no product_id or description column")
+        return frame
+    return _drop(frame, _non_product_mask(frame, codes), _NON_PRODUCT_REASON, report)
+
+
+_NON_PRODUCT_REASON = "non-product line (postage, fees, adjustments)"
+
+
 def _drop_unreadable_dates(
     spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str], opts: _Options, report: CleaningReport
 ) -> pd.DataFrame:
@@ -1669,6 +1752,7 @@ def clean(
     drop_cancellations: bool = True,
     drop_returns: bool = True,
     decimal: str = ".",
+    non_product_codes: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Drop the conventional problem rows with a count per reason, then validate.
 
@@ -1712,6 +1796,9 @@ def clean(
         Drop negative amounts (transactions) and quantities <= 0
         (transactions, baskets). With ``False`` they stay and
         :func:`validate` reports them as an error.
+    non_product_codes : list of str
+        The client's own product codes of lines that are not products
+        (fees, postage …), added to the built-in :data:`NON_PRODUCT_CODES`.
 
     Returns
     -------
@@ -1731,6 +1818,7 @@ def clean(
     """
     spec = _spec(kind)
     _check_flags(drop_cancellations=drop_cancellations, drop_returns=drop_returns)
+    codes = _non_product_codes(non_product_codes)
     opts = _reading_options(date_format, dayfirst, decimal, context="clean", drop_returns=bool(drop_returns))
     end = as_date(observation_end, "observation_end")
     frame, origin = _map_columns(spec, df, columns)
@@ -1743,6 +1831,8 @@ def clean(
     for name in (c for c in spec.required if spec.kind(c) == "id"):
         frame = _drop(frame, ~_present(frame[name]), f"missing {name}", report)
     frame = _drop_duplicate_rows(spec, frame, report)
+    if spec.name in ("transactions", "baskets"):
+        frame = _drop_non_products(frame, report, codes)
     if spec.name == "transactions":
         frame = _drop_transaction_lines(frame, report, opts, bool(drop_cancellations))
     if spec.name in ("transactions", "baskets"):
@@ -2266,6 +2356,7 @@ def read_table(
     decimal: str = ".",
     sep: str | None = None,
     sheet: str | int | None = None,
+    non_product_codes: Sequence[str] = (),
     **clean_options: Any,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Read a client's export of one contract table: read, map, clean (or only validate).
@@ -2290,6 +2381,8 @@ def read_table(
         ``False``: :func:`validate` only; any problem row is an error.
     encoding, sep, sheet
         As in :func:`read_file` (``encoding=None`` detects it).
+    non_product_codes : list of str
+        As in :func:`clean`: the client's own codes of non-product lines.
     **clean_options
         Passed on to :func:`clean`: ``drop_cancellations``, ``drop_returns``.
 
@@ -2319,8 +2412,10 @@ def read_table(
             "clean_rows, encoding, decimal, sep, sheet)."
         )
     end_given = as_date(observation_end, "observation_end") is not None
-    if not clean_rows and (clean_options or end_given):
-        given = [*clean_options, *(["observation_end"] if end_given else [])]
+    _non_product_codes(non_product_codes)
+    if not clean_rows and (clean_options or end_given or non_product_codes):
+        given = [*clean_options, *(["observation_end"] if end_given else []),
+                 *(["non_product_codes"] if non_product_codes else [])]
         raise ValueError(
             f"{given} apply only with clean_rows=True (validate drops no rows); leave them out "
             "or pass clean_rows=True."
@@ -2332,7 +2427,7 @@ def read_table(
         if clean_rows:
             frame, report = clean(spec.name, raw, columns=mapping, date_format=date_format or None,
                                   dayfirst=dayfirst, observation_end=observation_end, decimal=decimal,
-                                  **clean_options)
+                                  non_product_codes=non_product_codes, **clean_options)
         else:
             frame, changes = _validated(spec.name, raw, columns=mapping, date_format=date_format or None,
                                         dayfirst=dayfirst, allow_zero_amounts=False, decimal=decimal,

@@ -905,3 +905,23 @@ def test_undecodable_file_names_the_offset_of_the_bad_byte_in_the_file(tmp_path)
     bad = body.encode("latin-1").index(b"\xe9")
     with pytest.raises(SchemaError, match=rf"big\.csv: could not be decoded with encoding='utf-8' \(as given\) at byte {bad} of the file"):
         read_file(path, encoding="utf-8")
+
+
+def test_non_product_lines_dropped_by_code_description_and_client_codes():
+    df = pd.DataFrame({
+        "customer_id": ["1"] * 6,
+        "date": ["2011-01-01"] * 6,
+        "amount": [5.0, 3.0, 2.0, 1.0, 4.0, 7.0],
+        "product_id": ["85123A", "POST", "X1", "FEE9", "M", "22423"],
+        "description": ["HEART", "POSTAGE", "Bank Charges", "fee", None, "REGENCY CAKESTAND"],
+    })
+    out, report = clean("transactions", df, non_product_codes=["fee9"])
+    assert report.dropped["non-product line (postage, fees, adjustments)"] == 4
+    assert out["product_id"].tolist() == ["85123A", "22423"]
+    assert "description" in out.columns
+
+
+def test_non_product_codes_must_be_a_list():
+    df = pd.DataFrame({"customer_id": ["1"], "date": ["2011-01-01"], "amount": [1.0]})
+    with pytest.raises(TypeError, match=r"non_product_codes='POST': expected a list"):
+        clean("transactions", df, non_product_codes="POST")
