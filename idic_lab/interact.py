@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from itertools import combinations
 from typing import Any
@@ -312,6 +312,28 @@ class InteractInputs:
     observation_end: str
     synthetic: Mapping[str, bool]
     mode: str = "teaching"
+    files: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def record_scope(self, *, stage: str) -> None:
+        """Record what data the stage worked on for the report (see :func:`idic_lab.results.record_data`).
+
+        One entry per table that was loaded (rows, customers, period, file
+        name), and the cleaning counts of the transactions.
+        """
+        from idic_lab.results import record_cleaning, record_data
+
+        dates = {"interactions": "timestamp", "transactions": "date"}
+        for name in ("interactions", "campaign", "survey", "transactions"):
+            table = getattr(self, name)
+            if table is None:
+                continue
+            customers = table["customer_id"].nunique() if "customer_id" in table.columns else None
+            column = dates.get(name)
+            start, end = (table[column].min(), table[column].max()) if column and len(table) else (None, None)
+            record_data(name, rows=len(table), customers=customers, start=start, end=end,
+                        file=self.files.get(name) or None)
+        if self.cleaning is not None:
+            record_cleaning("transactions", self.cleaning, file=self.files.get("transactions") or None)
 
     def sources(self) -> pd.DataFrame:
         """Rows and source ("synthetic world" or "client file") of each table.
@@ -458,7 +480,8 @@ def load_inputs(
         end = observation_end or str(world.observation_end.date())
     return InteractInputs(world=world, interactions=interactions, campaign=campaign, survey=survey,
                           transactions=transactions, cleaning=cleaning, observation_end=end,
-                          synthetic=MappingProxyType(synthetic), mode=mode)
+                          synthetic=MappingProxyType(synthetic), mode=mode,
+                          files=MappingProxyType({name: str(path) for name, path in files.items() if path}))
 
 
 def _repeats(ids: pd.Series, treatment: np.ndarray) -> tuple[pd.Series, pd.Series]:
@@ -2000,6 +2023,19 @@ def churn_risk(
     SchemaError
         If the transactions break their contract (text dates are refused).
     """
+    return _churn_risk(transactions, observation_end=observation_end, time_unit=time_unit, horizon=horizon,
+                       bands=bands)[0]
+
+
+def _churn_risk(
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp,
+    time_unit: str,
+    horizon: float,
+    bands: Sequence[tuple[str, float]],
+) -> tuple[pd.DataFrame, Any, pd.DataFrame]:
+    """:func:`churn_risk`'s table, the fitted model and the BTYD summary it was fitted on."""
     names, bounds = _check_bands(bands)
     horizon = _real(horizon, "horizon", example="26")
     if horizon <= 0:
@@ -2030,7 +2066,7 @@ def churn_risk(
     out["status"] = pd.Categorical(status, categories=[*names, "one-time buyer"])
     out.attrs["params"] = model.params_.to_dict()
     out.attrs["degenerate"] = model.degenerate_
-    return out
+    return out, model, summary
 
 
 @dataclass(frozen=True)
@@ -2055,30 +2091,6 @@ class ChurnRisk:
         return self.risk is not None
 
 
-# P(alive) contradicts recency when most overdue repeat buyers still look certainly alive.
-_OVERDUE_FACTOR = 3.0
-_OVERDUE_MIN_SHARE = 0.2
-_ALIVE_IF_OVERDUE = 0.9
-
-
-def _recency_contradiction(risk: pd.DataFrame, summary: pd.DataFrame) -> str:
-    """Why P(alive) contradicts recency ("" if it does not)."""
-    repeat = summary["frequency"] > 0
-    if not repeat.any():
-        return ""
-    interval = (summary["recency"] / summary["frequency"]).where(repeat)
-    gap = summary["T"] - summary["recency"]
-    overdue = repeat & (gap > _OVERDUE_FACTOR * interval)
-    if overdue.sum() < _OVERDUE_MIN_SHARE * repeat.sum():
-        return ""
-    mean_alive = float(risk.loc[overdue.to_numpy(), "p_alive"].mean())
-    if mean_alive <= _ALIVE_IF_OVERDUE:
-        return ""
-    return (f"{int(overdue.sum()):,} of {int(repeat.sum()):,} repeat buyers have not bought for more than "
-            f"{_OVERDUE_FACTOR:g} times their usual interval, yet their mean P(alive) is {mean_alive:.2f}: "
-            "the model contradicts their recency")
-
-
 def assess_churn_risk(
     transactions: pd.DataFrame,
     *,
@@ -2091,11 +2103,12 @@ def assess_churn_risk(
 
     A BG/NBD model that does not converge, that fits a parameter at the edge
     of its range or sees no dropout (P(alive) about 1 for everyone), or
-    whose P(alive) contradicts the customers' recency (most long-overdue
-    repeat buyers still "certainly alive") gives at-risk counts that would
-    mislead ("0 at risk, 0 likely lost"). Then ``risk`` is ``None`` and
-    ``problem`` says why and what to do; no warning is raised, so the
-    caller shows the problem on the page.
+    whose P(alive) contradicts the customers' recency (long-silent repeat
+    buyers still "certainly alive") gives at-risk counts that would mislead
+    ("0 at risk, 0 likely lost"); see
+    :func:`idic_lab.differentiate.check_purchase_model`. Then ``risk`` is
+    ``None`` and ``problem`` says why and what to do; no warning is raised,
+    so the caller shows the problem on the page.
 
     Parameters
     ----------
@@ -2116,36 +2129,20 @@ def assess_churn_risk(
 
     from idic_lab.diagnostics import IdicLabWarning
 
-    names, _ = _check_bands(bands)
-    advice = ("The at-risk counts and the win-back list are left out; use RFM recency (notebook 02) to find "
-              "lapsing customers, or try another time_unit (e.g. 'M') or a longer history.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IdicLabWarning)  # a degenerate fit is reported below, in words
         try:
-            risk = churn_risk(transactions, observation_end=observation_end, time_unit=time_unit, horizon=horizon,
-                              bands=bands)
+            risk, model, summary = _churn_risk(transactions, observation_end=observation_end, time_unit=time_unit,
+                                               horizon=horizon, bands=bands)
         except ValueError as exc:
-            if isinstance(exc, SchemaError) or not isinstance(exc.__cause__, dif.ModelFitError) and \
-                    "BG/NBD" not in str(exc):
+            if not isinstance(exc.__cause__, dif.ModelFitError):
                 raise
-            return ChurnRisk(None, f"P(alive) could not be estimated: the BG/NBD purchase model did not fit this "
-                                   f"data ({_first_sentence(str(exc.__cause__ or exc))}). {advice}")
-    degenerate = risk.attrs.get("degenerate", "")
-    if not degenerate:
-        summary = dif.rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
-        degenerate = _recency_contradiction(risk, summary)
-    if degenerate:
-        return ChurnRisk(None, f"P(alive) is not usable on this data: in the BG/NBD purchase model {degenerate}. "
-                               f"{advice}")
-    return ChurnRisk(risk, "")
-
-
-def _first_sentence(text: str) -> str:
-    """The first sentence of a model's message, without Python class names such as "(ConvergenceError)"."""
-    import re
-
-    head = text.split(". ")[0].strip().rstrip(".")
-    return re.sub(r"\s*\([A-Za-z]*(Error|Exception)\)", "", head)
+            summary = dif.rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
+            risk, model = None, exc.__cause__
+    check = dif.check_purchase_model(model, summary, name="BG/NBD")
+    if check.usable and risk is not None:
+        return ChurnRisk(risk, "")
+    return ChurnRisk(None, f"At-risk counts and the win-back list are left out: {' '.join(check.problems)}")
 
 
 def win_back_targets(risk: pd.DataFrame, *, statuses: Sequence[str] = ("at risk",), top: int | None = None) -> pd.DataFrame:
