@@ -127,11 +127,10 @@ _CSS = """
 html { -webkit-text-size-adjust: 100%; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        color: var(--ink); margin: 0; line-height: 1.45; background: #fff; }
-main { max-width: 72em; margin: 0 auto; padding: 2em 2.5em 3em; }
+main { max-width: 72em; margin: 0 auto; padding: 2em 2.5em 3em; overflow-wrap: anywhere; }
 h1 { font-size: 1.9em; margin: 0 0 .2em; color: var(--accent); }
 h2 { font-size: 1.3em; margin: 1.8em 0 .6em; border-bottom: 2px solid var(--line); padding-bottom: .2em; }
 h3 { font-size: 1.05em; margin: 1.2em 0 .4em; }
-p, li, td, th, dd, dt, figcaption { overflow-wrap: anywhere; }
 .lead { color: var(--muted); margin: 0 0 1em; }
 dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .3em 1.5em; margin: 1em 0; }
 dl.facts dt { font-weight: 600; color: var(--muted); }
@@ -182,6 +181,7 @@ code { font-size: .92em; background: #f3f5f8; padding: 0 .25em; border-radius: 3
 
 
 def _client_body(runs: list[Any], out_dir: Path, title: str, interrupted: str | None) -> str:
+    runs = [run for run in runs if not _teaching_only(run)]
     results = _all_results(runs)
     client = _first(results, CLIENT_KEY)
     parts = [f"<h1>{_e(title)}</h1>"]
@@ -356,7 +356,7 @@ def _stages_section(runs: list[Any], out_dir: Path) -> str:
             text, css = "Could not be completed — see the problems above", "failed"
         elif status == "not run":
             needs = _needs(run)
-            text, css = ("Not run — needs: " + ", ".join(needs)) if needs else "Not run", "not-run"
+            text, css = ("Not run — needs: " + ", ".join(needs)) if needs else "Not run — " + _not_run_reason(run), "not-run"
         elif status == "interrupted":
             text, css = "Interrupted — incomplete", "interrupted"
         else:
@@ -369,13 +369,27 @@ def _stages_section(runs: list[Any], out_dir: Path) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
+def _not_run_reason(run: Any) -> str:
+    reason = str(getattr(run, "error", "") or "").strip().splitlines()[:1]
+    reason = re.sub(r"^not run\s*[:—-]\s*", "", reason[0]) if reason else ""
+    return reason or "no input for it was given"
+
+
+def _teaching_only(run: Any) -> bool:
+    """A teaching notebook the runner left out of a client run: not part of the client's report at all."""
+    return (getattr(run, "status", "") == "not run" and not _needs(run)
+            and "teaching notebook" in str(getattr(run, "error", "") or ""))
+
+
 def _not_run_section(runs: list[Any]) -> str:
     items = []
     for run in runs:
         name = _stage_name(run.notebook)
         status = getattr(run, "status", "")
-        if status == "not run":
+        if status == "not run" and _needs(run):
             items.append(f"<li><strong>{_e(name)}</strong> — not run — needs: {_codes(_needs(run))}</li>")
+        elif status == "not run":
+            items.append(f"<li><strong>{_e(name)}</strong> — not run — {_e(_not_run_reason(run))}</li>")
         elif status == "interrupted":
             items.append(f"<li><strong>{_e(name)}</strong> — interrupted</li>")
         for section in _not_run_sections(run):
@@ -404,8 +418,8 @@ def _teaching_body(runs: list[Any], out_dir: Path, title: str, interrupted: str 
         text = {"ok": "ok", "failed": "failed", "interrupted": "interrupted"}.get(status, str(status))
         if status == "failed":
             text = "failed: " + _teaching_error(run)
-        elif status == "not run" and _needs(run):
-            text = "not run — needs: " + ", ".join(_needs(run))
+        elif status == "not run":
+            text = "not run — " + (("needs: " + ", ".join(_needs(run))) if _needs(run) else _not_run_reason(run))
         rows.append(f'<tr><td>{link}</td><td class="{css}">{_e(text)}</td><td class="n">{_e(_duration(run))}</td>'
                     f"<td>{_figures(run.results)}</td></tr>")
     parts.append('<table><thead><tr><th>Notebook</th><th>Status</th><th class="n">Run time</th><th>Headline figures</th>'

@@ -227,3 +227,16 @@ def test_teaching_error_lines_lose_local_paths(tmp_path):
                      error="FileNotFoundError: [Errno 2] No such file: '/home/alice/work/data/sales.csv'")]
     page = write_index(runs, tmp_path, title="T").read_text()
     assert "/home/alice" not in page and "sales.csv" in page
+
+
+def test_client_index_leaves_out_teaching_notebooks_and_says_why_a_stage_did_not_run(tmp_path):
+    runs = [make_run(tmp_path, "00_start_here.ipynb", "not run",
+                     error="a teaching notebook, not part of a client report (add a section '00_start_here' ...)"),
+            make_run(tmp_path, "02_differentiate.ipynb", "ok", {}),
+            make_run(tmp_path, "03_interact.ipynb", "not run", error="not run: the run was interrupted before it")]
+    page = write_index(runs, tmp_path, title="R", client_run=True).read_text()
+    text = " ".join(text_of(page).split())
+    assert "Start here" not in text and "teaching" not in text
+    assert "Interact — not run — the run was interrupted before it" in text
+    teaching = " ".join(text_of(write_index(runs, tmp_path, title="R").read_text()).split())
+    assert "00_start_here.ipynb not run — a teaching notebook" in teaching
