@@ -4,6 +4,10 @@
 folder and writes ``index.html``; with ``--params client.yaml`` the same
 notebooks run on a client's files, and ``--hide-code`` gives the HTML pages a
 client receives.
+
+Exit codes: 0 every notebook ran (or was left out for a missing input), 1 a
+notebook failed, 2 the parameter file was refused (nothing was run or
+written), 130 interrupted with Ctrl-C (``index.html`` says what ran).
 """
 
 from __future__ import annotations
@@ -19,30 +23,41 @@ from idic_lab.report import run_all
 
 __all__ = ["main"]
 
+EXIT_FAILED, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 130
+
+
+def _refuse(message: str) -> SystemExit:
+    """A refusal of the parameter file: the message on stderr, exit code 2."""
+    exc = SystemExit(f"idic-lab: {message}")
+    exc.code = EXIT_REFUSED
+    print(exc.args[0], file=sys.stderr)
+    return exc
+
 
 def _read_parameters(path: str | None) -> dict[str, dict[str, Any]]:
     if not path:
         return {}
     params_file = Path(path)
     if not params_file.is_file():
-        raise SystemExit(f"idic-lab: parameter file not found: {params_file.resolve()}")
+        raise _refuse(f"parameter file not found: {params_file.resolve()}")
     try:
         loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        raise SystemExit(f"idic-lab: {params_file} is not valid YAML{line}: {getattr(exc, 'problem', exc)}") from exc
+        raise _refuse(f"{params_file} is not valid YAML{line}: {getattr(exc, 'problem', exc)}") from exc
     except UnicodeDecodeError as exc:
-        raise SystemExit(f"idic-lab: {params_file} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
-    if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
-        raise SystemExit(
-            f"idic-lab: {params_file} must map 'common' and/or notebook names "
+        raise _refuse(f"{params_file} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
+    if not isinstance(loaded, dict) or not all(isinstance(v, dict) or v is None for v in loaded.values()):
+        raise _refuse(
+            f"{params_file} must map 'common' and/or notebook names "
             "(e.g. '02_differentiate') to parameter: value pairs"
         )
     # Relative paths in the file are relative to the file, not to the notebook folder or the caller.
     return {
         section: {key: _absolute_if_path(value, params_file.parent) for key, value in values.items()}
         for section, values in loaded.items()
+        if values is not None
     }
 
 
@@ -79,21 +94,28 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``idic-lab``; returns the process exit code."""
     args = _parser().parse_args(argv)
     pattern = args.only if args.only.endswith(".ipynb") else f"{args.only}.ipynb"
+    parameters = _read_parameters(args.params)
+    index = Path(args.out) / "index.html"
     try:
         runs = run_all(
             args.notebooks,
             args.out,
-            parameters=_read_parameters(args.params),
+            parameters=parameters,
             pattern=pattern,
             hide_code=args.hide_code,
             title=args.title,
         )
     except (ValueError, FileNotFoundError) as exc:
-        raise SystemExit(f"idic-lab: {exc}") from exc
-    index = Path(args.out) / "index.html"
-    failed = [run for run in runs if not run.ok]
-    print(f"\n{len(runs) - len(failed)} of {len(runs)} notebooks ok; open {index.resolve()}")
-    return 1 if failed else 0
+        raise _refuse(str(exc)) from exc
+    except KeyboardInterrupt:
+        print(f"idic-lab: interrupted; {index.resolve()} says what ran and what did not.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    failed = [run for run in runs if run.status == "failed"]
+    left_out = [run for run in runs if run.status == "not run"]
+    ran = len(runs) - len(left_out)
+    note = f" ({len(left_out)} left out: {', '.join(r.summary() for r in left_out)})" if left_out else ""
+    print(f"\n{ran - len(failed)} of {ran} notebooks ok{note}; open {index.resolve()}")
+    return EXIT_FAILED if failed else 0
 
 
 if __name__ == "__main__":
