@@ -1531,18 +1531,161 @@ def _drop(frame: pd.DataFrame, mask: Any, reason: str, report: CleaningReport) -
 
 
 # Online Retail (UCI) marks a cancelled invoice by a "C" before the invoice
-# number; requiring digits after it keeps ids such as "CA-2016-1521" intact.
-_CANCELLATION = r"^[Cc]\d+$"
+# number; requiring digits after the prefix keeps ids such as "CA-2016-1521" intact.
+_CANCELLED_IN_FULL = "purchase cancelled in full"
+_REDUCED = "purchase reduced by a later cancellation"
+_NETTED = "cancellation netted against earlier purchases"
+_UNMATCHED = "cancellation without matching purchase"
 
 
-def _drop_transaction_lines(
-    frame: pd.DataFrame, report: CleaningReport, opts: _Options, drop_cancellations: bool
+def _cancellation_pattern(prefix: Any) -> re.Pattern | None:
+    if prefix is None or (isinstance(prefix, str) and not prefix.strip()):
+        return None
+    if not isinstance(prefix, str):
+        raise TypeError(
+            f"cancellation_prefix={prefix!r}: expected the text in front of the number of a "
+            f"cancelling invoice, e.g. 'C' for C536379, or None; found {type(prefix).__name__}."
+        )
+    return re.compile(rf"{re.escape(prefix.strip())}[-_/]?\d+", re.IGNORECASE)
+
+
+def _cancellation_mask(
+    spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str], pattern: re.Pattern | None,
+    report: CleaningReport,
+) -> np.ndarray | None:
+    """Lines that cancel earlier purchases: a prefixed order number or the flag column ``cancellation``."""
+    found = np.zeros(len(frame), dtype=bool)
+    checked = False
+    if pattern is not None and "order_id" in frame.columns:
+        found |= _as_text(frame["order_id"]).str.fullmatch(pattern, na=False).to_numpy(dtype=bool)
+        checked = True
+    if "cancellation" in frame.columns:
+        flags, bad = _read_binary(frame["cancellation"])
+        if bad.any():
+            where = _Where(spec.name, "cancellation", origin.get("cancellation"), len(frame), required=False)
+            raise where.error("0/1 (1 = the line cancels earlier purchases)", "are not 0/1", frame["cancellation"][bad])
+        found |= flags.fillna(0).to_numpy(dtype="float64") == 1
+        checked = True
+    if not checked:
+        report.notes.append("cancellations not checked: no order_id (or cancellation flag) column")
+        return None
+    return found
+
+
+def _netting_basis(spec: TableSpec, frame: pd.DataFrame, opts: _Options) -> tuple[np.ndarray, str]:
+    """What a cancellation takes away: units (quantity), money (amount) or whole lines."""
+    if "quantity" in frame.columns and ("product_id" in frame.columns or spec.name == "baskets"):
+        values = _read_numbers(frame["quantity"], opts.decimal)[0]
+        return values.to_numpy(dtype="float64", na_value=np.nan), "quantity"
+    if "amount" in frame.columns:
+        values = _read_numbers(frame["amount"], opts.decimal)[0]
+        return values.to_numpy(dtype="float64", na_value=np.nan), "amount"
+    return np.ones(len(frame)), "line"
+
+
+def _netting_keys(frame: pd.DataFrame) -> pd.Series | None:
+    """Who bought what: customer and product (customer alone when there is no product)."""
+    if "customer_id" not in frame.columns:
+        return None
+    key = _read_ids(frame["customer_id"])[0]
+    if "product_id" in frame.columns:
+        key = key + "\x1f" + _read_ids(frame["product_id"])[0]
+    return key
+
+
+def _net_cancellations(
+    spec: TableSpec, frame: pd.DataFrame, origin: dict[str, str], opts: _Options, report: CleaningReport,
+    pattern: re.Pattern | None,
 ) -> pd.DataFrame:
-    if drop_cancellations and "order_id" in frame.columns:
-        cancelled = _as_text(frame["order_id"]).str.match(_CANCELLATION, na=False)
-        frame = _drop(frame, cancelled, "cancellation", report)
-    elif drop_cancellations:
-        report.notes.append("cancellations not checked: no order_id column")
+    """Net cancellation lines against the earlier purchases they cancel.
+
+    A cancellation takes its units (or its amount) from the earlier purchase
+    lines of the same customer and product, the most recent first; a
+    purchase can be reduced in part. Purchases netted to nothing are
+    dropped, reduced ones kept with their quantity and amount reduced (the
+    unit price stays), cancellation lines are dropped: netted ones, and
+    those that find no earlier purchase.
+    """
+    cancel = _cancellation_mask(spec, frame, origin, pattern, report)
+    if cancel is None:
+        return frame
+    n = len(frame)
+    basis, unit = _netting_basis(spec, frame, opts)
+    keys = _netting_keys(frame)
+    taken = np.zeros(n)  # units (or money) taken from each purchase line
+    matched = np.zeros(n, dtype=bool)  # cancellation lines that found a purchase
+    leftover = 0  # cancellation lines only partly matched
+    if cancel.any() and keys is not None:
+        positions = np.arange(n)
+        undated = np.iinfo(np.int64).max
+        stamp = np.full(n, undated, dtype=np.int64)  # no date: order of the file
+        time_column = spec.time_column
+        if time_column in frame.columns:
+            where = _Where(spec.name, time_column, origin.get(time_column), n, required=time_column in spec.required)
+            dates = _reading_or_error(where, frame[time_column], opts).dates
+            stamp = dates.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            stamp[np.isnat(dates.to_numpy(dtype="datetime64[ns]"))] = undated
+        key = keys.to_numpy(dtype=object)
+        has_key = keys.notna().to_numpy(dtype=bool)
+        amount = np.abs(basis)
+        wanted = set(key[cancel & has_key])
+        purchase = ~cancel & has_key & (basis > 0) & np.isfinite(basis)
+        purchase &= pd.Series(key).isin(wanted).to_numpy(dtype=bool)
+        order = np.lexsort((positions, stamp))
+        by_key: dict[Any, list[int]] = {}
+        for i in order[purchase[order]]:
+            by_key.setdefault(key[i], []).append(int(i))
+        left = np.where(purchase, basis, 0.0)
+        for c in order[(cancel & has_key)[order]]:
+            need = amount[c]
+            lines = by_key.get(key[c])
+            if not lines or not np.isfinite(need) or need <= 0:
+                continue
+            for i in reversed(lines):
+                # Same moment counts as earlier; lines without a date go by file order.
+                earlier = stamp[i] < stamp[c] or (stamp[i] == stamp[c] and (stamp[c] != undated or i < c))
+                if (not earlier) or left[i] <= 0:
+                    continue
+                take = min(need, left[i])
+                left[i] -= take
+                taken[i] += take
+                need -= take
+                matched[c] = True
+                if need <= 1e-9 * amount[c]:
+                    break
+            if matched[c] and need > 1e-9 * amount[c]:
+                leftover += 1
+        gone = purchase & (taken > 0) & (left <= 1e-9 * np.abs(basis))
+        reduced = purchase & (taken > 0) & ~gone
+    else:
+        gone = reduced = np.zeros(n, dtype=bool)
+        if cancel.any():
+            report.notes.append("cancellations not netted: no customer_id column to match them with purchases")
+    if reduced.any():
+        share = np.where(reduced, (basis - taken) / np.where(basis == 0, 1, basis), 1.0)
+        updates = {}
+        for name in ("quantity", "amount") if unit != "line" else ():
+            if name in frame.columns:
+                values = _read_numbers(frame[name], opts.decimal)[0].to_numpy(dtype="float64", na_value=np.nan)
+                column = frame[name].astype(object).to_numpy(copy=True)
+                column[reduced] = values[reduced] * share[reduced]
+                updates[name] = pd.Series(column, index=frame.index, dtype=object)
+        if updates:
+            frame = frame.assign(**updates)
+    report.changed[_REDUCED] = int(reduced.sum())
+    frame = _drop(frame, gone, _CANCELLED_IN_FULL, report)
+    cancel, matched = cancel[~gone], matched[~gone]
+    frame = _drop(frame, cancel & matched, _NETTED, report)
+    frame = _drop(frame, (cancel & ~matched)[~(cancel & matched)], _UNMATCHED, report)
+    if leftover:
+        report.notes.append(
+            f"{leftover} cancellation line(s) cancelled more {unit if unit != 'line' else 'lines'} than the "
+            "earlier purchases of the same customer and product held; the rest was not netted"
+        )
+    return frame
+
+
+def _drop_transaction_lines(frame: pd.DataFrame, report: CleaningReport, opts: _Options) -> pd.DataFrame:
     numbers, text = _read_numbers(frame["amount"], opts.decimal)
     amount = numbers.to_numpy(dtype="float64", na_value=np.nan)
     # Missing, blank and ±inf amounts cannot be valued; text is left for validate to report.
@@ -1753,6 +1896,7 @@ def clean(
     drop_returns: bool = True,
     decimal: str = ".",
     non_product_codes: Sequence[str] = (),
+    cancellation_prefix: str | None = "C",
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Drop the conventional problem rows with a count per reason, then validate.
 
@@ -1819,6 +1963,7 @@ def clean(
     spec = _spec(kind)
     _check_flags(drop_cancellations=drop_cancellations, drop_returns=drop_returns)
     codes = _non_product_codes(non_product_codes)
+    pattern = _cancellation_pattern(cancellation_prefix)
     opts = _reading_options(date_format, dayfirst, decimal, context="clean", drop_returns=bool(drop_returns))
     end = as_date(observation_end, "observation_end")
     frame, origin = _map_columns(spec, df, columns)
@@ -1833,8 +1978,10 @@ def clean(
     frame = _drop_duplicate_rows(spec, frame, report)
     if spec.name in ("transactions", "baskets"):
         frame = _drop_non_products(frame, report, codes)
+        if drop_cancellations:
+            frame = _net_cancellations(spec, frame, origin, opts, report, pattern)
     if spec.name == "transactions":
-        frame = _drop_transaction_lines(frame, report, opts, bool(drop_cancellations))
+        frame = _drop_transaction_lines(frame, report, opts)
     if spec.name in ("transactions", "baskets"):
         frame = _drop_returned_quantities(frame, report, opts)
     frame = _drop_unreadable_dates(spec, frame, origin, opts, report)

@@ -28,7 +28,9 @@ first, then everything the CRM systems would hold about them:
   added with a known probability). Truth: the bundles.
 
 Messiness is added on top of the clean purchase lines, never instead of
-them: cancellation and return lines, anonymous lines without a customer id,
+them: order lines placed and then cancelled (a purchase line and its "C"
+cancellation line, which cleaning nets to nothing), return lines, anonymous
+lines without a customer id,
 exact duplicate rows and mistyped dates after the observation end. Their
 counts are in ``truth.messiness`` under the same reasons that
 :func:`idic_lab.schema.clean` reports, so cleaning can be checked exactly.
@@ -667,8 +669,11 @@ def _add_messiness(
     anonymous["customer_id"] = pd.NA  # walk-in sales without a loyalty card
     anonymous["order_id"] = "9" + anonymous["order_id"]
     duplicates = sample(knobs["duplicate_row_rate"])  # exported twice
+    # An order line placed and then cancelled (a "C" invoice): the pair nets to nothing, so the
+    # clean lines stay exactly what cleaning keeps.
     cancelled = sample(knobs["cancellation_rate"])
-    cancelled["order_id"] = "C" + cancelled["order_id"]
+    ordered = cancelled.assign(order_id="7" + cancelled["order_id"])
+    cancelled["order_id"] = "C7" + cancelled["order_id"]
     cancelled["amount"] = -cancelled["amount"]
     cancelled["quantity"] = -cancelled["quantity"]
     returned = sample(knobs["return_rate"])
@@ -680,11 +685,15 @@ def _add_messiness(
     mistyped["order_id"] = "8" + mistyped["order_id"]  # a separate order, not a duplicate of a clean one
     messy = pd.concat([clean, anonymous, duplicates, cancelled, returned, mistyped], ignore_index=True)
     messy["customer_id"] = messy["customer_id"].astype("string")
-    messy = messy.iloc[rng.permutation(len(messy))].sort_values("date", kind="stable").reset_index(drop=True)
+    messy = messy.iloc[rng.permutation(len(messy))].sort_values("date", kind="stable")
+    # The cancelled orders go last on their day: the most recent purchase a cancellation finds.
+    ordered["customer_id"] = ordered["customer_id"].astype("string")
+    messy = pd.concat([messy, ordered], ignore_index=True).sort_values("date", kind="stable").reset_index(drop=True)
     counts = {
         "missing customer_id": len(anonymous),
         "exact duplicate row": len(duplicates),
-        "cancellation": len(cancelled),
+        "purchase cancelled in full": len(cancelled),
+        "cancellation netted against earlier purchases": len(cancelled),
         "return (negative amount)": len(returned),
         "after observation end": len(mistyped),
     }

@@ -356,14 +356,17 @@ def test_clean_counts_each_reason():
     assert report.dropped == {
         "missing customer_id": 1,
         "exact duplicate row": 1,
-        "cancellation": 1,
+        # customer 2 bought nothing before cancelling: nothing to net
+        "purchase cancelled in full": 0,
+        "cancellation netted against earlier purchases": 0,
+        "cancellation without matching purchase": 1,
         "missing or non-finite amount": 0,
         "return (negative amount)": 1,
         "zero amount": 1,
         "unparseable date": 1,
         "after observation end": 1,
     }
-    assert report.changed == {"customer_id whitespace stripped": 1}
+    assert report.changed == {"purchase reduced by a later cancellation": 0, "customer_id whitespace stripped": 1}
     assert (report.rows_in, report.rows_out, report.total_dropped) == (10, 3, 7)
     # "CA-18" is not an Online Retail cancellation; 14:00 on the end day is inside.
     assert out["customer_id"].tolist() == ["1", "7", "8"]
@@ -372,7 +375,7 @@ def test_clean_counts_each_reason():
 
 def test_clean_options_switch_rules_off():
     _, report = clean("transactions", one_problem_each(), drop_cancellations=False)
-    assert "cancellation" not in report.dropped
+    assert "cancellation without matching purchase" not in report.dropped
     assert "after observation end" not in report.dropped
     assert report.dropped["return (negative amount)"] == 2  # the cancellation is negative too
     with pytest.raises(SchemaError, match="column 'amount'.*1 of 5 rows are not > 0"):
@@ -505,9 +508,13 @@ def test_order_line_export_without_amount_gets_quantity_times_unit_price():
     columns = {"customer_id": "CustomerID", "date": "InvoiceDate", "order_id": "InvoiceNo",
                "product_id": "StockCode", "quantity": "Quantity", "unit_price": "UnitPrice"}
     out, report = clean("transactions", export, columns=columns, dayfirst=False)
-    assert out["amount"].tolist() == pytest.approx([15.30, 6.78])
+    # C536379 cancels one of the six 85123A bought earlier that morning: 5 × 2.55 remain
+    assert out["amount"].tolist() == pytest.approx([12.75, 6.78])
+    assert out["quantity"].tolist() == [5, 2]
     assert out["customer_id"].tolist() == ["17850", "17850"]
-    assert report.dropped["cancellation"] == 1 and report.dropped["missing customer_id"] == 1
+    assert report.dropped["cancellation netted against earlier purchases"] == 1
+    assert report.changed["purchase reduced by a later cancellation"] == 1
+    assert report.dropped["missing customer_id"] == 1
     assert "amount computed as Quantity × UnitPrice (no amount column)" in report.notes
     assert "amount" not in export.columns  # the client's frame is not changed
     broken = export.assign(UnitPrice=["2.55", "n/a", "2.55", "3.75"])
