@@ -915,10 +915,10 @@ def run_all(
     out_dir.mkdir(parents=True, exist_ok=True)
     runs: list[NotebookRun] = []
     start = time.perf_counter()
-    current = None
+    current, started = None, start
     try:
         for number, plan in enumerate(plans, start=1):
-            current = plan
+            current, started = plan, time.perf_counter()
             if plan.skip is not None:
                 run = plan.skip
             else:
@@ -940,7 +940,7 @@ def run_all(
             if plan.notebook.name in done:
                 continue
             if plan is current:
-                runs.append(NotebookRun(plan.notebook.name, "interrupted", 0.0, None,
+                runs.append(NotebookRun(plan.notebook.name, "interrupted", time.perf_counter() - started, None,
                                         error=f"interrupted ({where})"))
             else:
                 runs.append(plan.skip or NotebookRun(plan.notebook.name, "not run", 0.0, None,
