@@ -139,6 +139,7 @@ table { border-collapse: collapse; width: 100%; margin: .4em 0 1.2em; }
 caption { text-align: left; font-weight: 600; padding: .3em 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .4em .6em; text-align: left; vertical-align: top; }
 th { background: #f3f5f8; }
+td.nb { white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .ok { color: #1b7f3b; font-weight: 600; }
 .failed { color: #b00020; font-weight: 600; }
@@ -239,7 +240,7 @@ def _interrupted_box(runs: list[Any], interrupted: str | None) -> str:
     )
 
 
-def _problems_box(runs: list[Any]) -> str:
+def _problems_box(runs: list[Any], *, failures: bool = True) -> str:
     items: list[str] = []
     for run in runs:
         name = _stage_name(run.notebook)
@@ -247,7 +248,7 @@ def _problems_box(runs: list[Any]) -> str:
             text = str(problem.get("text", "")).strip()
             if text:
                 items.append(f"<li><strong>{_e(_stage_name(problem.get('stage') or run.notebook))}:</strong> {_e(text)}</li>")
-        if getattr(run, "status", "") == "failed":
+        if failures and getattr(run, "status", "") == "failed":
             items.append(f"<li><strong>{_e(name)}:</strong> {_e(_failure_text(run))}</li>")
     items = list(dict.fromkeys(items))
     if not items:
@@ -420,11 +421,11 @@ def _teaching_body(runs: list[Any], out_dir: Path, title: str, interrupted: str 
             text = "failed: " + _teaching_error(run)
         elif status == "not run":
             text = "not run — " + (("needs: " + ", ".join(_needs(run))) if _needs(run) else _not_run_reason(run))
-        rows.append(f'<tr><td>{link}</td><td class="{css}">{_e(text)}</td><td class="n">{_e(_duration(run))}</td>'
+        rows.append(f'<tr><td class="nb">{link}</td><td class="{css}">{_e(text)}</td><td class="n">{_e(_duration(run))}</td>'
                     f"<td>{_figures(run.results)}</td></tr>")
     parts.append('<table><thead><tr><th>Notebook</th><th>Status</th><th class="n">Run time</th><th>Headline figures</th>'
                  f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
-    parts.append(_problems_box(runs))
+    parts.append(_problems_box(runs, failures=False))  # a failure is on its row already
     findings = _findings(runs, out_dir)
     if findings:
         parts.append("<h2>Findings</h2>" + findings)
@@ -489,6 +490,7 @@ _LABELS = {
 _SHARE_WORDS = ("share", "rate", "completeness", "retention", "recall", "precision", "lift", "coverage")
 _NOT_SHARE_WORDS = ("relative_lift_ci",)
 _MODEL_PARAMETERS = {"r", "alpha", "a", "b", "s", "beta", "gamma", "p", "q", "v", "delta"}
+_MODELS = {"bg_nbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "gamma_gamma": "Gamma-Gamma", "mbg_nbd": "MBG/NBD"}
 _TOKENS = {
     "nbd": "NBD", "bg": "BG", "clv": "CLV", "nps": "NPS", "ci": "CI", "auc": "AUC", "ari": "ARI", "r2": "R²",
     "mae": "MAE", "rmse": "RMSE", "nbo": "NBO", "febrl3": "FEBRL 3", "febrl4": "FEBRL 4", "idic": "IDIC",
@@ -527,7 +529,7 @@ def _label(key: str) -> str:
     parts = parts[1:] if len(parts) > 1 else parts  # the stage prefix says nothing on the stage's own row
     words = []
     for part in parts:
-        tokens = [_TOKENS.get(t, t) for t in re.split(r"[_\s]+", part) if t]
+        tokens = [_TOKENS.get(t, t) for t in re.split(r"[_\s]+", _MODELS.get(part, part)) if t]
         words.append(" ".join(tokens))
     label = " · ".join(w for w in words if w) or key
     return label[:1].upper() + label[1:]

@@ -162,3 +162,17 @@ def test_a_stage_page_in_the_browser(chromium, tmp_path, hide_code):
                      "without network) that is a console error, and a client's page should not call out; "
                      f"everything else passed. {cdn}")
     assert_pages_pass([check])
+
+
+def test_the_command_line_checks_a_report_folder(chromium, tmp_path, capsys):
+    from idic_lab.report_index import main
+
+    out = tmp_path / "report"
+    write_index(client_runs(out), out, title="Customer management report", client_run=True)
+    assert main(["check", str(out)]) == 0
+    assert "ok     " in capsys.readouterr().out
+    (out / "zz_bad.html").write_text('<!DOCTYPE html><html><head></head><body><img src="gone.png" alt="x"></body></html>')
+    assert main(["check", str(out)]) == 1
+    assert "image not loaded" in capsys.readouterr().out
+    assert main(["screenshot", str(out / "index.html"), str(tmp_path / "shot.png"), "--height", "900"]) == 0
+    assert (tmp_path / "shot.png").stat().st_size > 10_000
