@@ -9,14 +9,15 @@ canonical columns below; a client's export is mapped onto them with
 table          required                          optional
 =============  ================================  ==========================================
 transactions   customer_id, date, amount         order_id, product_id, quantity,
-                                                 unit_price, channel, description
+                                                 unit_price, channel, description,
+                                                 cancellation
 customers      customer_id                       name, email, phone, address, birth_date,
                                                  source, signup_date
 interactions   customer_id, timestamp, channel   type, outcome, cost
 campaign       customer_id, treatment, outcome   spend (+ pre-treatment features, kept)
 survey         respondent_id, overall            nps, customer_id (+ driver ratings, kept)
 baskets        order_id, product_id              customer_id, date, quantity,
-                                                 description
+                                                 description, cancellation
 assessment     item_id, score                    respondent, comment
 =============  ================================  ==========================================
 
@@ -28,8 +29,9 @@ Three entry points:
   the table, the column, what was expected, what was found, how many rows are
   affected, examples and what to do.
 * :func:`clean` drops the rows that CRM analyses conventionally leave out
-  (missing ids, exact duplicates, cancellations, returns, zero amounts,
-  unreadable dates, rows after the observation end), counts every reason in
+  (missing ids, exact duplicates, postage/fee/adjustment lines, returns,
+  zero amounts, unreadable dates, rows after the observation end), nets
+  cancellations against the purchases they cancel, counts every reason in
   a :class:`CleaningReport`, and then validates the rest.
 * :func:`read_file` reads a client's CSV/TSV/Parquet/Excel export without
   losing leading zeros in ids, detecting the text encoding; every error
@@ -303,6 +305,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 _col("unit_price", "number", "price of one unit", low=0),
                 _col("channel", "category", "sales channel (web, store, phone …)"),
                 _col("description", "text", "product description (recognises postage, fee and adjustment lines)"),
+                _col("cancellation", "binary", "1 = the line cancels earlier purchases (instead of a 'C' invoice number)"),
             ],
             id_column="customer_id",
         ),
@@ -378,6 +381,7 @@ TABLES: Mapping[str, TableSpec] = MappingProxyType(
                 _col("quantity", "number", "units of the product", low=0, low_inclusive=False,
                      advice="Zero or negative quantities are usually returns."),
                 _col("description", "text", "product description (recognises postage, fee and adjustment lines)"),
+                _col("cancellation", "binary", "1 = the line cancels earlier purchases (instead of a 'C' invoice number)"),
             ],
             id_column="order_id",
         ),
@@ -1902,25 +1906,51 @@ def clean(
 
     Rules, in this order (each listed in the report, also when it finds 0):
 
-    1. ``"missing <id>"`` — a required id column is missing or blank.
+    1. ``"missing <id>"`` — a required id column is missing or blank
+       (transactions: ``customer_id``; baskets need only ``order_id`` and
+       ``product_id``, so anonymous baskets are kept for basket work).
     2. ``"exact duplicate row"`` — all columns equal to an earlier row.
-    3. transactions only: ``"cancellation"`` — ``order_id`` is ``C`` +
-       digits (the Online Retail convention for a cancelled invoice, e.g.
-       ``C536379``); ``"missing or non-finite amount"`` — blank, ``NaN`` or
-       ``±inf`` (also when ``amount`` is computed as quantity × unit price
-       and a factor is missing or infinite); ``"return (negative amount)"``;
-       ``"zero amount"``.
-    4. transactions and baskets with a ``quantity`` column:
+    3. transactions and baskets: ``"non-product line (postage, fees,
+       adjustments)"`` — postage and carriage, bank charges, marketplace
+       fees, discounts, manual adjustments, bad debt, samples and
+       commissions, recognised by ``product_id`` (:data:`NON_PRODUCT_CODES`
+       plus ``non_product_codes``) or by ``description`` ("POSTAGE",
+       "CARRIAGE", "Bank Charges", "AMAZON FEE", "Discount", "Manual",
+       "Adjust bad debt", "SAMPLES", "CRUK Commission" …). One-letter codes
+       (``D``, ``M``, ``B``, ``S``) count only on lines without a
+       description, and only where most product codes are longer.
+    4. transactions and baskets (with ``drop_cancellations``): cancellations
+       are **netted** against the purchases they cancel. A cancellation
+       line has an ``order_id`` of ``cancellation_prefix`` + digits (Online
+       Retail: ``C536379``) or ``cancellation == 1``. It takes its units
+       (``quantity``, when there is a ``product_id``; else the ``amount``;
+       baskets without quantities: whole lines) from the earlier purchase
+       lines of the same ``customer_id`` and ``product_id``, the most recent
+       first (the same moment counts as earlier); a purchase may be reduced
+       in part. Counted: ``"purchase cancelled in full"`` (dropped: a
+       customer whose purchases were all cancelled has no spend left),
+       ``"purchase reduced by a later cancellation"`` (changed: quantity and
+       amount reduced, unit price kept), ``"cancellation netted against
+       earlier purchases"`` and ``"cancellation without matching purchase"``
+       (the cancellation lines, dropped; a line only partly matched counts
+       as netted and a note says how many). Lines without a customer id
+       cannot be matched.
+    5. transactions only: ``"missing or non-finite amount"`` — blank,
+       ``NaN`` or ``±inf`` (also when ``amount`` is computed as quantity ×
+       unit price and a factor is missing or infinite); ``"return (negative
+       amount)"`` — a negative amount that is not a cancellation (returns,
+       adjustments); ``"zero amount"`` (e.g. a zero unit price).
+    6. transactions and baskets with a ``quantity`` column:
        ``"zero or negative quantity"`` (returns; with ``drop_returns``).
-    5. ``"unparseable <date>"`` — a required date that is missing or that the
+    7. ``"unparseable <date>"`` — a required date that is missing or that the
        format reading most values (``date_format`` if given, else the rule in
        :func:`validate`) cannot read. If no value at all can be read, or
        day-first and month-first read the dates equally well but
        differently, :class:`SchemaError` is raised instead: that is a format
        problem.
-    6. ``"after observation end"`` — the ``date``/``timestamp`` is later than
+    8. ``"after observation end"`` — the ``date``/``timestamp`` is later than
        ``observation_end``. An end without a time of day (``"1997-09-30"``)
-       includes that whole day.
+       includes that whole day. Cancellations are netted before this cut.
 
     ``rows_in == rows_out + total_dropped`` always holds. Values changed
     (ids stripped or made whole, dates converted from a time zone to UTC)
@@ -1935,7 +1965,8 @@ def clean(
         ``"1998-06-30"`` (see :func:`as_date`; numbers are refused). Nothing
         depends on "today".
     drop_cancellations : bool
-        Apply the cancellation rule (transactions).
+        Net cancellations (rule 4). With ``False`` cancellation lines are
+        treated like any other line (negative ones are then returns).
     drop_returns : bool
         Drop negative amounts (transactions) and quantities <= 0
         (transactions, baskets). With ``False`` they stay and
@@ -1943,6 +1974,11 @@ def clean(
     non_product_codes : list of str
         The client's own product codes of lines that are not products
         (fees, postage …), added to the built-in :data:`NON_PRODUCT_CODES`.
+    cancellation_prefix : str or None
+        What starts the ``order_id`` of a cancelling invoice (default
+        ``"C"``, case-insensitive, followed by digits, optionally after
+        ``-``, ``_`` or ``/``); ``None`` or ``""``: only the
+        ``cancellation`` column marks cancellations.
 
     Returns
     -------
@@ -2504,6 +2540,7 @@ def read_table(
     sep: str | None = None,
     sheet: str | int | None = None,
     non_product_codes: Sequence[str] = (),
+    cancellation_prefix: str | None = "C",
     **clean_options: Any,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Read a client's export of one contract table: read, map, clean (or only validate).
@@ -2530,6 +2567,8 @@ def read_table(
         As in :func:`read_file` (``encoding=None`` detects it).
     non_product_codes : list of str
         As in :func:`clean`: the client's own codes of non-product lines.
+    cancellation_prefix : str or None
+        As in :func:`clean`: what starts the number of a cancelling invoice.
     **clean_options
         Passed on to :func:`clean`: ``drop_cancellations``, ``drop_returns``.
 
@@ -2560,6 +2599,7 @@ def read_table(
         )
     end_given = as_date(observation_end, "observation_end") is not None
     _non_product_codes(non_product_codes)
+    _cancellation_pattern(cancellation_prefix)
     if not clean_rows and (clean_options or end_given or non_product_codes):
         given = [*clean_options, *(["observation_end"] if end_given else []),
                  *(["non_product_codes"] if non_product_codes else [])]
@@ -2574,7 +2614,8 @@ def read_table(
         if clean_rows:
             frame, report = clean(spec.name, raw, columns=mapping, date_format=date_format or None,
                                   dayfirst=dayfirst, observation_end=observation_end, decimal=decimal,
-                                  non_product_codes=non_product_codes, **clean_options)
+                                  non_product_codes=non_product_codes,
+                                  cancellation_prefix=cancellation_prefix, **clean_options)
         else:
             frame, changes = _validated(spec.name, raw, columns=mapping, date_format=date_format or None,
                                         dayfirst=dayfirst, allow_zero_amounts=False, decimal=decimal,
