@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         raise _refuse(str(exc)) from exc
     except KeyboardInterrupt:
-        print(f"idic-lab: interrupted; {index.resolve()} says what ran and what did not.", file=sys.stderr)
+        said = f"{index.resolve()} says what ran and what did not" if index.exists() else "nothing was written"
+        print(f"idic-lab: interrupted; {said}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     failed = [run for run in runs if run.status == "failed"]
     left_out = [run for run in runs if run.status == "not run"]

@@ -325,6 +325,7 @@ def _file_problems(
                     mapping = column_mapping(given[mapping_name], parameter=mapping_name)
                 except (ValueError, TypeError) as exc:
                     add(f"{mapping_where}: {exc}")
+            read: list[tuple[Path, list[str]]] = []
             for text in _as_paths(value):
                 path = _resolve(text, base)
                 if not path.is_file():
@@ -342,12 +343,21 @@ def _file_problems(
                 if isinstance(header, str):
                     add(f"{where}: {path.name} could not be read: {header}")
                     continue
-                absent = [(canonical, client) for canonical, client in mapping.items() if client not in header]
-                for canonical, client in absent:
-                    close = difflib.get_close_matches(client, header, n=1)
+                read.append((path, header))
+            # One file must have every mapped column; of several files (each system exports
+            # different fields) a mapped column must be in at least one.
+            groups = [[entry] for entry in read] if name.endswith("_file") else ([read] if read else [])
+            for group in groups:
+                columns = [c for _, header in group for c in header]
+                files = " or ".join(path.name for path, _ in group)
+                for canonical, client in mapping.items():
+                    if client in columns:
+                        continue
+                    close = difflib.get_close_matches(client, list(dict.fromkeys(columns)), n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    add(f"{mapping_where}: maps {canonical!r} to {client!r}, but {path.name} "
-                        f"has no column {client!r}{hint}; its columns: {', '.join(map(repr, header))}")
+                    listing = "; ".join(f"{path.name}: {', '.join(map(repr, header))}" for path, header in group)
+                    add(f"{mapping_where}: maps {canonical!r} to {client!r}, but {files} has no column "
+                        f"{client!r}{hint}; columns of {listing}")
         if out_dir is not None:
             written.add(_resolve(str(results_path_for(Path(out_dir) / notebook.name)), Path.cwd()))
     return problems

@@ -229,14 +229,17 @@ def test_every_file_of_a_files_list_is_checked(tmp_path):
     shop.write_text("Kundennummer,Name\n1,A\n", encoding="utf-8")
     web = tmp_path / "web.csv"
     web.write_text("id,Name\n1,A\n", encoding="utf-8")
+    # each system exports different fields: a mapped column must be in one of the files at least
     parameters = {"01_who": {"customer_files": [str(shop), str(web), str(tmp_path / "gone.csv")],
-                             "customer_columns": {"customer_id": "Kundennummer"}}}
+                             "customer_columns": {"customer_id": "Kundennummer", "email": "Mail"}}}
     with pytest.raises(ValueError) as caught:
         check_parameters([folder / "01_who.ipynb"], parameters)
     message = str(caught.value)
     assert "2 problem(s)" in message
-    assert "gone.csv" in message and "web.csv has no column 'Kundennummer'" in message
-    parameters["01_who"]["customer_files"] = [str(shop)]
+    assert "01_who.customer_files: no file " in message and "gone.csv" in message
+    assert "maps 'email' to 'Mail', but shop.csv or web.csv has no column 'Mail'" in message
+    parameters["01_who"]["customer_files"] = [str(shop), str(web)]
+    parameters["01_who"]["customer_columns"] = {"customer_id": "Kundennummer"}
     check_parameters([folder / "01_who.ipynb"], parameters)  # all good: no error
 
 

@@ -1,10 +1,13 @@
 """A consultant's one command: client files in, an HTML report with the code hidden out.
 
-Runs ``idic-lab run --params client.yaml --hide-code`` on notebooks 01 to 04
-and 06 with a client's own exports (German column names, day-first dates):
-the client cases of ``tests/notebook_cases/`` for each stage, and an
-assessment whose evidence comes from the results that the stage notebooks
-recorded in the same run.
+Runs ``idic-lab run --params client.yaml --hide-code`` on every notebook with
+a client's own exports (German column names, day-first dates): the client
+cases of ``tests/notebook_cases/`` for each stage, and an assessment whose
+evidence comes from the results that the stage notebooks recorded in the
+same run. The teaching notebooks 00 and 05 are not part of the report, 02's
+needs segments are left out (no product list given) instead of running on
+the synthetic world, and no page shows course text or synthetic content.
+(Needs the notebooks' ``teaching``/``needs:`` tags and ``idic_lab`` metadata.)
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ def test_client_report_in_one_command(tmp_path: Path):
         (tmp_path / stem).mkdir()
         params[stem] = _case(stem, case)(tmp_path / stem)
     params["01_identify"]["run_febrl"] = False
+    # no product list: 02's needs segments must be left out, not run on the synthetic world
+    del params["02_differentiate"]["products_file"], params["02_differentiate"]["product_columns"]
     params["06_maturity_assessment"] = {
         "client_name": "Acme GmbH (fictional)",
         # 06 runs after the stage notebooks and reads what they measured as evidence
@@ -50,7 +55,7 @@ def test_client_report_in_one_command(tmp_path: Path):
     params_file = tmp_path / "acme.yaml"
     params_file.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
 
-    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--out", str(out), "--only", "0[1-46]_*",
+    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--out", str(out),
                  "--params", str(params_file), "--hide-code", "--title", "Acme: customer management report"])
 
     assert code == 0
@@ -66,6 +71,14 @@ def test_client_report_in_one_command(tmp_path: Path):
         assert "# str:" not in text and "import pandas as pd" not in text, f"{page.name} shows code"
         for pii in ("Anna Berg", "anna.berg@example.de", "+49 30 1234567", "علی کریمی"):
             assert pii not in text, f"{page.name} shows personal data: {pii}"
+        for course_or_synthetic in ("Learning objectives", "Exercise", "✗ Not yet", "Consultants: set", "planted",
+                                    "Harbour &amp; Pine", "Harbour & Pine", "synthetic world", "Traceback"):
+            assert course_or_synthetic not in text, f"{page.name} shows {course_or_synthetic!r}"
+    # the teaching notebooks are listed as not run; 02's needs segments as left out for want of products_file
+    for teaching in ("00_start_here", "05_compare_models"):
+        assert teaching not in [p.stem for p in pages]
+    assert "not run" in index and "products_file" in index
+    assert "not run: needs" in (out / "02_differentiate.html").read_text(encoding="utf-8")
     identify_results = json.loads((out / "01_identify.results.json").read_text())
     assert identify_results["identify.n_customers"] == 8
     assessment = (out / "06_maturity_assessment.html").read_text(encoding="utf-8")
