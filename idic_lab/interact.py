@@ -275,8 +275,29 @@ def load_table(
     raw = read_file(path)
     mapping = column_mapping(columns)
     if kind == "campaign":
-        return prepare_campaign(raw, columns=mapping, control_value=control_value or None, repeated=repeated)
-    return validate(kind, raw, columns=mapping, date_format=date_format or None)
+        return _numeric_extras(prepare_campaign(raw, columns=mapping, control_value=control_value or None,
+                                                repeated=repeated), CAMPAIGN_COLUMNS)
+    table = validate(kind, raw, columns=mapping, date_format=date_format or None)
+    return _numeric_extras(table, ("respondent_id", "customer_id")) if kind == "survey" else table
+
+
+def _numeric_extras(table: pd.DataFrame, own: Sequence[str]) -> pd.DataFrame:
+    """Columns read from a text file whose every value is a number, as numbers.
+
+    Pre-treatment features and driver ratings are not part of the contract,
+    so the reader leaves them as text; the models that pick "every numeric
+    column" would then find none.
+    """
+    out = table.copy()
+    for column in out.columns:
+        if column in own or not (pd.api.types.is_object_dtype(out[column]) or
+                                 pd.api.types.is_string_dtype(out[column])):
+            continue
+        text = out[column].astype("string").str.strip().replace("", pd.NA)
+        numbers = pd.to_numeric(text, errors="coerce")
+        if text.notna().any() and numbers.notna().sum() == text.notna().sum():
+            out[column] = numbers.astype("float64")
+    return out
 
 
 @dataclass(frozen=True)

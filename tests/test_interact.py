@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -1028,3 +1030,114 @@ def test_channel_costs_and_value_tiers_are_checked(small_interactions):
         table = it.cost_to_serve(contacts, order)
         assert table.loc["Platinum", "customers"] == 1
         assert table.loc["Platinum", "cost_per_customer"] == pytest.approx(5.1)  # A, not B
+
+
+# --------------------------------------------------------------------------
+# notebook 03 in client mode: only the sections whose inputs were given, never synthetic data
+# --------------------------------------------------------------------------
+
+NOTEBOOK_03 = Path(__file__).resolve().parents[1] / "notebooks" / "03_interact.ipynb"
+
+
+def _client_case(name: str, tmp_path: Path) -> dict:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("c03_cases", Path(__file__).parent / "notebook_cases" / "c03_interact.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.CASES)[name](tmp_path)
+
+
+def _client_copy(notebook: Path, parameters: dict, target: Path) -> list[str]:
+    """Write the notebook as a client run executes it; return the headings of the kept cells.
+
+    The runner's own filter (report.client_notebook) when it exists, else the same rule: cells tagged
+    ``teaching`` go, and so do cells tagged ``needs:<p>`` whose parameter is empty.
+    """
+    import nbformat
+
+    from idic_lab import report
+
+    nb = nbformat.read(notebook, as_version=4)
+    values = {**report.notebook_parameters(notebook), **parameters}
+    if hasattr(report, "client_notebook"):
+        nb, _ = report.client_notebook(nb, values)
+    else:
+        nb.cells = [c for c in nb.cells
+                    if "teaching" not in c.metadata.get("tags", [])
+                    and not any(t.startswith("needs:") and not values.get(t[len("needs:"):])
+                                for t in c.metadata.get("tags", []))]
+    nbformat.write(nb, target)
+    return [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+
+
+def _page_text(executed: Path) -> str:
+    """What a client page shows with --hide-code: markdown and outputs."""
+    import nbformat
+
+    texts = []
+    for cell in nbformat.read(executed, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        for output in cell.get("outputs", []):
+            texts += [str(v) for v in output.get("data", {}).values()] + [str(output.get("text", ""))]
+    return "\n".join(texts)
+
+
+def _no_synthetic(results: dict) -> None:
+    text = json.dumps(results, ensure_ascii=False).lower()
+    for word in ("planted", "truth", "synthetic"):
+        assert word not in text, f"{word!r} in a client run's results"
+
+
+@pytest.mark.notebook
+def test_notebook_03_client_run_with_only_transactions_states_the_failed_model(tmp_path):
+    from idic_lab.report import run_notebook
+
+    parameters = _client_case("client_only_transactions_no_dropout", tmp_path)
+    headings = _client_copy(NOTEBOOK_03, parameters, tmp_path / "03_interact.ipynb")
+    assert headings == ["## 1. The data", "## 5. Retention: who stays, who is slipping away?"]
+    run = run_notebook(tmp_path / "03_interact.ipynb", tmp_path / "out" / "03_interact.ipynb", parameters=parameters)
+    assert run.ok, run.error
+    assert not run.warnings, run.warnings
+    results = run.results
+    _no_synthetic(results)
+    assert set(k for k in results if k.startswith("report.data.")) == {"report.data.transactions"}
+    assert results["report.data.transactions"]["file"] == "sales.csv"
+    assert results["report.cleaning.transactions"]["rows_in"] > 0
+    assert not any(k.startswith(("interact.channels", "interact.uplift", "interact.nps", "interact.key_drivers"))
+                   for k in results)
+    problems = [p["text"] for p in results["report.problems"]]
+    assert len(problems) == 1 and "BG/NBD sees no customer leave" in problems[0]
+    assert results["interact.retention.p_alive_usable"] is False
+    shown = _page_text(tmp_path / "out" / "03_interact.ipynb")
+    assert "**Problem:** At-risk counts and the win-back list are left out: BG/NBD sees no customer leave" in shown
+    for word in ("planted", "synthetic"):
+        assert word not in shown.lower(), shown[max(0, shown.lower().find(word) - 300):shown.lower().find(word) + 100]
+    assert "interact.retention.status_counts" not in results  # no "0 at risk, 0 likely lost"
+    findings = [f["text"] for f in results["report.findings"]]
+    assert len(findings) == 1 and "buy again in the month after their first purchase" in findings[0]
+
+
+@pytest.mark.notebook
+def test_notebook_03_client_run_with_only_a_campaign(tmp_path):
+    from idic_lab.report import run_notebook
+
+    parameters = _client_case("client_only_campaign", tmp_path)
+    headings = _client_copy(NOTEBOOK_03, parameters, tmp_path / "03_interact.ipynb")
+    assert headings == ["## 1. The data", "## 3. Campaign test: did the campaign work?",
+                        "## 4. Uplift: who reacts *because of* the campaign?"]
+    run = run_notebook(tmp_path / "03_interact.ipynb", tmp_path / "out" / "03_interact.ipynb", parameters=parameters)
+    assert run.ok, run.error
+    assert not run.warnings, run.warnings
+    results = run.results
+    _no_synthetic(results)
+    assert set(k for k in results if k.startswith("report.data.")) == {"report.data.campaign"}
+    assert "report.cleaning.transactions" not in results
+    assert set(results["interact.uplift.qini"]) == {"two-model", "class transformation", "response model"}
+    assert not any(k.startswith(("interact.channels", "interact.retention", "interact.nps")) for k in results)
+    findings = [f["text"] for f in results["report.findings"]]
+    assert len(findings) == 1 and findings[0].startswith("The campaign ")
+    shown = _page_text(tmp_path / "out" / "03_interact.ipynb").lower()
+    for word in ("planted", "synthetic"):
+        assert word not in shown, shown[max(0, shown.find(word) - 300):shown.find(word) + 100]

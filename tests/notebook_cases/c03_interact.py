@@ -8,6 +8,14 @@
   (as from the command line); quarterly cohorts and a monthly BG/NBD time unit. The tables are
   drawn from a synthetic world with another seed, so every figure is plausible, but the notebook
   treats them as client data (no planted truth).
+* ``client_only_transactions_no_dropout`` — a client run (``mode="client"``) with only a transactions
+  export (day-first dates, "£") of customers who never leave: only the retention sections run, and
+  the BG/NBD model's missing dropout is stated as a problem instead of "0 at risk".
+* ``client_only_campaign`` — a client run with only a campaign file: only the campaign and uplift
+  sections run, never on the synthetic world.
+
+Client cases run on the notebook as the runner prepares it for a client (``teaching`` cells and
+``needs:`` sections without their input removed; see ``tests/test_interact.py``).
 """
 
 from __future__ import annotations
@@ -73,4 +81,41 @@ def _client_exports(tmp_path: Path) -> dict:
 CASES = [
     ("ci_small", lambda tmp_path: {"synthetic_customers": 2000, "seed": 1, "n_bootstrap": 500}),
     ("client_exports_german_columns", _client_exports),
+]
+
+
+def _always_active_sales(tmp_path: Path) -> str:
+    """A tailored export: 400 customers who keep buying to the end, so BG/NBD fits (almost) no dropout."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for c in range(400):
+        day = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 300)))
+        gap = rng.uniform(10, 120)
+        while day < pd.Timestamp("2024-12-31"):
+            rows.append((f"K{c:04d}", day.strftime("%d/%m/%Y"), round(float(rng.uniform(5, 50)), 2)))
+            day += pd.Timedelta(days=int(rng.exponential(gap)) + 1)
+    path = tmp_path / "sales.csv"
+    pd.DataFrame(rows, columns=["Customer", "InvoiceDate", "Total"]).to_csv(path, index=False)
+    return str(path)
+
+
+def _client_only_transactions(tmp_path: Path) -> dict:
+    return {"mode": "client", "transactions_file": _always_active_sales(tmp_path),
+            "transaction_columns": {"customer_id": "Customer", "date": "InvoiceDate", "amount": "Total"},
+            "date_format": "%d/%m/%Y", "observation_end": "2024-12-31", "currency": "£"}
+
+
+def _client_only_campaign(tmp_path: Path) -> dict:
+    campaign = make_crm_world(1500, seed=7).campaign
+    path = tmp_path / "campaign.csv"
+    campaign.to_csv(path, index=False)
+    return {"mode": "client", "campaign_file": str(path), "n_bootstrap": 300, "currency": "EUR"}
+
+
+CASES += [
+    ("client_only_transactions_no_dropout", _client_only_transactions),
+    ("client_only_campaign", _client_only_campaign),
 ]
