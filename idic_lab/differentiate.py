@@ -62,18 +62,19 @@ import io
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from idic_lab.diagnostics import warn
+from idic_lab.diagnostics import IdicLabWarning, warn
 from idic_lab.schema import SchemaError, as_date, check_frame, read_table
 
 __all__ = [
     "TIME_UNITS",
+    "UNIT_NAMES",
     "BGNBDModel",
     "CalibrationHoldout",
     "GammaGammaModel",
@@ -84,13 +85,22 @@ __all__ = [
     "calibration_holdout_split",
     "check_purchase_model",
     "check_purchase_models",
+    "collect_doubts",
+    "choose_clv_model",
     "conditional_expectations",
     "customer_lifetime_value",
     "customer_value_table",
     "fit_purchase_models",
     "adjusted_rand",
+    "at_risk",
+    "fit_checked",
+    "fit_spend_checked",
+    "LeftCensoring",
+    "load_inputs",
+    "lorenz_points",
     "gini",
     "holdout_validation",
+    "left_censoring",
     "load_products",
     "load_transactions",
     "long_silent_customers",
@@ -115,6 +125,34 @@ TIME_UNITS: Mapping[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375, "Q": 91.312
 """Length of each time unit in days (a month is 365.25 / 12 days, a quarter three months)."""
 
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters"}
+
+
+UNIT_NAMES: Mapping[str, str] = dict(_UNIT_NAMES)
+"""Plural name of each time unit, for sentences ("weeks")."""
+
+
+@contextlib.contextmanager
+def collect_doubts() -> Any:
+    """Collect the doubts (:class:`IdicLabWarning` messages) of the fits inside the block instead of warning.
+
+    A notebook shows them on the page as problems in plain words (and
+    records them); other warnings pass through unchanged.
+
+    Yields
+    ------
+    list of str
+        Filled with the messages when the block ends.
+    """
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IdicLabWarning)
+        yield found
+    for w in caught:
+        if issubclass(w.category, IdicLabWarning):
+            if str(w.message) not in found:
+                found.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 class ModelFitError(ValueError, RuntimeError):
@@ -279,6 +317,7 @@ def load_transactions(
     dayfirst: bool | None = None,
     observation_end: str | pd.Timestamp | None = None,
     encoding: str | None = None,
+    non_product_codes: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, Any]:
     """Read a client's transactions export, map its columns and clean it.
 
@@ -297,6 +336,9 @@ def load_transactions(
         Rows after this date are dropped (and counted).
     encoding : str, optional
         Text encoding of a CSV/TSV file; None detects it.
+    non_product_codes : list of str
+        The client's own codes of non-product lines (fees, postage ...),
+        dropped and counted in addition to the built-in list.
 
     Returns
     -------
@@ -304,7 +346,7 @@ def load_transactions(
         Canonical transactions and the count of dropped rows per reason.
     """
     return read_table("transactions", path, columns=columns, date_format=date_format, dayfirst=dayfirst,
-                      observation_end=observation_end, encoding=encoding)
+                      observation_end=observation_end, encoding=encoding, non_product_codes=non_product_codes)
 
 
 def load_products(
@@ -1099,6 +1141,22 @@ def lorenz_curve(values: pd.Series | Sequence[float] | np.ndarray) -> pd.DataFra
             "value_share": np.concatenate([[0.0], np.cumsum(array) / array.sum()]),
         }
     )
+
+
+def lorenz_points(values: pd.Series | Sequence[float] | np.ndarray, points: int = 21) -> dict[str, list[float]]:
+    """The Lorenz curve at ``points`` evenly spaced customer shares (0, 5 %, ..., 100 % for 21), for a chart.
+
+    Returns
+    -------
+    dict
+        ``{"customer_share": [...], "value_share": [...]}``, shares 0-1
+        rounded to 4 decimals, interpolated on :func:`lorenz_curve`.
+    """
+    points = int(_number(points, "points", low=2, whole=True, example="21"))
+    curve = lorenz_curve(values)
+    shares = np.linspace(0.0, 1.0, points)
+    value = np.interp(shares, curve["customer_share"].to_numpy(), curve["value_share"].to_numpy())
+    return {"customer_share": [round(float(s), 4) for s in shares], "value_share": [round(float(v), 4) for v in value]}
 
 
 def gini(values: pd.Series | Sequence[float] | np.ndarray) -> float:
@@ -1965,6 +2023,24 @@ class GammaGammaModel:
 # --------------------------------------------------------------------------
 
 
+def fit_spend_checked(summary: pd.DataFrame) -> tuple[GammaGammaModel | None, list[str]]:
+    """Fit the Gamma-Gamma spend model; its failure or doubts come back as problem sentences, not errors or warnings.
+
+    Returns
+    -------
+    (GammaGammaModel or None, list of str)
+        The fitted model (None if it could not be fitted) and the problems,
+        each with what to do; without a spend model CLV cannot be computed.
+    """
+    try:
+        with collect_doubts() as doubts:
+            model = GammaGammaModel().fit(summary)
+    except ValueError as exc:  # ModelFitError, or too few repeat buyers for its parameters
+        return None, [f"{exc} Without a spend model, customer lifetime value (CLV) cannot be computed here; use "
+                      "current value and recency (RFM) instead."]
+    return model, list(doubts)
+
+
 def _per_unit_discount(annual_discount_rate: Any, time_unit: str) -> float:
     rate = _number(annual_discount_rate, "annual_discount_rate", low=0, example="0.10 for 10 % a year")
     return (1 + rate) ** (_unit_days(time_unit) / 365.25) - 1
@@ -2142,8 +2218,9 @@ def value_table(
     annual_discount_rate: float,
     time_unit: str = "W",
     customer_map: pd.Series | None = None,
+    purchase_model: str = "BG/NBD",
 ) -> pd.DataFrame:
-    """Fit BG/NBD and Gamma-Gamma on all purchases and return :func:`customer_value_table`.
+    """Fit a purchase model (BG/NBD by default) and Gamma-Gamma on all purchases; return :func:`customer_value_table`.
 
     The short way to customer value when the fit itself is not the point
     (e.g. to cross value with needs segments).
@@ -2160,12 +2237,15 @@ def value_table(
         Record id -> customer key (e.g. Identify's crosswalk or the synthetic
         world's ``truth.identity``): value per person, not per record.
         Records not in the map keep their own id.
+    purchase_model : {"BG/NBD", "Pareto/NBD"}
+        The purchase model, e.g. the one :func:`choose_clv_model` chose.
 
     Returns
     -------
     DataFrame
         As :func:`customer_value_table`.
     """
+    purchase_model = _choice(purchase_model, "purchase_model", tuple(PURCHASE_MODELS))
     _check_horizon(horizon)
     _per_unit_discount(annual_discount_rate, time_unit)
     mapping = _check_customer_map(customer_map)
@@ -2176,7 +2256,7 @@ def value_table(
             transactions = transactions.assign(customer_id=ids.map(mapping).fillna(ids).to_numpy())
     summary = rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit)
     return customer_value_table(
-        transactions, BGNBDModel().fit(summary), GammaGammaModel().fit(summary), summary,
+        transactions, PURCHASE_MODELS[purchase_model]().fit(summary), GammaGammaModel().fit(summary), summary,
         horizon=horizon, annual_discount_rate=annual_discount_rate, time_unit=time_unit,
     )
 
@@ -2468,6 +2548,267 @@ def holdout_validation(split: CalibrationHoldout, models: Mapping[str, _BTYDMode
             "aggregate_error_pct": float(100 * (predictions[name].sum() - actual_total) / actual_total),
         }
     return pd.DataFrame(rows).T.rename_axis("model")
+
+
+def choose_clv_model(
+    errors: pd.DataFrame, checks: Mapping[str, PurchaseModelCheck], *, metric: str = "mae"
+) -> tuple[str | None, str]:
+    """The purchase model for CLV: the lowest holdout error among the models that pass their checks.
+
+    Parameters
+    ----------
+    errors : DataFrame
+        From :func:`holdout_validation` (rows by model; ``naive`` is ignored).
+    checks : dict
+        ``{name: PurchaseModelCheck}`` from :func:`check_purchase_models`
+        (on the calibration fit).
+    metric : {"mae", "rmse"}
+        The per-customer holdout error to compare.
+
+    Returns
+    -------
+    (str or None, str)
+        The chosen model's name and a sentence saying why; ``None`` and a
+        problem sentence (CLV is then unreliable, not a figure to act on)
+        when no model passes.
+    """
+    metric = _choice(metric, "metric", ("mae", "rmse"))
+    errors = _frame(errors, "errors", "the table of holdout_validation")
+    if metric not in errors.columns:
+        raise ValueError(f"errors: expected the column {metric!r} of holdout_validation's table, found "
+                         f"{list(errors.columns)}.")
+    if not isinstance(checks, Mapping) or not all(isinstance(c, PurchaseModelCheck) for c in checks.values()):
+        raise TypeError("checks: expected {name: PurchaseModelCheck} from check_purchase_models, found "
+                        f"{type(checks).__name__}.")
+    passing = [name for name, check in checks.items() if check.usable and name in errors.index]
+    if not passing:
+        failed = ", ".join(checks) or "none"
+        return None, (
+            f"No purchase model passed its checks on this data ({failed}; see the problems above), so customer "
+            "lifetime value (CLV), P(alive) and at-risk counts from a model are not shown as figures to act on. "
+            "Use current value and recency (RFM) instead; a longer history or a coarser time unit may make a "
+            "model usable."
+        )
+    ranked = errors.loc[passing, metric].astype("float64").sort_values(kind="stable")
+    best = str(ranked.index[0])
+    others = [n for n in checks if n != best]
+    why = (f"{best} is used for CLV: it has the lowest holdout error ({metric.upper()} {ranked.iloc[0]:.3f} "
+           "purchases per customer)")
+    if len(ranked) > 1:
+        why += " of the models that pass their checks"
+    elif others:
+        why += f"; {', '.join(others)} did not pass {'its' if len(others) == 1 else 'their'} checks"
+    return best, why + "."
+
+
+def fit_checked(name: str, summary: pd.DataFrame, **options: Any) -> tuple[_BTYDModel | None, PurchaseModelCheck]:
+    """Fit one purchase model and check it; a failed or doubtful fit is a problem sentence, not an error or warning.
+
+    Parameters
+    ----------
+    name : {"BG/NBD", "Pareto/NBD"}
+    summary : DataFrame
+        BTYD summary.
+    **options
+        ``silence_factor``, ``p_alive_limit`` of :func:`check_purchase_model`.
+
+    Returns
+    -------
+    (model or None, PurchaseModelCheck)
+        The fitted model (None if it did not converge) and its check.
+    """
+    name = _choice(name, "name", tuple(PURCHASE_MODELS))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IdicLabWarning)  # its doubts are the check's problems
+            model = PURCHASE_MODELS[name]().fit(summary)
+    except ModelFitError as exc:
+        return None, check_purchase_model(exc, summary, name=name)
+    return model, check_purchase_model(model, summary, **options)
+
+
+def at_risk(value: pd.DataFrame, summary: pd.DataFrame, *, threshold: float = 0.5) -> pd.Series:
+    """Repeat customers the model thinks have probably left: P(alive) below ``threshold``.
+
+    Parameters
+    ----------
+    value : DataFrame
+        From :func:`customer_value_table` (``p_alive``), of a model that passed
+        :func:`check_purchase_model`.
+    summary : DataFrame
+        The BTYD summary (``frequency``): one-time buyers are left out, since
+        the models cannot tell when they left.
+    threshold : float
+        P(alive) below which a customer counts as at risk (0-1).
+
+    Returns
+    -------
+    Series of bool
+        Per customer of ``value``.
+    """
+    threshold = _number(threshold, "threshold", low=0, low_open=True, example="0.5")
+    if threshold > 1:
+        raise ValueError(f"threshold: expected a probability between 0 and 1, found {threshold!r}.")
+    value = _frame(value, "value", "the table of customer_value_table")
+    if "p_alive" not in value.columns:
+        raise ValueError(f"value: expected the column p_alive of customer_value_table, found {list(value.columns)}.")
+    data = _check_summary(summary)
+    repeat = data["frequency"].reindex(value.index).fillna(0).to_numpy() > 0
+    return pd.Series(repeat & (value["p_alive"].to_numpy() < threshold), index=value.index, name="at_risk")
+
+
+def load_inputs(
+    *,
+    mode: str,
+    dataset: str = "cdnow_sample",
+    transactions_file: str = "",
+    transaction_columns: Mapping[str, str] | str | None = None,
+    date_format: str = "",
+    observation_end: str = "",
+    non_product_codes: Sequence[str] = (),
+) -> tuple[pd.DataFrame, Any, str]:
+    """The transactions of the Differentiate stage: the client's file, or (teaching only) a bundled data set.
+
+    Parameters
+    ----------
+    mode : {"teaching", "client"}
+        In client mode only ``transactions_file`` is read; without it the
+        stage refuses (a bundled data set is never substituted).
+    dataset : str
+        Bundled data set used in teaching mode when no file is given.
+    transactions_file, transaction_columns, date_format, observation_end, non_product_codes
+        As in :func:`load_transactions`.
+
+    Returns
+    -------
+    (DataFrame, CleaningReport or None, str)
+        The purchases, the cleaning report (None for a bundled data set) and
+        the source's name as a page may show it (the file name, never its path).
+    """
+    mode = _choice(mode, "mode", ("teaching", "client"))
+    if not transactions_file:
+        if mode == "client":
+            raise ValueError(
+                "mode='client': the Differentiate stage needs the client's transactions_file; a client run never "
+                "uses bundled or synthetic data. Give transactions_file (and transaction_columns) in the parameters."
+            )
+        from idic_lab.datasets import load_dataset
+
+        return load_dataset(dataset), None, dataset
+    transactions, cleaning = load_transactions(
+        transactions_file, columns=transaction_columns or None, date_format=date_format or None,
+        observation_end=observation_end or None, non_product_codes=list(non_product_codes),
+    )
+    from pathlib import Path
+
+    return transactions, cleaning, Path(transactions_file).name
+
+
+@dataclass(frozen=True)
+class LeftCensoring:
+    """What :func:`left_censoring` found: does the log start after the business did?
+
+    Attributes
+    ----------
+    detected : bool
+        True when the first-purchase density at the start of the log is far
+        above its later level.
+    window_days : int
+        Length of the start window.
+    start_customers : int
+        Customers whose first purchase in the log falls in the start window.
+    start_rate, later_rate : float
+        New customers per 30 days in the start window, and the median over
+        the later 30-day blocks.
+    customers : Index
+        The ids of the start-window customers (their T and recency may be
+        understated).
+    message : str
+        The plain sentence for the page (empty when nothing was detected).
+    """
+
+    detected: bool
+    window_days: int
+    start_customers: int
+    start_rate: float
+    later_rate: float
+    customers: pd.Index = field(repr=False)
+    message: str = ""
+
+    @property
+    def excess_customers(self) -> int:
+        """Start-window customers beyond the later rate: about how many bought before the log began."""
+        return max(0, round(self.start_customers - self.later_rate * self.window_days / 30.0))
+
+
+def left_censoring(
+    transactions: pd.DataFrame, *, window_days: int = 30, ratio: float = 2.0, min_customers: int = 20
+) -> LeftCensoring:
+    """Detect a log that starts after the business did (left-censoring).
+
+    If the business existed before the first day of the file, its existing
+    customers all appear "new" in the first weeks: the density of first
+    purchases at the start is far above its later level. Their age ``T`` and
+    recency are understated (their earlier purchases are missing), so the
+    models read them as newer customers than they are, and their P(alive)
+    and CLV are less reliable.
+
+    The rule: new customers per 30 days in the first ``window_days`` of the
+    log at least ``ratio`` times the median over the later 30-day blocks, and
+    at least ``min_customers`` of them. A log in which nobody is new after
+    the start (one acquisition cohort, like CDNOW) is not left-censored by
+    this rule: the median later rate is 0 and the whole file is the cohort.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical purchases (``customer_id``, ``date``).
+    window_days : int
+        Length of the start window (>= 7).
+    ratio : float
+        Start rate / later rate from which the log is called left-censored (> 1).
+    min_customers : int
+        Fewest start-window customers for a finding (>= 1).
+
+    Returns
+    -------
+    LeftCensoring
+        ``detected``, the figures and a plain ``message``. Logs shorter than
+        three start windows are not assessed (``detected`` False).
+    """
+    window_days = int(_number(window_days, "window_days", low=7, whole=True, example="30"))
+    ratio = _number(ratio, "ratio", low=1, low_open=True, example="2")
+    min_customers = int(_number(min_customers, "min_customers", low=1, whole=True, example="20"))
+    frame = _check_transactions(transactions)
+    first = frame.groupby("customer_id", sort=True)["date"].min().dt.normalize()
+    start, end = first.min(), frame["date"].max().normalize()
+    span = (end - start).days + 1
+    window_end = start + pd.Timedelta(days=window_days)
+    in_window = first < window_end
+    n_start = int(in_window.sum())
+    start_rate = n_start * 30.0 / window_days
+    blocks = (span - window_days) // 30
+    if span < 3 * window_days or blocks < 2:
+        return LeftCensoring(False, window_days, n_start, start_rate, float("nan"), first.index[in_window], "")
+    later = first[~in_window]
+    edges = window_end + pd.to_timedelta(np.arange(blocks + 1) * 30, unit="D")
+    counts = np.histogram(later.to_numpy().astype("datetime64[ns]").astype("int64"),
+                          bins=edges.to_numpy().astype("datetime64[ns]").astype("int64"))[0]
+    later_rate = float(np.median(counts))
+    detected = later_rate > 0 and n_start >= min_customers and start_rate >= ratio * later_rate
+    message = ""
+    if detected:
+        share = n_start / len(first)
+        message = (
+            f"The purchase log seems to start after the business did (left-censoring): {n_start:,} customers "
+            f"({100 * share:.0f} % of all) made their first purchase in the log's first {window_days} days, "
+            f"{start_rate / later_rate:.1f} times the usual rate of new customers later on ({later_rate:,.0f} per "
+            f"30 days). Many of them are older customers whose earlier purchases are not in the file: their age (T) "
+            "and recency are understated, so the models read them as newer than they are, and their P(alive) and "
+            "CLV are less reliable than those of customers first seen later. What to do: ask the client for a "
+            "longer history if one exists; until then, read the CLV of long-standing customers with care."
+        )
+    return LeftCensoring(bool(detected), window_days, n_start, start_rate, later_rate, first.index[in_window], message)
 
 
 def conditional_expectations(

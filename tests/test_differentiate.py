@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -659,3 +660,108 @@ def test_segment_numbers_of_equal_sizes_follow_the_first_customer_id():
 def test_tracking_table_is_the_same_for_shuffled_transactions(sample, split, models):
     shuffled = sample.sample(frac=1, random_state=1)
     pd.testing.assert_frame_equal(dif.tracking_table(shuffled, split, models), dif.tracking_table(sample, split, models))
+
+
+# --------------------------------------------------------------------------
+# Issue 9: models that admit when they fail, left-censoring, client mode
+# --------------------------------------------------------------------------
+
+
+def _planted(dropout: bool, n: int = 2000) -> pd.DataFrame:
+    ages = np.random.default_rng(0).uniform(30, 78, n)
+    a, b = (1.0, 3.0) if dropout else (0.001, 1000.0)
+    return dif.simulate_bgnbd(n, r=0.5, alpha=4.0, a=a, b=b, T=ages, seed=1, time_unit="W")
+
+
+def test_no_dropout_in_the_data_is_named_for_every_model_the_old_way_used_silently():
+    summary = _planted(False)
+    with pytest.warns(IdicLabWarning):
+        models, status = dif.fit_purchase_models(summary)
+    checks = dif.check_purchase_models(models, status, summary)
+    assert set(checks) == {"BG/NBD", "Pareto/NBD"}
+    assert not any(check.usable for check in checks.values())  # the old notebook showed their CLV anyway
+    assert all(check.problems and "What to do" in " ".join(check.problems) for check in checks.values())
+
+
+def test_planted_dropout_passes_and_a_no_dropout_model_contradicts_recency():
+    summary = _planted(True)
+    honest = dif.check_purchase_model(dif.ParetoNBDModel().fit(summary), summary)
+    assert honest.usable and honest.silent_mean_p_alive < 0.5
+    blind = dif.BGNBDModel().fit(summary)
+    blind.fitter_.params_ = blind.fitter_.params_.copy()
+    blind.fitter_.params_["a"], blind.fitter_.params_["b"] = 1e-5, 50.0
+    blind.params_ = blind.fitter_.params_.astype("float64")
+    check = dif.check_purchase_model(blind, summary)
+    assert not check.usable and check.silent_mean_p_alive > 0.9
+    assert any("contradicts recency" in p for p in check.problems)
+
+
+def test_silence_rule_holds_its_bound_without_dropout():
+    silent, bound = dif.long_silent_customers(_planted(False))
+    assert silent.sum() < 2 * bound  # the rule does not fire on planted "nobody leaves"
+    silent, bound = dif.long_silent_customers(_planted(True))
+    assert silent.sum() > 2 * bound
+
+
+def test_clv_model_is_the_lowest_holdout_error_among_models_that_pass():
+    ok = dif.PurchaseModelCheck("x", (), fitted=True)
+    bad = dif.PurchaseModelCheck("x", ("broken",), fitted=True)
+    errors = pd.DataFrame({"mae": [0.5, 0.4, 0.1]}, index=["BG/NBD", "Pareto/NBD", "naive"])
+    assert dif.choose_clv_model(errors, {"BG/NBD": ok, "Pareto/NBD": ok})[0] == "Pareto/NBD"
+    assert dif.choose_clv_model(errors, {"BG/NBD": ok, "Pareto/NBD": bad})[0] == "BG/NBD"
+    name, sentence = dif.choose_clv_model(errors, {"BG/NBD": bad, "Pareto/NBD": bad})
+    assert name is None and "not shown" in sentence
+
+
+def _business(log_start: str, seed: int = 1) -> pd.DataFrame:
+    """Customers acquired steadily since 2020, each buying until an exponential lifetime ends; the log from log_start."""
+    rng = np.random.default_rng(seed)
+    start, end = pd.Timestamp("2020-01-01"), pd.Timestamp("2024-12-31")
+    rows = []
+    for i, first in enumerate(start + pd.to_timedelta(rng.uniform(0, (end - start).days, 2000), unit="D")):
+        day, rate, life = first, rng.gamma(1.0, 1 / 20), rng.exponential(700)
+        while day < min(end, first + pd.Timedelta(days=life)):
+            rows.append((f"c{i}", day.normalize(), 10.0))
+            day = day + pd.Timedelta(days=min(float(rng.exponential(1 / rate)), 3650.0))
+    frame = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    return frame.loc[frame["date"] >= log_start].reset_index(drop=True)
+
+
+def test_left_censoring_found_when_planted_and_not_on_a_full_log_or_a_cohort():
+    assert not dif.left_censoring(_business("2020-01-01")).detected
+    late = dif.left_censoring(_business("2023-01-01"))
+    assert late.detected and late.excess_customers > 200 and "left-censoring" in late.message
+    assert not dif.left_censoring(load_dataset("cdnow_sample")).detected  # one acquisition cohort
+
+
+def test_client_mode_never_loads_bundled_data():
+    with pytest.raises(ValueError, match="transactions_file"):
+        dif.load_inputs(mode="client", dataset="cdnow_sample")
+
+
+@pytest.mark.notebook
+def test_client_mode_notebook_records_problems_and_no_synthetic_content(tmp_path):
+    import json
+    import sys
+
+    import nbformat
+
+    from idic_lab.report import run_notebook
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from notebook_cases.c02_differentiate import _messy_client_export
+
+    parameters = _messy_client_export(tmp_path)
+    run = run_notebook(Path(__file__).parents[1] / "notebooks" / "02_differentiate.ipynb", tmp_path / "02.ipynb",
+                       parameters=parameters)
+    assert run.ok, run.error
+    problems = " ".join(p["text"] for p in run.results["report.problems"])
+    assert "left-censoring" in problems and "sees no customer leave" in problems
+    assert run.results["differentiate.clv.model"] is None  # CLV shown as unreliable, not as a number
+    assert "differentiate.clv.total_future_value" not in run.results
+    assert run.results["report.data.transactions"]["file"] == "invoice_lines_cp1252.csv"
+    outputs = json.dumps([c.get("outputs", []) for c in nbformat.read(run.executed, 4).cells
+                          if c.cell_type == "code"])
+    assert str(tmp_path) not in outputs  # no local paths on the page
+    for word in ("cdnow", "synthetic", "planted"):
+        assert word not in outputs.lower(), word

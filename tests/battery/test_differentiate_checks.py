@@ -36,6 +36,14 @@ def _no_dropout_model() -> dif.BGNBDModel:
     return model
 
 
+def _collected() -> list[str]:
+    from idic_lab.diagnostics import warn
+
+    with dif.collect_doubts() as doubts:
+        warn("a doubt")
+    return doubts
+
+
 CASES = [
     Case("check_purchase_model: an honest fit on planted dropout passes", "differentiate.check_purchase_model",
          lambda: dif.check_purchase_model(_honest(), _summary(True)),
@@ -70,6 +78,43 @@ CASES = [
     Case("PurchaseModelCheck: problems make it unusable", "differentiate.PurchaseModelCheck",
          lambda: dif.PurchaseModelCheck("BG/NBD", ("it failed",), fitted=True),
          answered(lambda c: c.usable is False)),
+    Case("choose_clv_model: no model passes -> None and a problem sentence", "differentiate.choose_clv_model",
+         lambda: dif.choose_clv_model(pd.DataFrame({"mae": [0.3]}, index=["BG/NBD"]),
+                                      {"BG/NBD": dif.PurchaseModelCheck("BG/NBD", ("x",), fitted=True)}),
+         answered(lambda out: out[0] is None and "not shown" in out[1])),
+    Case("choose_clv_model: unknown metric", "differentiate.choose_clv_model",
+         lambda: dif.choose_clv_model(pd.DataFrame({"mae": [0.3]}, index=["BG/NBD"]), {}, metric="mape"),
+         refused(r"metric='mape'.*'mae', 'rmse'", mentions=("metric",))),
+    Case("left_censoring: ratio 1 refused", "differentiate.left_censoring",
+         lambda: dif.left_censoring(pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2024-01-01"]),
+                                                  "amount": [1.0]}), ratio=1),
+         refused(r"ratio", mentions=("ratio",))),
+    Case("left_censoring: a short log is not assessed", "differentiate.left_censoring",
+         lambda: dif.left_censoring(pd.DataFrame({"customer_id": ["a", "b"], "date": pd.to_datetime(["2024-01-01", "2024-01-05"]),
+                                                  "amount": [1.0, 2.0]})),
+         answered(lambda out: not out.detected and out.message == "")),
+    Case("LeftCensoring: excess customers never negative", "differentiate.LeftCensoring",
+         lambda: dif.LeftCensoring(False, 30, 3, 3.0, 10.0, pd.Index(["a"]), ""),
+         answered(lambda out: out.excess_customers == 0)),
+    Case("fit_checked: no repeat buyers is a problem, not an error", "differentiate.fit_checked",
+         lambda: dif.fit_checked("BG/NBD", pd.DataFrame({"frequency": [0.0, 0.0], "recency": [0.0, 0.0], "T": [5.0, 6.0]})),
+         answered(lambda out: out[0] is None and not out[1].usable)),
+    Case("fit_spend_checked: no repeat buyers is a problem sentence", "differentiate.fit_spend_checked",
+         lambda: dif.fit_spend_checked(pd.DataFrame({"frequency": [0.0, 0.0], "recency": [0.0, 0.0], "T": [5.0, 6.0],
+                                                     "monetary_value": [0.0, 0.0]})),
+         answered(lambda out: out[0] is None and "CLV" in out[1][0])),
+    Case("at_risk: value table without p_alive", "differentiate.at_risk",
+         lambda: dif.at_risk(pd.DataFrame({"clv": [1.0]}), _summary(True)),
+         refused(r"p_alive", mentions=("value",))),
+    Case("load_inputs: client mode without a file refuses bundled data", "differentiate.load_inputs",
+         lambda: dif.load_inputs(mode="client"),
+         refused(r"transactions_file.*never", mentions=("client",))),
+    Case("lorenz_points: 21 points from 0 to 1", "differentiate.lorenz_points",
+         lambda: dif.lorenz_points([1.0, 2.0, 3.0, 10.0]),
+         answered(lambda out: len(out["value_share"]) == 21 and out["value_share"][-1] == 1.0)),
+    Case("collect_doubts: a doubt is collected, not warned", "differentiate.collect_doubts",
+         lambda: _collected(),
+         answered(lambda out: out == ["a doubt"])),
 ]
 
 

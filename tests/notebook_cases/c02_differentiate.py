@@ -8,6 +8,11 @@
   a JSON string (as from the command line). A product list with German
   column names gives the categories, so the needs segments are built from
   the client's data too (three planted needs groups).
+* ``client_mode_messy_export_no_dropout`` — ``mode="client"`` on cp1252
+  invoice lines with cancellations, postage and missing ids, where nobody
+  ever leaves and the log starts years after the business: the model
+  problems and the left-censoring must be recorded, with no synthetic or
+  bundled content.
 """
 
 from __future__ import annotations
@@ -112,8 +117,71 @@ def _order_lines_export(tmp_path: Path) -> dict:
     }
 
 
+def _messy_client_export(tmp_path: Path) -> dict:
+    """A client run (mode="client") on invoice lines as a shop system delivers them.
+
+    Customers never leave (no dropout: the Pareto/NBD fit runs its dropout
+    rate to 0) and the log starts in 2022 although the business started in
+    2019 (left-censoring). The lines carry 'C' cancellations, postage lines,
+    missing customer ids, day-first timestamps and cp1252 '£' descriptions.
+    """
+    rng = np.random.default_rng(11)
+    log_start, end = pd.Timestamp("2022-01-01"), pd.Timestamp("2023-12-31")
+    n_old, n_new = 160, 80
+    first = np.concatenate([
+        (pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.uniform(0, 1095, n_old), unit="D")).to_numpy(),
+        (log_start + pd.to_timedelta(rng.uniform(0, 720, n_new), unit="D")).to_numpy(),
+    ])
+    rates = rng.gamma(2.0, 0.4, n_old + n_new) / 30.4375  # purchases per day, nobody ever leaves
+    products = [f"{g}{k}" for g in "AB" for k in range(1, 4)]
+    lines, invoice = [], 536000
+    for i in range(n_old + n_new):  # building a small test file, not library code
+        day = pd.Timestamp(first[i])
+        while day <= end:
+            if day >= log_start:
+                invoice += 1
+                for product in rng.choice(products, size=rng.integers(1, 3), replace=False):
+                    lines.append((str(invoice), product, f"ITEM {product} £", int(rng.integers(1, 5)),
+                                  day + pd.Timedelta(hours=10), round(float(rng.uniform(2, 20)), 2), 12000 + i))
+                if rng.uniform() < 0.1:
+                    lines.append((str(invoice), "POST", "POSTAGE", 1, day + pd.Timedelta(hours=10), 18.0, 12000 + i))
+            day = day + pd.Timedelta(days=float(rng.exponential(1 / rates[i])))
+    frame = pd.DataFrame(lines, columns=["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",
+                                         "UnitPrice", "CustomerID"])
+    cancelled = frame.loc[frame["StockCode"] != "POST"].sample(20, random_state=1)
+    frame = pd.concat([frame, cancelled.assign(InvoiceNo="C" + cancelled["InvoiceNo"], Quantity=-cancelled["Quantity"],
+                                               InvoiceDate=cancelled["InvoiceDate"] + pd.Timedelta(days=2))])
+    frame = frame.sort_values("InvoiceDate", kind="stable")
+    frame["CustomerID"] = frame["CustomerID"].astype("Int64").astype("string")
+    frame.loc[rng.uniform(size=len(frame)) < 0.2, "CustomerID"] = pd.NA
+    frame["InvoiceDate"] = frame["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M")
+    path = tmp_path / "invoice_lines_cp1252.csv"
+    frame.to_csv(path, index=False, encoding="cp1252")
+    catalogue = pd.DataFrame({"StockCode": products, "Group": [p[0] for p in products]})
+    products_path = tmp_path / "catalogue.csv"
+    catalogue.to_csv(products_path, index=False)
+    return {
+        "mode": "client",
+        "transactions_file": str(path),
+        "transaction_columns": {"customer_id": "CustomerID", "date": "InvoiceDate", "order_id": "InvoiceNo",
+                                "product_id": "StockCode", "quantity": "Quantity", "unit_price": "UnitPrice",
+                                "description": "Description"},
+        "date_format": "%d/%m/%Y %H:%M",
+        "currency": "£",
+        "non_product_codes": ["POST"],
+        "observation_end": "2023-12-31",
+        "calibration_end": "2023-03-31",
+        "time_unit": "W",
+        "horizon": 52,
+        "products_file": str(products_path),
+        "product_columns": {"product_id": "StockCode", "category": "Group"},
+        "stability_resamples": 2,
+    }
+
+
 CASES = [
     ("ci_small", lambda tmp_path: {"synthetic_customers": 1000, "seed": 1, "stability_resamples": 3}),
     ("client_export_german_columns", _client_export),
     ("client_invoice_lines_without_amount", _order_lines_export),
+    ("client_mode_messy_export_no_dropout", _messy_client_export),
 ]
