@@ -553,3 +553,57 @@ def test_gap_analysis_without_gaps_warns():
     scored = fw.score_assessment(answers.assign(intention=answers["reality"]))
     with pytest.warns(IdicLabWarning, match=r"none of the 53 answered items has a positive gap"):
         assert fw.gap_analysis(scored).empty
+
+
+# --- issue 9: client mode never shows the fictional example; stages not run are "not measured" ---------
+
+
+def test_assessment_inputs_by_mode(tmp_path):
+    from idic_lab import frameworks as fw
+
+    example = fw.assessment_inputs()
+    assert example.example and example.client_name == fw.EXAMPLE_CLIENT and example.facts == fw.example_facts()
+    assert len(example.responses) == len(fw.example_responses())
+    results_file = tmp_path / "01_identify.results.json"
+    results_file.write_text(json.dumps({"identify.completeness": 0.93, "identify.duplicate_rate": 0.21}), encoding="utf-8")
+    missing = tmp_path / "02_differentiate.results.json"
+    client = fw.assessment_inputs(mode="client", stage_results=[results_file, missing])
+    assert client.responses is None and not client.example
+    assert client.client_name == "the client"
+    assert client.facts == {"data_completeness": 0.93, "duplicate_rate": 0.21}  # nothing from the example
+    assert client.missing_results == ("02_differentiate.results.json",)
+    assert "Harbour" not in client.summary() and "only the measured evidence" in client.summary()
+    named = fw.assessment_inputs(mode="client", client_name="  Acme Ltd ", stage_results=str(results_file))
+    assert named.client_name == "Acme Ltd" and named.facts["duplicate_rate"] == 0.21
+    answers = tmp_path / "answers.csv"
+    fw.example_responses().to_csv(answers, index=False)
+    answered = fw.assessment_inputs(mode="client", responses_file=answers, client_name="Acme Ltd")
+    assert len(answered.responses) == len(fw.example_responses()) and answered.facts == {}
+    with pytest.raises(ValueError, match="fictional example's name"):
+        fw.assessment_inputs(mode="client", client_name=fw.EXAMPLE_CLIENT)
+    with pytest.raises(TypeError, match="client_name must be text"):
+        fw.assessment_inputs(client_name=None)
+
+
+def test_collect_facts_skips_stages_not_run_only_when_asked(tmp_path):
+    from idic_lab import frameworks as fw
+
+    missing = tmp_path / "03_interact.results.json"
+    with pytest.raises(FileNotFoundError, match="run the stage notebook first"):
+        fw.collect_facts(results_files=[missing])
+    assert fw.collect_facts(results_files=[missing], skip_missing=True) == {}
+    assert fw.collect_facts(results_files=[missing], skip_missing=True, facts={"needs_segments": False}) == \
+        {"needs_segments": False}
+    with pytest.raises(TypeError, match="skip_missing must be True or False"):
+        fw.collect_facts(skip_missing="yes")
+
+
+def test_measured_evidence_lists_every_fact_in_order():
+    from idic_lab import frameworks as fw
+
+    table = fw.measured_evidence({"value_per_customer": True, "data_completeness": 0.5})
+    assert list(table["fact"]) == list(fw.EVIDENCE_FACTS)
+    shown = table.set_index("fact")["shown"]
+    assert shown["value_per_customer"] == "yes" and shown["data_completeness"] == "50.0 %"
+    assert shown["lifetime_value"] == "not measured" and table.set_index("fact").loc["lifetime_value", "value"] is None
+    assert (fw.measured_evidence({})["data_suggest"] == "not measured").all()

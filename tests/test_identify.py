@@ -872,3 +872,8 @@ def test_doubts_of_a_linkage_are_kept_for_the_report():
         model = FellegiSunter(max_iter=1).fit(mixed)
     assert len(model.doubts_) == 1 and model.doubts_[0].startswith("EM did not converge in max_iter=1")
     assert FellegiSunter().fit(mixed).doubts_ == ()
+
+
+def test_load_inputs_refuses_non_product_codes_that_are_not_a_list():
+    with pytest.raises(TypeError, match=r"non_product_codes='POST': expected a list of product codes"):
+        idf.load_inputs(non_product_codes="POST")

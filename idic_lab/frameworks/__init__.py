@@ -13,14 +13,18 @@ typed objects (:func:`load_model`). On top of them:
   its rules :func:`decision_rules`;
 * assessment: :func:`load_questionnaire`, :func:`questionnaire_template`,
   :func:`load_responses`, :func:`score_assessment`, :func:`gap_analysis`,
-  :func:`recommendations`, :func:`maturity_levels` and, from measured facts,
-  :func:`evidence_from_data`.
+  :func:`recommendations`, :func:`maturity_levels`, the notebook's inputs by
+  mode (:func:`assessment_inputs`) and, from measured facts,
+  :func:`evidence_from_data` and :func:`measured_evidence`.
 """
 
 from idic_lab.frameworks._assessment import (
     EVIDENCE_FACTS,
+    EXAMPLE_CLIENT,
     Assessment,
+    AssessmentInputs,
     EvidenceFact,
+    assessment_inputs,
     check_responses,
     collect_facts,
     evidence_from_data,
@@ -31,6 +35,7 @@ from idic_lab.frameworks._assessment import (
     load_responses,
     maturity_level,
     maturity_levels,
+    measured_evidence,
     questionnaire_template,
     recommendations,
     score_assessment,
@@ -67,10 +72,12 @@ __all__ = [
     "CAPABILITIES",
     "DECISION_RULES",
     "EVIDENCE_FACTS",
+    "EXAMPLE_CLIENT",
     "KINDS",
     "LAB_SECTIONS",
     "MODEL_IDS",
     "Assessment",
+    "AssessmentInputs",
     "BusinessProfile",
     "Component",
     "EvidenceFact",
@@ -79,6 +86,7 @@ __all__ = [
     "Model",
     "Rule",
     "Source",
+    "assessment_inputs",
     "check_responses",
     "collect_facts",
     "comparison_table",
@@ -98,6 +106,7 @@ __all__ = [
     "load_responses",
     "maturity_level",
     "maturity_levels",
+    "measured_evidence",
     "questionnaire_template",
     "rank_grid",
     "rank_models",

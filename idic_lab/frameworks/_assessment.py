@@ -38,14 +38,18 @@ import numpy as np
 import pandas as pd
 
 from idic_lab.diagnostics import warn
+from idic_lab.formatting import percent
 from idic_lab.frameworks._models import CAPABILITIES, LAB_SECTIONS, FrameworkError, Model, _as_models, _did_you_mean
 from idic_lab.results import load_results
 from idic_lab.schema import SchemaError, check_frame, column_mapping, read_file
 
 __all__ = [
     "EVIDENCE_FACTS",
+    "EXAMPLE_CLIENT",
     "Assessment",
+    "AssessmentInputs",
     "EvidenceFact",
+    "assessment_inputs",
     "check_responses",
     "collect_facts",
     "evidence_from_data",
@@ -56,6 +60,7 @@ __all__ = [
     "load_responses",
     "maturity_level",
     "maturity_levels",
+    "measured_evidence",
     "questionnaire_template",
     "recommendations",
     "score_assessment",
@@ -65,6 +70,11 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTIONNAIRE_FILE = DATA / "assessment_questionnaire.csv"
 EXAMPLE_RESPONSES_FILE = DATA / "assessment_example_responses.csv"
 EXAMPLE_FACTS_FILE = DATA / "assessment_example_facts.json"
+
+EXAMPLE_CLIENT = "Harbour & Pine Home Goods (fictional)"
+"""The name of the bundled fictional example company (teaching mode only)."""
+CLIENT_PLACEHOLDER = "the client"
+_MODES = ("teaching", "client")
 
 _TABLE = "assessment"
 _SCORES = ("intention", "reality")
@@ -927,6 +937,7 @@ def collect_facts(
     *,
     results_files: Iterable[str | Path] = (),
     facts: Mapping[str, Any] | None = None,
+    skip_missing: bool = False,
 ) -> dict[str, Any]:
     """Gather measured facts from stage-notebook results files and a dict.
 
@@ -935,10 +946,14 @@ def collect_facts(
     results_files : iterable of path
         ``<notebook>.results.json`` files written by :mod:`idic_lab.results`
         when the stage notebooks ran on the client's data. A missing file
-        raises FileNotFoundError.
+        raises FileNotFoundError, unless ``skip_missing``.
     facts : dict, optional
         Facts known otherwise, by name (see :data:`EVIDENCE_FACTS`); they
         override what the files say.
+    skip_missing : bool
+        If True, a results file that does not exist (a stage that was not
+        run) is skipped: its facts stay *not measured*. Never a reason to
+        use example facts instead.
 
     Returns
     -------
@@ -955,9 +970,13 @@ def collect_facts(
     """
     if isinstance(results_files, (str, Path)):  # one file given on its own
         results_files = [results_files]
+    if not isinstance(skip_missing, (bool, np.bool_)):
+        raise TypeError(f"collect_facts: skip_missing must be True or False, found {skip_missing!r}.")
     found: dict[str, Any] = {}
     for path in results_files:
         path = Path(path)
+        if skip_missing and not path.exists():
+            continue
         values = _results_json(path)
         for fact in EVIDENCE_FACTS.values():
             if fact.kind == "flag":
@@ -1042,3 +1061,154 @@ def evidence_from_data(assessment: Assessment, facts: Mapping[str, Any]) -> pd.D
                          "reality": reality, "data_suggest": f"{low}-{high}", "agrees": verdict == "agree",
                          "verdict": verdict})
     return pd.DataFrame(rows, columns=columns)
+
+
+def measured_evidence(facts: Mapping[str, Any]) -> pd.DataFrame:
+    """Every fact the assessment understands, measured or not, with the maturity it suggests.
+
+    The table a client sees when there are no questionnaire answers: what the
+    data showed, and which self-assessment items each fact would check.
+
+    Parameters
+    ----------
+    facts : dict
+        ``{fact name: value}``, e.g. from :func:`collect_facts`; facts not in
+        it are listed as *not measured* (a stage that was not run).
+
+    Returns
+    -------
+    DataFrame
+        One row per fact of :data:`EVIDENCE_FACTS`, in that order: ``fact``,
+        ``meaning``, ``measured`` (True/False), ``value`` (the share or flag,
+        None when not measured), ``data_suggest`` (the reality scores 1-5 the
+        value agrees with, or ``"not measured"``) and ``items`` (the
+        questionnaire items it bears on, comma-separated).
+
+    Raises
+    ------
+    ValueError
+        For an unknown fact (the message lists the known ones), a flag that
+        is not True/False, or a share that is not a finite number in 0-1.
+    """
+    checked = _checked_facts(facts, "measured_evidence")
+    questionnaire = load_questionnaire()
+    rows = []
+    for name, fact in EVIDENCE_FACTS.items():
+        items = questionnaire.loc[questionnaire["evidence"] == name, "item_id"].tolist()
+        measured = name in checked
+        low, high = fact.implied_range(checked[name]) if measured else (None, None)
+        value = checked[name] if measured else None
+        shown = ("not measured" if not measured else ("yes" if value else "no") if fact.kind == "flag"
+                 else percent(value, 1))
+        rows.append({"fact": name, "meaning": fact.meaning, "measured": measured, "value": value, "shown": shown,
+                     "data_suggest": f"{low}-{high}" if measured else "not measured", "items": ", ".join(items)})
+    columns = ["fact", "meaning", "measured", "value", "shown", "data_suggest", "items"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["value"] = pd.Series([row["value"] for row in rows], dtype=object)  # None stays None, not NaN
+    return frame
+
+
+@dataclass(frozen=True)
+class AssessmentInputs:
+    """What notebook 06 assesses: answers (or none), the company's name and the measured facts.
+
+    Attributes
+    ----------
+    responses : DataFrame or None
+        Checked answers (:func:`load_responses`); None in client mode without
+        a responses file (only measured evidence is shown then).
+    client_name : str
+        The name shown in titles.
+    facts : dict
+        Measured facts (:func:`collect_facts`), or the example's facts for
+        the fictional example company in teaching mode.
+    missing_results : tuple of str
+        Names of results files given but not found (stages not run): their
+        facts are *not measured*.
+    example : bool
+        True when the bundled fictional example (answers and facts) is used.
+    """
+
+    responses: pd.DataFrame | None
+    client_name: str
+    facts: dict[str, Any]
+    missing_results: tuple[str, ...]
+    example: bool
+
+    def summary(self) -> str:
+        """One line: whose answers, how many, and how many facts were measured."""
+        facts = f"{len(self.facts)} of {len(EVIDENCE_FACTS)} facts measured"
+        if self.responses is None:
+            return f"{self.client_name}: no questionnaire answers given, so only the measured evidence is shown; {facts}"
+        n_resp = self.responses["respondent"].nunique()
+        return (f"{self.client_name}: {len(self.responses)} answers from {n_resp} respondent(s); {facts}"
+                + (" (the example's own facts)" if self.example else ""))
+
+
+def assessment_inputs(
+    *,
+    mode: str = "teaching",
+    responses_file: str | Path | None = "",
+    client_name: str = "",
+    stage_results: Iterable[str | Path] = (),
+    measured_facts: Mapping[str, Any] | None = None,
+    allow_missing: bool = False,
+) -> AssessmentInputs:
+    """The answers, name and facts notebook 06 works on, by mode.
+
+    * Teaching mode without any client input (no answers, results files or
+      facts): the bundled fictional example company, its answers and its
+      example facts (:func:`example_responses`, :func:`example_facts`).
+    * Teaching mode with client input, or client mode: the client's answers
+      when ``responses_file`` is given, and only measured facts
+      (:func:`collect_facts`). A results file that does not exist (a stage
+      that was not run) leaves its facts *not measured*.
+    * Client mode never uses the example: without ``responses_file``
+      ``responses`` is None and only the measured evidence is shown.
+
+    Parameters
+    ----------
+    mode : {"teaching", "client"}
+    responses_file : str or Path, optional
+        The answers file (:func:`load_responses`); empty: none.
+    client_name : str, optional
+        Name shown in titles. Empty: the example's name when the example is
+        used, else ``"the client"``. In client mode the example's name is
+        refused (it would put a fictional company on the client's report).
+    stage_results : list of path, optional
+        ``<notebook>.results.json`` files of the stage notebooks.
+    measured_facts : dict, optional
+        Facts known otherwise, by name (see :data:`EVIDENCE_FACTS`).
+    allow_missing : bool
+        As in :func:`load_responses`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, the example's name in client mode, and from
+        :func:`load_responses` and :func:`collect_facts`.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"assessment_inputs: mode must be 'teaching' (the fictional example without answers) or "
+                         f"'client' (only the client's answers and measured facts), got {mode!r}.")
+    if not isinstance(client_name, str):
+        raise TypeError(f"assessment_inputs: client_name must be text, found {type(client_name).__name__} "
+                        f"{client_name!r}.")
+    if isinstance(stage_results, (str, Path)):
+        stage_results = [stage_results] if str(stage_results) else []
+    stage_results = [Path(p) for p in stage_results]
+    name = client_name.strip()
+    if mode == "client" and name == EXAMPLE_CLIENT:
+        raise ValueError(f"assessment_inputs: client_name is the bundled fictional example's name ({EXAMPLE_CLIENT!r}) "
+                         "in client mode; give the client's own name, or leave client_name empty for "
+                         f"'{CLIENT_PLACEHOLDER}'.")
+    example = mode == "teaching" and not (responses_file or stage_results or measured_facts)
+    if example:
+        return AssessmentInputs(example_responses(), name or EXAMPLE_CLIENT, example_facts(), (), True)
+    responses = load_responses(responses_file, allow_missing=allow_missing) if responses_file else None
+    if responses is None and mode == "teaching":
+        responses = example_responses()  # teaching: the example's answers beside the facts given
+        name = name or EXAMPLE_CLIENT
+    facts = collect_facts(results_files=stage_results, facts=measured_facts, skip_missing=True)
+    missing = tuple(p.name for p in stage_results if not p.exists())
+    return AssessmentInputs(responses, name or CLIENT_PLACEHOLDER, facts, missing, False)

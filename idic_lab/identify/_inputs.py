@@ -80,6 +80,7 @@ def load_inputs(
     date_format: str | None = "",
     dayfirst: bool | None = None,
     observation_end: str | None = "",
+    non_product_codes: Sequence[str] | None = None,
     synthetic_customers: int = 2000,
     seed: int = 42,
 ) -> IdentifyInputs:
@@ -124,8 +125,12 @@ def load_inputs(
     observation_end : str, optional
         ISO date ending the observation window; empty or None: the synthetic
         world's end, else the last clean transaction date, else None.
+    non_product_codes : list of str, optional
+        The client's own product codes of non-product lines (fees, postage,
+        adjustments), added to the built-in list when the transactions are
+        cleaned (:func:`idic_lab.schema.clean`).
     synthetic_customers : int
-        Persons in the synthetic world (used without ``customer_files``).
+        Persons in the synthetic world (teaching mode without ``customer_files``).
     seed : int
         Random seed of the synthetic world.
 
@@ -149,6 +154,10 @@ def load_inputs(
     if mode not in MODES:
         raise ValueError(f"load_inputs: mode must be 'teaching' (bundled or synthetic data) or 'client' (only the "
                          f"client's files), got {mode!r}.")
+    if isinstance(non_product_codes, str) or not isinstance(non_product_codes, (Sequence, type(None))):
+        raise TypeError(f"load_inputs: non_product_codes={non_product_codes!r}: expected a list of product codes, "
+                        "e.g. ['POST', 'M', 'BANK CHARGES'].")
+    codes = [str(code) for code in non_product_codes or []]
     customer_files = _as_list(customer_files, "customer_files")
     if mode == "client" and not customer_files:
         raise ValueError(
@@ -191,7 +200,7 @@ def load_inputs(
     end = observation_end or (_iso(pd.Timestamp(world_end)) if world_end is not None else None)
     transactions, cleaning = (None, None) if raw_transactions is None else clean(
         "transactions", raw_transactions, columns=transaction_map, date_format=fmt,
-        dayfirst=dayfirst, observation_end=end or None,
+        dayfirst=dayfirst, observation_end=end or None, **({"non_product_codes": codes} if codes else {}),
     )
     interactions = None if raw_interactions is None else validate(
         "interactions", raw_interactions, columns=interaction_map, date_format=fmt, dayfirst=dayfirst,

@@ -1,10 +1,14 @@
 """Parameter sets for notebooks/01_identify.ipynb.
 
 * ``ci_small_world`` — a small synthetic world, fast.
-* ``client_files_german_columns`` — a consultant's run: two customer exports
-  (shop and newsletter) with German column names, dates as ``dd.mm.yyyy``,
-  a source column in one file, ids that do not collide, and a transactions
-  export; duplicates with typos, diacritics and Persian letter variants.
+* ``client_files_german_columns`` — a consultant's run in client mode: two
+  customer exports (shop and newsletter) with German column names, dates as
+  ``dd.mm.yyyy``, a source column in one file, ids that do not collide, and a
+  transactions export; duplicates with typos, diacritics and Persian letter
+  variants.
+* ``client_customers_only`` — client mode with the customer exports only: the
+  transactions and contacts sections have nothing to work on (never the
+  synthetic world's).
 """
 
 from __future__ import annotations
@@ -83,10 +87,21 @@ def _client_files(tmp_path: Path) -> dict:
         "date_format": "%d.%m.%Y",
         "source_priority": ["Filiale", "Webshop", "newsletter"],
         "run_febrl": False,
+        "mode": "client",
+        "currency": "EUR",
     }
+
+
+def _customers_only(tmp_path: Path) -> dict:
+    parameters = _client_files(tmp_path)
+    for name in ("transactions_file", "transaction_columns", "date_format"):
+        del parameters[name]
+    parameters["customer_columns"] = json.loads(parameters["customer_columns"])  # a dict, as from YAML
+    return parameters  # dotted dates (dd.mm.yyyy) are read day-first without date_format
 
 
 CASES = [
     ("ci_small_world", lambda tmp_path: {"synthetic_customers": 300, "seed": 7}),
     ("client_files_german_columns", _client_files),
+    ("client_customers_only", _customers_only),
 ]

@@ -6,6 +6,9 @@
   ``01_identify.results.json`` with measured completeness and duplicate rate.
 * ``partial_answers`` — the same firm answering only 45 items, scored with
   ``allow_missing=True``.
+* ``client_without_answers`` — a client run without a questionnaire: only the
+  measured evidence of the stage results (01 ran, 02 did not: its results file
+  is missing), never the fictional example's answers or name.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ def _results_file(tmp_path: Path) -> Path:
     return path
 
 
+def client_without_answers(tmp_path: Path) -> dict:
+    return {"mode": "client", "stage_results": [str(_results_file(tmp_path)),
+                                                str(tmp_path / "02_differentiate.results.json")]}
+
+
 CASES = [
     # First: needs no files (tests/reference/refresh.py runs the first case for nbval).
     ("ci_example_top5", lambda tmp_path: {"top_n": 5}),
@@ -60,4 +68,5 @@ CASES = [
             "allow_missing": True,
         },
     ),
+    ("client_without_answers", client_without_answers),
 ]
