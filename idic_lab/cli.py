@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [run for run in runs if run.status == "failed"]
     left_out = [run for run in runs if run.status == "not run"]
     ran = len(runs) - len(left_out)
-    note = f" ({len(left_out)} left out: {', '.join(r.summary() for r in left_out)})" if left_out else ""
+    note = f" ({len(left_out)} left out: {', '.join(Path(r.notebook).stem for r in left_out)})" if left_out else ""
     print(f"\n{ran - len(failed)} of {ran} notebooks ok{note}; open {index.resolve()}")
     return EXIT_FAILED if failed else 0
 

@@ -792,6 +792,7 @@ def export_html(executed: str | Path, html_path: str | Path, *, hide_code: bool 
         exclude_input=hide_code,
         exclude_input_prompt=hide_code,
         exclude_output_prompt=hide_code,
+        log=_export_log(),
     )
     nb = nbformat.read(str(executed), as_version=4)
     if hide_code:
@@ -803,6 +804,16 @@ def export_html(executed: str | Path, html_path: str | Path, *, hide_code: bool 
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html_path)
     return html_path
+
+
+def _export_log() -> Any:
+    """nbconvert's logger without its per-page note on charts without alternative text (noise on every run)."""
+    import logging
+
+    log = logging.getLogger("idic_lab.report.export")
+    if not log.filters:
+        log.addFilter(lambda record: "Alternative text is missing" not in record.getMessage())
+    return log
 
 
 # --------------------------------------------------------------------------
