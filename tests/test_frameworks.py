@@ -607,3 +607,39 @@ def test_measured_evidence_lists_every_fact_in_order():
     assert shown["value_per_customer"] == "yes" and shown["data_completeness"] == "50.0 %"
     assert shown["lifetime_value"] == "not measured" and table.set_index("fact").loc["lifetime_value", "value"] is None
     assert (fw.measured_evidence({})["data_suggest"] == "not measured").all()
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("stripped", [False, True], ids=["plain", "as-the-runner-strips-it"])
+def test_notebook_06_client_run_without_answers_shows_only_measured_evidence(tmp_path, stripped):
+    import importlib.util
+
+    import nbformat
+
+    from idic_lab.report import run_notebook
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location(
+        "c06", root / "tests" / "notebook_cases" / "c06_maturity_assessment.py")
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    parameters = cases.client_without_answers(tmp_path)
+    notebook = root / "notebooks" / "06_maturity_assessment.ipynb"
+    if stripped:  # as a client run executes it: teaching cells and cells needing the (empty) answers removed
+        nb = nbformat.read(notebook, as_version=4)
+        nb.cells = [c for c in nb.cells if not {"teaching", "needs:responses_file"} & set(c.metadata.get("tags", []))]
+        notebook = tmp_path / "client_06.ipynb"
+        nbformat.write(nb, notebook)
+    run = run_notebook(notebook, tmp_path / "out" / "06.ipynb", parameters=parameters)
+    assert run.ok, run.error
+    assert run.results["assessment.client"] == "the client" and run.results["assessment.n_answers"] == 0
+    assert run.results["assessment.facts"] == {"data_completeness": 0.93, "duplicate_rate": 0.21}
+    assert not [k for k in run.results if k.startswith(("assessment.model", "assessment.capability", "assessment.top"))]
+    assert not run.results.get("report.findings") and not run.results.get("report.problems")
+    cells = json.loads(Path(run.executed).read_text(encoding="utf-8"))["cells"]
+    outputs = json.dumps([c.get("outputs", []) for c in cells], ensure_ascii=False)
+    assert "Harbour" not in outputs and "fictional" not in outputs
+    assert "not measured" in outputs and "02_differentiate.results.json" in outputs
+    if stripped:
+        shown = json.dumps([c["source"] for c in cells if c["cell_type"] == "markdown"], ensure_ascii=False)
+        assert "Harbour" not in shown and "fictional" not in shown.lower()

@@ -490,8 +490,61 @@ def test_notebook_on_client_files_merges_duplicates_and_shows_no_pii(tmp_path):
     shown = json.dumps([cell.get("outputs", []) for cell in executed["cells"]], ensure_ascii=False)
     secrets = [p[0] for p in cases._PEOPLE] + [p[1] for p in cases._PEOPLE] + [p[2] for p in cases._PEOPLE]
     secrets += [c[0] for c in cases._COPIES] + [c[1] for c in cases._COPIES if c[1]]
+    secrets += [f"K{n:04d}" for n in range(1, 9)] + [f"N{n:04d}" for n in range(1, 5)]  # client ids: pseudonymised
     leaked = [s for s in secrets if s in shown or s.lower() in shown.lower()]
     assert not leaked, f"personal data in the notebook's outputs: {leaked}"
+    # Client mode: only the client's files, and the report's vocabulary.
+    assert "synthetic" not in shown.lower()
+    assert not [k for k in run.results if "synthetic" in k or "febrl" in k]
+    assert run.results["report.data.customers"]["file"] == "kunden_shop.csv, newsletter.csv"
+    assert run.results["report.cleaning.transactions"]["file"] == "umsaetze.csv"
+    findings = [f["text"] for f in run.results["report.findings"]]
+    assert "12 customer records belong to 8 customers: 33.3 % of the records are duplicates of another record." in findings
+    assert len(findings) == 3 and not run.results.get("report.problems")
+
+
+def _client_copy(notebook, parameters: dict, out):
+    """The notebook as a client run executes it: teaching cells and cells needing an empty parameter removed."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    empty = {name for name, value in parameters.items() if value in ("", [], {}, None)}
+    declared = {"transactions_file", "interactions_file", "responses_file"} - set(parameters)
+    kept = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        needs = {t.split(":", 1)[1] for t in tags if t.startswith("needs:")}
+        if "teaching" in tags or needs & (empty | declared):
+            continue
+        kept.append(cell)
+    nb.cells = kept
+    nbformat.write(nb, out)
+    return out
+
+
+@pytest.mark.notebook
+def test_notebook_in_a_client_run_without_teaching_cells_or_transactions(tmp_path):
+    """As the runner strips it: no kept cell depends on a teaching cell or on a section left out."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from idic_lab.report import run_notebook
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("c01_identify", root / "tests" / "notebook_cases" / "c01_identify.py")
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    parameters = cases._customers_only(tmp_path)
+    copy = _client_copy(root / "notebooks" / "01_identify.ipynb", parameters, tmp_path / "client_01.ipynb")
+    run = run_notebook(copy, tmp_path / "out" / "01.ipynb", parameters=parameters)
+    assert run.ok, run.error
+    executed = json.loads(Path(run.executed).read_text(encoding="utf-8"))
+    shown = [cell["source"] if cell["cell_type"] == "markdown" else cell.get("outputs", []) for cell in executed["cells"]]
+    text = json.dumps(shown, ensure_ascii=False)  # what a page shows with the code hidden
+    for word in ("synthetic", "Learning objectives", "Exercise", "FEBRL", "Consultants"):
+        assert word not in text, word
+    assert run.results["identify.n_customers"] == 8 and "report.cleaning.transactions" not in run.results
 
 
 # --- load_inputs: the notebook's data, from the synthetic world or a client's files ----------
