@@ -798,12 +798,23 @@ def export_html(executed: str | Path, html_path: str | Path, *, hide_code: bool 
     if hide_code:
         nb = client_page(nb, run=run)
     body, _ = exporter.from_notebook_node(nb)
+    body = _without_remote_scripts(body)
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = html_path.with_name(f".{html_path.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html_path)
     return html_path
+
+
+# nbconvert's page template loads require.js and MathJax from a CDN. No page of
+# the lab needs them (no widgets, no maths), and a page must work offline and
+# must not call out to a third party when a client opens it.
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
+
+
+def _without_remote_scripts(body: str) -> str:
+    return _REMOTE_SCRIPT.sub("", body)
 
 
 def _export_log() -> Any:
