@@ -1626,7 +1626,12 @@ def _net_cancellations(
         time_column = spec.time_column
         if time_column in frame.columns:
             where = _Where(spec.name, time_column, origin.get(time_column), n, required=time_column in spec.required)
-            dates = _reading_or_error(where, frame[time_column], opts).dates
+            reading = _reading_or_error(where, frame[time_column], opts)
+            dates = reading.dates
+            if not reading.unread.any() and reading.ambiguous is None:
+                frame = frame.assign(**{time_column: dates})  # read once (an optional date is typed later)
+                if reading.n_tz:
+                    opts.changes[f"{time_column} converted from its time zone to UTC (naive)"] = reading.n_tz
             stamp = dates.to_numpy(dtype="datetime64[ns]").astype(np.int64)
             stamp[np.isnat(dates.to_numpy(dtype="datetime64[ns]"))] = undated
         key = keys.to_numpy(dtype=object)
@@ -1761,23 +1766,31 @@ def _non_product_mask(frame: pd.DataFrame, client_codes: frozenset[str]) -> np.n
       lone letter is a bookkeeping code, in a catalogue of letters a product.
     """
     n = len(frame)
-    product = _as_text(frame["product_id"]).str.upper() if "product_id" in frame.columns else None
     described = np.zeros(n, dtype=bool)
     by_text = np.zeros(n, dtype=bool)
     if "description" in frame.columns:
-        text = _as_text(frame["description"])
-        described = text.notna().to_numpy(dtype=bool)
+        # An export repeats a few thousand descriptions: test each once.
+        codes, uniques = pd.factorize(frame["description"])
+        text = _as_text(pd.Series(uniques, dtype=object))
         words = text.str.replace(r"\s+", " ", regex=True)
-        by_text = words.str.fullmatch(_NON_PRODUCT_TEXT, na=False).to_numpy(dtype=bool)
-    if product is None:
+        matched = words.str.fullmatch(_NON_PRODUCT_TEXT, na=False).to_numpy(dtype=bool)
+        present = text.notna().to_numpy(dtype=bool)
+        described = np.where(codes >= 0, present[codes], False)
+        by_text = np.where(codes >= 0, matched[codes], False)
+    if "product_id" not in frame.columns:
         return by_text
+    codes, uniques = pd.factorize(frame["product_id"])
+    product = _as_text(pd.Series(uniques, dtype=object)).str.upper()
     long_codes = frozenset(c for c in NON_PRODUCT_CODES if len(c) > 1) | client_codes
-    by_code = np.array(product.isin(long_codes), dtype=bool)
     letters = frozenset(c for c in NON_PRODUCT_CODES if len(c) == 1) - client_codes
+    is_code = product.isin(long_codes).to_numpy(dtype=bool)
     distinct = product.dropna().unique()
+    is_letter = np.zeros(len(product), dtype=bool)
     if len(distinct) and np.mean([len(c) == 1 for c in distinct]) < 0.5:
-        by_code |= product.isin(letters).to_numpy(dtype=bool) & ~described
-    return by_code | by_text
+        is_letter = product.isin(letters).to_numpy(dtype=bool)
+    by_code = np.where(codes >= 0, is_code[codes], False)
+    by_letter = np.where(codes >= 0, is_letter[codes], False) & ~described
+    return by_code | by_letter | by_text
 
 
 def _drop_non_products(frame: pd.DataFrame, report: CleaningReport, codes: frozenset[str]) -> pd.DataFrame:
@@ -2014,13 +2027,13 @@ def clean(
     frame = _drop_duplicate_rows(spec, frame, report)
     if spec.name in ("transactions", "baskets"):
         frame = _drop_non_products(frame, report, codes)
-        if drop_cancellations:
-            frame = _net_cancellations(spec, frame, origin, opts, report, pattern)
+    frame = _drop_unreadable_dates(spec, frame, origin, opts, report)
+    if spec.name in ("transactions", "baskets") and drop_cancellations:
+        frame = _net_cancellations(spec, frame, origin, opts, report, pattern)
     if spec.name == "transactions":
         frame = _drop_transaction_lines(frame, report, opts)
     if spec.name in ("transactions", "baskets"):
         frame = _drop_returned_quantities(frame, report, opts)
-    frame = _drop_unreadable_dates(spec, frame, origin, opts, report)
     if end is not None:
         frame = _drop_after_end(spec, frame, origin, end, opts, report)
     if frame.empty:

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CRMWorld", "WorldTruth", "make_crm_world", "DEFAULT_KNOBS"]
+__all__ = ["CRMWorld", "WorldTruth", "make_crm_world", "DEFAULT_KNOBS", "InvoiceExport", "InvoiceTruth", "make_invoice_export"]
 
 OBSERVATION_START = pd.Timestamp("2024-01-01")
 WEEKS_OBSERVED = 78
@@ -916,4 +916,485 @@ def _truth(people, repeats, alive, first_purchase, records, person_ids, n, uplif
         bundles=bundles,
         channel_cost=pd.Series(_CHANNEL_COST, name="cost_per_contact"),
         messiness=messiness,
+    )
+
+
+# --------------------------------------------------------------------------
+# A messy invoice-lines export (Online Retail style) with known cleaning truth
+# --------------------------------------------------------------------------
+
+_EXPORT_START = pd.Timestamp("2010-12-01 08:00")
+_EXPORT_END = pd.Timestamp("2011-12-09 17:00")
+_FIRST_INVOICE = 536365
+
+# Non-product lines: code, description, where they occur, unit price range.
+_NON_PRODUCTS = {
+    "POST": "POSTAGE",
+    "DOT": "DOTCOM POSTAGE",
+    "C2": "CARRIAGE",
+    "M": "Manual",
+    "m": "Manual",
+    "BANK CHARGES": "Bank Charges",
+    "AMAZONFEE": "AMAZON FEE",
+    "D": "Discount",
+    "S": "SAMPLES",
+    "B": "Adjust bad debt",
+    "CRUK": "CRUK Commission",
+}
+_ADJECTIVES = ["WHITE", "RED", "PINK", "BLUE", "GREEN", "VINTAGE", "REGENCY", "RETRO", "JUMBO", "SMALL",
+               "LARGE", "HANGING", "GLASS", "WOODEN", "PAPER", "CERAMIC", "ENAMEL", "FELT", "LACE", "POLKADOT"]
+_THEMES = ["HEART", "STAR", "SPOTTY", "FLORAL", "BIRD", "CHRISTMAS", "UNION JACK", "PAISLEY", "ROSE", "DOLLY GIRL",
+           "SKULL", "OWL", "CAKE", "TEA", "SPACEBOY", "CIRCUS", "BUNTING", "ALPHABET", "LOVE", "GARDEN"]
+_ITEMS = ["T-LIGHT HOLDER", "LUNCH BAG", "CAKESTAND", "MUG", "DOORMAT", "WATER BOTTLE", "BUNTING", "CANDLE",
+          "SIGN", "JAR", "TIN", "CUSHION COVER", "NOTEBOOK", "ALARM CLOCK", "FRAME", "TEACUP AND SAUCER",
+          "PURSE", "LANTERN", "WALL CLOCK", "STORAGE BOX", "NAPKINS", "PLATES", "BOWL", "HOT WATER BOTTLE"]
+_ADJUSTMENT_NOTES = ["damaged", "?", "check", "lost", "wet damaged", "thrown away", "smashed", "found"]
+_EXPORT_COUNTRIES = ["Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland",
+                     "Portugal", "Australia", "Norway", "Italy", "Sweden"]
+
+
+@dataclass
+class InvoiceTruth:
+    """What cleaning must find in an :class:`InvoiceExport`, known by construction.
+
+    Counts are for ``schema.clean`` / ``schema.read_table`` with the default
+    options and the mappings of :attr:`InvoiceExport.columns` (no
+    ``observation_end``, no ``non_product_codes``).
+
+    Attributes
+    ----------
+    transactions_dropped, baskets_dropped : dict
+        ``reason -> rows``, exactly the ``CleaningReport.dropped`` of each table.
+    transactions_changed, baskets_changed : dict
+        ``reason -> rows`` for the reasons cleaning itself changes
+        (``"purchase reduced by a later cancellation"``).
+    transactions_rows, baskets_rows : int
+        Rows left after cleaning.
+    net_revenue : Series
+        ``customer_id`` → net revenue (quantity × unit price of what is left
+        after netting cancellations), for every customer with spend left.
+    n_customers : int
+        Customers with spend left (``len(net_revenue)``).
+    fully_cancelled : list of str
+        Customers all of whose purchases were cancelled (no spend left).
+    tiny_customer : str
+        The customer whose huge orders were cancelled but for £2.90.
+    late_products : DataFrame
+        ``product_id``, ``launch`` (planted), ``first_sold`` (first line kept
+        in the cleaned transactions): products first sold in the last ~15 %
+        of the period.
+    start, end : Timestamp
+        First and last invoice time of the export.
+    non_product_lines : dict
+        Stock code → lines of that non-product code in the export.
+    """
+
+    transactions_dropped: dict[str, int]
+    transactions_changed: dict[str, int]
+    transactions_rows: int
+    baskets_dropped: dict[str, int]
+    baskets_changed: dict[str, int]
+    baskets_rows: int
+    net_revenue: pd.Series
+    n_customers: int
+    fully_cancelled: list[str]
+    tiny_customer: str
+    late_products: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    non_product_lines: dict[str, int]
+
+
+@dataclass
+class InvoiceExport:
+    """An Online-Retail-like invoice-lines export and its truth (see :func:`make_invoice_export`)."""
+
+    lines: pd.DataFrame
+    truth: InvoiceTruth
+
+    # The client-parameter mapping of each table, {canonical: column of the export}.
+    columns: dict[str, dict[str, str]] = field(default_factory=lambda: {
+        "transactions": {"order_id": "InvoiceNo", "product_id": "StockCode", "description": "Description",
+                         "quantity": "Quantity", "date": "InvoiceDate", "unit_price": "UnitPrice",
+                         "customer_id": "CustomerID"},
+        "baskets": {"order_id": "InvoiceNo", "product_id": "StockCode", "description": "Description",
+                    "quantity": "Quantity", "date": "InvoiceDate", "customer_id": "CustomerID"},
+    })
+
+    def to_csv(self, path: Any, *, encoding: str = "cp1252") -> Any:
+        """Write the export as a client would deliver it (default Windows cp1252, '£' in descriptions).
+
+        Returns the path. ``encoding="utf-8"`` writes the UTF-8 copy.
+        """
+        from pathlib import Path
+
+        path = Path(path)
+        self.lines.to_csv(path, index=False, encoding=encoding)
+        return path
+
+    def __repr__(self) -> str:
+        return (f"InvoiceExport({len(self.lines):,} lines, {self.truth.n_customers:,} customers with spend; "
+                f"{self.truth.start:%d/%m/%Y}..{self.truth.end:%d/%m/%Y})")
+
+
+def _export_products(rng: np.random.Generator, n: int, late_share: float, start: pd.Timestamp,
+                     end: pd.Timestamp) -> pd.DataFrame:
+    codes = rng.choice(np.arange(20600, 90000), size=n, replace=False).astype(str)
+    suffix = rng.random(n) < 0.15
+    codes = np.where(suffix, np.char.add(codes, rng.choice(list("ABCDEFGLPS"), size=n)), codes)
+    codes[0] = "GIFT_0001_10"
+    names = (pd.Series(rng.choice(_ADJECTIVES, n)) + " " + pd.Series(rng.choice(_THEMES, n)) + " "
+             + pd.Series(rng.choice(_ITEMS, n))).to_numpy(dtype=object)
+    names[0] = "£10 GIFT VOUCHER"
+    price = np.round(np.exp(rng.normal(0.9, 0.7, n)), 2).clip(0.19, 60)
+    price[0] = 8.51
+    popularity = rng.pareto(1.2, n) + 0.05
+    late = np.zeros(n, dtype=bool)
+    n_late = max(3, int(round(late_share * n)))
+    late[1 + rng.choice(n - 1, size=n_late, replace=False)] = True
+    popularity[late] = np.quantile(popularity, 0.9)  # launched late, but sold well
+    span = (end - start) / pd.Timedelta(minutes=1)
+    launch_minute = np.where(late, rng.uniform(0.85 * span, 0.95 * span, n), 0.0).astype(np.int64)
+    return pd.DataFrame({"code": codes, "name": names, "price": price, "weight": popularity / popularity.sum(),
+                         "late": late, "launch": launch_minute})
+
+
+def _invoice_minutes(rng: np.random.Generator, k: int, span_days: int) -> np.ndarray:
+    """Times (minutes from the start) on trading days (no Saturdays), 08:00-19:59."""
+    day = rng.integers(0, span_days, size=k)
+    weekday = (pd.Timestamp(_EXPORT_START.date()).dayofweek + day) % 7
+    day = np.where(weekday == 5, np.maximum(day - 1, 0), day)
+    return day * 1440 + rng.integers(0, 12 * 60, size=k)
+
+
+def make_invoice_export(n_customers: int = 1000, seed: int = 0) -> InvoiceExport:
+    """A realistic, messy invoice-lines export (Online Retail style) with known cleaning truth.
+
+    Columns, as delivered: ``InvoiceNo`` (``C…`` = cancellation, ``A…`` =
+    bad-debt adjustment), ``StockCode``, ``Description``, ``Quantity``,
+    ``InvoiceDate`` (text ``dd/mm/yyyy hh:mm``, days above and below 12 so the
+    order is decidable), ``UnitPrice``, ``CustomerID`` (text, missing on about
+    a quarter of the lines), ``Country``. Defects, each with its exact count
+    in :attr:`InvoiceExport.truth`:
+
+    * C-invoices cancelling earlier lines of the same customer and product,
+      in full and in part, a few without any matching purchase, a few
+      without a customer id;
+    * postage, carriage, bank charges, Amazon fees, discounts, manual and
+      bad-debt adjustments, samples and commissions (``POST``, ``DOT``,
+      ``C2``, ``M``, ``BANK CHARGES``, ``AMAZONFEE``, ``D``, ``S``, ``B``,
+      ``CRUK``);
+    * negative quantities without a C-invoice (adjustments at price 0:
+      "damaged", "?" …; returns at a price), free lines (price 0), lines
+      without a description, exact duplicate lines;
+    * products launched late (first sold in the last ~15 % of the period);
+    * a customer whose huge orders were cancelled but for £2.90, and one
+      whose only order was cancelled (no spend left);
+    * "£10 GIFT VOUCHER" in the descriptions (write it with
+      :meth:`InvoiceExport.to_csv`, cp1252 by default).
+
+    About 124 lines per customer (4,400 customers: ~540,000 lines, as the
+    public Online Retail export).
+
+    The client's parameter file maps the columns like this (also in
+    :attr:`InvoiceExport.columns`)::
+
+        transactions_file: export.csv
+        transaction_columns:
+          order_id: InvoiceNo
+          product_id: StockCode
+          description: Description
+          quantity: Quantity
+          date: InvoiceDate
+          unit_price: UnitPrice
+          customer_id: CustomerID
+        baskets_file: export.csv
+        basket_columns:
+          order_id: InvoiceNo
+          product_id: StockCode
+          description: Description
+          quantity: Quantity
+          date: InvoiceDate
+          customer_id: CustomerID
+        currency: "£"
+
+    (``amount`` is computed as Quantity × UnitPrice; the date order is
+    detected; no ``non_product_codes`` needed.) In code::
+
+        export = make_invoice_export(200, seed=1)
+        path = export.to_csv(tmp_path / "export.csv")          # cp1252
+        lines, report = read_table("transactions", path, columns=export.columns["transactions"])
+        assert report.dropped == export.truth.transactions_dropped
+
+    Parameters
+    ----------
+    n_customers : int
+        Identified customers (at least 20).
+    seed : int
+        Same seed, same export.
+
+    Returns
+    -------
+    InvoiceExport
+        ``lines`` (the export as a DataFrame of the delivered columns) and
+        ``truth`` (:class:`InvoiceTruth`).
+    """
+    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 20:
+        raise ValueError(f"make_invoice_export: n_customers={n_customers!r}: expected a whole number >= 20.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"make_invoice_export: seed={seed!r}: expected a whole number >= 0.")
+    rng = np.random.default_rng([int(seed), 540_909])
+    start, end = _EXPORT_START, _EXPORT_END
+    span_days = (end.normalize() - start.normalize()).days + 1
+    last_minute = int((end - start) / pd.Timedelta(minutes=1))
+    products = _export_products(rng, int(np.clip(n_customers, 400, 3600)), 0.04, start, end)
+    n_products = len(products)
+
+    # --- customers and their invoices (two special customers come last)
+    ids = np.sort(rng.choice(np.arange(12346, 12346 + 3 * n_customers), size=n_customers, replace=False))
+    customer_ids = ids.astype(str)
+    country = np.where(rng.random(n_customers) < 0.9, "United Kingdom", rng.choice(_EXPORT_COUNTRIES, n_customers))
+    regular = n_customers - 2
+    n_inv = 1 + rng.negative_binomial(1.2, 1.2 / (1.2 + 4.5), size=regular)
+    inv_customer = np.repeat(np.arange(regular), n_inv)
+    n_anon_inv = max(3, int(round(len(inv_customer) * 0.12)))
+    inv_customer = np.concatenate([inv_customer, np.full(n_anon_inv, -1)])
+    n_invoices = len(inv_customer)
+    inv_minute = _invoice_minutes(rng, n_invoices, span_days).clip(0, last_minute)
+    inv_lines = np.where(inv_customer >= 0, 1 + rng.geometric(1 / 20, n_invoices), 1 + rng.geometric(1 / 37, n_invoices))
+
+    # --- purchase lines: products by popularity, none before its launch, once per invoice
+    line_inv = np.repeat(np.arange(n_invoices), inv_lines)
+    product = rng.choice(n_products, size=len(line_inv), p=products["weight"].to_numpy())
+    too_early = products["launch"].to_numpy()[product] > inv_minute[line_inv]
+    early_pool = np.flatnonzero(~products["late"].to_numpy())
+    product[too_early] = rng.choice(early_pool, size=int(too_early.sum()))
+    buy = pd.DataFrame({"inv": line_inv, "product": product}).drop_duplicates(["inv", "product"])
+    buy["customer"] = inv_customer[buy["inv"].to_numpy()]
+    buy["minute"] = inv_minute[buy["inv"].to_numpy()]
+    qty = np.where(rng.random(len(buy)) < 0.35, rng.choice([6, 12, 24, 48], len(buy)), rng.geometric(0.3, len(buy)))
+    buy["qty"] = qty.astype(np.int64)
+    buy["price"] = products["price"].to_numpy()[buy["product"].to_numpy()]
+    buy["kind"] = np.where(buy["customer"] >= 0, "purchase", "anonymous purchase")
+    buy = buy.sort_values(["customer", "product", "minute", "inv"], kind="stable").reset_index(drop=True)
+
+    # --- cancellations of identified purchases: before the next purchase of the same product
+    ident = buy["customer"].to_numpy() >= 0
+    same_next = (buy["customer"].shift(-1).eq(buy["customer"]) & buy["product"].shift(-1).eq(buy["product"])).to_numpy()
+    next_minute = np.where(same_next, buy["minute"].shift(-1).fillna(0).to_numpy(dtype=np.int64), last_minute + 1)
+    gap = np.minimum(next_minute - buy["minute"].to_numpy(), 30 * 1440)
+    gap = np.minimum(gap, last_minute + 1 - buy["minute"].to_numpy()) - 1
+    cancel = ident & (gap >= 1) & (rng.random(len(buy)) < 0.022)
+    partial = cancel & (buy["qty"].to_numpy() >= 2) & (rng.random(len(buy)) < 0.35)
+    cancelled_qty = np.where(partial, np.floor(rng.random(len(buy)) * (buy["qty"].to_numpy() - 1)) + 1,
+                             buy["qty"].to_numpy()).astype(np.int64)
+    c_minute = buy["minute"].to_numpy() + 1 + np.floor(rng.random(len(buy)) * np.maximum(gap, 1)).astype(np.int64)
+    cancels = buy.loc[cancel, ["customer", "product", "price"]].assign(
+        minute=c_minute[cancel], qty=-cancelled_qty[cancel], kind="cancellation", inv=-3)
+    buy["left"] = np.where(cancel, buy["qty"].to_numpy() - cancelled_qty, buy["qty"].to_numpy())
+    buy.loc[cancel & ~partial, "kind"] = "cancelled purchase"
+
+    # --- the two special customers: £2.90 left of huge orders, and nothing left
+    tiny, gone = regular, regular + 1
+    trap_products = rng.choice(early_pool, size=3, replace=False)
+    t0 = int(rng.integers(2 * 1440, 200 * 1440))
+    special_buys = pd.DataFrame({
+        "customer": [tiny, tiny, gone], "product": trap_products, "minute": [t0, t0 + 1, t0 + 2 * 1440],
+        "qty": [80995, 1000, 74215], "price": [2.08, 2.90, 1.04],
+        "kind": ["cancelled purchase", "purchase", "cancelled purchase"], "left": [0, 1, 0], "inv": -2,
+    })
+    special_cancels = pd.DataFrame({
+        "customer": [tiny, tiny, gone], "product": trap_products, "minute": [t0 + 11, t0 + 12, t0 + 2 * 1440 + 5],
+        "qty": [-80995, -999, -74215], "price": [2.08, 2.90, 1.04], "kind": "cancellation", "inv": -3,
+    })
+    buy = pd.concat([buy, special_buys], ignore_index=True)
+    cancels = pd.concat([cancels, special_cancels], ignore_index=True)
+
+    # --- other defects
+    bought = set(zip(buy.loc[buy["customer"] >= 0, "customer"], buy.loc[buy["customer"] >= 0, "product"]))
+
+    def unused_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(customer, product) pairs that never occur in a purchase (so nothing can net with them)."""
+        pairs = []
+        while len(pairs) < k:
+            c, p = int(rng.integers(0, regular)), int(rng.choice(early_pool))
+            if (c, p) not in bought:
+                bought.add((c, p))
+                pairs.append((c, p))
+        return np.array([c for c, _ in pairs], dtype=np.int64), np.array([p for _, p in pairs], dtype=np.int64)
+
+    n_lines = len(buy)
+    k = max(2, n_lines // 2000)
+    who, what = unused_pairs(k)
+    unmatched = pd.DataFrame({"customer": who, "product": what, "minute": _invoice_minutes(rng, k, span_days),
+                              "qty": -rng.geometric(0.3, k), "kind": "unmatched cancellation", "inv": -3})
+    anon = buy[buy["customer"] < 0]
+    k = max(2, n_lines // 3000)
+    anon_cancel = anon.iloc[rng.choice(len(anon), k, replace=False)][["product", "minute", "qty"]].assign(
+        customer=-1, kind="anonymous cancellation", inv=-3)
+    anon_cancel["minute"] = (anon_cancel["minute"] + 60).clip(upper=last_minute)
+    anon_cancel["qty"] = -anon_cancel["qty"]
+    k = max(3, n_lines // 400)
+    adjustments = pd.DataFrame({"customer": -1, "product": rng.choice(early_pool, k),
+                                "minute": _invoice_minutes(rng, k, span_days), "qty": -rng.geometric(0.05, k),
+                                "price": 0.0, "kind": "adjustment", "inv": -2})
+    k = max(2, n_lines // 5000)
+    who, what = unused_pairs(k)
+    returns = pd.DataFrame({"customer": who, "product": what, "minute": _invoice_minutes(rng, k, span_days),
+                            "qty": -rng.geometric(0.4, k), "kind": "return", "inv": -2})
+    k = max(2, n_lines // 5000)
+    who, what = unused_pairs(k)
+    free = pd.DataFrame({"customer": who, "product": what, "minute": _invoice_minutes(rng, k, span_days),
+                         "qty": rng.geometric(0.3, k), "price": 0.0, "kind": "free", "inv": -2})
+    k = max(2, n_lines // 600)
+    undescribed = pd.DataFrame({"customer": -1, "product": rng.choice(early_pool, k),
+                                "minute": _invoice_minutes(rng, k, span_days), "qty": rng.geometric(0.1, k),
+                                "price": 0.0, "kind": "no description", "inv": -2})
+    defects = pd.concat([unmatched, anon_cancel, adjustments, returns, free, undescribed], ignore_index=True)
+    defects["price"] = defects["price"].fillna(pd.Series(products["price"].to_numpy()[defects["product"].to_numpy()]))
+    defects["minute"] = defects["minute"].clip(0, last_minute)
+
+    # non-product lines: (code, customer or -1, quantity, unit price)
+    foreign = np.flatnonzero((inv_customer >= 0) & (country[np.maximum(inv_customer, 0)] != "United Kingdom"))
+    posted = foreign[rng.random(len(foreign)) < 0.6]
+    nonp = [pd.DataFrame({"code": "POST", "customer": inv_customer[posted], "inv": posted,
+                          "minute": inv_minute[posted], "qty": rng.integers(1, 4, len(posted)),
+                          "price": rng.choice([15.0, 18.0, 28.0, 40.0], len(posted))})]
+    anon_inv = np.flatnonzero(inv_customer < 0)
+    dotted = anon_inv[rng.random(len(anon_inv)) < 0.5]
+    nonp.append(pd.DataFrame({"code": "DOT", "customer": -1, "inv": dotted, "minute": inv_minute[dotted],
+                              "qty": 1, "price": np.round(rng.uniform(20, 900, len(dotted)), 2)}))
+    scale = max(1, n_lines // 10000)
+    own = [("C2", 1, (30.0, 60.0), 1, False), ("M", 1, (0.5, 300.0), 2, False), ("M", -1, (0.5, 300.0), 2, False),
+           ("m", 1, (1.0, 5.0), 1, True), ("BANK CHARGES", 1, (15.0, 15.0), 1, False),
+           ("AMAZONFEE", -1, (100.0, 17000.0), 2, True), ("D", -1, (5.0, 200.0), 2, False),
+           ("S", -1, (2.0, 150.0), 1, True), ("B", 1, (11062.06, 11062.06), 1, True),
+           ("CRUK", -1, (40.0, 900.0), 1, False)]
+    for code, sign, (low, high), per, anonymous in own:
+        k = per * scale
+        who = np.full(k, -1) if anonymous else rng.integers(0, regular, k)
+        nonp.append(pd.DataFrame({"code": code, "customer": who, "inv": -2 if sign > 0 else -3,
+                                  "minute": _invoice_minutes(rng, k, span_days).clip(0, last_minute),
+                                  "qty": sign, "price": np.round(rng.uniform(low, high, k), 2)}))
+    nonp = pd.concat(nonp, ignore_index=True)
+    nonp["kind"] = "non-product"
+
+    # exact duplicate lines of purchases that nothing else touches
+    plain = np.flatnonzero(buy["kind"].isin(["purchase", "anonymous purchase"]).to_numpy()
+                           & (buy["left"].to_numpy() == buy["qty"].to_numpy()) & (buy["inv"].to_numpy() >= 0))
+    dup_rows = np.sort(rng.choice(plain, size=max(2, n_lines // 100), replace=False))
+    dups = buy.iloc[dup_rows].assign(kind=np.where(buy["customer"].to_numpy()[dup_rows] >= 0,
+                                                   "duplicate", "anonymous duplicate"))
+
+    # --- assemble: invoices numbered in time order; one invoice per own line group
+    lines = pd.concat([buy, cancels, defects, nonp, dups], ignore_index=True)
+    lines["product"] = lines["product"].fillna(-1).astype(np.int64)
+    lines["minute"] = lines["minute"].astype(np.int64)
+    lines["customer"] = lines["customer"].astype(np.int64)
+    lines["qty"] = lines["qty"].astype(np.int64)
+    # Lines without an invoice get one of their own per customer and minute (a C-invoice for negative ones).
+    own_key = np.where(lines["inv"].to_numpy() >= 0, lines["inv"].to_numpy(), -1)
+    loose = own_key < 0
+    group = pd.DataFrame({"c": lines["customer"].to_numpy()[loose], "m": lines["minute"].to_numpy()[loose],
+                          "s": lines["inv"].to_numpy()[loose]})
+    own_key[loose] = n_invoices + group.groupby(["c", "m", "s"], sort=False).ngroup().to_numpy()
+    lines["invoice_key"] = own_key
+    first_minute = lines.groupby("invoice_key")["minute"].transform("min")
+    lines["minute"] = np.where(lines["inv"].to_numpy() >= 0, lines["minute"], first_minute)
+    order = lines[["invoice_key", "minute"]].drop_duplicates("invoice_key").sort_values(
+        ["minute", "invoice_key"], kind="stable")
+    number = pd.Series(_FIRST_INVOICE + np.arange(len(order)), index=order["invoice_key"].to_numpy())
+    lines["number"] = lines["invoice_key"].map(number).to_numpy()
+    lines["seq"] = np.arange(len(lines))
+    lines = lines.sort_values(["number", "seq"], kind="stable").reset_index(drop=True)
+    prefix = np.where(lines["inv"].to_numpy() == -3, "C", "")
+    is_nonp = lines["kind"].to_numpy() == "non-product"
+    prefix = np.where(is_nonp & (lines["code"].to_numpy() == "B"), "A", prefix)
+    code = np.where(is_nonp, lines["code"].to_numpy(), products["code"].to_numpy()[lines["product"].to_numpy()])
+    name = np.where(is_nonp, pd.Series(lines["code"]).map(_NON_PRODUCTS).to_numpy(),
+                    products["name"].to_numpy()[lines["product"].to_numpy()])
+    kind = lines["kind"].to_numpy()
+    name = np.where(kind == "adjustment", rng.choice(_ADJUSTMENT_NOTES, len(lines)), name)
+    name = np.where(kind == "no description", None, name)
+    cust = lines["customer"].to_numpy()
+    invoice_country = rng.choice(["United Kingdom"] * 9 + ["EIRE"], len(number))
+    anonymous_country = invoice_country[number.loc[lines["invoice_key"].to_numpy()].to_numpy() - _FIRST_INVOICE]
+    stamp = start + pd.to_timedelta(lines["minute"].to_numpy(), unit="min")
+    minutes, where = np.unique(lines["minute"].to_numpy(), return_inverse=True)
+    text_dates = (start + pd.to_timedelta(minutes, unit="min")).strftime("%d/%m/%Y %H:%M").to_numpy(dtype=object)
+    export = pd.DataFrame({
+        "InvoiceNo": np.char.add(prefix.astype(str), lines["number"].to_numpy().astype(str)),
+        "StockCode": code.astype(object),
+        "Description": name.astype(object),
+        "Quantity": lines["qty"].to_numpy(),
+        "InvoiceDate": text_dates[where],
+        "UnitPrice": np.round(lines["price"].to_numpy(dtype=float), 2),
+        "CustomerID": pd.array(np.where(cust >= 0, customer_ids[np.maximum(cust, 0)], None), dtype="string"),
+        "Country": np.where(cust >= 0, country[np.maximum(cust, 0)], anonymous_country),
+    })
+    export.loc[(kind == "non-product") & (export["StockCode"] == "B").to_numpy() & (export["InvoiceNo"].str.len() > 0).to_numpy()
+               & (np.arange(len(export)) % 2 == 1), "UnitPrice"] *= -1
+
+    truth = _invoice_truth(lines, kind, cust, customer_ids, products, code, stamp, tiny, gone)
+    return InvoiceExport(export, truth)
+
+
+def _invoice_truth(lines, kind, cust, customer_ids, products, code, stamp, tiny, gone) -> InvoiceTruth:
+    """Each line's fate under clean's rules, by construction, counted per table."""
+    anonymous = cust < 0
+    tx = pd.Series("kept", index=lines.index, dtype=object)
+    bk = pd.Series("kept", index=lines.index, dtype=object)
+    non_product = "non-product line (postage, fees, adjustments)"
+    rules_tx = {
+        "cancelled purchase": "purchase cancelled in full",
+        "cancellation": "cancellation netted against earlier purchases",
+        "unmatched cancellation": "cancellation without matching purchase",
+        "non-product": non_product,
+        "duplicate": "exact duplicate row",
+        "return": "return (negative amount)",
+        "free": "zero amount",
+    }
+    for what, reason in rules_tx.items():
+        tx[kind == what] = reason
+        bk[kind == what] = reason
+    bk[kind == "anonymous duplicate"] = "exact duplicate row"
+    bk[kind == "anonymous cancellation"] = "cancellation without matching purchase"
+    bk[np.isin(kind, ["return", "adjustment"])] = "zero or negative quantity"
+    bk[kind == "free"] = "kept"
+    tx[anonymous] = "missing customer_id"
+    order_tx = ["missing customer_id", "exact duplicate row", non_product, "purchase cancelled in full",
+                "cancellation netted against earlier purchases", "cancellation without matching purchase",
+                "missing or non-finite amount", "return (negative amount)", "zero amount",
+                "zero or negative quantity", "unparseable date"]
+    order_bk = ["missing order_id", "missing product_id", "exact duplicate row", non_product,
+                "purchase cancelled in full", "cancellation netted against earlier purchases",
+                "cancellation without matching purchase", "zero or negative quantity"]
+    reduced = (kind == "purchase") & (lines["left"].to_numpy() < lines["qty"].to_numpy())
+    kept = (tx == "kept").to_numpy()
+    revenue = pd.Series(lines["left"].to_numpy(dtype=float)[kept] * lines["price"].to_numpy()[kept])
+    net = revenue.groupby(pd.Series(customer_ids[cust[kept]]), sort=True).sum()
+    net.index.name, net.name = "customer_id", "net_revenue"
+    late = products.index[products["late"].to_numpy()]
+    first = pd.Series(stamp[kept]).groupby(lines["product"].to_numpy()[kept]).min()
+    late_frame = pd.DataFrame({
+        "product_id": products["code"].to_numpy()[late],
+        "launch": (_EXPORT_START + pd.to_timedelta(products["launch"].to_numpy()[late], unit="min")),
+        "first_sold": first.reindex(late).to_numpy(),
+    }).dropna().reset_index(drop=True)
+    nonp_codes = pd.Series(code[kind == "non-product"]).value_counts().sort_index()
+    return InvoiceTruth(
+        transactions_dropped={r: int((tx == r).sum()) for r in order_tx},
+        transactions_changed={"purchase reduced by a later cancellation": int(reduced.sum())},
+        transactions_rows=int(kept.sum()),
+        baskets_dropped={r: int((bk == r).sum()) for r in order_bk},
+        baskets_changed={"purchase reduced by a later cancellation": int(reduced.sum())},
+        baskets_rows=int((bk == "kept").sum()),
+        net_revenue=net,
+        n_customers=len(net),
+        fully_cancelled=[customer_ids[gone]],
+        tiny_customer=customer_ids[tiny],
+        late_products=late_frame,
+        start=pd.Timestamp(stamp.min()),
+        end=pd.Timestamp(stamp.max()),
+        non_product_lines={str(k): int(v) for k, v in nonp_codes.items()},
     )
