@@ -854,6 +854,12 @@ def _plan(notebooks: list[Path], parameters: Mapping[str, Any], out_dir: Path, c
         meta = _notebook_metadata(nb)
         if "mode" in declared:
             values["mode"] = "client"
+        # Defaults that fit only the teaching data (CDNOW's 1998 window, the synthetic
+        # world's cut-off) are replaced by the notebook's client defaults (usually
+        # "decide from the data") unless the parameter file sets them.
+        for name, value in (meta.get("client_defaults") or {}).items():
+            if name in declared:
+                values.setdefault(name, value)
         effective = _effective(declared, values)
         if meta.get("audience") == "teaching" and notebook.stem not in parameters:
             plan.skip = NotebookRun(

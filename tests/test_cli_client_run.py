@@ -325,3 +325,22 @@ def test_a_failed_stage_shows_a_box_for_the_client_and_the_traceback_for_the_con
     assert "could not be completed" in page and "orders.csv.missing" in page
     assert "Traceback" in (out / "02_value.ipynb").read_text() or "FileNotFoundError" in (out / "02_value.ipynb").read_text()
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_teaching_defaults_do_not_reach_a_client_run(tmp_path):
+    """CDNOW's 1998 window is the teaching default; a client's data gets the notebook's client default."""
+    from idic_lab.report import _plan
+
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    _write(folder / "02_value.ipynb", _stage_cells(),
+           STAGE_PARAMETERS + '\nobservation_end = "1998-06-30"  # str\ncalibration_end = "1997-09-30"  # str',
+           needs_any=["transactions_file"], client_defaults={"observation_end": "", "calibration_end": ""})
+    orders = str(tmp_path / "orders.csv")
+    [client] = _plan([folder / "02_value.ipynb"], {"common": {"transactions_file": orders}}, tmp_path, client=True)
+    assert client.values["observation_end"] == "" and client.values["calibration_end"] == ""
+    given = {"common": {"transactions_file": orders}, "02_value": {"calibration_end": "2011-06-30"}}
+    [chosen] = _plan([folder / "02_value.ipynb"], given, tmp_path, client=True)
+    assert chosen.values["calibration_end"] == "2011-06-30" and chosen.values["observation_end"] == ""
+    [teaching] = _plan([folder / "02_value.ipynb"], {}, tmp_path, client=False)
+    assert "observation_end" not in teaching.values, "a teaching run keeps the notebook's own defaults"
