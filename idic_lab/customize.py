@@ -76,6 +76,7 @@ __all__ = [
     "acceptance_rates",
     "association_rules",
     "basket_matrix",
+    "basket_prices",
     "bundle_recovery",
     "compare_recommenders",
     "evaluate_recommendations",
@@ -194,6 +195,7 @@ def load_baskets(
     decimal: str = ".",
     encoding: str | None = None,
     sep: str | None = None,
+    non_product_codes: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """Read a client's basket (order line) export, map its columns and clean it.
 
@@ -217,14 +219,79 @@ def load_baskets(
         Decimal separator of numbers such as the quantity (``","``: 12,5).
     encoding, sep : str, optional
         As in :func:`idic_lab.schema.read_file` (default: detected).
+    non_product_codes : list of str, optional
+        The client's own codes of non-product lines (fees, postage …),
+        dropped with a count besides the built-in list.
 
     Returns
     -------
     (DataFrame, CleaningReport)
-        The canonical ``baskets`` table and the count of dropped rows per reason.
+        The canonical ``baskets`` table and the count of dropped rows per
+        reason. Lines without a customer id are kept (a basket is a basket);
+        drop them for work that follows customers.
     """
     return read_table("baskets", path, columns=columns, date_format=date_format, dayfirst=dayfirst,
-                      observation_end=observation_end, decimal=decimal, encoding=encoding, sep=sep)
+                      observation_end=observation_end, decimal=decimal, encoding=encoding, sep=sep,
+                      non_product_codes=non_product_codes)
+
+
+def basket_prices(baskets: pd.DataFrame, column: str, *, decimal: str = ".") -> pd.DataFrame:
+    """A price list from the unit prices on the order lines: the median positive price of each product.
+
+    For the next best offer when no product list with prices is given
+    (e.g. an invoice-lines export with a ``UnitPrice`` column).
+
+    Parameters
+    ----------
+    baskets : DataFrame
+        ``product_id`` and ``column`` (numbers, or text numbers as read from a file).
+    column : str
+        The price column of ``baskets``, e.g. ``"UnitPrice"``.
+    decimal : {".", ","}
+        Decimal mark of text prices.
+
+    Returns
+    -------
+    DataFrame
+        ``product_id`` (sorted) and ``list_price``; products without a
+        positive price are left out (``attrs["unpriced_products"]`` counts them).
+
+    Raises
+    ------
+    SchemaError
+        If the column is absent or holds text that is not a number.
+    """
+    if not isinstance(column, str) or not column:
+        raise TypeError(f"column: expected the name of the price column, e.g. 'UnitPrice', found {column!r}.")
+    if decimal not in (".", ","):
+        raise ValueError(f"decimal={decimal!r}: expected '.' or ','.")
+    frame = _check_table(baskets, "baskets", ["product_id"])
+    if column not in baskets.columns:
+        raise SchemaError(
+            f"Table 'baskets': expected the price column {column!r}, found only {list(baskets.columns)}. Name the "
+            "unit-price column of the export as it is in the file.",
+            table="baskets", column=column, n_rows=len(baskets),
+        )
+    values = baskets[column]
+    if not pd.api.types.is_numeric_dtype(values):
+        text = values.astype("string").str.strip()
+        if decimal == ",":
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+        bad = numbers.isna() & text.replace("", pd.NA).notna()
+        if bad.any():
+            examples = sorted(set(values[bad.to_numpy()].astype(str)))[:3]
+            raise SchemaError(
+                f"Table 'baskets', column {column!r}: expected prices (numbers), found {int(bad.sum())} of "
+                f"{len(values)} rows that are not, e.g. {examples}. Check decimal= (',' for 12,50).",
+                table="baskets", column=column, n_bad=int(bad.sum()), n_rows=len(values),
+            )
+        values = numbers
+    frame = frame.assign(price=pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64"))
+    priced = frame.loc[np.isfinite(frame["price"]) & (frame["price"] > 0)]
+    out = (priced.groupby("product_id", sort=True)["price"].median().rename("list_price").reset_index())
+    out.attrs["unpriced_products"] = int(frame["product_id"].nunique() - len(out))
+    return out
 
 
 def load_product_list(
@@ -793,20 +860,32 @@ class HoldoutSplit:
         sorted by customer and product.
     cutoff : Timestamp
         Last day of the training period.
+    late_products : int
+        Products first sold after the cut-off (a recommender trained before
+        it cannot know them).
+    late_pairs : int
+        Rows of ``relevant`` with such a product: they stay in the holdout
+        and count as misses for every recommender, so recall@k cannot reach
+        1 (say so when reporting it).
     """
 
     train: pd.DataFrame
     relevant: pd.DataFrame
     cutoff: pd.Timestamp
+    late_products: int = 0
+    late_pairs: int = 0
 
     def report(self) -> pd.Series:
-        """Counts: training rows and customers, evaluated customers, relevant pairs."""
+        """Counts: training rows and customers, evaluated customers, relevant pairs, and products first sold
+        after the cut-off (``late_products``) with their relevant pairs (``late_pairs``)."""
         return pd.Series(
             {
                 "train_rows": len(self.train),
                 "train_customers": self.train["customer_id"].nunique(),
                 "evaluated_customers": self.relevant["customer_id"].nunique(),
                 "relevant_pairs": len(self.relevant),
+                "late_products": self.late_products,
+                "late_pairs": self.late_pairs,
             },
             name="holdout",
         )
@@ -831,6 +910,10 @@ def holdout_split(baskets: pd.DataFrame, *, cutoff: str | pd.Timestamp, new_only
     Returns
     -------
     HoldoutSplit
+        Products first sold after the cut-off stay in ``relevant`` (a
+        customer did buy them) and are counted in ``late_products`` and
+        ``late_pairs``: no recommender trained before the cut-off can
+        recommend them.
 
     Raises
     ------
@@ -865,13 +948,17 @@ def holdout_split(baskets: pd.DataFrame, *, cutoff: str | pd.Timestamp, new_only
         after = after.merge(seen, on=["customer_id", "product_id"], how="left")
         after = after.loc[after["_seen"].isna(), ["customer_id", "product_id"]]
     relevant = after.sort_values(["customer_id", "product_id"], kind="stable").reset_index(drop=True)
+    known = set(train["product_id"])
+    late = ~frame.loc[~before, "product_id"].isin(known)
+    late_pairs = int((~relevant["product_id"].isin(known)).sum())
     if relevant.empty:
         what = "a product they had not bought before" if new_only else "anything"
         warn(f"holdout_split: none of the {train['customer_id'].nunique()} customers of the training period "
              f"bought {what} after cutoff={cut.date()} ({int((~before).sum())} rows after it): the holdout is "
              "empty, so recommendations cannot be evaluated. Choose an earlier cut-off"
              + (" or new_only=False." if new_only else "."))
-    return HoldoutSplit(train=train, relevant=relevant, cutoff=cut)
+    return HoldoutSplit(train=train, relevant=relevant, cutoff=cut,
+                        late_products=int(frame.loc[~before, "product_id"][late].nunique()), late_pairs=late_pairs)
 
 
 _UNKNOWN_CHOICES = ("error", "popular", "skip")

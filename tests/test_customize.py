@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -459,3 +460,91 @@ def test_product_list_with_decimal_commas_and_dropped_rows_counted(tmp_path):
     assert products["list_price"].tolist() == [12.5, 3.0]
     with pytest.raises(SchemaError, match=r"artikel.csv.*decimal=','"):
         cz.load_product_list(path, columns=mapping)
+
+
+# --------------------------------------------------------------------------
+# late products, basket prices, and notebook 04 in client mode
+# --------------------------------------------------------------------------
+
+
+def test_holdout_split_counts_products_first_sold_after_the_cutoff():
+    lines = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "b", "a", "b"],
+        "product_id": ["P1", "P2", "P1", "P3", "NEW", "NEW"],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-02-01", "2024-03-01", "2024-03-02"]),
+    })
+    split = cz.holdout_split(lines, cutoff="2024-02-15")
+    assert split.late_products == 1 and split.late_pairs == 2
+    assert split.report()[["late_products", "late_pairs"]].tolist() == [1, 2]
+    knn = cz.ItemKNNRecommender().fit(split.train)
+    scores = cz.compare_recommenders(split, {"item-kNN": knn, "popularity": cz.PopularityRecommender()}, k=2)
+    assert (scores["recall_at_k"] == 0).all()  # nobody can recommend NEW: counted as misses, no KeyError
+
+
+def test_basket_prices_median_of_positive_prices():
+    lines = pd.DataFrame({"order_id": ["1", "2", "3", "4"], "product_id": ["A", "A", "A", "B"],
+                          "UnitPrice": ["1,50", "2,50", "0", ""]})
+    prices = cz.basket_prices(lines, "UnitPrice", decimal=",")
+    assert prices.to_dict("list") == {"product_id": ["A"], "list_price": [2.0]}
+    assert prices.attrs["unpriced_products"] == 1
+    with pytest.raises(SchemaError, match=r"expected the price column 'Preis'"):
+        cz.basket_prices(lines, "Preis")
+    with pytest.raises(SchemaError, match=r"expected prices \(numbers\), found 2 of 4"):
+        cz.basket_prices(lines, "UnitPrice")
+
+
+NOTEBOOK_04 = Path(__file__).resolve().parents[1] / "notebooks" / "04_customize.ipynb"
+
+
+def _client_copy(notebook: Path, parameters: dict, target: Path) -> None:
+    """Write the notebook as a client run executes it (the runner's filter, else the same rule)."""
+    import nbformat
+
+    from idic_lab import report
+
+    nb = nbformat.read(notebook, as_version=4)
+    values = {**report.notebook_parameters(notebook), **parameters}
+    if hasattr(report, "client_notebook"):
+        nb, _ = report.client_notebook(nb, values)
+    else:
+        nb.cells = [c for c in nb.cells
+                    if "teaching" not in c.metadata.get("tags", [])
+                    and not any(t.startswith("needs:") and not values.get(t[len("needs:"):])
+                                for t in c.metadata.get("tags", []))]
+    nbformat.write(nb, target)
+
+
+@pytest.mark.notebook
+def test_notebook_04_client_run_on_invoice_lines_with_a_late_product(tmp_path):
+    import importlib.util
+    import json
+
+    import nbformat
+
+    from idic_lab.report import run_notebook
+
+    spec = importlib.util.spec_from_file_location("c04_cases", Path(__file__).parent / "notebook_cases" / "c04_customize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    parameters = dict(module.CASES)["client_invoice_lines_late_product"](tmp_path)
+    _client_copy(NOTEBOOK_04, parameters, tmp_path / "04_customize.ipynb")
+    run = run_notebook(tmp_path / "04_customize.ipynb", tmp_path / "out" / "04_customize.ipynb", parameters=parameters)
+    assert run.ok, run.error
+    assert not run.warnings, run.warnings
+    results = run.results
+    text = json.dumps(results).lower()
+    assert "planted" not in text and "bundle" not in text and "segment" not in text
+    assert results["report.data.baskets"]["file"] == "bonpositionen.csv"
+    dropped = results["report.cleaning.baskets"]["dropped"]
+    assert any("non-product" in reason and rows >= 1 for reason, rows in dropped.items())  # POST (and C2, see schema)
+    assert not any("customer" in reason and rows for reason, rows in dropped.items())  # kept for basket rules
+    findings = [f["text"] for f in results["report.findings"]]
+    assert len(findings) == 3 and "EUR" in findings[2]
+    executed = nbformat.read(tmp_path / "out" / "04_customize.ipynb", as_version=4)
+    shown = "\n".join(c.source for c in executed.cells if c.cell_type == "markdown")
+    shown += "\n".join(str(o.get("text", "")) + "".join(str(o.get("data", {}).get(kind, ""))
+                                                        for kind in ("text/plain", "text/html", "text/markdown"))
+                       for c in executed.cells for o in c.get("outputs", []))
+    assert "products were first sold after the cut-off" in shown
+    assert "synthetic" not in shown.lower() and "planted" not in shown.lower()
+    assert "K0" not in shown  # customer ids pseudonymised in the offers table

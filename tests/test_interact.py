@@ -1080,7 +1080,9 @@ def _page_text(executed: Path) -> str:
         if cell.cell_type == "markdown":
             texts.append(cell.source)
         for output in cell.get("outputs", []):
-            texts += [str(v) for v in output.get("data", {}).values()] + [str(output.get("text", ""))]
+            data = output.get("data", {})
+            texts += [str(data.get(k, "")) for k in ("text/plain", "text/html", "text/markdown")]
+            texts.append(str(output.get("text", "")))
     return "\n".join(texts)
 
 

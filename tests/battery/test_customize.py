@@ -47,6 +47,16 @@ def _cold_start():
 
 
 CASES = [
+    Case("basket prices: text prices with a comma read, zero prices left out", "customize.basket_prices",
+         lambda: cz.basket_prices(pd.DataFrame({"order_id": ["1", "2"], "product_id": ["A", "B"],
+                                                "Preis": ["2,50", "0"]}), "Preis", decimal=","),
+         answered(lambda t: t["list_price"].tolist() == [2.5] and t.attrs["unpriced_products"] == 1)),
+    Case("basket prices: a price that is not a number refused", "customize.basket_prices",
+         lambda: cz.basket_prices(pd.DataFrame({"order_id": ["1"], "product_id": ["A"], "Preis": ["zwei"]}), "Preis"),
+         refused(r"expected prices \(numbers\), found 1 of 1", mentions=("baskets", "Preis"))),
+    Case("basket prices: absent column refused", "customize.basket_prices",
+         lambda: cz.basket_prices(pd.DataFrame({"order_id": ["1"], "product_id": ["A"]}), "UnitPrice"),
+         refused(r"expected the price column 'UnitPrice'", mentions=("baskets", "UnitPrice"))),
     # ---- basket matrix, itemsets, rules -------------------------------------------------------
     Case("baskets: float order ids above 2^53 refused, never merged", "customize.basket_matrix",
          lambda: cz.basket_matrix(pd.DataFrame({"order_id": [1e17, 1e17 + 16], "product_id": ["a", "b"]})),

@@ -272,7 +272,8 @@ CASES = [
     Case("assess churn: no repeat buyers stated as a problem, no figures", "interact.assess_churn_risk",
          lambda: it.assess_churn_risk(_transactions().drop_duplicates("customer_id"), observation_end="2024-04-30"),
          answered(lambda r: r.risk is None and not r.usable and "did not converge" in r.problem
-                  and r.problem.startswith("At-risk counts and the win-back list are left out"))),
+                  and r.problem.startswith("At-risk counts and the win-back list are left out")),
+         targets=("interact.ChurnRisk",)),
     Case("assess churn: slash dates still refused (data error, not a model failure)", "interact.assess_churn_risk",
          lambda: it.assess_churn_risk(_transactions(date=["05/01/2024", "03/02/2024", "20/01/2024", "10/02/2024",
                                                           "15/03/2024", "20/03/2024"]), observation_end="2024-04-30"),

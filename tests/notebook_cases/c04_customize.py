@@ -6,6 +6,10 @@
   with an exact duplicate row, and an article list with ``Warengruppe`` and ``Listenpreis``
   (decimal commas); the column mappings arrive as a JSON string and a dict. Two planted
   bundles (A1 pulls A2, B1 pulls B2) give the rules something to find.
+* ``client_invoice_lines_late_product`` — a client run (``mode="client"``) on the same lines as an
+  invoice export: a quarter without customer id, a postage line, unit prices on the lines (no
+  product list) and a product first sold after the cut-off. Client cases run on the notebook as the
+  runner prepares it for a client (see ``tests/test_customize.py``).
 """
 
 from __future__ import annotations
@@ -63,3 +67,24 @@ CASES = [
     ("ci_small", lambda tmp_path: {"synthetic_customers": 1500, "seed": 1}),
     ("client_export_german_columns", _client_export),
 ]
+
+
+def _client_invoice_lines(tmp_path: Path) -> dict:
+    """A client run on invoice lines as delivered: a quarter of lines without a customer id, a postage line,
+    a unit-price column instead of a product list, and a product first sold after the cut-off that
+    customers of the training period buy afterwards."""
+    parameters = _client_export(tmp_path)
+    frame = pd.read_csv(parameters["baskets_file"], dtype=str)
+    rng = np.random.default_rng(3)
+    frame["Einzelpreis"] = frame["Artikelnummer"].map(lambda a: f"{3 + 2 * (ord(a[0]) - 64) + int(a[1:]):.2f}")
+    frame.loc[rng.uniform(size=len(frame)) < 0.25, "Kundennummer"] = ""
+    late = frame.loc[pd.to_datetime(frame["Datum"], format="%d.%m.%Y") > pd.Timestamp("2023-10-15")].iloc[:40:2].copy()
+    late["Artikelnummer"], late["Einzelpreis"] = "NEU1", "19.90"
+    postage = frame.iloc[[0]].assign(Artikelnummer="POST", Einzelpreis="18.00")
+    frame = pd.concat([frame, late, postage], ignore_index=True)
+    frame.to_csv(parameters["baskets_file"], index=False)
+    return {**{k: v for k, v in parameters.items() if k not in ("products_file", "product_columns", "decimal")},
+            "mode": "client", "basket_price_column": "Einzelpreis", "currency": "EUR", "contact_cost": 0.05}
+
+
+CASES += [("client_invoice_lines_late_product", _client_invoice_lines)]
