@@ -181,3 +181,137 @@ def test_needs_segments_lean_on_value_as_planted(world):
     rate = people.groupby("segment")["lam"].median()
     assert mean_spend.idxmax() == "Tech enthusiasts"
     assert rate["Home makers"] > rate["Tech enthusiasts"]
+
+
+# ---------------------------------------------------------------- the messy invoice-lines export
+
+
+@pytest.fixture(scope="module")
+def export():
+    from idic_lab.synth import make_invoice_export
+
+    return make_invoice_export(n_customers=150, seed=3)
+
+
+@pytest.fixture(scope="module")
+def export_files(export, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("invoice_export")
+    return {enc: export.to_csv(folder / f"export_{enc}.csv", encoding=enc) for enc in ("cp1252", "utf-8")}
+
+
+def _read(kind, export, path):
+    from idic_lab.schema import read_table
+
+    return read_table(kind, path, columns=export.columns[kind])
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_invoice_export_cleaning_counts_are_exactly_the_truth(export, export_files, encoding):
+    truth = export.truth
+    lines, report = _read("transactions", export, export_files[encoding])
+    assert report.dropped == truth.transactions_dropped
+    assert report.changed["purchase reduced by a later cancellation"] == truth.transactions_changed[
+        "purchase reduced by a later cancellation"]
+    assert sum(report.changed.values()) == sum(truth.transactions_changed.values())  # nothing else changed
+    assert report.rows_out == len(lines) == truth.transactions_rows
+    assert report.rows_in == len(export.lines) == report.rows_out + report.total_dropped
+    baskets, basket_report = _read("baskets", export, export_files[encoding])
+    assert basket_report.dropped == truth.baskets_dropped
+    assert basket_report.changed["purchase reduced by a later cancellation"] == truth.baskets_changed[
+        "purchase reduced by a later cancellation"]
+    assert len(baskets) == truth.baskets_rows
+    assert f"export_{encoding}.csv read as {encoding} (detected)" in report.notes
+    assert "date read with format '%d/%m/%Y %H:%M'" in report.notes
+
+
+def test_invoice_export_has_every_defect(export):
+    lines, truth = export.lines, export.truth
+    assert list(lines.columns) == ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+                                   "CustomerID", "Country"]
+    assert 0.2 < lines["CustomerID"].isna().mean() < 0.3
+    assert lines["InvoiceNo"].str.startswith("C").sum() > 20
+    assert (lines["Quantity"].lt(0) & ~lines["InvoiceNo"].str.startswith("C")).sum() > 5  # adjustments, returns
+    assert {"POST", "DOT", "M", "BANK CHARGES", "AMAZONFEE", "D", "S", "B", "CRUK", "C2"} <= set(truth.non_product_lines)
+    assert lines["Description"].str.contains("£", na=False).any()
+    days = lines["InvoiceDate"].str.slice(0, 2).astype(int)
+    assert (days > 12).any() and (days <= 12).any()
+    assert lines["InvoiceDate"].str.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}").all()
+    for name, count in truth.transactions_dropped.items():
+        if name not in ("missing or non-finite amount", "zero or negative quantity", "unparseable date"):
+            assert count > 0, name
+    assert truth.transactions_changed["purchase reduced by a later cancellation"] > 0
+    assert truth.baskets_dropped["cancellation without matching purchase"] > truth.transactions_dropped[
+        "cancellation without matching purchase"]  # anonymous cancellations cannot be matched in baskets
+
+
+def test_invoice_export_net_revenue_per_customer_is_the_truth(export, export_files):
+    lines, _ = _read("transactions", export, export_files["cp1252"])
+    net = lines.groupby("customer_id")["amount"].sum()
+    truth = export.truth
+    assert len(net) == truth.n_customers
+    pd.testing.assert_series_equal(net.sort_index(), truth.net_revenue.sort_index(), check_names=False, rtol=1e-9)
+    assert net[truth.tiny_customer] == pytest.approx(2.90)  # huge orders, all but £2.90 cancelled
+    assert not set(truth.fully_cancelled) & set(net.index)  # nothing left: no spend, not the purchases
+
+
+def test_invoice_export_baskets_keep_anonymous_lines(export, export_files):
+    baskets, _ = _read("baskets", export, export_files["cp1252"])
+    assert baskets["customer_id"].isna().mean() > 0.2
+    assert baskets["quantity"].gt(0).all()
+    assert not baskets["product_id"].isin(["POST", "DOT", "M", "AMAZONFEE"]).any()
+    assert "£10 GIFT VOUCHER" in set(baskets["description"])
+
+
+def test_invoice_export_late_products_are_first_sold_late(export, export_files):
+    truth = export.truth
+    late = truth.late_products
+    assert len(late) >= 3
+    cut = truth.start + 0.85 * (truth.end - truth.start)
+    assert (late["first_sold"] >= cut).all() and (late["first_sold"] >= late["launch"]).all()
+    lines, _ = _read("transactions", export, export_files["cp1252"])
+    first = lines.groupby("product_id")["date"].min()
+    assert (first.reindex(late["product_id"]).to_numpy() == late["first_sold"].to_numpy()).all()
+
+
+def test_invoice_export_is_seeded():
+    from idic_lab.synth import make_invoice_export
+
+    a, b, c = (make_invoice_export(40, seed=s) for s in (1, 1, 2))
+    pd.testing.assert_frame_equal(a.lines, b.lines)
+    assert a.truth.transactions_dropped == b.truth.transactions_dropped
+    assert not a.lines["Quantity"].equals(c.lines["Quantity"])
+    with pytest.raises(ValueError, match="n_customers=5: expected a whole number >= 20"):
+        make_invoice_export(5)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_invoice_export_counts_hold_for_other_seeds(seed):
+    from idic_lab.schema import clean
+    from idic_lab.synth import make_invoice_export
+
+    export = make_invoice_export(60, seed=seed)
+    raw = export.lines.astype({"Quantity": str, "UnitPrice": str})  # as read from a file
+    _, report = clean("transactions", raw, columns=export.columns["transactions"])
+    assert report.dropped == export.truth.transactions_dropped
+    _, report = clean("baskets", raw, columns=export.columns["baskets"])
+    assert report.dropped == export.truth.baskets_dropped
+
+
+def test_new_rules_leave_clean_data_alone(world):
+    import idic_lab
+
+    non_product = "non-product line (postage, fees, adjustments)"
+    cdnow = idic_lab.load_dataset("cdnow_sample")
+    out, report = clean("transactions", cdnow)
+    old, _ = clean("transactions", cdnow, drop_cancellations=False)
+    pd.testing.assert_frame_equal(out, old)
+    new_rules = {non_product, "purchase cancelled in full", "cancellation netted against earlier purchases",
+                 "cancellation without matching purchase"}
+    assert not new_rules & set(report.dropped)  # not applicable: no product, description or order columns
+    assert report.dropped == {"missing customer_id": 0, "exact duplicate row": 21, "unparseable date": 0,
+                              "missing or non-finite amount": 0, "return (negative amount)": 0,
+                              "zero amount": 8, "zero or negative quantity": 0}  # as before the new rules
+    _, report = clean("transactions", world.transactions, observation_end=world.observation_end)
+    assert report.dropped[non_product] == 0 and report.changed["purchase reduced by a later cancellation"] == 0
+    _, report = clean("baskets", world.baskets)
+    assert report.dropped[non_product] == 0 and report.total_dropped == 0
