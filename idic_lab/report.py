@@ -683,7 +683,8 @@ def run_notebook(
     source : NotebookNode, optional
         The cells to execute instead of the file's (e.g. a client copy from
         :func:`client_notebook`); ``notebook`` still names it and gives the
-        working directory.
+        working directory. Without it, ``mode="client"`` among the
+        parameters executes the client copy of the notebook.
 
     Returns
     -------
@@ -703,12 +704,19 @@ def run_notebook(
     if not notebook.is_file():
         raise FileNotFoundError(f"notebook not found: {notebook.resolve()}")
     parameters = dict(parameters or {})
-    unknown = sorted(set(parameters) - set(notebook_parameters(notebook)))
+    declared = notebook_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise ValueError(
             f"{notebook.name} has no parameter(s) {unknown}; "
-            f"it declares: {sorted(notebook_parameters(notebook))}"
+            f"it declares: {sorted(declared)}"
         )
+    not_run: list[dict[str, Any]] = []
+    if source is None and parameters.get("mode") == "client":
+        # A client run executes the client copy, wherever it is started from:
+        # no teaching cells, no section whose input was not given.
+        nb = nbformat.read(str(notebook), as_version=4)
+        source, not_run = client_notebook(nb, _effective(declared, parameters))
     executed.parent.mkdir(parents=True, exist_ok=True)
     results_path = results_path_for(executed)
     results_path.unlink(missing_ok=True)
@@ -764,6 +772,7 @@ def run_notebook(
         warnings=executed_warnings(executed),
         results=load_results(results_path),
         problem=client_problem(ename, evalue) if error else None,
+        not_run=not_run,
     )
 
 
