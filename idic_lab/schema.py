@@ -1567,7 +1567,11 @@ def _cancellation_mask(
         flags, bad = _read_binary(frame["cancellation"])
         if bad.any():
             where = _Where(spec.name, "cancellation", origin.get("cancellation"), len(frame), required=False)
-            raise where.error("0/1 (1 = the line cancels earlier purchases)", "are not 0/1", frame["cancellation"][bad])
+            raise where.error(
+                "0/1 (1 = the line cancels earlier purchases)", "are not 0/1", frame["cancellation"][bad],
+                "Map a column holding 1 on cancelling lines and 0 on the others, or leave 'cancellation' "
+                "unmapped: order numbers starting with cancellation_prefix (default 'C') mark cancellations.",
+            )
         found |= flags.fillna(0).to_numpy(dtype="float64") == 1
         checked = True
     if not checked:

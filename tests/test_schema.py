@@ -932,3 +932,92 @@ def test_non_product_codes_must_be_a_list():
     df = pd.DataFrame({"customer_id": ["1"], "date": ["2011-01-01"], "amount": [1.0]})
     with pytest.raises(TypeError, match=r"non_product_codes='POST': expected a list"):
         clean("transactions", df, non_product_codes="POST")
+
+
+# ---------------------------------------------------------------- cancellations netted
+
+
+def _lines(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "order_id", "product_id", "date", "quantity", "unit_price"])
+
+
+def test_cancellation_nets_the_most_recent_earlier_purchase_first_and_partly():
+    df = _lines([
+        ["1", "100", "A", "2011-01-01 10:00", 5, 2.0],
+        ["1", "101", "A", "2011-01-03 10:00", 3, 2.0],
+        ["1", "C102", "A", "2011-01-04 10:00", -4, 2.0],  # takes 3 from 101, then 1 from 100
+        ["1", "103", "A", "2011-01-05 10:00", 7, 2.0],  # later: not touched
+        ["2", "C104", "A", "2011-01-05 10:00", -1, 2.0],  # customer 2 never bought A
+    ])
+    out, report = clean("transactions", df)
+    assert out["order_id"].tolist() == ["100", "103"]
+    assert out["quantity"].tolist() == [4, 7] and out["amount"].tolist() == pytest.approx([8.0, 14.0])
+    assert report.dropped["purchase cancelled in full"] == 1
+    assert report.dropped["cancellation netted against earlier purchases"] == 1
+    assert report.dropped["cancellation without matching purchase"] == 1
+    assert report.changed["purchase reduced by a later cancellation"] == 1
+    assert report.rows_in == report.rows_out + report.total_dropped
+
+
+def test_customer_whose_purchases_are_all_cancelled_has_no_spend_left():
+    df = _lines([
+        ["1", "100", "A", "2011-01-01 10:00", 80995, 2.08],
+        ["1", "C101", "A", "2011-01-01 10:05", -80995, 2.08],
+        ["2", "102", "B", "2011-01-02 10:00", 1, 3.0],
+    ])
+    out, report = clean("transactions", df)
+    assert out["customer_id"].tolist() == ["2"]
+    assert report.dropped["purchase cancelled in full"] == 1
+
+
+def test_more_cancelled_than_bought_nets_what_there_is_and_says_so():
+    df = _lines([["1", "100", "A", "2011-01-01", 2, 1.0], ["1", "C101", "A", "2011-01-02", -5, 1.0],
+                 ["1", "102", "B", "2011-01-02", 1, 1.0]])
+    out, report = clean("transactions", df)
+    assert out["product_id"].tolist() == ["B"]
+    assert report.dropped["cancellation netted against earlier purchases"] == 1
+    assert any("cancelled more quantity" in note for note in report.notes)
+
+
+def test_cancellation_flag_and_prefix_are_configurable():
+    df = _lines([["1", "R100", "A", "2011-01-01", 2, 1.0], ["1", "R101", "A", "2011-01-02", -2, 1.0],
+                 ["1", "R102", "B", "2011-01-02", 1, 1.0]])
+    out, report = clean("transactions", df, cancellation_prefix="R-")
+    assert report.dropped["cancellation netted against earlier purchases"] == 0  # R-101 would be one
+    out, report = clean("transactions", df.assign(cancelled=[0, 1, 0]), columns={"cancellation": "cancelled"})
+    assert report.dropped["purchase cancelled in full"] == 1 and out["product_id"].tolist() == ["B"]
+    with pytest.raises(SchemaError, match=r"column 'cancellation' \(your column 'cancelled'\).*0/1"):
+        clean("transactions", df.assign(cancelled=["no", "yes", "no"]), columns={"cancellation": "cancelled"})
+    with pytest.raises(TypeError, match="cancellation_prefix=1: expected the text"):
+        clean("transactions", df, cancellation_prefix=1)
+
+
+def test_cancellations_without_order_numbers_are_not_looked_for():
+    df = pd.DataFrame({"customer_id": ["1"], "date": ["2011-01-01"], "amount": [3.0]})
+    _, report = clean("transactions", df)
+    assert "cancellations not checked: no order_id (or cancellation flag) column" in report.notes
+
+
+def test_baskets_net_cancellations_and_keep_anonymous_lines():
+    df = pd.DataFrame({
+        "order_id": ["1", "1", "2", "C3", "C4"],
+        "product_id": ["A", "B", "A", "A", "B"],
+        "customer_id": ["k", "k", None, "k", None],
+        "date": ["2011-01-01", "2011-01-01", "2011-01-02", "2011-01-03", "2011-01-03"],
+        "quantity": [2, 1, 4, -2, -1],
+    })
+    out, report = clean("baskets", df)
+    assert out["order_id"].tolist() == ["1", "2"]  # k's A cancelled; the anonymous basket stays
+    assert out["customer_id"].isna().tolist() == [False, True]
+    assert report.dropped["purchase cancelled in full"] == 1
+    assert report.dropped["cancellation without matching purchase"] == 1  # no customer to match with
+
+
+def test_one_letter_codes_are_products_in_a_catalogue_of_letters():
+    df = pd.DataFrame({"order_id": ["1", "1", "2"], "product_id": ["M", "B", "S"]})
+    out, report = clean("baskets", df)
+    assert len(out) == 3 and report.dropped["non-product line (postage, fees, adjustments)"] == 0
+    described = pd.DataFrame({"order_id": ["1", "1", "2", "2", "2"], "product_id": ["M", "85123A", "S", "22423", "71053"],
+                              "description": ["MEDIUM JAR", "HEART", None, "CAKESTAND", "LANTERN"]})
+    out, report = clean("baskets", described)
+    assert out["product_id"].tolist() == ["M", "85123A", "22423", "71053"]  # 'M' described as a product stays

@@ -332,6 +332,58 @@ CASES = [
          lambda: schema.read_table("transactions", _file("ok2.csv", "customer_id,date,amount\n1,2024-01-01,3\n"),
                                    observation_end=0),
          refused(r"observation_end=0: expected an ISO date", mentions=("observation_end",))),
+    # ------------------------------------------------------------ real exports: cancellations, non-product lines
+    Case("clean: a C-invoice cancelling a whole earlier purchase leaves no spend", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(
+             customer_id=["a", "a", "b"], order_id=["1", "C2", "3"], product_id=["p", "p", "q"],
+             amount=[10.0, -10.0, 5.0])),
+         cleaned(r"^purchase cancelled in full$", 1), targets=("table:transactions",)),
+    Case("clean: a partial cancellation reduces the purchase", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(
+             customer_id=["a", "a", "b"], order_id=["1", "C2", "3"], product_id=["p", "p", "q"],
+             quantity=[6, -1, 1], unit_price=[2.0, 2.0, 5.0], amount=[12.0, -2.0, 5.0])),
+         cleaned(r"^purchase reduced by a later cancellation$", 1, changed=True)),
+    Case("clean: a cancellation before any purchase is counted, not netted", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(
+             order_id=["C1", "2", "3"], product_id=["p", "p", "q"], amount=[-10.0, 20.0, 30.0])),
+         cleaned(r"^cancellation without matching purchase$", 1)),
+    Case("clean: postage and bank charges by code and description", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(
+             product_id=["POST", "X9", "85123A"], description=["POSTAGE", "Bank Charges", "HEART"])),
+         cleaned(r"^non-product line", 2)),
+    Case("clean: the client's own non-product code", "schema.clean",
+         lambda: schema.clean("baskets", _baskets(product_id=["milk", "GIFTWRAP", "milk"]),
+                              non_product_codes=["giftwrap"]),
+         cleaned(r"^non-product line", 1), targets=("table:baskets",)),
+    Case("clean: non_product_codes as one string is refused", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(), non_product_codes="POST"),
+         refused(r"non_product_codes='POST': expected a list of product codes", error=TypeError)),
+    Case("clean: a cancellation flag that is not 0/1", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(order_id=["1", "2", "3"], cancellation=["no", "yes", "no"])),
+         refused(NO_CLEAN + r".*column 'cancellation'.*0/1.*cancellation_prefix", mentions=("cancellation",))),
+    Case("clean: cancellation_prefix that is not text", "schema.clean",
+         lambda: schema.clean("transactions", _transactions(), cancellation_prefix=7),
+         refused(r"cancellation_prefix=7: expected the text", error=TypeError)),
+    Case("baskets: anonymous lines survive cleaning", "schema.clean",
+         lambda: schema.clean("baskets", _baskets(customer_id=[None, "k", None])),
+         answered(lambda result: result[0]["customer_id"].isna().sum() == 2 and result[1].total_dropped == 0)),
+    Case("read_table: a cp1252 invoice export with '£', C-invoices and postage", "schema.read_table",
+         lambda: schema.read_table(
+             "transactions",
+             _file("invoices.csv", "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+                   "536365,GIFT10,£10 GIFT VOUCHER,2,01/12/2010 08:26,8.51,17850\n"
+                   "536365,POST,POSTAGE,1,01/12/2010 08:26,18.00,17850\n"
+                   "C536366,GIFT10,£10 GIFT VOUCHER,-1,13/12/2010 09:00,8.51,17850\n", encoding="cp1252"),
+             columns={"order_id": "InvoiceNo", "product_id": "StockCode", "description": "Description",
+                      "quantity": "Quantity", "date": "InvoiceDate", "unit_price": "UnitPrice",
+                      "customer_id": "CustomerID"}),
+         answered(lambda result: result[0]["amount"].tolist() == [8.51]
+                  and result[0]["description"].tolist() == ["£10 GIFT VOUCHER"]
+                  and result[1].dropped["non-product line (postage, fees, adjustments)"] == 1)),
+    Case("read_table: non_product_codes with clean_rows=False is refused", "schema.read_table",
+         lambda: schema.read_table("transactions", _file("ok3.csv", "customer_id,date,amount\n1,2024-01-01,3\n"),
+                                   clean_rows=False, non_product_codes=["POST"]),
+         refused(r"\['non_product_codes'\] apply only with clean_rows=True")),
     # ------------------------------------------------------------ mappings and the catalogue
     Case("column mapping as JSON text", "schema.column_mapping",
          lambda: schema.column_mapping('{"customer_id": "Kunde"}'),
