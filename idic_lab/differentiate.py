@@ -1283,11 +1283,11 @@ class _BTYDModel:
             raise
         except Exception as exc:  # lifetimes' ConvergenceError and numerical failures
             raise ModelFitError(
-                f"{self.name} did not converge on {len(data)} customers ({type(exc).__name__}). {_FIT_ADVICE}"
+                f"{self.name} did not converge on {len(data)} customers: the optimiser found no stable fit. {_FIT_ADVICE}"
             ) from None
         params = fitter.params_.astype("float64")
         if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
-            raise ModelFitError(f"{self.name} did not converge: parameters {params.round(4).to_dict()}. {_FIT_ADVICE}")
+            raise ModelFitError(f"{self.name} did not converge: parameters {_plain_parameters(params)}. {_FIT_ADVICE}")
         self.fitter_ = fitter
         self.params_ = params.rename(self.name)
         self.time_unit_ = unit
@@ -1359,7 +1359,7 @@ class _BTYDModel:
         if bad.any():
             raise ModelFitError(
                 f"{self.name}: {name} is not finite for {int(bad.sum())} of {len(out)} customers (e.g. "
-                f"{_examples(index, bad)}): the parameters {self.params_.round(4).to_dict()} overflow the model's "
+                f"{_examples(index, bad)}): the parameters ({_plain_parameters(self.params_)}) overflow the model's "
                 f"formulas for them. Refit with a small penalizer (e.g. penalizer=0.001) or a coarser time unit."
             )
         return out
@@ -1945,13 +1945,13 @@ class GammaGammaModel:
                 if len(repeat) < _GG_MIN_REPEAT_BUYERS else ""
             )
             raise ModelFitError(
-                f"Gamma-Gamma did not converge on {len(repeat)} repeat buyers ({type(exc).__name__}). "
+                f"Gamma-Gamma did not converge on {len(repeat)} repeat buyers: the optimiser found no stable fit. "
                 f"Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values.{few}"
             ) from None
         params = fitter.params_.astype("float64")
         if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
             raise ModelFitError(
-                f"Gamma-Gamma did not converge: parameters {params.round(4).to_dict()}. Try a small penalizer "
+                f"Gamma-Gamma did not converge: parameters {_plain_parameters(params)}. Try a small penalizer "
                 "(e.g. penalizer=0.001) or check for extreme spend values."
             )
         if params["q"] <= 1:
@@ -3206,6 +3206,17 @@ def _feature_columns(features: Any, columns: Sequence[str] | None) -> list[str]:
                 f"e.g. features.fillna({{{column!r}: 0}})."
             )
     return list(columns)
+
+
+def _plain_parameters(params: pd.Series) -> str:
+    """``r = 0.243, alpha = 4.41``: parameters as a sentence shows them (no dict, no scientific notation)."""
+    def plain(value: float) -> str:
+        if not np.isfinite(value):
+            return "is not a number"
+        if abs(value) >= 1000:
+            return f"= {value:,.0f}"
+        return f"= {value:.4g}" if value == 0 or abs(value) >= 1e-4 else "≈ 0"
+    return ", ".join(f"{name} {plain(float(value))}" for name, value in params.items())
 
 
 def _whole(value: Any, name: str, low: int, example: str) -> int:
