@@ -2612,7 +2612,7 @@ def read_table(
         raise TypeError(
             f"read_table got the unknown option(s) {unknown}: expected only {list(_CLEAN_OPTIONS)} "
             "besides its named parameters (columns, date_format, dayfirst, observation_end, "
-            "clean_rows, encoding, decimal, sep, sheet)."
+            "clean_rows, encoding, decimal, sep, sheet, non_product_codes, cancellation_prefix)."
         )
     end_given = as_date(observation_end, "observation_end") is not None
     _non_product_codes(non_product_codes)

@@ -320,3 +320,50 @@ def test_generated_contract_file_reads_cleanly_in_every_encoding(tmp_path, encod
                         columns={"customer_id": "Kunde", "date": "Datum", "amount": "Betrag"})
     assert out["amount"].tolist() == [12.5, 3.0] and out["Filiale"].tolist() == ["Köln", "Zürich"]
     assert report.rows_in == report.rows_out + report.total_dropped
+
+
+# ------------------------------------------------------------------ cancellations netted
+
+INVOICE_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["k1", "k2", None]),  # customer (None: anonymous)
+        st.sampled_from(["A", "B"]),  # product
+        st.integers(0, 9),  # day
+        st.booleans(),  # a C-invoice?
+        st.integers(1, 20),  # units
+    ),
+    min_size=1, max_size=25,
+)
+
+
+@PROPERTY
+@given(rows=INVOICE_LINES, kind=st.sampled_from(["transactions", "baskets"]))
+def test_netting_never_takes_more_than_was_bought_and_counts_every_row(rows, kind):
+    frame = pd.DataFrame({
+        "customer_id": [r[0] for r in rows],
+        "product_id": [r[1] for r in rows],
+        "date": [f"2011-01-{r[2] + 10:02d}" for r in rows],
+        "order_id": [("C" if r[3] else "") + str(100 + i) for i, r in enumerate(rows)],
+        "quantity": [-r[4] if r[3] else r[4] for r in rows],
+        "unit_price": 1.5,
+    })
+    if kind == "baskets":
+        frame = frame.drop(columns="unit_price")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out, report = clean(kind, frame)
+    except SchemaError:
+        return  # e.g. every row dropped
+    assert report.rows_in == report.rows_out + report.total_dropped == len(frame)
+    assert (out["quantity"] > 0).all()
+    # Per customer and product: what is left is what was bought minus what was cancelled (never below 0)
+    # when every cancellation comes after every purchase of that customer and product.
+    named = frame[frame["customer_id"].notna()]
+    for (who, what), lines in named.groupby(["customer_id", "product_id"]):
+        bought = lines.loc[lines["quantity"] > 0]
+        cancelled = lines.loc[lines["quantity"] < 0]
+        if bought.empty or cancelled.empty or pd.to_datetime(cancelled["date"]).min() < pd.to_datetime(bought["date"]).max():
+            continue
+        left = out.loc[(out["customer_id"] == who) & (out["product_id"] == what), "quantity"].sum()
+        assert left == pytest.approx(max(0, bought["quantity"].sum() + cancelled["quantity"].sum()))
