@@ -1382,7 +1382,7 @@ def _invoice_truth(lines, kind, cust, customer_ids, products, code, stamp, tiny,
         "launch": (_EXPORT_START + pd.to_timedelta(products["launch"].to_numpy()[late], unit="min")),
         "first_sold": first.reindex(late).to_numpy(),
     }).dropna().reset_index(drop=True)
-    nonp_codes = pd.Series(code[kind == "non-product"]).value_counts().sort_index()
+    nonp_codes = pd.Series(code[kind == "non-product"]).value_counts().sort_index(kind="stable")
     tx_counts, bk_counts = tx.value_counts(), bk.value_counts()
     return InvoiceTruth(
         transactions_dropped={r: int(tx_counts.get(r, 0)) for r in order_tx},
