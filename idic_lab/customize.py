@@ -64,6 +64,7 @@ import pandas as pd
 from scipy import sparse
 
 from idic_lab.diagnostics import warn
+from idic_lab.formatting import plain as _plain_value
 from idic_lab.schema import TABLES, SchemaError, as_date, check_frame, read_table
 
 __all__ = [
@@ -1735,8 +1736,8 @@ def _warn_no_offer(n_candidates: int, n_open: int, n_priced: int, best: float | 
     elif n_priced == 0:
         reason = "no candidate product has a margin"
     else:
-        reason = (f"the best customer's offers are worth {best:.4g} in expected margin, which does not exceed "
-                  f"the contact cost of {contact_cost:.4g} (or every margin is 0)")
+        reason = (f"the best customer's offers are worth {_plain_value(best)} in expected margin, which does not exceed "
+                  f"the contact cost of {_plain_value(contact_cost)} (or every margin is 0)")
     warn(f"next_best_offers: no customer qualifies for an offer: {reason}. The offer list is empty; check the "
          "candidates, margins and contact_cost.")
 

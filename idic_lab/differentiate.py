@@ -70,6 +70,8 @@ import numpy as np
 import pandas as pd
 
 from idic_lab.diagnostics import IdicLabWarning, warn
+from idic_lab.formatting import equals as _equals
+from idic_lab.formatting import plain as _plain_value
 from idic_lab.schema import SchemaError, as_date, check_frame, read_table
 
 __all__ = [
@@ -508,7 +510,7 @@ def _check_same_unit(summary: pd.DataFrame, unit: str | None, owner: str, fix: s
     raise ValueError(
         f"summary: expected time_unit '{unit}' like {owner}, found a summary in {_unit_text(found)} "
         f"(summary.attrs['time_unit']): recency, T and the model's rates would be read in different units "
-        f"and every prediction would be off by a factor of about {max(factor, 1 / factor):.3g}. {fix}"
+        f"and every prediction would be off by a factor of about {_plain_value(max(factor, 1 / factor))}. {fix}"
     )
 
 
@@ -959,8 +961,8 @@ def rfm_scores(summary: pd.DataFrame) -> pd.DataFrame:
         first = summary.iloc[0]
         raise ValueError(
             f"rfm_scores: expected customers who differ, found all {len(summary)} with the same recency "
-            f"({first['recency']:g}), frequency ({first['frequency']:g}) and monetary_value "
-            f"({first['monetary_value']:g}): scores cannot rank them, and every customer would get one segment. "
+            f"({_plain_value(first['recency'])}), frequency ({_plain_value(first['frequency'])}) and monetary_value "
+            f"({_plain_value(first['monetary_value'])}): scores cannot rank them, and every customer would get one segment. "
             "Score a larger customer base (a longer observation window or all customers)."
         )
     few = {c: n for c, n in distinct.items() if n < RFM_LEVELS}
@@ -1209,7 +1211,7 @@ def _check_fit_options(penalizer: Any, max_iter: Any) -> None:
 
 def _edge_parameters(params: pd.Series) -> list[str]:
     low, high = _EDGE
-    return [f"{name} = {value:.3g}" for name, value in params.items() if not low <= value <= high]
+    return [f"{name} {_equals(value)}" for name, value in params.items() if not low <= value <= high]
 
 
 class _BTYDModel:
@@ -1459,7 +1461,7 @@ class BGNBDModel(_BTYDModel):
     def _no_dropout(self, data: pd.DataFrame) -> str:
         a, b = float(self.params_["a"]), float(self.params_["b"])
         mean_p = a / (a + b)
-        return f"the mean dropout probability after a purchase, a/(a+b) = {mean_p:.2g}, is about 0" if mean_p < _NO_DROPOUT else ""
+        return f"the mean dropout probability after a purchase, a/(a+b) {_equals(mean_p)}, is about 0" if mean_p < _NO_DROPOUT else ""
 
 
 class ParetoNBDModel(_BTYDModel):
@@ -1500,7 +1502,7 @@ class ParetoNBDModel(_BTYDModel):
         if per_customer >= _NO_DROPOUT:
             return ""
         return (
-            f"the mean dropout rate s/beta = {rate:.2g} per time unit gives {per_customer:.2g} expected dropouts per "
+            f"the mean dropout rate s/beta {_equals(rate)} per time unit gives {_plain_value(per_customer)} expected dropouts per "
             "customer over the observed period, about 0"
         )
 
@@ -1534,13 +1536,13 @@ class ParetoNBDModel(_BTYDModel):
         if not np.isfinite(gradient).all():
             raise ModelFitError(
                 f"{self.name} did not converge: the likelihood cannot be evaluated near the last parameters "
-                f"(s = {params[2]:.3g}, beta = {params[3] / fitter._scale:.3g}; very large values mean the data "
+                f"(s = {_plain_value(params[2])}, beta = {_plain_value(params[3] / fitter._scale)}; very large values mean the data "
                 f"show no dropout-rate heterogeneity). {_FIT_ADVICE}"
             )
         if np.abs(gradient).max() > 1e-3:
             raise ModelFitError(
                 f"{self.name} did not converge within {self.max_iter or 2000} iterations (the likelihood is still "
-                f"changing, largest gradient {np.abs(gradient).max():.2g} per customer). {_FIT_ADVICE}"
+                f"changing, largest gradient {_plain_value(np.abs(gradient).max())} per customer). {_FIT_ADVICE}"
             )
 
     def _total_log_likelihood(self, patterns: pd.DataFrame) -> float:
@@ -1557,6 +1559,7 @@ def fit_purchase_models(
     *,
     names: Sequence[str] = ("BG/NBD", "Pareto/NBD"),
     penalizer: float = 0.0,
+    require_one: bool = True,
 ) -> tuple[dict[str, _BTYDModel], pd.DataFrame]:
     """Fit several purchase models; a model that fails is reported, not fatal.
 
@@ -1568,6 +1571,10 @@ def fit_purchase_models(
         Keys of :data:`PURCHASE_MODELS`, each once.
     penalizer : float
         Passed to every model.
+    require_one : bool
+        If True (default), raise when no model could be fitted; if False,
+        return an empty dict and let the status table say why (a report that
+        goes on and states the failure).
 
     Returns
     -------
@@ -1581,8 +1588,10 @@ def fit_purchase_models(
     Raises
     ------
     ModelFitError
-        If no model could be fitted.
+        If no model could be fitted and ``require_one`` is True.
     """
+    if not isinstance(require_one, bool):
+        raise TypeError(f"require_one: expected True or False, found {require_one!r}.")
     if isinstance(names, str) or not isinstance(names, Sequence) or not names:
         raise TypeError(
             f"names: expected a non-empty list of model names among {list(PURCHASE_MODELS)}, found {names!r}; "
@@ -1611,7 +1620,7 @@ def fit_purchase_models(
         status = "fitted, unusable" if model.degenerate_ else "fitted"
         rows.append({"model": name, "status": status, "message": model.degenerate_})
     status = pd.DataFrame(rows, columns=["model", "status", "message"])
-    if not fitted:
+    if not fitted and require_one:
         raise ModelFitError(" | ".join(status["message"]))
     return fitted, status
 
@@ -1925,8 +1934,8 @@ class GammaGammaModel:
             spend = float(repeat["monetary_value"].iloc[0])
             raise ModelFitError(
                 f"Gamma-Gamma: expected spend per purchase that varies between repeat buyers, found the same "
-                f"monetary_value ({spend:g}) for all {len(repeat)} of them: there is no spread to model. Use "
-                f"{spend:g} as every customer's expected spend."
+                f"monetary_value ({_plain_value(spend)}) for all {len(repeat)} of them: there is no spread to model. Use "
+                f"{_plain_value(spend)} as every customer's expected spend."
             )
         correlation = (
             float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
@@ -1956,7 +1965,7 @@ class GammaGammaModel:
             )
         if params["q"] <= 1:
             raise ModelFitError(
-                f"Gamma-Gamma fitted q = {params['q']:.3g} <= 1 on {len(repeat)} repeat buyers: the population mean "
+                f"Gamma-Gamma fitted q = {_plain_value(params['q'])} <= 1 on {len(repeat)} repeat buyers: the population mean "
                 "spend p*v/(q-1) is not finite, so the expected spend of customers without repeat purchases is "
                 "meaningless. Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values."
             )
@@ -2312,7 +2321,7 @@ def value_tiers(values: pd.Series, tiers: Sequence[tuple[str, float]] = PYRAMID_
     numbers = _check_series(values, "values", "e.g. value_table['future_value']")
     if numbers.nunique() == 1:
         warn(
-            f"value_tiers: all {len(numbers)} customers have the same value ({numbers.iloc[0]:g}): the tiers cannot "
+            f"value_tiers: all {len(numbers)} customers have the same value ({_plain_value(numbers.iloc[0])}): the tiers cannot "
             "rank them and follow the customer ids only. Rank by a value that differs between customers."
         )
     order = pd.DataFrame({"value": numbers.to_numpy(), "id": values.index.astype("str")})
@@ -3209,14 +3218,8 @@ def _feature_columns(features: Any, columns: Sequence[str] | None) -> list[str]:
 
 
 def _plain_parameters(params: pd.Series) -> str:
-    """``r = 0.243, alpha = 4.41``: parameters as a sentence shows them (no dict, no scientific notation)."""
-    def plain(value: float) -> str:
-        if not np.isfinite(value):
-            return "is not a number"
-        if abs(value) >= 1000:
-            return f"= {value:,.0f}"
-        return f"= {value:.4g}" if value == 0 or abs(value) >= 1e-4 else "≈ 0"
-    return ", ".join(f"{name} {plain(float(value))}" for name, value in params.items())
+    """``r = 0.243, alpha = 4.41``: fitted parameters in a sentence (no dict, no scientific notation)."""
+    return ", ".join(f"{name} {_equals(value)}" for name, value in params.items())
 
 
 def _whole(value: Any, name: str, low: int, example: str) -> int:

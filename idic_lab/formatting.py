@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["count", "money", "number", "percent", "shown_ids"]
+__all__ = ["count", "equals", "money", "number", "percent", "plain", "shown_ids"]
 
 
 def _finite(value: Any, function: str) -> float:
@@ -27,6 +27,31 @@ def _finite(value: Any, function: str) -> float:
 def number(value: Any, digits: int = 0) -> str:
     """``28880.4`` -> ``"28,880"``; ``digits`` decimals, thousands separated by commas."""
     return f"{_finite(value, 'number'):,.{digits}f}"
+
+
+def plain(value: Any) -> str:
+    """A measured value inside a sentence: ``0.2431`` -> ``"0.2431"``, ``12345.6`` -> ``"12,346"``.
+
+    Four significant digits below 1,000, whole numbers with separators above,
+    ``"0.0000"`` for a magnitude below 0.0001: never scientific notation.
+    Use :func:`equals` for "= x" / "< 0.0001".
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return "not a number"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value != 0 and abs(value) < 1e-4:
+        return "0.0000" if value > 0 else "-0.0000"
+    return f"{value:.4g}"
+
+
+def equals(value: Any) -> str:
+    """``"= 0.243"``, or ``"< 0.0001"`` for a positive value too small to print (``"= 0"`` for zero)."""
+    value = float(value)
+    if math.isfinite(value) and 0 < abs(value) < 1e-4:
+        return "< 0.0001" if value > 0 else "> -0.0001"
+    return f"= {plain(value)}"
 
 
 def count(value: Any) -> str:

@@ -54,6 +54,7 @@ from scipy import stats
 
 from idic_lab import differentiate as dif
 from idic_lab.diagnostics import warn
+from idic_lab.formatting import plain as _plain_value
 from idic_lab.schema import SchemaError, as_date, check_frame, column_mapping
 
 __all__ = [
@@ -860,7 +861,7 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
     if (value < 0).any() or value.sum() <= 0:
         raise ValueError(
             f"value: expected values >= 0 with a positive total, found {int((value < 0).sum())} negative of "
-            f"{len(value)} customers and a total of {value.sum():.4g}. Shares of value need positive values: "
+            f"{len(value)} customers and a total of {_plain_value(value.sum())}. Shares of value need positive values: "
             "use a value such as total spend or CLV, or value.clip(lower=0) if negatives are returns."
         )
     if tiers is None:
@@ -1449,7 +1450,7 @@ class _UpliftBase:
         scores = self._score(x)
         if np.ptp(scores) == 0:
             warn(f"{type(self).__name__}: the fitted model gives all {len(x)} training customers the same score "
-                  f"({scores[0]:.4g}); it found no pattern in the features {features}. Its Qini equals random "
+                  f"({_plain_value(scores[0])}); it found no pattern in the features {features}. Its Qini equals random "
                   "targeting: try other features, more customers, or another estimator.")
 
     def _fitted(self) -> None:
@@ -1606,7 +1607,7 @@ def _scored(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> tuple[np.
             "infinite. Score every customer (model.predict) or drop the unscored rows from both."
         )
     if len(values) > 1 and np.ptp(values) == 0:
-        warn(f"scores: all {len(values)} scores are equal ({values[0]:.4g}): targeting by them is random "
+        warn(f"scores: all {len(values)} scores are equal ({_plain_value(values[0])}): targeting by them is random "
               "targeting, so the Qini is 0 and every customer falls in one bin. Check the model that made them.")
     return values, treatment, outcome
 

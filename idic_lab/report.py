@@ -421,13 +421,19 @@ def _heading(cell: Any) -> str | None:
     return None
 
 
+def _is_section_heading(cell: Any) -> bool:
+    """A markdown cell that starts with a level-2 heading (``## 3. Campaign test``): a numbered section."""
+    return cell.get("cell_type") == "markdown" and bool(re.match(r"^\s{0,3}##\s", cell.get("source", "")))
+
+
 def client_notebook(nb: Any, values: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
     """A copy of ``nb`` for a client run, and the sections left out.
 
     Cells tagged ``teaching`` are removed; so are cells tagged
     ``needs:<parameter>`` when that parameter is empty in ``values`` (the
     notebook's effective parameters). Each contiguous run of removed cells
-    that held a ``needs:`` cell is replaced by one markdown note
+    that held a ``needs:`` cell is replaced by one markdown note per
+    section (a removed ``##`` heading starts a new one)
     "**<section>** — not run: needs `<parameter>`", where the section is the
     first heading among the removed cells (else the heading before them).
 
@@ -447,7 +453,8 @@ def client_notebook(nb: Any, values: Mapping[str, Any]) -> tuple[Any, list[dict[
         for _, missing in removed:
             needs += [p for p in missing if p not in needs]
         if needs:
-            title = next((h for h in (_heading(c) for c, m in removed if m) if h), None) or last_heading or "A section"
+            own = next((h for h in (_heading(c) for c, m in removed if m) if h), None)
+            title = own or (f"Part of {last_heading}" if last_heading else "A section")
             note = nbformat.v4.new_markdown_cell(
                 f"**{title}** — not run: needs {', '.join(f'`{p}`' for p in needs)}")
             note.metadata["tags"] = ["not-run"]
@@ -460,6 +467,9 @@ def client_notebook(nb: Any, values: Mapping[str, Any]) -> tuple[Any, list[dict[
         missing = [t[len(NEEDS_TAG_PREFIX):] for t in tags if t.startswith(NEEDS_TAG_PREFIX)]
         missing = [p for p in missing if _is_empty(values.get(p))]
         if TEACHING_TAG in tags or missing:
+            # a removed heading that needs an input opens a new section: one note per section
+            if missing and _is_section_heading(cell) and any(m for _, m in removed):
+                close_run()
             removed.append((cell, missing))
             continue
         if removed:

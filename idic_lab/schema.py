@@ -1757,17 +1757,20 @@ def _non_product_codes(codes: Any) -> frozenset[str]:
     return frozenset(extra)
 
 
+_SHORT_CODE = 2  # built-in codes this short may be real products in a small catalogue
+
+
 def _non_product_mask(frame: pd.DataFrame, client_codes: frozenset[str]) -> np.ndarray:
     """Lines that are not products, by code or by description.
 
-    * the client's codes and the built-in codes of more than one character
+    * the client's codes and the built-in codes of three characters or more
       (``POST``, ``AMAZONFEE`` …) count by code alone;
     * a description such as "POSTAGE", "Bank Charges", "Discount" or
       "Adjust bad debt" counts whatever the code;
-    * the one-letter codes (``D``, ``M``, ``B``, ``S``) count only on lines
+    * the short codes (``D``, ``M``, ``B``, ``S``, ``C2``) count only on lines
       without a description, and only when most distinct product codes of
-      the table are longer than one character: in a catalogue of real SKUs a
-      lone letter is a bookkeeping code, in a catalogue of letters a product.
+      the table are longer than two characters: in a catalogue of real SKUs a
+      short code is a bookkeeping code, in a catalogue like A1 … C6 a product.
     """
     n = len(frame)
     described = np.zeros(n, dtype=bool)
@@ -1785,12 +1788,12 @@ def _non_product_mask(frame: pd.DataFrame, client_codes: frozenset[str]) -> np.n
         return by_text
     codes, uniques = pd.factorize(frame["product_id"])
     product = _as_text(pd.Series(uniques, dtype=object)).str.upper()
-    long_codes = frozenset(c for c in NON_PRODUCT_CODES if len(c) > 1) | client_codes
-    letters = frozenset(c for c in NON_PRODUCT_CODES if len(c) == 1) - client_codes
+    long_codes = frozenset(c for c in NON_PRODUCT_CODES if len(c) > _SHORT_CODE) | client_codes
+    letters = frozenset(c for c in NON_PRODUCT_CODES if len(c) <= _SHORT_CODE) - client_codes
     is_code = product.isin(long_codes).to_numpy(dtype=bool)
     distinct = product.dropna().unique()
     is_letter = np.zeros(len(product), dtype=bool)
-    if len(distinct) and np.mean([len(c) == 1 for c in distinct]) < 0.5:
+    if len(distinct) and np.mean([len(c) <= _SHORT_CODE for c in distinct]) < 0.5:
         is_letter = product.isin(letters).to_numpy(dtype=bool)
     by_code = np.where(codes >= 0, is_code[codes], False)
     by_letter = np.where(codes >= 0, is_letter[codes], False) & ~described

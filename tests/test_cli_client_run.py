@@ -100,21 +100,24 @@ def test_client_notebook_removes_teaching_cells_and_sections_without_their_input
     assert "results.record('stage.value', 1)" in sources  # its input is given
     assert "results.record('stage.exercise', 1)" not in sources  # teaching wins
     assert "results.record('stage.campaign', 1)" not in sources
-    # the campaign section and the one needing both inputs are one contiguous run: one note
+    # one note per section left out, also when the sections follow each other
     notes = [s for s in sources if "not run" in s]
-    assert notes == ["**Campaign test** — not run: needs `campaign_file`"]
-    assert not_run == [{"section": "Campaign test", "needs": ["campaign_file"]}]
+    assert notes == ["**Campaign test** — not run: needs `campaign_file`", "**Both** — not run: needs `campaign_file`"]
+    assert not_run == [{"section": "Campaign test", "needs": ["campaign_file"]},
+                       {"section": "Both", "needs": ["campaign_file"]}]
     assert sources[-1] == "print('the end')"
     assert len(nb.cells) == 11, "the original is left as it is"
 
 
-def test_each_contiguous_removed_run_is_one_note_with_every_missing_input():
+def test_each_section_left_out_is_one_note_with_every_missing_input():
     nb = nbformat.v4.new_notebook()
     nb.cells = _stage_cells()
     filtered, not_run = client_notebook(nb, {})
     notes = [c.source for c in filtered.cells if "not run" in c.source]
-    assert notes == ["**Value per customer** — not run: needs `transactions_file`, `campaign_file`"]
-    assert not_run == [{"section": "Value per customer", "needs": ["transactions_file", "campaign_file"]}]
+    assert notes == ["**Value per customer** — not run: needs `transactions_file`",
+                     "**Campaign test** — not run: needs `campaign_file`",
+                     "**Both** — not run: needs `campaign_file`, `transactions_file`"]
+    assert [entry["section"] for entry in not_run] == ["Value per customer", "Campaign test", "Both"]
 
 
 def test_a_removed_run_without_its_own_heading_is_named_after_the_section_it_is_in():
@@ -122,8 +125,8 @@ def test_a_removed_run_without_its_own_heading_is_named_after_the_section_it_is_
     nb.cells = [_cell("md", "## Retention by cohort"), _cell("code", "x = 1"),
                 _cell("code", "y = 2", "needs:survey_file"), _cell("code", "z = 3")]
     filtered, not_run = client_notebook(nb, {"survey_file": "  "})
-    assert [c.source for c in filtered.cells][2] == "**Retention by cohort** — not run: needs `survey_file`"
-    assert not_run == [{"section": "Retention by cohort", "needs": ["survey_file"]}]
+    assert [c.source for c in filtered.cells][2] == "**Part of Retention by cohort** — not run: needs `survey_file`"
+    assert not_run == [{"section": "Part of Retention by cohort", "needs": ["survey_file"]}]
 
 
 # --- client pages -------------------------------------------------------------------

@@ -66,3 +66,16 @@ def test_report_vocabulary_records_findings_once():
             results.record_problem("  ", stage="02")
     finally:
         results.clear()
+
+
+@pytest.mark.parametrize(("value", "shown", "equation"), [
+    (0.2431, "0.2431", "= 0.2431"),
+    (12345.6, "12,346", "= 12,346"),
+    (1.9e-9, "0.0000", "< 0.0001"),
+    (-3e-7, "-0.0000", "> -0.0001"),
+    (0, "0", "= 0"),
+    (4.24e4, "42,400", "= 42,400"),
+])
+def test_plain_numbers_in_sentences_never_use_scientific_notation(value, shown, equation):
+    assert formatting.plain(value) == shown
+    assert formatting.equals(value) == equation

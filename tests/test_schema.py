@@ -1021,3 +1021,14 @@ def test_one_letter_codes_are_products_in_a_catalogue_of_letters():
                               "description": ["MEDIUM JAR", "HEART", None, "CAKESTAND", "LANTERN"]})
     out, report = clean("baskets", described)
     assert out["product_id"].tolist() == ["M", "85123A", "22423", "71053"]  # 'M' described as a product stays
+
+
+def test_short_codes_are_products_in_a_catalogue_of_short_codes():
+    """A shop whose products are A1 … C6 sells a real C2 (the carriage code of some exports)."""
+    catalogue = [f"{letter}{digit}" for letter in "ABC" for digit in range(1, 7)]
+    df = pd.DataFrame({"order_id": [str(i // 3) for i in range(len(catalogue))], "product_id": catalogue})
+    out, report = clean("baskets", df)
+    assert len(out) == len(catalogue) and report.dropped["non-product line (postage, fees, adjustments)"] == 0
+    skus = pd.DataFrame({"order_id": ["1", "1", "2"], "product_id": ["85123A", "C2", "22423"]})
+    out, report = clean("baskets", skus)
+    assert out["product_id"].tolist() == ["85123A", "22423"]  # among real SKUs, C2 is carriage

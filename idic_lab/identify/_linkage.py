@@ -48,6 +48,7 @@ import recordlinkage
 from recordlinkage.index import Block
 
 from idic_lab.diagnostics import warn
+from idic_lab.formatting import plain as _plain_value
 from idic_lab.identify._ids import id_rank, id_text, repeated_ids_message
 from idic_lab.identify._text import (
     _name_similarity,
@@ -741,7 +742,7 @@ class FellegiSunter:
         if not self.converged_:
             reasons.append(
                 f"EM did not converge in max_iter={self.max_iter} iterations (the last step still moved a "
-                f"parameter by {moved:.2g}, more than tol={self.tol:g}); raise max_iter, e.g. FellegiSunter(max_iter=1000)."
+                f"parameter by {_plain_value(moved)}, more than tol={self.tol:g}); raise max_iter, e.g. FellegiSunter(max_iter=1000)."
             )
         wrong = []
         for f in self.fields_:
