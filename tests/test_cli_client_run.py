@@ -285,7 +285,8 @@ def test_client_run_leaves_out_what_has_no_input_and_never_substitutes(client_fo
     assert not (out / "00_intro.html").exists() and not (out / "03_talk.ipynb").exists()
     stage = by_name["02_value.ipynb"]
     assert stage.results == {"stage.mode": "client", "stage.value": 1}
-    assert stage.not_run == [{"section": "Campaign test", "needs": ["campaign_file"]}]
+    assert stage.not_run == [{"section": "Campaign test", "needs": ["campaign_file"]},
+                             {"section": "Both", "needs": ["campaign_file"]}]
     page = (out / "02_value.html").read_text(encoding="utf-8")
     assert "Learning objectives" not in page and "Exercise" not in page
     assert "not run: needs" in page and "campaign_file" in page
