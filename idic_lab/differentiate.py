@@ -1285,7 +1285,7 @@ class _BTYDModel:
             raise
         except Exception as exc:  # lifetimes' ConvergenceError and numerical failures
             raise ModelFitError(
-                f"{self.name} did not converge on {len(data)} customers: the optimiser found no stable fit. {_FIT_ADVICE}"
+                f"{self.name} did not converge on {len(data):,} customers: the optimiser found no stable fit. {_FIT_ADVICE}"
             ) from None
         params = fitter.params_.astype("float64")
         if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
@@ -1299,7 +1299,7 @@ class _BTYDModel:
         self.degenerate_ = self._degenerate(data)
         if self.degenerate_:
             warn(
-                f"{self.name} fitted on {len(data)} customers, but {self.degenerate_}. The model is unusable for "
+                f"{self.name} fitted on {len(data):,} customers, but {self.degenerate_}. The model is unusable for "
                 f"P(alive) and CLV on this data. Try the other purchase model, a small penalizer "
                 "(e.g. penalizer=0.001), a coarser time unit or a longer observation window."
             )
@@ -1934,7 +1934,7 @@ class GammaGammaModel:
             spend = float(repeat["monetary_value"].iloc[0])
             raise ModelFitError(
                 f"Gamma-Gamma: expected spend per purchase that varies between repeat buyers, found the same "
-                f"monetary_value ({_plain_value(spend)}) for all {len(repeat)} of them: there is no spread to model. Use "
+                f"monetary_value ({_plain_value(spend)}) for all {len(repeat):,} of them: there is no spread to model. Use "
                 f"{_plain_value(spend)} as every customer's expected spend."
             )
         correlation = (
@@ -1954,7 +1954,7 @@ class GammaGammaModel:
                 if len(repeat) < _GG_MIN_REPEAT_BUYERS else ""
             )
             raise ModelFitError(
-                f"Gamma-Gamma did not converge on {len(repeat)} repeat buyers: the optimiser found no stable fit. "
+                f"Gamma-Gamma did not converge on {len(repeat):,} repeat buyers: the optimiser found no stable fit. "
                 f"Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values.{few}"
             ) from None
         params = fitter.params_.astype("float64")
@@ -1965,7 +1965,7 @@ class GammaGammaModel:
             )
         if params["q"] <= 1:
             raise ModelFitError(
-                f"Gamma-Gamma fitted q = {_plain_value(params['q'])} <= 1 on {len(repeat)} repeat buyers: the population mean "
+                f"Gamma-Gamma fitted q = {_plain_value(params['q'])} <= 1 on {len(repeat):,} repeat buyers: the population mean "
                 "spend p*v/(q-1) is not finite, so the expected spend of customers without repeat purchases is "
                 "meaningless. Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values."
             )
@@ -2321,7 +2321,7 @@ def value_tiers(values: pd.Series, tiers: Sequence[tuple[str, float]] = PYRAMID_
     numbers = _check_series(values, "values", "e.g. value_table['future_value']")
     if numbers.nunique() == 1:
         warn(
-            f"value_tiers: all {len(numbers)} customers have the same value ({_plain_value(numbers.iloc[0])}): the tiers cannot "
+            f"value_tiers: all {len(numbers):,} customers have the same value ({_plain_value(numbers.iloc[0])}): the tiers cannot "
             "rank them and follow the customer ids only. Rank by a value that differs between customers."
         )
     order = pd.DataFrame({"value": numbers.to_numpy(), "id": values.index.astype("str")})

@@ -646,7 +646,7 @@ def _cleaning_figure(cleaning: list[tuple[str, dict, list[str]]]) -> str:
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.xaxis.set_major_formatter(_thousands_formatter())
     ax.set_xlabel("Rows removed")
-    ax.set_title("Rows removed in cleaning, by reason", loc="left", fontsize=12, fontweight="bold")
+    fig.suptitle("Rows removed in cleaning, by reason", x=0.02, ha="left", fontsize=12, fontweight="bold")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
