@@ -497,20 +497,13 @@ NOTEBOOK_04 = Path(__file__).resolve().parents[1] / "notebooks" / "04_customize.
 
 
 def _client_copy(notebook: Path, parameters: dict, target: Path) -> None:
-    """Write the notebook as a client run executes it (the runner's filter, else the same rule)."""
+    """Write the notebook as a client run executes it (report.client_notebook)."""
     import nbformat
 
     from idic_lab import report
 
-    nb = nbformat.read(notebook, as_version=4)
-    values = {**report.notebook_parameters(notebook), **parameters}
-    if hasattr(report, "client_notebook"):
-        nb, _ = report.client_notebook(nb, values)
-    else:
-        nb.cells = [c for c in nb.cells
-                    if "teaching" not in c.metadata.get("tags", [])
-                    and not any(t.startswith("needs:") and not values.get(t[len("needs:"):])
-                                for t in c.metadata.get("tags", []))]
+    nb, _ = report.client_notebook(nbformat.read(notebook, as_version=4),
+                                   {**report.notebook_parameters(notebook), **parameters})
     nbformat.write(nb, target)
 
 

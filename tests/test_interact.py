@@ -1049,24 +1049,13 @@ def _client_case(name: str, tmp_path: Path) -> dict:
 
 
 def _client_copy(notebook: Path, parameters: dict, target: Path) -> list[str]:
-    """Write the notebook as a client run executes it; return the headings of the kept cells.
-
-    The runner's own filter (report.client_notebook) when it exists, else the same rule: cells tagged
-    ``teaching`` go, and so do cells tagged ``needs:<p>`` whose parameter is empty.
-    """
+    """Write the notebook as a client run executes it (report.client_notebook); return the kept headings."""
     import nbformat
 
     from idic_lab import report
 
-    nb = nbformat.read(notebook, as_version=4)
-    values = {**report.notebook_parameters(notebook), **parameters}
-    if hasattr(report, "client_notebook"):
-        nb, _ = report.client_notebook(nb, values)
-    else:
-        nb.cells = [c for c in nb.cells
-                    if "teaching" not in c.metadata.get("tags", [])
-                    and not any(t.startswith("needs:") and not values.get(t[len("needs:"):])
-                                for t in c.metadata.get("tags", []))]
+    nb, _ = report.client_notebook(nbformat.read(notebook, as_version=4),
+                                   {**report.notebook_parameters(notebook), **parameters})
     nbformat.write(nb, target)
     return [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
 
