@@ -86,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--params", help="YAML file: {common: {...}, 02_differentiate: {...}}")
     run.add_argument("--only", default="*.ipynb", help="glob of notebooks to run, e.g. '02_*'")
     run.add_argument("--hide-code", action="store_true", help="leave code out of the HTML pages")
-    run.add_argument("--title", default="IDIC lab — demo run", help="title of index.html")
+    run.add_argument("--title", default=None,
+                     help="title of index.html (default: 'Customer management report' for a client run, "
+                          "'IDIC lab — demo run' otherwise)")
     return parser
 
 

@@ -537,13 +537,19 @@ def client_page(nb: Any, *, run: NotebookRun | None = None) -> Any:
 
     Removes cells tagged ``teaching`` and papermill's error banner; for a
     failed run, replaces every traceback by one short box at the top (which
-    stage, the error's first line without paths, what to do); warnings on
+    stage, the error's first line without paths, what to do) and ends the
+    page at the failing cell (what follows never ran); warnings on
     stderr keep their message without file names and source lines.
     """
     nb = copy.deepcopy(nb)
     failed = run is not None and run.status in ("failed", "interrupted")
     cells = []
+    stopped = False
     for cell in nb.cells:
+        if stopped:  # the cells after the failing one never ran: their text would describe missing results
+            cells.append(nbformat.v4.new_markdown_cell(
+                "*The rest of this stage was not run because of the problem shown at the top of the page.*"))
+            break
         tags = _tags(cell)
         if TEACHING_TAG in tags or PAPERMILL_ERROR_TAG in tags:
             continue
@@ -552,6 +558,7 @@ def client_page(nb: Any, *, run: NotebookRun | None = None) -> Any:
             outputs = []
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
+                    stopped = failed
                     continue
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     output["text"] = _clean_stderr(output.get("text", ""))
@@ -919,6 +926,10 @@ def _stage_results_for(plan: _Plan, runs: list[NotebookRun], out_dir: Path, clie
     plan.values["stage_results"] = kept
 
 
+TEACHING_TITLE = "IDIC lab — demo run"
+CLIENT_TITLE = "Customer management report"
+
+
 def run_all(
     notebooks_dir: str | Path = "notebooks",
     out_dir: str | Path = "reports/demo",
@@ -926,7 +937,7 @@ def run_all(
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
     pattern: str = "*.ipynb",
     hide_code: bool = False,
-    title: str = "IDIC lab — demo run",
+    title: str | None = None,
     echo: bool = True,
     progress_bar: bool | None = None,
 ) -> list[NotebookRun]:
@@ -966,6 +977,8 @@ def run_all(
     parameters = parameters or {}
     check_parameters(notebooks, parameters, out_dir=out_dir)
     client = is_client_run(parameters)
+    if title is None:
+        title = CLIENT_TITLE if client else TEACHING_TITLE
     plans = _plan(notebooks, parameters, out_dir, client)
     if progress_bar is None:
         progress_bar = sys.stderr.isatty()

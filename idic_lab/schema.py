@@ -1471,6 +1471,12 @@ def _with_zero_amounts_allowed(spec: TableSpec) -> TableSpec:
 # --------------------------------------------------------------------------
 
 
+def _largest_reasons(report: "CleaningReport", n: int = 3) -> str:
+    """``'missing or non-finite amount' (16,400), 'missing customer_id' (266)``: the reasons that dropped most rows."""
+    largest = sorted(((rows, reason) for reason, rows in report.dropped.items() if rows), key=lambda r: -r[0])[:n]
+    return ", ".join(f"'{reason}' ({rows:,})" for rows, reason in largest) or "no single reason"
+
+
 @dataclass
 class CleaningReport:
     """What :func:`clean` dropped and changed, with a count per reason.
@@ -2045,9 +2051,9 @@ def clean(
         frame = _drop_after_end(spec, frame, origin, end, opts, report)
     if frame.empty:
         raise SchemaError(
-            f"Table '{spec.name}': cleaning dropped all {report.rows_in} rows, expected some to "
-            f"remain. Check the reasons below (e.g. observation_end, date_format, the column "
-            f"mapping).\n{report}",
+            f"Table '{spec.name}': cleaning dropped all {report.rows_in:,} rows, expected some to "
+            f"remain; most were dropped as {_largest_reasons(report)}. Check the reasons (e.g. "
+            f"observation_end, date_format, the column mapping).\n{report}",
             table=spec.name, n_bad=report.rows_in, n_rows=report.rows_in,
         )
     out = _conform(spec, frame, origin, opts)

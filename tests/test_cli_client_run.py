@@ -144,7 +144,8 @@ def _failed_executed_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_output("error", ename="SchemaError", evalue="File /home/consultant/acme/orders.csv: no column 'Betrag'",
                                traceback=["Traceback (most recent call last)", 'File "/home/consultant/x.py", line 3']),
     ]
-    nb.cells = [banner, _cell("md", "# Differentiate: value"), _cell("md", "## Exercise", "teaching"), code]
+    never_ran = _cell("md", "**Reading it.** The top tier carries most of the value.")
+    nb.cells = [banner, _cell("md", "# Differentiate: value"), _cell("md", "## Exercise", "teaching"), code, never_ran]
     return nb
 
 
@@ -160,9 +161,11 @@ def test_client_page_shows_a_short_box_instead_of_a_traceback():
     assert "Differentiate: value" in box and "could not be completed" in box
     assert "no column &#x27;Betrag&#x27;" in box and "orders.csv" in box
     assert "Check the column named in the message" in box
-    stderr = page.cells[-1].outputs[0].text
+    stderr = page.cells[-2].outputs[0].text
     assert stderr == "IdicLabWarning: the model did not converge\n"
-    assert nb.cells[-1].outputs[-1].output_type == "error", "the executed notebook keeps its traceback"
+    # what follows the failing cell never ran: its text would describe results that do not exist
+    assert "top tier" not in text and "rest of this stage was not run" in page.cells[-1].source
+    assert nb.cells[-2].outputs[-1].output_type == "error", "the executed notebook keeps its traceback"
 
 
 def test_client_problem_is_one_line_without_paths_with_what_to_do():
