@@ -138,7 +138,7 @@ dl.facts dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0 1.2em; }
 caption { text-align: left; font-weight: 600; padding: .3em 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .4em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f5f8; }
+th { background: #f3f5f8; white-space: nowrap; }
 td.nb { white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .ok { color: #1b7f3b; font-weight: 600; }
