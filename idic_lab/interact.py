@@ -33,6 +33,10 @@ Satisfaction
       interval; :func:`key_drivers` with Johnson's (2000) relative weights
       and the Shapley/LMG decomposition of R² (Lindeman, Merenda & Gold
       1980); :func:`importance_performance` (Martilla & James 1977).
+Monitoring
+    * :func:`control_chart` — an EWMA or Shewhart individuals chart of a KPI
+      over time (the "monitor" step); :func:`simulate_kpi` — a seeded weekly
+      KPI with a planted shift to teach it.
 
 Every function takes canonical tables (see :mod:`idic_lab.schema`) and
 returns a new DataFrame; inputs are never modified.
@@ -70,6 +74,7 @@ __all__ = [
     "channel_summary",
     "churn_risk",
     "cohort_retention",
+    "control_chart",
     "cost_to_serve",
     "customer_contacts",
     "importance_performance",
@@ -84,6 +89,7 @@ __all__ = [
     "qini_curve",
     "relative_weights",
     "sample_size",
+    "simulate_kpi",
     "split_campaign",
     "test_power",
     "uplift_by_decile",
@@ -2540,4 +2546,133 @@ def importance_performance(drivers: pd.DataFrame) -> pd.DataFrame:
         ["concentrate here", "keep up the good work", "low priority"],
         default="possible overkill",
     )
+    return out
+
+
+# --------------------------------------------------------------------------
+# monitoring (the "monitor" step of ICRM)
+# --------------------------------------------------------------------------
+
+_CHARTS = ("ewma", "individuals")
+
+
+def control_chart(
+    series: pd.Series, *, baseline_periods: int, sigma: float = 3.0, chart: str = "ewma", smoothing: float = 0.2
+) -> pd.DataFrame:
+    """Control chart of a KPI over time: which periods are out of control?
+
+    The default is an **EWMA chart** (exponentially weighted moving average,
+    Roberts 1959; Montgomery, *Introduction to Statistical Quality Control*):
+    a weekly KPI such as a repeat-purchase rate or NPS rarely jumps; it
+    drifts by a fraction of its week-to-week noise, and an EWMA chart finds
+    such small sustained shifts within a few periods, where a Shewhart
+    individuals chart (``chart="individuals"``, limits on each single value)
+    often waits many periods. The individuals chart is the better choice for
+    large sudden jumps and is easier to explain.
+
+    Centre line and noise come from the first ``baseline_periods`` values
+    only (a period known to be "in control"): the centre is their mean, the
+    noise σ their average moving range / 1.128 (robust to a slow drift).
+    EWMA: ``z_t = λ x_t + (1 − λ) z_{t−1}`` from ``z_0`` = centre, limits
+    centre ± sigma · σ · sqrt(λ / (2 − λ) · (1 − (1 − λ)^(2t))).
+    Individuals: limits centre ± sigma · σ on each value.
+
+    Parameters
+    ----------
+    series : Series
+        One KPI value per period, in time order (e.g. weekly); no missing values.
+    baseline_periods : int
+        Number of first periods that set the centre line and the noise (at least 5).
+    sigma : float
+        Width of the limits in standard deviations (3: rare false alarms).
+    chart : {"ewma", "individuals"}
+        Kind of chart (see above).
+    smoothing : float
+        λ of the EWMA in (0, 1]; 0.2 is the textbook choice (ignored by the individuals chart).
+
+    Returns
+    -------
+    DataFrame
+        Per period: ``value``, ``statistic`` (the EWMA or the value itself),
+        ``centre``, ``lower``, ``upper``, ``baseline`` (True in the baseline)
+        and ``out_of_control`` (statistic outside the limits). ``attrs`` hold
+        ``chart``, ``sigma_hat``, ``out_of_control_periods`` (list of index
+        labels) and ``first_signal`` (first such label or None).
+    """
+    if not isinstance(series, pd.Series):
+        raise TypeError(f"series: expected a pandas Series of one KPI value per period, got {type(series).__name__}.")
+    chart = _choice(chart, "chart", _CHARTS)
+    baseline_periods = _whole(baseline_periods, "baseline_periods", minimum=5, example="26")
+    width = _real(sigma, "sigma", example="3")
+    if width <= 0:
+        raise ValueError(f"sigma: expected a positive width of the limits in standard deviations, e.g. 3; got {sigma!r}.")
+    lam = _real(smoothing, "smoothing", example="0.2")
+    if not 0 < lam <= 1:
+        raise ValueError(f"smoothing: expected the EWMA weight λ in (0, 1], e.g. 0.2; got {smoothing!r}.")
+    try:
+        values = pd.to_numeric(series, errors="raise").to_numpy(dtype="float64")
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"series: expected numbers (one KPI value per period), got dtype {series.dtype}.") from exc
+    if not np.isfinite(values).all():
+        raise ValueError(f"series: expected a value for every period, found {int((~np.isfinite(values)).sum())} "
+                         "missing or infinite; drop or fill those periods first.")
+    if len(values) < baseline_periods:
+        raise ValueError(f"baseline_periods: expected at most the {len(values)} periods of the series, got {baseline_periods}.")
+    base = values[:baseline_periods]
+    centre = float(base.mean())
+    sigma_hat = float(np.abs(np.diff(base)).mean() / 1.128)
+    if sigma_hat == 0:
+        warn(f"control_chart: the {baseline_periods} baseline values do not vary, so every change is out of control; "
+             "use a longer baseline or a KPI with more customers per period.")
+    if chart == "ewma":
+        statistic = np.empty_like(values)
+        previous = centre
+        for i, x in enumerate(values):
+            previous = lam * x + (1 - lam) * previous
+            statistic[i] = previous
+        t = np.arange(1, len(values) + 1)
+        half = width * sigma_hat * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
+    else:
+        statistic = values.copy()
+        half = np.full(len(values), width * sigma_hat)
+    out = pd.DataFrame({"value": values, "statistic": statistic, "centre": centre, "lower": centre - half,
+                        "upper": centre + half}, index=series.index)
+    out["baseline"] = np.arange(len(values)) < baseline_periods
+    out["out_of_control"] = (out["statistic"] > out["upper"]) | (out["statistic"] < out["lower"])
+    flagged = list(out.index[out["out_of_control"].to_numpy()])
+    out.attrs.update({"chart": chart, "sigma": width, "smoothing": lam if chart == "ewma" else None,
+                      "sigma_hat": sigma_hat, "baseline_periods": baseline_periods,
+                      "out_of_control_periods": flagged, "first_signal": flagged[0] if flagged else None,
+                      "name": series.name})
+    return out
+
+
+def simulate_kpi(
+    weeks: int = 52, *, shift_week: int = 30, shift_size: float = -0.03, level: float = 0.30, noise: float = 0.015,
+    seed: int = 0,
+) -> pd.Series:
+    """A seeded weekly KPI (e.g. a repeat-purchase rate) with one planted shift, to teach control charts.
+
+    Weeks 1 … ``weeks`` carry ``level`` plus normal noise (sd ``noise``);
+    from week ``shift_week`` on the level moves by ``shift_size``.
+
+    Returns
+    -------
+    Series
+        Index ``week`` (1, 2, …), the KPI; ``attrs`` hold the planted
+        ``shift_week`` and ``shift_size``.
+    """
+    weeks = _whole(weeks, "weeks", minimum=2, example="52")
+    shift_week = _whole(shift_week, "shift_week", minimum=1, example="30")
+    if shift_week > weeks:
+        raise ValueError(f"shift_week: expected a week between 1 and weeks = {weeks}, got {shift_week}.")
+    shift, mean, sd = (_real(v, n, example=e) for v, n, e in
+                       ((shift_size, "shift_size", "-0.03"), (level, "level", "0.30"), (noise, "noise", "0.015")))
+    if sd < 0:
+        raise ValueError(f"noise: expected a standard deviation ≥ 0, e.g. 0.015; got {noise!r}.")
+    rng = np.random.default_rng(_whole(seed, "seed", minimum=0, example="0"))
+    week = np.arange(1, weeks + 1)
+    values = mean + rng.normal(0.0, sd, weeks) + np.where(week >= shift_week, shift, 0.0)
+    out = pd.Series(values, index=pd.Index(week, name="week"), name="kpi")
+    out.attrs.update({"shift_week": shift_week, "shift_size": shift})
     return out

@@ -19,6 +19,7 @@ from idic_lab.plotting import (
     plot_campaign_arms,
     plot_channel_costs,
     plot_cohort_retention,
+    plot_control_chart,
     plot_importance_performance,
     plot_qini,
     plot_uplift_by_decile,
@@ -711,6 +712,73 @@ def test_plots_return_axes(world, small_transactions):
     assert all(isinstance(ax, Axes) for ax in axes)
     assert len(axes[2].get_lines()) == 4  # two curves, random line, zero line
     plt.close("all")
+
+
+def _cohort_frame() -> pd.DataFrame:
+    table = pd.DataFrame({"customers": [120, 12, 45], 0: [1.0, 1.0, 1.0], 1: [0.30, 0.5, 0.20], 2: [0.25, 0.4, np.nan]},
+                         index=pd.Index(["2024-01", "2024-02", "2024-03"], name="cohort"))
+    table.attrs["time_unit"] = "M"
+    return table
+
+
+def test_cohort_heatmap_keeps_period_0_off_the_scale_and_marks_small_cohorts():
+    ax = plot_cohort_retention(_cohort_frame(), min_customers=30)
+    image = ax.get_images()[0]
+    assert image.get_clim() == (0, 0.5)  # the highest share of periods >= 1, not period 0's 100 %
+    assert bool(np.ma.getmaskarray(image.get_array())[:, 0].all())  # period 0 is not coloured by the scale
+    assert [t.get_text() for t in ax.texts] == ["100%"] * 3  # its value is written instead
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["2024-01 (120)", "2024-02 (12, small)", "2024-03 (45)"]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 1 and hatched[0].get_y() == pytest.approx(0.5)  # row 1 only
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("off the colour scale" in t for t in legend) and any("< 30 customers" in t for t in legend)
+    assert "1 small cohorts hatched" in ax.get_title()
+    plt.close("all")
+    ax = plot_cohort_retention(_cohort_frame(), min_customers=5)
+    assert not [p for p in ax.patches if p.get_hatch()] and "small" not in ax.get_title()
+    plt.close("all")
+    with pytest.raises(ValueError, match="min_customers"):
+        plot_cohort_retention(_cohort_frame(), min_customers=-1)
+
+
+def test_control_chart_flags_the_planted_shift_and_nothing_before():
+    kpi = it.simulate_kpi(52, shift_week=30, shift_size=-0.03, seed=0)
+    assert kpi.attrs["shift_week"] == 30 and kpi.index[0] == 1 and len(kpi) == 52
+    chart = it.control_chart(kpi, baseline_periods=26)
+    assert chart.attrs["chart"] == "ewma"
+    flagged = chart.attrs["out_of_control_periods"]
+    assert flagged and 30 <= chart.attrs["first_signal"] <= 34  # within a few weeks of the planted shift
+    assert not chart.loc[chart.index < 30, "out_of_control"].any()  # no false alarm before it
+    assert chart.loc[35:, "out_of_control"].mean() > 0.8  # the EWMA stays out while the shift lasts
+    assert (chart["centre"] == chart["centre"].iloc[0]).all() and chart["baseline"].sum() == 26
+    assert set(chart.columns) == {"value", "statistic", "centre", "lower", "upper", "baseline", "out_of_control"}
+    individuals = it.control_chart(kpi, baseline_periods=26, chart="individuals")
+    assert (individuals["statistic"] == individuals["value"]).all()
+    assert not individuals.loc[individuals.index < 30, "out_of_control"].any()
+    assert individuals["out_of_control"].sum() < chart["out_of_control"].sum()  # single values cross rarely
+    # no shift: no signal anywhere (3-sigma limits make false alarms rare, not impossible)
+    for seed in (1, 2, 3):
+        calm = it.control_chart(it.simulate_kpi(52, shift_week=30, shift_size=0.0, seed=seed), baseline_periods=26)
+        assert calm.attrs["first_signal"] is None
+    assert isinstance(plot_control_chart(chart, ylabel="repeat rate"), Axes)
+    plt.close("all")
+
+
+def test_control_chart_hand_example():
+    series = pd.Series([1.0, 2.0, 1.0, 2.0, 1.0, 5.0], index=list("abcdef"))
+    chart = it.control_chart(series, baseline_periods=5, chart="individuals", sigma=2)
+    # centre 1.4, moving range mean 1 -> sigma 1/1.128
+    assert chart["centre"].iloc[0] == pytest.approx(1.4)
+    assert chart.attrs["sigma_hat"] == pytest.approx(1 / 1.128)
+    assert chart["upper"].iloc[0] == pytest.approx(1.4 + 2 / 1.128)
+    assert chart.attrs["out_of_control_periods"] == ["f"]
+    ewma = it.control_chart(series, baseline_periods=5, smoothing=0.5)
+    assert ewma["statistic"].iloc[0] == pytest.approx(0.5 * 1.0 + 0.5 * 1.4)
+    with pytest.raises(ValueError, match="smoothing"):
+        it.control_chart(series, baseline_periods=5, smoothing=0)
+    with pytest.raises(ValueError, match="sigma"):
+        it.control_chart(series, baseline_periods=5, sigma=0)
 
 
 # --------------------------------------------------------------------------

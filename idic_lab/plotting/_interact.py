@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch, Rectangle
 
 from idic_lab.plotting._common import axes_or_new as _axes
 
@@ -15,6 +16,7 @@ __all__ = [
     "plot_campaign_arms",
     "plot_channel_costs",
     "plot_cohort_retention",
+    "plot_control_chart",
     "plot_importance_performance",
     "plot_qini",
     "plot_uplift_by_decile",
@@ -86,18 +88,78 @@ def plot_uplift_by_decile(table: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     return ax
 
 
-def plot_cohort_retention(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Heatmap of cohort retention (from ``cohort_retention``); grey = not yet observed."""
+def plot_cohort_retention(table: pd.DataFrame, *, min_customers: int = 30, ax: Axes | None = None) -> Axes:
+    """Heatmap of cohort retention (from ``cohort_retention``), readable at a glance.
+
+    Period 0 is 100 % by definition (every customer buys in the period of the
+    first purchase), so it is drawn grey with its value written and kept off
+    the colour scale: the scale runs from 0 to the highest share of periods
+    ≥ 1, where the differences between cohorts are. Cohorts of fewer than
+    ``min_customers`` customers are hatched and labelled "small": one
+    customer more or less moves their shares by several points. Light grey =
+    not yet observed.
+    """
+    if isinstance(min_customers, bool) or not isinstance(min_customers, (int, np.integer)) or min_customers < 0:
+        raise ValueError(f"min_customers={min_customers!r}: expected a whole number >= 0, e.g. 30.")
     values = table.drop(columns="customers").to_numpy(dtype="float64")
-    ax = _axes(ax, (min(0.5 * values.shape[1] + 3, 14), 0.35 * values.shape[0] + 2))
+    ax = _axes(ax, (min(0.5 * values.shape[1] + 3, 14), 0.35 * values.shape[0] + 2.6))
+    later = values[:, 1:]
+    later = later[np.isfinite(later)]
+    top = float(later.max()) if later.size and later.max() > 0 else 1.0
+    shown = values.copy()
+    shown[:, 0] = np.nan
     cmap = plt.get_cmap("Blues").with_extremes(bad="#f0f0f0")
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, vmin=0, vmax=top, aspect="auto")
+    for row, share in enumerate(values[:, 0]):
+        if np.isfinite(share):
+            ax.add_patch(Rectangle((-0.5, row - 0.5), 1, 1, facecolor="#bdbdbd", edgecolor="none"))
+            ax.text(0, row, f"{share:.0%}", ha="center", va="center", fontsize=7)
+    sizes = table["customers"].to_numpy()
+    small = sizes < min_customers
+    for row in np.flatnonzero(small):
+        ax.add_patch(Rectangle((-0.5, row - 0.5), values.shape[1], 1, fill=False, hatch="///", edgecolor="#636363",
+                               linewidth=0, label="_small"))
     ax.set_xticks(np.arange(values.shape[1]), [str(c) for c in table.columns[1:]])
-    ax.set_yticks(np.arange(values.shape[0]), [f"{i} ({n:,})" for i, n in zip(table.index, table["customers"])])
+    ax.set_yticks(np.arange(values.shape[0]), [f"{i} ({n:,}{', small' if s else ''})"
+                                               for i, n, s in zip(table.index, sizes, small)])
     ax.set_xlabel(f"periods since first purchase ({table.attrs.get('time_unit', '')})")
     ax.set_ylabel("cohort (customers)")
-    ax.figure.colorbar(image, ax=ax, label="share of the cohort buying in the period")
-    ax.set_title("Cohort retention")
+    ax.figure.colorbar(image, ax=ax, label="share of the cohort buying in the period (periods ≥ 1)")
+    handles = [Patch(facecolor="#bdbdbd", label="period 0: 100 % by definition, off the colour scale")]
+    if small.any():
+        handles.append(Patch(facecolor="white", edgecolor="#636363", hatch="///",
+                             label=f"small cohort (< {min_customers} customers): shares unreliable"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, ncol=len(handles),
+              frameon=False)
+    ax.set_title(f"Cohort retention ({int(small.sum())} small cohorts hatched)" if small.any() else "Cohort retention")
+    return ax
+
+
+def plot_control_chart(chart: pd.DataFrame, *, ylabel: str = "KPI", ax: Axes | None = None) -> Axes:
+    """A control chart (from ``control_chart``): values, the charted statistic, centre line, limits, signals."""
+    ax = _axes(ax, (9, 4))
+    x = np.arange(len(chart))
+    kind = chart.attrs.get("chart", "ewma")
+    ax.plot(x, chart["value"], color="#9ecae1", marker=".", linewidth=0.8, label="value per period")
+    if kind == "ewma":
+        ax.plot(x, chart["statistic"], color="#08519c", linewidth=1.5, label="EWMA")
+    ax.plot(x, chart["centre"], color="#000000", linewidth=0.8, label="centre line (baseline mean)")
+    ax.plot(x, chart["upper"], color="#d7301f", linestyle="--", linewidth=0.8, label="control limits")
+    ax.plot(x, chart["lower"], color="#d7301f", linestyle="--", linewidth=0.8)
+    baseline = int(chart["baseline"].sum())
+    if 0 < baseline < len(chart):
+        ax.axvspan(-0.5, baseline - 0.5, color="#f0f0f0", zorder=0, label="baseline")
+    flagged = chart["out_of_control"].to_numpy()
+    ax.scatter(x[flagged], chart["statistic"].to_numpy()[flagged], color="#d7301f", zorder=3, s=25,
+               label="out of control")
+    step = max(1, len(chart) // 12)
+    ax.set_xticks(x[::step], [str(i) for i in chart.index[::step]], rotation=45 if len(str(chart.index[0])) > 4 else 0,
+                  ha="right" if len(str(chart.index[0])) > 4 else "center", fontsize=8)
+    ax.set_xlabel(str(chart.index.name or "period"))
+    ax.set_ylabel(ylabel)
+    name = "EWMA" if kind == "ewma" else "Individuals (Shewhart)"
+    ax.set_title(f"{name} control chart, ±{chart.attrs.get('sigma', 3):g} σ limits")
+    ax.legend(loc="best", fontsize=7)
     return ax
 
 
