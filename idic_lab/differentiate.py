@@ -19,7 +19,8 @@ Value
       Hardie (2013), fitted through the ``lifetimes`` package.
     * :func:`customer_lifetime_value`, :func:`customer_value_table`,
       :func:`value_pyramid` — CLV with an explicit horizon, discount rate and
-      time unit; actual versus potential (strategic) value.
+      time unit; past, actual, lifetime and potential value, and
+      :func:`value_groups` (most valuable, most growable, below-zero customers).
     * :func:`holdout_validation`, :func:`tracking_table`,
       :func:`conditional_expectations` — does the model predict the holdout?
 
@@ -120,6 +121,9 @@ __all__ = [
     "strategy_matrix",
     "top_share",
     "tracking_table",
+    "VALUE_GROUPS",
+    "ValueGroups",
+    "value_groups",
     "value_pyramid",
 ]
 
@@ -2138,7 +2142,7 @@ def customer_lifetime_value(
     return pd.Series(discounted * spend, index=summary.index, name="clv")
 
 
-def _current_value(transactions: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.Series, int]:
+def _past_value(transactions: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.Series, int]:
     """Spend per summary customer up to the summary's observation end, and the rows after it left out."""
     frame = _check_transactions(transactions)
     end = summary.attrs.get("observation_end")
@@ -2167,14 +2171,30 @@ def customer_value_table(
     annual_discount_rate: float,
     time_unit: str,
 ) -> pd.DataFrame:
-    """Current, future and lifetime value per customer, in Peppers & Rogers' terms.
+    """Past, actual, lifetime and potential value per customer, in Peppers & Rogers' terms.
+
+    The vocabulary used throughout the lab (tables, plots and notebooks):
+
+    * **past value** (``past_value``): what the customer has spent so far,
+      up to the observation end (historical, already earned);
+    * **actual value** (``future_value``): Peppers & Rogers' *actual* (or
+      current) value, the discounted value the customer is expected to bring
+      over the horizon if we keep treating her as now (the CLV of the purchase
+      and spend models);
+    * **lifetime value** (``lifetime_value``): past value + actual value;
+    * **potential value** (``potential_value``): the *unrealised* part of the
+      strategic value, what the customer could bring *on top of* her actual
+      value with another strategy. Measured here as one part of it, the extra
+      future value if she were certainly still active (what retention could
+      win): future_value x (1 - p_alive) / p_alive. It is already the gap
+      "strategic minus actual"; strategic value = actual + potential.
 
     Parameters
     ----------
     transactions : DataFrame
         The purchases the summary was built from. Purchases after the
         summary's observation end (``summary.attrs["observation_end"]``) are
-        left out of the current value and counted in
+        left out of the past value and counted in
         ``attrs["rows_after_observation_end"]``.
     model, spend_model, summary, horizon, annual_discount_rate, time_unit
         As in :func:`customer_lifetime_value` (the units must agree).
@@ -2183,16 +2203,10 @@ def customer_value_table(
     -------
     DataFrame
         Indexed by ``customer_id``, in the order of the summary:
-        ``current_value`` (spend so far: the
-        *historical* value), ``expected_purchases`` (over the horizon; a
-        count, not a probability), ``p_alive``, ``expected_spend`` (per
-        purchase), ``future_value`` (discounted CLV over the horizon:
-        Peppers & Rogers' *actual value*, what the customer is expected to be
-        worth if nothing changes), ``lifetime_value`` (current + future) and
-        ``potential_value`` (the extra future value if the customer were
-        certainly still active, future_value x (1 - p_alive) / p_alive: a
-        measurable part of the *strategic*, unrealised value that retention
-        could win).
+        ``past_value``, ``expected_purchases`` (over the horizon; a count,
+        not a probability), ``p_alive``, ``expected_spend`` (per purchase),
+        ``future_value`` (actual value), ``lifetime_value`` and
+        ``potential_value`` as above.
 
     Raises
     ------
@@ -2203,16 +2217,16 @@ def customer_value_table(
     _check_models(model, spend_model)
     horizon = _check_horizon(horizon)
     _per_unit_discount(annual_discount_rate, _check_clv_unit(model, summary, time_unit))
-    current, n_later = _current_value(transactions, summary)
+    past, n_later = _past_value(transactions, summary)
     out = pd.DataFrame(index=summary.index)
-    out["current_value"] = current
+    out["past_value"] = past
     out["expected_purchases"] = model.expected_purchases(summary, horizon)
     out["p_alive"] = model.p_alive(summary)
     out["expected_spend"] = spend_model.expected_spend(summary)
     out["future_value"] = customer_lifetime_value(
         model, spend_model, summary, horizon=horizon, annual_discount_rate=annual_discount_rate, time_unit=time_unit
     )
-    out["lifetime_value"] = out["current_value"] + out["future_value"]
+    out["lifetime_value"] = out["past_value"] + out["future_value"]
     p = out["p_alive"].clip(lower=1e-9)
     out["potential_value"] = out["future_value"] * (1 - p) / p
     out.attrs.update({"time_unit": time_unit, "horizon": horizon, "rows_after_observation_end": n_later})
@@ -2332,7 +2346,7 @@ def value_tiers(values: pd.Series, tiers: Sequence[tuple[str, float]] = PYRAMID_
     return pd.Series(pd.Categorical.from_codes(codes, categories=names, ordered=True), index=values.index, name="tier")
 
 
-_PYRAMID_COLUMNS = ("current_value", "future_value", "potential_value", "p_alive")
+_PYRAMID_COLUMNS = ("past_value", "future_value", "potential_value", "p_alive")
 
 
 def value_pyramid(
@@ -2357,8 +2371,9 @@ def value_pyramid(
     -------
     DataFrame
         Per tier with customers, from the top: ``customers``,
-        ``share_of_customers``, ``current_value``, ``future_value`` (actual
-        value), ``potential_value`` (strategic upside), their shares, and
+        ``share_of_customers``, ``past_value``, ``future_value`` (actual
+        value), ``potential_value`` (potential value: what another strategy
+        could add), their shares, and
         ``mean_p_alive``. Tiers too small to hold a customer are left out
         with a warning; a value column that sums to 0 gets shares of 0 and a
         warning.
@@ -2387,7 +2402,7 @@ def value_pyramid(
     grouped = value_table.assign(tier=tier).groupby("tier", observed=True, sort=True)
     table = grouped.agg(
         customers=("future_value", "size"),
-        current_value=("current_value", "sum"),
+        past_value=("past_value", "sum"),
         future_value=("future_value", "sum"),
         potential_value=("potential_value", "sum"),
         mean_p_alive=("p_alive", "mean"),
@@ -2399,7 +2414,7 @@ def value_pyramid(
             "of the pyramid. Use more customers or wider tiers."
         )
     table.insert(1, "share_of_customers", table["customers"] / table["customers"].sum())
-    for column in ("current_value", "future_value", "potential_value"):
+    for column in ("past_value", "future_value", "potential_value"):
         total = float(table[column].sum())
         if total > 0:
             table[f"share_of_{column}"] = table[column] / total
@@ -2407,6 +2422,159 @@ def value_pyramid(
             warn(f"value_pyramid: {column} is 0 for all {len(value_table)} customers: its shares are set to 0.")
             table[f"share_of_{column}"] = 0.0
     return table
+
+
+VALUE_GROUPS: Mapping[str, str] = {
+    "most valuable": "MVC: the highest actual value; retain them (recognise, protect, keep service high)",
+    "most growable": "MGC: the largest potential value (what another strategy could add); grow them",
+    "migrator": "between the groups: some value and some upside; serve well at standard cost",
+    "below zero": "BZ: cost more to serve than their actual plus potential value; serve cheaply or let go",
+}
+"""Peppers & Rogers' value groups of customers, in the order of :func:`value_groups`."""
+
+
+@dataclass
+class ValueGroups:
+    """Result of :func:`value_groups`.
+
+    Attributes
+    ----------
+    labels : Series
+        The group of each customer (ordered categorical, categories in the
+        order of :data:`VALUE_GROUPS`), indexed like the value table.
+    counts : DataFrame
+        Per group: ``customers``, ``share_of_customers``, ``future_value``
+        (actual value, sum), ``share_of_future_value``, ``potential_value``
+        (sum), ``share_of_potential_value``; one row per group of
+        :data:`VALUE_GROUPS` (0 customers included), except "below zero"
+        when no cost to serve was given.
+    cost_known : bool
+        Whether a cost to serve was given (below-zero customers assessed).
+    note : str
+        One sentence on what the groups mean here, e.g. that below-zero
+        customers need cost data.
+    """
+
+    labels: pd.Series
+    counts: pd.DataFrame
+    cost_known: bool
+    note: str
+
+
+def value_groups(
+    value_table: pd.DataFrame,
+    *,
+    top_share: float = 0.2,
+    growable_share: float = 0.2,
+    cost_to_serve: float | pd.Series | None = None,
+) -> ValueGroups:
+    """Most valuable, most growable, migrator and below-zero customers (Peppers & Rogers).
+
+    * **Most valuable customers** (MVC): the ``top_share`` of customers with
+      the highest actual value (``future_value``, net of the cost to serve
+      when given); ties broken by customer id.
+    * **Most growable customers** (MGC): of the others, the
+      ``growable_share`` of all customers with the largest potential value
+      (``potential_value``, which is already the gap between strategic and
+      actual value).
+    * **Below-zero customers** (BZ): customers whose actual plus potential
+      value does not cover the cost to serve them over the same horizon
+      (``future_value + potential_value - cost_to_serve < 0``). Without
+      cost data nobody can be called below zero: with ``cost_to_serve=None``
+      the group is left out and :attr:`ValueGroups.note` says so.
+    * **Migrators**: everybody else.
+
+    Parameters
+    ----------
+    value_table : DataFrame
+        From :func:`customer_value_table` (``future_value``,
+        ``potential_value``), indexed by customer.
+    top_share, growable_share : float
+        Shares of all customers in (0, 1); together at most 1.
+    cost_to_serve : float, Series or None
+        Cost of serving a customer over the horizon of the value table, in
+        the currency of the values (one number for everybody, or a Series per
+        customer id covering every customer). None: no cost data.
+
+    Returns
+    -------
+    ValueGroups
+        Labels per customer and counts per group.
+    """
+    _frame(value_table, "value_table", "from customer_value_table or value_table")
+    missing = [c for c in ("future_value", "potential_value") if c not in value_table.columns]
+    if missing:
+        raise ValueError(
+            f"value_table: expected the columns future_value and potential_value from customer_value_table, found "
+            f"no {', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
+        )
+    actual = _check_series(value_table["future_value"], "value_table['future_value']", "from customer_value_table")
+    potential = _check_series(value_table["potential_value"], "value_table['potential_value']",
+                              "from customer_value_table")
+    top_share = _number(top_share, "top_share", low=0, low_open=True, example="0.2")
+    growable_share = _number(growable_share, "growable_share", low=0, example="0.2")
+    if top_share >= 1 or top_share + growable_share > 1:
+        raise ValueError(
+            f"top_share={top_share:g}, growable_share={growable_share:g}: expected shares of customers with "
+            "top_share below 1 and top_share + growable_share at most 1, e.g. 0.2 and 0.2."
+        )
+    if cost_to_serve is None:
+        cost = pd.Series(0.0, index=value_table.index)
+    elif isinstance(cost_to_serve, pd.Series):
+        cost = _check_series(cost_to_serve, "cost_to_serve", "cost per customer over the horizon")
+        absent = ~value_table.index.isin(cost.index)
+        if absent.any():
+            raise ValueError(
+                f"cost_to_serve: expected a cost for every customer of the value table, found none for "
+                f"{int(absent.sum())} of {len(value_table)} (e.g. {_examples(value_table.index, absent)})."
+            )
+        cost = cost.reindex(value_table.index)
+    else:
+        cost = pd.Series(_number(cost_to_serve, "cost_to_serve", low=0, example="5.0 per customer over the horizon"),
+                         index=value_table.index)
+    n = len(value_table)
+    ids = value_table.index.astype("str")
+    net = actual - cost
+
+    def ranked(values: pd.Series) -> np.ndarray:
+        order = pd.DataFrame({"value": values.to_numpy(), "id": ids}).sort_values(
+            ["value", "id"], ascending=[False, True], kind="stable")
+        return order.index.to_numpy()
+
+    labels = np.full(n, "migrator", dtype=object)
+    if cost_to_serve is not None:
+        labels[(net + potential).to_numpy() < 0] = "below zero"
+    n_top = int(round(top_share * n))
+    top = ranked(net)[:n_top]
+    labels[top] = "most valuable"
+    n_grow = int(round(growable_share * n))
+    others = [i for i in ranked(potential) if labels[i] != "most valuable"]
+    labels[others[:n_grow]] = "most growable"
+    names = list(VALUE_GROUPS)
+    series = pd.Series(pd.Categorical(labels, categories=names, ordered=True), index=value_table.index,
+                       name="value_group")
+    frame = pd.DataFrame({"future_value": actual.to_numpy(), "potential_value": potential.to_numpy(),
+                          "group": labels})
+    shown = names if cost_to_serve is not None else [name for name in names if name != "below zero"]
+    counts = frame.groupby("group", sort=False).agg(
+        customers=("future_value", "size"), future_value=("future_value", "sum"),
+        potential_value=("potential_value", "sum"))
+    counts.index = counts.index.astype("str")
+    counts = counts.reindex(shown, fill_value=0)
+    counts["customers"] = counts["customers"].astype("int64")
+    counts.index.name = "value_group"
+    counts.insert(1, "share_of_customers", counts["customers"] / n)
+    for column in ("future_value", "potential_value"):
+        total = float(frame[column].sum())
+        counts.insert(counts.columns.get_loc(column) + 1, f"share_of_{column}",
+                      counts[column] / total if total else 0.0)
+    if cost_to_serve is None:
+        note = ("Below-zero customers need cost data: without a cost to serve per customer nobody can be shown to "
+                "cost more than they bring, so the group is not assessed (pass cost_to_serve).")
+    else:
+        note = (f"Below zero: actual plus potential value below the cost to serve "
+                f"({_plain_value(float(cost.mean()))} per customer on average over the horizon).")
+    return ValueGroups(labels=series, counts=counts, cost_known=cost_to_serve is not None, note=note)
 
 
 # --------------------------------------------------------------------------

@@ -193,8 +193,8 @@ def test_value_table_and_pyramid(sample, split, models):
     table = dif.customer_value_table(
         calibration, models["BG/NBD"], gg, split.summary, horizon=52, annual_discount_rate=0.1, time_unit="W"
     )
-    assert table["current_value"].sum() == pytest.approx(calibration["amount"].sum())
-    np.testing.assert_allclose(table["lifetime_value"], table["current_value"] + table["future_value"])
+    assert table["past_value"].sum() == pytest.approx(calibration["amount"].sum())
+    np.testing.assert_allclose(table["lifetime_value"], table["past_value"] + table["future_value"])
     assert (table["potential_value"] >= 0).all() and table["p_alive"].between(0, 1).all()
     pyramid = dif.value_pyramid(table)
     assert pyramid["customers"].sum() == len(table)
@@ -464,7 +464,7 @@ def test_value_table_per_person_merges_the_records_of_one_person():
     per_person = dif.value_table(lines, customer_map=world.truth.identity, **options)
     per_record = dif.value_table(lines, **options)
     assert len(per_person) == 600 < len(per_record)
-    assert per_person["current_value"].sum() == pytest.approx(lines["amount"].sum())
+    assert per_person["past_value"].sum() == pytest.approx(lines["amount"].sum())
     assert per_person.index.isin(world.truth.people.index).all()
 
 
@@ -765,3 +765,134 @@ def test_client_mode_notebook_records_problems_and_no_synthetic_content(tmp_path
     assert str(tmp_path) not in outputs  # no local paths on the page
     for word in ("cdnow", "synthetic", "planted"):
         assert word not in outputs.lower(), word
+
+
+# --------------------------------------------------------------------------
+# Value groups (MVC, MGC, BZ) and the value pyramid's drawing
+# --------------------------------------------------------------------------
+
+
+def _groups_table(n: int = 10) -> pd.DataFrame:
+    index = pd.Index([f"v{i:02d}" for i in range(n)], name="customer_id")
+    return pd.DataFrame({"past_value": np.arange(n, 0, -1) * 20.0, "future_value": np.arange(n, 0, -1) * 5.0,
+                         "potential_value": np.arange(n) * 2.0, "p_alive": np.full(n, 0.5)}, index=index)
+
+
+def test_value_groups_hand_example():
+    groups = dif.value_groups(_groups_table())
+    labels = groups.labels
+    assert list(labels[labels == "most valuable"].index) == ["v00", "v01"]  # highest actual value
+    assert list(labels[labels == "most growable"].index) == ["v08", "v09"]  # largest potential value
+    assert not groups.cost_known and "need cost data" in groups.note
+    assert list(groups.counts.index) == ["most valuable", "most growable", "migrator"]  # no BZ without costs
+    assert groups.counts["customers"].tolist() == [2, 2, 6]
+    assert groups.counts["share_of_customers"].sum() == pytest.approx(1.0)
+    assert groups.counts.loc["most valuable", "share_of_future_value"] == pytest.approx(95 / 275)
+
+
+def test_value_groups_below_zero_needs_a_cost_and_counts_actual_plus_potential():
+    table = _groups_table()
+    groups = dif.value_groups(table, cost_to_serve=30.0)
+    net = table["future_value"] + table["potential_value"] - 30.0
+    below = groups.labels == "below zero"
+    assert set(below[below].index) == set(net[(net < 0)].index) - {"v08", "v09", "v00", "v01"}
+    assert groups.counts.loc["below zero", "customers"] == int(below.sum()) > 0
+    per_customer = pd.Series(0.0, index=table.index).where(table.index != "v05", 1000.0)
+    assert dif.value_groups(table, cost_to_serve=per_customer).labels["v05"] == "below zero"
+
+
+def test_plot_value_pyramid_reads_as_a_pyramid(split, models):
+    import matplotlib.pyplot as plt
+
+    from idic_lab.plotting import plot_value_pyramid
+
+    summary = split.summary
+    table = dif.customer_value_table(
+        load_dataset("cdnow_sample").query("date <= @CAL_END"), models["BG/NBD"], dif.GammaGammaModel().fit(summary),
+        summary, horizon=13, annual_discount_rate=0.1, time_unit="W")
+    pyramid = dif.value_pyramid(table)
+    ax = plot_value_pyramid(pyramid)
+    polygons = [p for p in ax.patches if isinstance(p, plt.Polygon)]
+    assert [p.get_label() for p in polygons] == list(pyramid.index)  # top tier first
+    widths = [np.ptp(p.get_xy()[:, 0]) for p in polygons]
+    bottoms = [p.get_xy()[:, 1].min() for p in polygons]
+    assert all(a < b for a, b in zip(widths, widths[1:])), f"widths from the top {widths}"
+    assert all(a > b for a, b in zip(bottoms, bottoms[1:])), "the top tier is drawn on top"
+    first = polygons[0].get_xy()
+    assert np.ptp(first[first[:, 1] == first[:, 1].max(), 0]) == 0  # the apex slice is a triangle
+    figure = ax.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, text.get_text()
+    assert any("of actual value" in t.get_text() and "of potential value" in t.get_text() for t in ax.texts)
+    plt.close("all")
+
+
+def test_plot_lorenz_marks_the_pareto_rule(sample):
+    import matplotlib.pyplot as plt
+
+    from idic_lab.plotting import plot_lorenz
+
+    values = dif.rfm_summary(sample, observation_end=OBS_END, definition="rfm")["total_value"]
+    ax = plot_lorenz(dif.lorenz_curve(values))
+    assert "Pareto rule: top 20% bring 80%" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# What 02's text says about its default output (recorded results)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_results(tmp_path_factory) -> dict:
+    from idic_lab.report import run_notebook
+
+    notebook = Path(__file__).parents[1] / "notebooks" / "02_differentiate.ipynb"
+    run = run_notebook(notebook, tmp_path_factory.mktemp("nb02") / notebook.name)
+    assert run.ok, run.error
+    return run.results
+
+
+def _markdown(notebook_text_start: str) -> str:
+    import nbformat
+
+    notebook = nbformat.read(Path(__file__).parents[1] / "notebooks" / "02_differentiate.ipynb", as_version=4)
+    found = [c.source for c in notebook.cells if c.cell_type == "markdown" and c.source.startswith(notebook_text_start)]
+    assert len(found) == 1, notebook_text_start
+    return " ".join(found[0].split())  # one line: a claim may wrap in the cell
+
+
+@pytest.mark.notebook
+def test_02_text_top20_against_the_pareto_rule(default_results):
+    text = _markdown("**Reading it.** In the CDNOW sample the top 20 %")
+    top20 = default_results["differentiate.top20_share"]
+    assert "**less** than the 80 %" in text and top20 < 0.8
+    assert default_results["differentiate.top20_vs_pareto_rule"] == "less"
+    assert 0.6 < top20 < 0.72, "about two thirds"
+    assert top20 / (1 - top20) >= 2, "one in five brings twice the spend of the other four together"
+    assert "Gini above 0.6" in text and default_results["differentiate.gini"] > 0.6
+
+
+@pytest.mark.notebook
+def test_02_text_value_groups_and_pyramid(default_results):
+    text = _markdown("**Reading it.** In the default run the most valuable")
+    actual = default_results["differentiate.value_groups.share_of_actual_value"]
+    potential = default_results["differentiate.value_groups.share_of_potential_value"]
+    customers = default_results["differentiate.value_groups.customers"]
+    assert "about four fifths of the actual value" in text and 0.75 <= actual["most valuable"] <= 0.85
+    assert "most growable customers hold more of the potential value" in text
+    assert potential["most growable"] > potential["most valuable"]
+    assert customers["most valuable"] == round(0.2 * sum(customers.values()))
+    assert "below zero" not in customers, "no below-zero group without cost data"
+    with_cost = default_results["differentiate.value_groups.customers_with_cost"]
+    assert "more than half of the customers" in text and with_cost["below zero"] > sum(with_cost.values()) / 2
+    pyramid = _markdown("**Reading it.** The pyramid ranks customers by actual value")
+    assert "The top two tiers (a fifth of the customers) carry most of the actual value" in pyramid
+    tiers_actual = default_results["differentiate.pyramid.share_of_actual_value"]
+    assert tiers_actual["Platinum"] + tiers_actual["Gold"] > 0.5
+    tiers_potential = default_results["differentiate.pyramid.share_of_potential_value"]
+    assert tiers_potential["Iron"] + tiers_potential["Lead"] > 0.5, "the potential value sits lower down"

@@ -44,7 +44,7 @@ def plot_rfm_segments(segment_table: pd.DataFrame, *, ax: Axes | None = None) ->
 
 def plot_lorenz(
     lorenz: pd.DataFrame, *, gini: float | None = None, mark_share: float = 0.2, label: str = "customers",
-    ax: Axes | None = None,
+    pareto_rule: float | None = 0.8, ax: Axes | None = None,
 ) -> Axes:
     """Lorenz curve of customer value, customers sorted from the most valuable (from ``lorenz_curve``).
 
@@ -56,6 +56,9 @@ def plot_lorenz(
         Shown in the legend.
     mark_share : float
         Marks the value share of this top share of customers (Pareto's 20 %).
+    pareto_rule : float or None
+        Marks the value share the Pareto rule of thumb gives the top
+        ``mark_share`` (80 %), to compare with the data; None: not marked.
     """
     ax = _axes(ax, (5, 5))
     x, y = lorenz["customer_share"].to_numpy(), lorenz["value_share"].to_numpy()
@@ -65,6 +68,9 @@ def plot_lorenz(
     top = float(np.interp(mark_share, x, y))
     ax.plot([mark_share, mark_share, 0], [0, top, top], color="#d95f0e", linestyle=":")
     ax.annotate(f"top {mark_share:.0%} bring {top:.0%}", (mark_share, top), xytext=(8, -14), textcoords="offset points")
+    if pareto_rule is not None:
+        ax.plot([mark_share], [pareto_rule], marker="X", markersize=9, color="#d95f0e", linestyle="none",
+                label=f"Pareto rule: top {mark_share:.0%} bring {pareto_rule:.0%}")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_xlabel("share of customers (most valuable first)")
@@ -75,34 +81,48 @@ def plot_lorenz(
 
 
 def plot_value_pyramid(pyramid: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """The customer pyramid: one bar per tier (top tier on top), actual vs potential value share.
+    """The customer value pyramid: stacked slices of a triangle, the top tier at the apex (from ``value_pyramid``).
+
+    Each tier is one slice of equal height (the apex slice a triangle, the
+    others trapezoids, widest at the bottom), so the shape reads as a
+    pyramid whatever the tier sizes. The tier name sits inside its slice;
+    beside it, the tier's share of customers, of actual value (predicted
+    future value over the horizon) and of potential value (what another
+    strategy could add).
 
     Parameters
     ----------
     pyramid : DataFrame
-        From ``value_pyramid``.
+        From ``value_pyramid``: tiers from the top, with ``share_of_customers``,
+        ``share_of_future_value`` and ``share_of_potential_value``.
     """
-    ax = _axes(ax, (7, 4))
+    ax = _axes(ax, (9, 0.9 * len(pyramid) + 1.4))
     tiers = list(pyramid.index)
-    positions = np.arange(len(tiers))[::-1]
-    customers = pyramid["share_of_customers"].to_numpy()
-    # Bar width grows with the share of customers: the pyramid shape.
-    widths = 0.25 + 0.75 * np.cumsum(customers)
-    for pos, width, tier in zip(positions, widths, tiers):
-        ax.barh(pos, width, left=-width / 2, color="#deebf7", edgecolor="#6baed6")
+    n = len(tiers)
+    colours = plt.get_cmap("Blues")(np.linspace(0.85, 0.3, max(n, 1)))
+    half_width = lambda level: 0.5 * level / n  # noqa: E731  (half width at depth `level` below the apex)
+    for i, tier in enumerate(tiers):
+        top, bottom = n - i, n - i - 1  # y of the slice's upper and lower edge (apex at y = n)
+        upper, lower = half_width(i), half_width(i + 1)
+        corners = [(-lower, bottom), (lower, bottom), (upper, top), (-upper, top)]
+        ax.add_patch(plt.Polygon(corners, closed=True, facecolor=colours[i], edgecolor="white", linewidth=1.5,
+                                 label=str(tier)))
         row = pyramid.loc[tier]
-        ax.text(
-            0, pos,
-            f"{tier}: {row['share_of_customers']:.0%} of customers, {row['share_of_future_value']:.0%} of actual value, "
-            f"{row['share_of_potential_value']:.0%} of potential",
-            ha="center", va="center", fontsize=8,
-        )
-    ax.set_yticks([])
+        middle = bottom + (0.32 if i == 0 else 0.5)
+        ax.text(0, middle, str(tier), ha="center", va="center", fontsize=8 if i == 0 else 9,
+                color="white" if i < n / 2 else "black", fontweight="bold")
+        ax.text(0.56, bottom + 0.5,
+                f"{row['share_of_customers']:.0%} of customers\n{row['share_of_future_value']:.0%} of actual value\n"
+                f"{row['share_of_potential_value']:.0%} of potential value",
+                ha="left", va="center", fontsize=8)
+        ax.plot([lower * 0.5 + upper * 0.5 + 0.01, 0.55], [bottom + 0.5] * 2, color="#bdbdbd", linewidth=0.8)
+    ax.set_xlim(-0.55, 1.05)
+    ax.set_ylim(-0.05, n + 0.05)
     ax.set_xticks([])
-    ax.set_xlim(-0.55, 0.55)
-    ax.set_title("Customer value pyramid (actual = predicted future value; potential = upside if retained)")
+    ax.set_yticks([])
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
+    ax.set_title("Customer value pyramid: tiers by actual value (most valuable on top)", fontsize=10)
     return ax
 
 
@@ -184,7 +204,7 @@ def plot_strategy_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axe
         i, j = tiers.index(str(row["tier"])), segments.index(str(row["segment"]))
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color=_STRATEGY_COLOURS.get(row["strategy"], "#ffffff"), alpha=0.6))
         mix = ", ".join(f"{k} {int(row[k])}" for k in _STRATEGY_COLOURS if k in row.index and row[k] > 0 and k != row["strategy"])
-        ax.text(j, i, f"{row['strategy']}\n{int(row['customers'])} cust., value {row['future_value']:,.0f}"
+        ax.text(j, i, f"{row['strategy']}\n{int(row['customers'])} cust., actual value {row['future_value']:,.0f}"
                 + (f"\nalso: {mix}" if mix else ""), ha="center", va="center", fontsize=7)
     ax.set_xlim(-0.5, len(segments) - 0.5)
     ax.set_ylim(len(tiers) - 0.5, -0.5)
@@ -192,5 +212,5 @@ def plot_strategy_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     ax.set_yticks(range(len(tiers)), tiers)
     ax.set_xlabel("needs segment")
     ax.set_ylabel("value tier")
-    ax.set_title("Value x needs: main strategy per cell (customers, predicted future value)")
+    ax.set_title("Value x needs: main strategy per cell (customers, actual value = predicted future value)")
     return ax

@@ -74,7 +74,7 @@ def _value() -> pd.DataFrame:
 def _small_value(n: int = 10, **overrides) -> pd.DataFrame:
     """A hand-built value table of n customers."""
     index = pd.Index([f"v{i:02d}" for i in range(n)], name="customer_id")
-    base = {"current_value": np.arange(n, 0, -1) * 10.0, "future_value": np.arange(n, 0, -1) * 5.0,
+    base = {"past_value": np.arange(n, 0, -1) * 10.0, "future_value": np.arange(n, 0, -1) * 5.0,
             "potential_value": np.arange(n, 0, -1) * 2.0, "p_alive": np.full(n, 0.5)}
     return pd.DataFrame(base | overrides, index=index)
 
@@ -348,7 +348,7 @@ CASES = [
          "differentiate.customer_value_table",
          lambda: dif.customer_value_table(_cdnow(), _bgnbd("W"), _gamma_gamma(), _split("W").summary, horizon=4,
                                           annual_discount_rate=0.1, time_unit="W"),
-         answered(lambda t: t.attrs["rows_after_observation_end"] > 0 and t["current_value"].sum() == float(
+         answered(lambda t: t.attrs["rows_after_observation_end"] > 0 and t["past_value"].sum() == float(
              _cdnow().loc[_cdnow()["date"] <= CAL_END, "amount"].sum()), "current value up to the calibration end")),
     Case("value_table: a record mapped to two customers", "differentiate.value_table",
          lambda: dif.value_table(_tx(), observation_end="2024-02-05", horizon=4, annual_discount_rate=0.1,
@@ -386,6 +386,34 @@ CASES = [
     Case("value_pyramid: negative future value", "differentiate.value_pyramid",
          lambda: dif.value_pyramid(_small_value(10, future_value=np.linspace(-1, 8, 10))),
          refused(r"values >= 0 in future_value.*1 of 10 rows negative", mentions=("value_table",))),
+
+    Case("value_groups: shares that add up to more than all customers", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10), top_share=0.6, growable_share=0.5),
+         refused(r"top_share=0.6, growable_share=0.5.*at most 1", mentions=("top_share", "growable_share"))),
+    Case("value_groups: a share as a percent", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10), top_share=20),
+         refused(r"top_share=20.*below 1", mentions=("top_share",))),
+    Case("value_groups: a value table without potential value", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10).drop(columns="potential_value")),
+         refused(r"no potential_value among", mentions=("value_table",))),
+    Case("value_groups: a cost Series missing customers", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10), cost_to_serve=pd.Series({"v00": 1.0})),
+         refused(r"cost for every customer.*none for 9 of 10", mentions=("cost_to_serve",))),
+    Case("value_groups: a negative cost", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10), cost_to_serve=-5),
+         refused(r"cost_to_serve=-5.*>= 0", mentions=("cost_to_serve",))),
+    Case("value_groups: no cost data, no below-zero group, said so", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10)),
+         answered(lambda g: "below zero" not in g.counts.index and "need cost data" in g.note
+                  and g.counts["customers"].sum() == 10, "MVC, MGC and migrators only")),
+    Case("value_groups: a cost above everybody's value makes the rest below zero", "differentiate.value_groups",
+         lambda: dif.value_groups(_small_value(10), cost_to_serve=1000.0),
+         answered(lambda g: g.counts.loc["below zero", "customers"] == 6, "6 below zero besides 2 MVC and 2 MGC")),
+
+    Case("ValueGroups: the counts add up to the labels, group by group", "differentiate.ValueGroups",
+         lambda: dif.value_groups(_small_value(40), cost_to_serve=30.0),
+         answered(lambda g: g.cost_known and g.labels.value_counts().reindex(g.counts.index).tolist()
+                  == g.counts["customers"].tolist(), "counts = labels")),
 
     # -- holdout validation -------------------------------------------------------------
     Case("naive_holdout_prediction: a summary without a holdout", "differentiate.naive_holdout_prediction",
