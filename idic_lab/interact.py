@@ -35,7 +35,7 @@ Satisfaction
       1980); :func:`importance_performance` (Martilla & James 1977).
 Monitoring
     * :func:`control_chart` — an EWMA or Shewhart individuals chart of a KPI
-      over time (the "monitor" step); :func:`simulate_kpi` — a seeded weekly
+      over time (the "monitor" step) of a :func:`weekly_kpi`; :func:`simulate_kpi` — a seeded weekly
       KPI with a planted shift to teach it.
 
 Every function takes canonical tables (see :mod:`idic_lab.schema`) and
@@ -94,6 +94,7 @@ __all__ = [
     "test_power",
     "uplift_by_decile",
     "uplift_truth_check",
+    "weekly_kpi",
     "win_back_targets",
 ]
 
@@ -2675,4 +2676,65 @@ def simulate_kpi(
     values = mean + rng.normal(0.0, sd, weeks) + np.where(week >= shift_week, shift, 0.0)
     out = pd.Series(values, index=pd.Index(week, name="week"), name="kpi")
     out.attrs.update({"shift_week": shift_week, "shift_size": shift})
+    return out
+
+
+_WEEKLY_KPIS = ("spend per buyer", "buyers", "repeat share")
+
+
+def weekly_kpi(
+    transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp, kpi: str = "spend per buyer"
+) -> pd.Series:
+    """A KPI per complete calendar week (Monday to Sunday) up to ``observation_end``, to monitor over time.
+
+    ``"spend per buyer"``: the week's spend divided by the customers who
+    bought in it; ``"buyers"``: the customers who bought in the week;
+    ``"repeat share"``: the share of the week's buyers who had bought in an
+    earlier week. A week after the last complete one is left out; a week
+    without purchases has 0 buyers (and no spend per buyer or repeat share:
+    it is left out of those).
+
+    Returns
+    -------
+    Series
+        Index ``week`` (the Monday, ISO date), the KPI; ``attrs["kpi"]``.
+    """
+    kpi = _choice(kpi, "kpi", _WEEKLY_KPIS)
+    end = as_date(observation_end, "observation_end", required=True).normalize()
+    frame = _frame(transactions, "transactions")
+    dates = _purchase_dates(frame)
+    if (dates >= end + pd.Timedelta(days=1)).any():
+        raise SchemaError(
+            f"Table 'transactions', column 'date': expected dates up to observation_end {end.date()}, found "
+            f"{int((dates > end).sum())} later rows. Drop them with a count: "
+            f"idic_lab.schema.clean('transactions', df, observation_end='{end.date()}').",
+            table="transactions", column="date", n_rows=len(frame),
+        )
+    week = pd.PeriodIndex(dates, freq="W").asi8
+    end_week = pd.Period(end, freq="W")
+    last = end_week.ordinal if end_week.end_time.normalize() <= end else end_week.ordinal - 1
+    customers = frame["customer_id"].astype("str").to_numpy()
+    keep = week <= last
+    if not keep.any():
+        raise SchemaError(
+            f"Table 'transactions', column 'date': expected purchases in at least one complete week by "
+            f"observation_end {end.date()}, found none. Choose a later observation_end.",
+            table="transactions", column="date", n_rows=len(frame),
+        )
+    first_week = pd.Series(week).groupby(customers).transform("min").to_numpy()
+    active = pd.DataFrame({"week": week, "customer": customers, "repeat": week > first_week})[keep]
+    weeks = np.arange(active["week"].min(), last + 1)
+    by_week = active.drop_duplicates(["week", "customer"]).groupby("week", sort=True)
+    buyers = by_week.size().reindex(weeks, fill_value=0)
+    if kpi == "buyers":
+        values = buyers.astype("float64")
+    elif kpi == "repeat share":
+        values = by_week["repeat"].mean().reindex(weeks)
+    else:
+        amounts = _numbers(frame, "transactions", "amount")[keep]
+        values = pd.Series(amounts).groupby(active["week"].to_numpy()).sum().reindex(weeks) / buyers.replace(0, np.nan)
+    values = values.dropna()
+    out = pd.Series(values.to_numpy(dtype="float64"), name=kpi, index=pd.Index(
+        [str(pd.Period(ordinal=int(o), freq="W").start_time.date()) for o in values.index], name="week"))
+    out.attrs.update({"kpi": kpi, "observation_end": str(end.date())})
     return out

@@ -1155,7 +1155,8 @@ def test_notebook_03_client_run_with_only_transactions_states_the_failed_model(t
 
     parameters = _client_case("client_only_transactions_no_dropout", tmp_path)
     headings = _client_copy(NOTEBOOK_03, parameters, tmp_path / "03_interact.ipynb")
-    assert headings == ["## 1. The data", "## 5. Retention: who stays, who is slipping away?"]
+    assert headings == ["## 1. The data", "## 5. Retention: who stays, who is slipping away?",
+                        "## 8. Monitoring over time"]
     run = run_notebook(tmp_path / "03_interact.ipynb", tmp_path / "out" / "03_interact.ipynb", parameters=parameters)
     assert run.ok, run.error
     assert not run.warnings, run.warnings
@@ -1169,6 +1170,8 @@ def test_notebook_03_client_run_with_only_transactions_states_the_failed_model(t
     problems = [p["text"] for p in results["report.problems"]]
     assert len(problems) == 1 and "BG/NBD sees no customer leave" in problems[0]
     assert results["interact.retention.p_alive_usable"] is False
+    assert results["interact.monitor.weeks"] > 52 and results["interact.monitor.baseline_weeks"] == 26
+    assert not any(k.startswith("interact.monitor.planted") for k in results)  # the teaching demo is left out
     shown = _page_text(tmp_path / "out" / "03_interact.ipynb")
     assert "**Problem:** At-risk counts and the win-back list are left out: BG/NBD sees no customer leave" in shown
     for word in ("planted", "synthetic"):
@@ -1200,3 +1203,24 @@ def test_notebook_03_client_run_with_only_a_campaign(tmp_path):
     shown = _page_text(tmp_path / "out" / "03_interact.ipynb").lower()
     for word in ("planted", "synthetic"):
         assert word not in shown, shown[max(0, shown.find(word) - 300):shown.find(word) + 100]
+
+
+@pytest.mark.notebook
+def test_notebook_03_teaching_claims_hold(tmp_path):
+    """What the text of 03 says about its default teaching outputs (monitoring section), on the CI parameter set."""
+    from idic_lab.report import run_notebook
+
+    run = run_notebook(NOTEBOOK_03, tmp_path / "03_interact.ipynb", parameters={"synthetic_customers": 2000, "seed": 1,
+                                                                                 "n_bootstrap": 300})
+    assert run.ok, run.error
+    results = run.results
+    # "Before week 30 neither chart raises an alarm"; "the EWMA crosses its lower limit one week after the planted
+    # drop and stays out nearly every week after it"; "the individuals chart flags only the odd week"
+    assert results["interact.monitor.planted_shift_week"] == 30
+    assert results["interact.monitor.planted_false_alarms"] == 0
+    assert results["interact.monitor.planted_first_signal"] == 31
+    after = results["interact.monitor.planted_flagged_after_shift"]
+    assert after["ewma"] >= 20 and after["individuals"] <= 5
+    # section 8 runs on the transactions: a half-year baseline, the weeks after it charted
+    assert results["interact.monitor.baseline_weeks"] == 26 and results["interact.monitor.weeks"] >= 52
+    assert 0 <= results["interact.monitor.out_of_control_weeks"] <= results["interact.monitor.weeks"] - 26
