@@ -96,15 +96,13 @@ def test_link_labels_name_their_notebook():
                 assert target.startswith(label), f"link label {label!r} does not match {target!r}"
 
 
-OTHERS = ("02_differentiate", "03_interact")  # their link comes with the Differentiate/Interact work of issue 10
+OTHERS = ("02_differentiate", "03_interact")  # their link came with the Differentiate/Interact rework of issue 10
 
 
-@pytest.mark.parametrize("stem", [pytest.param(s, marks=pytest.mark.xfail(
-    reason="issue 10: the glossary link in 02/03 is added with their own rework", strict=False))
-    if s in OTHERS else s for s in STAGES])
+@pytest.mark.parametrize("stem", STAGES)
 def test_stage_notebook_links_the_glossary(stem):
     markdown = "\n".join(cell.source for cell in _notebook(stem).cells if cell.cell_type == "markdown")
-    owner = ("issue 10: the Differentiate/Interact helpers add the glossary link to 02 and 03; "
+    owner = ("02/03 got their glossary link with the issue 10 rework of those notebooks; keep it: "
              if stem in OTHERS else "")
     assert "(glossary.md)" in markdown, (
         f"{owner}{stem}.ipynb has no markdown link to the glossary, e.g. "
