@@ -844,7 +844,7 @@ def cost_to_serve(contacts: pd.DataFrame, value: pd.Series, *, tiers: pd.Series 
     contacts : DataFrame
         From :func:`customer_contacts` (``contacts`` and ``cost`` per customer).
     value : Series
-        Value per customer, finite and >= 0 (e.g. ``current_value`` or
+        Value per customer, finite and >= 0 (e.g. ``past_value`` or
         ``lifetime_value`` of :func:`idic_lab.differentiate.value_table`).
         Customers in ``value`` without any contact count with 0 contacts and
         0 cost; contacts of customers without a value are left out and
