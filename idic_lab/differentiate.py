@@ -2461,6 +2461,17 @@ class ValueGroups:
     note: str
 
 
+def _check_value_columns(value_table: Any) -> None:
+    """A value table with actual (``future_value``) and ``potential_value`` columns, or a clear error."""
+    _frame(value_table, "value_table", "from customer_value_table or value_table")
+    missing = [c for c in ("future_value", "potential_value") if c not in value_table.columns]
+    if missing:
+        raise ValueError(
+            f"value_table: expected the columns future_value and potential_value from customer_value_table, found "
+            f"no {', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
+        )
+
+
 def value_groups(
     value_table: pd.DataFrame,
     *,
@@ -2501,13 +2512,7 @@ def value_groups(
     ValueGroups
         Labels per customer and counts per group.
     """
-    _frame(value_table, "value_table", "from customer_value_table or value_table")
-    missing = [c for c in ("future_value", "potential_value") if c not in value_table.columns]
-    if missing:
-        raise ValueError(
-            f"value_table: expected the columns future_value and potential_value from customer_value_table, found "
-            f"no {', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
-        )
+    _check_value_columns(value_table)
     actual = _check_series(value_table["future_value"], "value_table['future_value']", "from customer_value_table")
     potential = _check_series(value_table["potential_value"], "value_table['potential_value']",
                               "from customer_value_table")
@@ -3874,13 +3879,7 @@ def strategy_matrix(
         where her potential value is above the average customer's; *reduce
         cost to serve* in the lowest tier; *maintain* in between.
     """
-    _frame(value_table, "value_table", "from customer_value_table or value_table")
-    missing = [c for c in ("future_value", "potential_value") if c not in value_table.columns]
-    if missing:
-        raise ValueError(
-            f"value_table: expected the columns future_value and potential_value from customer_value_table, found "
-            f"no {', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
-        )
+    _check_value_columns(value_table)
     for column in ("future_value", "potential_value"):
         _check_series(value_table[column], f"value_table['{column}']", "from customer_value_table")
     names, _ = _check_tiers(tiers)
