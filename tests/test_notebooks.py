@@ -81,12 +81,19 @@ def _checked_outputs(executed: Path) -> list[tuple[str, list[str]]]:
     for cell in nb.cells:
         if cell.cell_type != "code" or "nbval-check-output" not in cell.metadata.get("tags", []):
             continue
-        texts = []
+        texts: list[str] = []
+        streaming = False  # a print may arrive in one chunk or several: consecutive stream text is one output
         for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                if streaming:
+                    texts[-1] += output.get("text", "")
+                else:
+                    texts.append(output.get("text", ""))
+                streaming = True
+                continue
+            streaming = False
             data = output.get("data", {})
             texts += [str(data[k]) for k in ("text/plain", "text/html") if k in data]
-            if output.get("output_type") == "stream":
-                texts.append(output.get("text", ""))
         checked.append((cell.source, texts))
     return checked
 
