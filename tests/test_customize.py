@@ -496,17 +496,6 @@ def test_basket_prices_median_of_positive_prices():
 NOTEBOOK_04 = Path(__file__).resolve().parents[1] / "notebooks" / "04_customize.ipynb"
 
 
-def _client_copy(notebook: Path, parameters: dict, target: Path) -> None:
-    """Write the notebook as a client run executes it (report.client_notebook)."""
-    import nbformat
-
-    from idic_lab import report
-
-    nb, _ = report.client_notebook(nbformat.read(notebook, as_version=4),
-                                   {**report.notebook_parameters(notebook), **parameters})
-    nbformat.write(nb, target)
-
-
 @pytest.mark.notebook
 def test_notebook_04_client_run_on_invoice_lines_with_a_late_product(tmp_path):
     import importlib.util
@@ -520,8 +509,8 @@ def test_notebook_04_client_run_on_invoice_lines_with_a_late_product(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     parameters = dict(module.CASES)["client_invoice_lines_late_product"](tmp_path)
-    _client_copy(NOTEBOOK_04, parameters, tmp_path / "04_customize.ipynb")
-    run = run_notebook(tmp_path / "04_customize.ipynb", tmp_path / "out" / "04_customize.ipynb", parameters=parameters)
+    # mode="client": run_notebook executes the client copy (no teaching cells, no section without its input)
+    run = run_notebook(NOTEBOOK_04, tmp_path / "out" / "04_customize.ipynb", parameters=parameters)
     assert run.ok, run.error
     assert not run.warnings, run.warnings
     results = run.results

@@ -1116,16 +1116,17 @@ def _client_case(name: str, tmp_path: Path) -> dict:
     return dict(module.CASES)[name](tmp_path)
 
 
-def _client_copy(notebook: Path, parameters: dict, target: Path) -> list[str]:
-    """Write the notebook as a client run executes it (report.client_notebook); return the kept headings."""
+def _client_run(case: str, tmp_path: Path):
+    """03 run as a client run (run_notebook executes the client copy for mode="client"), and its section headings."""
     import nbformat
 
-    from idic_lab import report
+    from idic_lab.report import run_notebook
 
-    nb, _ = report.client_notebook(nbformat.read(notebook, as_version=4),
-                                   {**report.notebook_parameters(notebook), **parameters})
-    nbformat.write(nb, target)
-    return [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+    parameters = _client_case(case, tmp_path)
+    run = run_notebook(NOTEBOOK_03, tmp_path / "out" / "03_interact.ipynb", parameters=parameters)
+    headings = [c.source.splitlines()[0] for c in nbformat.read(run.executed, as_version=4).cells
+                if c.cell_type == "markdown" and c.source.startswith("## ")]
+    return run, headings
 
 
 def _page_text(executed: Path) -> str:
@@ -1151,13 +1152,9 @@ def _no_synthetic(results: dict) -> None:
 
 @pytest.mark.notebook
 def test_notebook_03_client_run_with_only_transactions_states_the_failed_model(tmp_path):
-    from idic_lab.report import run_notebook
-
-    parameters = _client_case("client_only_transactions_no_dropout", tmp_path)
-    headings = _client_copy(NOTEBOOK_03, parameters, tmp_path / "03_interact.ipynb")
+    run, headings = _client_run("client_only_transactions_no_dropout", tmp_path)
     assert headings == ["## 1. The data", "## 5. Retention: who stays, who is slipping away?",
                         "## 8. Monitoring over time"]
-    run = run_notebook(tmp_path / "03_interact.ipynb", tmp_path / "out" / "03_interact.ipynb", parameters=parameters)
     assert run.ok, run.error
     assert not run.warnings, run.warnings
     results = run.results
@@ -1183,13 +1180,9 @@ def test_notebook_03_client_run_with_only_transactions_states_the_failed_model(t
 
 @pytest.mark.notebook
 def test_notebook_03_client_run_with_only_a_campaign(tmp_path):
-    from idic_lab.report import run_notebook
-
-    parameters = _client_case("client_only_campaign", tmp_path)
-    headings = _client_copy(NOTEBOOK_03, parameters, tmp_path / "03_interact.ipynb")
+    run, headings = _client_run("client_only_campaign", tmp_path)
     assert headings == ["## 1. The data", "## 3. Campaign test: did the campaign work?",
                         "## 4. Uplift: who reacts *because of* the campaign?"]
-    run = run_notebook(tmp_path / "03_interact.ipynb", tmp_path / "out" / "03_interact.ipynb", parameters=parameters)
     assert run.ok, run.error
     assert not run.warnings, run.warnings
     results = run.results
