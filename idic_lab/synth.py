@@ -803,6 +803,21 @@ def _week_to_date(weeks: np.ndarray) -> pd.Series:
     return pd.Series(OBSERVATION_START + pd.to_timedelta(np.floor(weeks * 7), unit="D")).astype("datetime64[us]")
 
 
+_WORLD_COMPONENTS = (
+    "people", "occasions", "products", "order_lines", "record_plan", "person_details",
+    "customer_records", "messiness", "interactions", "campaign", "survey",
+)
+
+
+def _component_streams(seed: int) -> dict[str, np.random.Generator]:
+    """One independent random stream per part of the world.
+
+    Tuning one part (say the campaign) then changes only that part: the
+    customers, orders and survey of a seed stay exactly as they were.
+    """
+    return {name: np.random.default_rng([int(seed), code]) for code, name in enumerate(_WORLD_COMPONENTS)}
+
+
 def make_crm_world(n_customers: int = 5000, seed: int = 0, **knobs: Any) -> CRMWorld:
     """Generate the synthetic retailer's CRM data with its planted truth.
 
@@ -837,22 +852,22 @@ def make_crm_world(n_customers: int = 5000, seed: int = 0, **knobs: Any) -> CRMW
     if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 10:
         raise ValueError(f"make_crm_world: n_customers must be a whole number >= 10, found {n_customers!r}")
     settings = _resolve_knobs(knobs)
-    rng = np.random.default_rng(seed)
+    streams = _component_streams(seed)
     n = int(n_customers)
     end = OBSERVATION_START + pd.Timedelta(weeks=WEEKS_OBSERVED) - pd.Timedelta(days=1)
 
-    people = _draw_people(rng, n, settings)
-    occasions, repeats, alive = _purchase_occasions(rng, people)
-    products = _products(rng)
+    people = _draw_people(streams["people"], n, settings)
+    occasions, repeats, alive = _purchase_occasions(streams["occasions"], people)
+    products = _products(streams["products"])
     bundles = _bundles(products)
-    lines = _order_lines(rng, people, occasions, products, bundles, settings["gamma_gamma"]["p"])
+    lines = _order_lines(streams["order_lines"], people, occasions, products, bundles, settings["gamma_gamma"]["p"])
 
     n_prospects = int(round(settings["list_prospect_share"] * n))
     person_ids = np.array([f"P{i:05d}" for i in range(1, n + n_prospects + 1)], dtype=object)
     first_purchase = _week_to_date(people["first_week"].to_numpy())
-    plan = _record_plan(rng, people, n_prospects, settings)
-    details = _person_details(rng, n + n_prospects)
-    records = _customer_records(rng, plan, details, first_purchase, person_ids, settings)
+    plan = _record_plan(streams["record_plan"], people, n_prospects, settings)
+    details = _person_details(streams["person_details"], n + n_prospects)
+    records = _customer_records(streams["customer_records"], plan, details, first_purchase, person_ids, settings)
 
     # Orders: one id per occasion; numbers follow time as in a real order system.
     dates = _week_to_date(lines["week"].to_numpy())
@@ -869,14 +884,14 @@ def make_crm_world(n_customers: int = 5000, seed: int = 0, **knobs: Any) -> CRMW
             "channel": pd.array(lines["channel"].to_numpy(), dtype="string"),
         }
     ).sort_values(["date", "order_id"], kind="stable").reset_index(drop=True)
-    transactions, messiness = _add_messiness(rng, clean, settings, end)
+    transactions, messiness = _add_messiness(streams["messiness"], clean, settings, end)
     baskets = clean[["order_id", "product_id", "customer_id", "date", "quantity"]].copy()
 
     primary = records.loc[records["primary"]].set_index("person_id")["customer_id"]
     buyer_primary = primary.reindex(person_ids[:n])
-    interactions = _interactions(rng, people, repeats, buyer_primary)
-    campaign, uplift = _campaign(rng, people, lines, buyer_primary, settings["campaign_share"], settings["gamma_gamma"]["p"])
-    survey = _survey(rng, n, buyer_primary, settings["survey_share"])
+    interactions = _interactions(streams["interactions"], people, repeats, buyer_primary)
+    campaign, uplift = _campaign(streams["campaign"], people, lines, buyer_primary, settings["campaign_share"], settings["gamma_gamma"]["p"])
+    survey = _survey(streams["survey"], n, buyer_primary, settings["survey_share"])
 
     truth = _truth(people, repeats, alive, first_purchase, records, person_ids, n, uplift, bundles, settings, messiness)
     customers = records.drop(columns=["person_id", "primary"])
