@@ -21,3 +21,23 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"peer data sets not found at {SHARED_DATASETS} (optional robustness data)")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """``default_run(stem)``: the notebook executed once per session with its defaults.
+
+    The lesson tests (what a notebook's text says about its default output)
+    and test_notebooks' defaults run share this one execution.
+    """
+    from idic_lab.report import run_notebook
+
+    runs = {}
+
+    def run(stem: str):
+        if stem not in runs:
+            notebook = ROOT / "notebooks" / f"{stem}.ipynb"
+            runs[stem] = run_notebook(notebook, tmp_path_factory.mktemp(f"default_{stem}") / notebook.name)
+        return runs[stem]
+
+    return run

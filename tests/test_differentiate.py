@@ -848,11 +848,8 @@ def test_plot_lorenz_marks_the_pareto_rule(sample):
 
 
 @pytest.fixture(scope="module")
-def default_results(tmp_path_factory) -> dict:
-    from idic_lab.report import run_notebook
-
-    notebook = Path(__file__).parents[1] / "notebooks" / "02_differentiate.ipynb"
-    run = run_notebook(notebook, tmp_path_factory.mktemp("nb02") / notebook.name)
+def default_results(default_run) -> dict:
+    run = default_run("02_differentiate")
     assert run.ok, run.error
     return run.results
 

@@ -58,12 +58,13 @@ def test_unknown_exercise_lists_known_ids():
         check("99.9", 1)
 
 
-def test_numeric_says_too_high_or_too_low():
+def test_numeric_gives_the_direction_for_check_to_show_on_first_tries():
     compare = numeric(rel_tol=0.01)
-    assert compare(100.5, 100) == (True, "well done.")
-    assert compare(120, 100)[1] == "Your answer is too high."
-    assert compare(80, 100)[1] == "Your answer is too low."
+    assert compare(100.5, 100)[:2] == (True, "well done.")
+    assert compare(120, 100)[2] == "too high"
+    assert compare(80, 100)[2] == "too low"
     assert compare("abc", 100)[0] is False
+    assert compare(True, 1)[0] is False
 
 
 def test_exact_one_of_and_same_set_normalise_text():

@@ -141,7 +141,10 @@ def test_notebook_has_a_ci_parameter_set(notebook: Path):
 
 
 def _run_checked(notebook: Path, executed: Path, parameters: dict, environment: dict | None = None):
-    run = run_notebook(notebook, executed, parameters=parameters, environment=environment)
+    return _assert_clean(notebook, run_notebook(notebook, executed, parameters=parameters, environment=environment))
+
+
+def _assert_clean(notebook: Path, run):
     assert run.ok, f"{notebook.name} failed: {run.error} (executed copy: {run.executed})"
     assert not run.warnings, f"warnings in {notebook.name}: {run.warnings[:5]}"
     assert run.results, f"{notebook.name} recorded no headline figures (idic_lab.results.record)"
@@ -150,11 +153,14 @@ def _run_checked(notebook: Path, executed: Path, parameters: dict, environment: 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook, make_parameters, twice", _runs())
-def test_notebook_runs(notebook: Path, make_parameters: ParameterMaker | None, twice: bool, tmp_path: Path):
+def test_notebook_runs(notebook: Path, make_parameters: ParameterMaker | None, twice: bool, tmp_path: Path, request):
     """Every parameter set runs clean; the CI set runs in two kernels that behave like two
     machines and must give the same recorded figures (wall-clock times aside) and the same
     checked tables."""
-    parameters = make_parameters(tmp_path) if make_parameters else {}
+    if make_parameters is None:  # the defaults: one execution shared with the lesson tests
+        _assert_clean(notebook, request.getfixturevalue("default_run")(notebook.stem))
+        return
+    parameters = make_parameters(tmp_path)
     if not twice:
         _run_checked(notebook, tmp_path / notebook.name, parameters)
         return

@@ -2,15 +2,25 @@
 
 Each notebook ends with exercises. A student computes an answer and calls
 ``check("02.1", answer)``; the reply says whether it is right and, when it is
-not, gives a hint (and, for numbers, whether the answer is too high or too
-low) but never the expected value.
+not, says which typical mistake the answer looks like (a percentage entered
+for a fraction, a count for a share, rows for customers, the wrong period)
+and gives a hint that teaches the idea, never the expected value nor the
+exact call.
+
+Numbers: the first wrong tries are told "too high" or "too low"; after
+:data:`DIRECTED_TRIES` of them the reply points to the concept instead, so a
+student cannot home in on the answer by halving the interval.
+
+Written questions (:func:`written`) take a few sentences; after a genuine
+try the reply shows the model answer and which key points the student's
+text covers. :func:`reveal` shows a model answer too, but only after a try.
 
 Exercises are defined next to the stage they belong to, in the submodules of
 this package (``start_here``, ``differentiate``, …); each calls
 :func:`register`. A reference solution is a function that computes the
 expected answer from the bundled data, so the answers stay right when a data
 set or a method changes; the test suite runs every reference solution
-through its own check.
+through its own check, and every listed mistake through the check too.
 """
 
 from __future__ import annotations
@@ -26,8 +36,10 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DIRECTED_TRIES",
     "CheckResult",
     "Exercise",
+    "Mistake",
     "check",
     "exact",
     "get_exercise",
@@ -35,8 +47,14 @@ __all__ = [
     "numeric",
     "one_of",
     "register",
+    "reset_attempts",
+    "reveal",
     "same_set",
+    "written",
 ]
+
+#: Wrong numeric tries told "too high"/"too low" before the reply turns to the concept.
+DIRECTED_TRIES = 2
 
 Comparator = Callable[[Any, Any], "CheckResult"]
 
@@ -66,6 +84,25 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and what it tells about the student's thinking.
+
+    Parameters
+    ----------
+    answer : callable
+        Computes the answer the mistake gives (no arguments), from the same
+        data as the solution: e.g. the number of rows where customers were
+        asked for, or the figure for 52 weeks where 39 were asked for.
+    feedback : str
+        What the student mixed up, said so that it teaches the difference;
+        must not contain the expected answer.
+    """
+
+    answer: Callable[[], Any]
+    feedback: str
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One exercise.
 
@@ -83,7 +120,14 @@ class Exercise:
         ``compare(answer, expected) -> (correct, feedback)``; build it with
         :func:`numeric`, :func:`exact`, :func:`one_of` or :func:`same_set`.
     hint : str
-        Shown with a wrong answer; must not contain the answer.
+        Shown with a wrong answer: the idea to think about, not the exact
+        call; must not contain the answer.
+    mistakes : tuple of Mistake
+        Typical wrong answers recognised by name (numeric exercises); a
+        percentage for a share is recognised by :func:`numeric` itself when
+        ``share=True``.
+    model_answer : str
+        For written questions: shown after a genuine try (or by :func:`reveal`).
     """
 
     id: str
@@ -93,15 +137,26 @@ class Exercise:
     compare: Callable[[Any, Any], tuple[bool, str]]
     hint: str
     tags: tuple[str, ...] = field(default=())
+    mistakes: tuple[Mistake, ...] = field(default=())
+    model_answer: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``"numeric"``, ``"written"`` or ``"choice"`` (any other comparator)."""
+        return getattr(self.compare, "kind", "choice")
 
 
 _REGISTRY: dict[str, Exercise] = {}
+_WRONG_TRIES: dict[str, int] = {}
+_TRIED: set[str] = set()
 
 
 def register(exercise: Exercise) -> Exercise:
     """Add an exercise to the registry (ids must be unique)."""
     if exercise.id in _REGISTRY:
         raise ValueError(f"exercise id {exercise.id!r} is registered twice")
+    if exercise.kind == "written" and not exercise.model_answer.strip():
+        raise ValueError(f"written exercise {exercise.id!r} needs a model_answer")
     _REGISTRY[exercise.id] = exercise
     return exercise
 
@@ -146,36 +201,145 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
     exercise = get_exercise(exercise_id)
     if answer is None or answer is Ellipsis:
         return CheckResult(exercise_id, False, "No answer yet: replace the `...` with your answer.")
+    if exercise.kind == "written":
+        return _check_written(exercise, answer)
     expected = exercise.solution()
-    correct, feedback = exercise.compare(answer, expected)
+    verdict = exercise.compare(answer, expected)
+    correct, feedback = verdict[0], verdict[1]
     if correct:
+        _TRIED.add(exercise_id)
         return CheckResult(exercise_id, True, feedback or "well done.")
+    mistake = _known_mistake(exercise, answer, expected)
+    if mistake is None and len(verdict) > 2 and verdict[2]:  # a number, wrong: direction, then the concept
+        _TRIED.add(exercise_id)
+        tries = _WRONG_TRIES[exercise_id] = _WRONG_TRIES.get(exercise_id, 0) + 1
+        feedback = (
+            f"Your answer is {verdict[2]}." if tries <= DIRECTED_TRIES
+            else "Guessing closer will not get you there: go back to the idea behind the question."
+        )
+    elif mistake is not None:
+        _TRIED.add(exercise_id)
+        feedback = mistake
     message = " ".join(part for part in (feedback, f"Hint: {exercise.hint}") if part)
     return CheckResult(exercise_id, False, message)
+
+
+def reveal(exercise_id: str) -> CheckResult:
+    """Show the model answer of a written exercise, once the student has tried it."""
+    exercise = get_exercise(exercise_id)
+    if exercise.kind != "written":
+        return CheckResult(exercise_id, False, "Only written questions have a model answer to reveal; "
+                           "for this one, check(...) tells you how close you are.")
+    if exercise_id not in _TRIED:
+        return CheckResult(exercise_id, False, "Write your own answer first and check it with "
+                           f'check("{exercise_id}", "your answer"); the model answer appears after a try.')
+    return CheckResult(exercise_id, True, f"Model answer: {exercise.model_answer}")
+
+
+def reset_attempts() -> None:
+    """Forget every try (a fresh start, as in a new kernel)."""
+    _WRONG_TRIES.clear()
+    _TRIED.clear()
+
+
+def _known_mistake(exercise: Exercise, answer: Any, expected: Any) -> str | None:
+    """The feedback of the first listed mistake the answer matches (numbers only)."""
+    if exercise.kind != "numeric":
+        return None
+    for mistake in exercise.mistakes:
+        if exercise.compare(answer, mistake.answer())[0] and not exercise.compare(mistake.answer(), expected)[0]:
+            return mistake.feedback
+    share_feedback = getattr(exercise.compare, "share_mistake", None)
+    return share_feedback(answer, expected) if share_feedback else None
+
+
+def _check_written(exercise: Exercise, answer: Any) -> CheckResult:
+    if not isinstance(answer, str):
+        return CheckResult(exercise.id, False, "Answer in a few sentences, as text between quotes.")
+    correct, feedback = exercise.compare(answer, exercise.solution())[:2]
+    if feedback.startswith("Write"):  # too short to count as a try
+        return CheckResult(exercise.id, False, feedback)
+    _TRIED.add(exercise.id)
+    return CheckResult(exercise.id, correct, f"{feedback} Compare with the model answer: {exercise.model_answer}")
 
 
 # --- comparators ---------------------------------------------------------
 
 
-def numeric(*, rel_tol: float = 0.01, abs_tol: float = 0.0) -> Callable[[Any, Any], tuple[bool, str]]:
+def numeric(
+    *, rel_tol: float = 0.01, abs_tol: float = 0.0, share: bool = False
+) -> Callable[[Any, Any], tuple]:
     """Compare numbers within a relative or absolute tolerance.
 
-    Wrong answers are told whether they are too high or too low.
+    A wrong number gets its direction ("too high"/"too low") as a third
+    element, which :func:`check` shows only for the first tries. With
+    ``share=True`` (answers between 0 and 1) a percentage for the fraction
+    and the complementary share (the other group's) are recognised.
     """
 
-    def compare(answer: Any, expected: Any) -> tuple[bool, str]:
-        try:
-            value = float(np.asarray(answer, dtype=float))
-        except (TypeError, ValueError):
-            return False, f"Expected a single number, got {type(answer).__name__}."
+    def compare(answer: Any, expected: Any) -> tuple:
+        value = _as_number(answer)
+        if value is None:
+            return False, f"Expected a single number, got {type(answer).__name__}.", None
         if not np.isfinite(value):
-            return False, "The answer is not a finite number."
-        tolerance = max(abs_tol, rel_tol * abs(float(expected)))
-        if abs(value - float(expected)) <= tolerance:
-            return True, "well done."
-        direction = "too high" if value > expected else "too low"
-        return False, f"Your answer is {direction}."
+            return False, "The answer is not a finite number.", None
+        if _close(value, float(expected)):
+            return True, "well done.", None
+        return False, "", "too high" if value > expected else "too low"
 
+    def _close(value: float, expected: float) -> bool:
+        return abs(value - expected) <= max(abs_tol, rel_tol * abs(expected))
+
+    def share_mistake(answer: Any, expected: Any) -> str | None:
+        value = _as_number(answer)
+        if value is None or not share:
+            return None
+        if value > 1 and _close(value / 100, float(expected)):
+            return ("That looks like a percentage. A share here is a fraction between 0 and 1: "
+                    "45 % is written 0.45.")
+        if _close(1 - value, float(expected)):
+            return "That is the share of the other group: check which group the question asks about."
+        return None
+
+    compare.kind = "numeric"
+    compare.share_mistake = share_mistake
+    return compare
+
+
+def _as_number(answer: Any) -> float | None:
+    if isinstance(answer, (str, bool)):
+        return None
+    try:
+        return float(np.asarray(answer, dtype=float))
+    except (TypeError, ValueError):
+        return None
+
+
+def written(key_points: dict[str, Iterable[str]], *, min_words: int = 12) -> Callable[[Any, Any], tuple]:
+    """A written question: the answer is text, compared with key points.
+
+    ``key_points`` maps each point a good answer makes (said in a few words)
+    to words that show it is made, e.g. ``{"recency matters": ("recen", "last
+    purchase")}``; matching is by lower-case substring. An answer is counted
+    as right when it makes every point; either way :func:`check` then shows
+    the model answer.
+    """
+    points = {point: tuple(w.lower() for w in words) for point, words in key_points.items()}
+    if not points:
+        raise ValueError("written: give at least one key point")
+
+    def compare(answer: Any, expected: Any) -> tuple[bool, str]:
+        text = " ".join(str(answer).lower().split())
+        if len(text.split()) < min_words:
+            return False, f"Write at least {min_words} words in your own words first; then check again."
+        made = [p for p, words in points.items() if any(w in text for w in words)]
+        missed = [p for p in points if p not in made]
+        said = f"Your answer makes {len(made)} of {len(points)} key points"
+        if missed:
+            return False, f"{said}; think again about: {'; '.join(missed)}."
+        return True, f"{said}."
+
+    compare.kind = "written"
     return compare
 
 
