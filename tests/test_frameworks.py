@@ -68,27 +68,104 @@ def test_idic_contents():
 
 def test_qci_buttle_payne_frow_gartner_icrm_contents():
     assert _names("qci", "area") == [
-        "analysis_planning", "proposition", "people_organisation", "information_technology",
+        "external_environment", "analysis_planning", "proposition", "people_organisation", "information_technology",
         "process_management", "customer_management_activity", "customer_experience", "measuring_effect",
     ]
     assert _names("qci", "activity", parent="customer_management_activity") == [
         "targeting_acquisition", "enquiry_management", "welcoming", "getting_to_know", "customer_development",
-        "managing_problems", "retention", "win_back", "efficiency",
+        "managing_problems", "retention", "win_back",
     ]
     buttle = fw.load_model("buttle")
     assert "2nd" in buttle.edition and buttle.source.year == 2009
     assert len(buttle.of_kind("stage")) == 5 and len(buttle.of_kind("supporting condition")) == 4
     pf = fw.load_model("payne_frow")
-    assert [c.id for c in pf.top_level] == [
+    assert [c.id for c in pf.of_kind("stage")] == [
         "strategy_development", "value_creation", "multichannel_integration", "information_management",
         "performance_assessment",
     ]
-    assert all(pf.children(c.id) for c in pf.top_level), "every Payne & Frow process has sub-elements"
+    assert all(pf.children(c.id) for c in pf.of_kind("stage")), "every Payne & Frow process has sub-elements"
     assert "69(4)" in pf.source.published_in
     assert len(fw.load_model("gartner").components) == 8 and fw.load_model("gartner").year == 2001
     icrm = fw.load_model("icrm")
     assert [c.id for c in icrm.top_level] == ["understand", "measure", "improve", "monitor"]
     assert {c.id for c in icrm.children("improve")} == {"valuable_segments", "key_drivers"}
+
+
+# --- issue 11: what a review against the public descriptions corrected ----------------
+
+
+def _covers(model_id: str, capability: str) -> list[str]:
+    return [c.id for c in fw.load_model(model_id).components if capability in c.capabilities]
+
+
+def test_buttle_measures_in_lifecycle_management_towards_customer_profitability():
+    buttle = fw.load_model("buttle")
+    lifecycle = buttle.component("lifecycle_management")
+    assert "measurement" in lifecycle.capabilities
+    assert "customer profitability" in buttle.measures.lower()
+    assert "b2b" not in buttle.fits_best.lower(), "no source supports a B2B preference"
+
+
+def test_buttle_publication_history_and_strategically_significant_customers():
+    buttle = fw.load_model("buttle")
+    assert [s.year for s in buttle.sources.values()] == [2000, 2004, 2019, 2009]
+    ssc = buttle.groups["strategically significant customers"]
+    assert len(ssc) == 6 and all(buttle.component(i).parent == "portfolio_analysis" for i in ssc)
+    names = " ".join(buttle.component(i).name.lower() for i in ssc)
+    for kind in ("future lifetime value", "volume", "benchmark", "inspiration", "door opener", "cost magnet"):
+        assert kind in names
+    for i in ssc:  # each says how the lab's data can (or cannot) find them
+        text = buttle.component(i).description.lower()
+        assert buttle.component(i).lab or "not visible in transaction data" in text, i
+
+
+def test_payne_frow_cover_customization_and_people():
+    pf = fw.load_model("payne_frow")
+    assert "customization" in pf.component("customer_strategy").capabilities
+    assert "one-to-one" in pf.component("customer_strategy").description
+    people = _covers("payne_frow", "organisation, people and culture")
+    assert "shareholder_results" in people and "implementation_readiness" in people
+    assert pf.component("implementation_readiness").source.year == 2006
+
+
+def test_idic_differentiate_by_value_is_resource_allocation_like_buttles_portfolio_analysis():
+    value = fw.load_model("idic").component("differentiate_value")
+    portfolio = fw.load_model("buttle").component("portfolio_analysis")
+    assert set(portfolio.capabilities) <= set(value.capabilities)
+    assert "resource" in value.description.lower()
+    idic = fw.load_model("idic")
+    assert "strategy" in idic.focus_note and "metrics" in idic.focus_note, "the 2017 book's scope is not understated"
+    conditions = idic.of_kind("supporting condition")
+    assert all(c.source.author.startswith("course material") for c in conditions)
+    cautions = " ".join(idic.cautions).lower()
+    assert "analysis half" in cautions and "action half" in cautions and "left" in cautions or "leave" in cautions
+
+
+def test_qci_reap_environment_cmat_and_no_relationship():
+    qci = fw.load_model("qci")
+    assert qci.component("efficiency").parent == "analysis_planning"
+    planning = qci.component("analysis_planning")
+    assert "REAP" in planning.description and "lifetime value" in planning.description
+    assert "02.clv" in planning.lab and "02.clv" not in qci.component("measuring_effect").lab
+    assert "evidence" in qci.measures and "not a self-rating" in qci.measures
+    assert any("relationship" in c and "deliberately" in c for c in qci.cautions)
+
+
+def test_icrm_attributed_to_elahi_heydari_with_competitive_measurement():
+    icrm = fw.load_model("icrm")
+    assert icrm.source.author.startswith("Elahi") and "Heydari" in icrm.source.author
+    assert "competition" in icrm.component("measure").description
+    assert icrm.component("competitive_measurement").parent == "measure"
+    assert "our reading" in icrm.component("key_drivers").description
+
+
+def test_the_capability_taxonomy_says_it_is_ours():
+    from idic_lab.frameworks import _models
+
+    source = " ".join(Path(_models.__file__).read_text(encoding="utf-8").split())
+    definition = source[source.index("CAPABILITIES: tuple"):source.index("KINDS: tuple")]
+    assert "our own synthesis" in definition and "not a list from any of their authors" in definition
+
 
 
 def _write_model(tmp_path: Path, edit) -> Path:
@@ -136,7 +213,11 @@ def test_crosswalk_counts_components_and_shows_gaps():
         assert cross.loc[model.short_name].sum() == sum(len(c.capabilities) for c in model.components)
     gaps = fw.coverage_gaps()
     assert (gaps["capabilities covered"] == (cross > 0).sum(axis=1)).all()
-    assert "strategy" in gaps.loc["IDIC", "gaps"]  # IDIC says nothing about strategy
+    # after the review against the sources (issue 11): Buttle measures, Payne & Frow customize
+    # (one-to-one segmentation) and cover people; Gartner has no block for customization
+    assert gaps.loc["Buttle", "gaps"] == gaps.loc["Payne & Frow", "gaps"] == "(none)"
+    assert gaps.loc["Gartner", "gaps"] == "customization"
+    assert "customization" in gaps.loc["ICRM", "gaps"] and "measurement" not in gaps.loc["ICRM", "gaps"]
 
 
 def test_comparison_table_has_the_rows_the_issue_asks_for():
@@ -394,8 +475,9 @@ def test_component_capability_and_model_scores_by_hand():
     caps = scored.capabilities
     assert caps.loc["lifecycle and retention", "n_items"] == 2
     assert caps.loc["lifecycle and retention", "reality"] == pytest.approx(2.0)
-    # measurement: qci:measuring_effect (C) only -> reality 3
-    assert caps.loc["measurement", "reality"] == pytest.approx(3.0)
+    # measurement: qci:measuring_effect (C, reality 3) and buttle:lifecycle_management, which
+    # includes measuring CRM performance (B, reality 2) -> (3 + 2) / 2
+    assert caps.loc["measurement", "reality"] == pytest.approx(2.5)
     # QCi model: mean of its scored top-level components: activity (reality 2), measuring effect (3)
     assert scored.models.loc["QCi", "n_components"] == 2
     assert scored.models.loc["QCi", "reality"] == pytest.approx(2.5)
@@ -551,7 +633,7 @@ def test_answers_with_a_json_column_mapping():
 def test_gap_analysis_without_gaps_warns():
     answers = fw.example_responses()
     scored = fw.score_assessment(answers.assign(intention=answers["reality"]))
-    with pytest.warns(IdicLabWarning, match=r"none of the 53 answered items has a positive gap"):
+    with pytest.warns(IdicLabWarning, match=rf"none of the {len(fw.load_questionnaire())} answered items has a positive gap"):
         assert fw.gap_analysis(scored).empty
 
 
@@ -643,3 +725,24 @@ def test_notebook_06_client_run_without_answers_shows_only_measured_evidence(tmp
     if stripped:
         shown = json.dumps([c["source"] for c in cells if c["cell_type"] == "markdown"], ensure_ascii=False)
         assert "Harbour" not in shown and "fictional" not in shown.lower()
+
+
+def test_questionnaire_retagged_and_extended_after_the_review():
+    items = fw.load_questionnaire().set_index("item_id")
+
+    def tags(item_id: str) -> set[str]:
+        return set(items.loc[item_id, "components"])
+
+    # a campaign's control group measures the campaign, not the relationship under competition
+    assert not any(t.startswith("icrm:") for t in tags("ME01") | tags("ME02"))
+    for process_item in ("IN06", "LC01", "LC03"):  # complaints, welcome, win-back
+        assert "gartner:processes" in tags(process_item)
+    assert "gartner:organisational_collaboration" in tags("PR04")  # partners
+    assert "qci:proposition" in tags("DV04")  # needs research
+    assert "qci:analysis_planning" in tags("DV02") and "qci:measuring_effect" not in tags("DV02")
+    every_tag = set().union(*items["components"].map(set))
+    for added in ("qci:external_environment", "buttle:network_development", "buttle:ssc_benchmark",
+                  "buttle:ssc_cost_magnet", "payne_frow:implementation_readiness", "icrm:competitive_measurement"):
+        assert added in every_tag, added
+    analytical = [i for i in items.index if "gartner:processes" in tags(i) and "analytical" in items.loc[i, "question"]]
+    assert analytical, "Gartner's analytical and planning processes have an item"

@@ -49,7 +49,12 @@ CAPABILITIES: tuple[str, ...] = (
     "processes",
     "measurement",
 )
-"""The shared capability taxonomy every component maps to."""
+"""The shared capability taxonomy every component maps to.
+
+These ten capabilities are our own synthesis for comparing the models, not a
+list from any of their authors: each model is mapped onto them by us, with
+the source of each component given in its model file.
+"""
 
 KINDS: tuple[str, ...] = ("stage", "supporting condition", "area", "activity")
 """The kinds of component a model may have."""
@@ -99,6 +104,7 @@ LAB_SECTIONS: Mapping[str, LabSection] = _sections(
     ("03.retention", "03_interact", "retention and churn, win-back targets", "available"),
     ("03.nps", "03_interact", "NPS and satisfaction tracking", "available"),
     ("03.key_drivers", "03_interact", "key-driver analysis of satisfaction", "available"),
+    ("03.monitoring", "03_interact", "monitoring a KPI over time (control chart)", "available"),
     ("04.recommendations", "04_customize", "product recommendations", "available"),
     ("04.baskets", "04_customize", "basket rules (what is bought together)", "available"),
     ("04.next_best_offer", "04_customize", "next best offer per customer", "available"),

@@ -12,6 +12,8 @@ import pandas as pd
 from battery.harness import Case, answered, parametrize, refused, run_case, warned
 from idic_lab import frameworks as fw
 
+N_ITEMS = len(fw.load_questionnaire())  # the bundled questionnaire; messages count its items
+
 PROFILE = {"market": "B2C", "n_customers": 60_000, "contact_frequency": "low", "data_maturity": "medium",
            "goal": "retention"}
 
@@ -126,20 +128,20 @@ CASES = [
                   and len(t) == len(fw.load_questionnaire()), "one row per item")),
     Case("answers: an unknown item id lists the closest known id", "frameworks.check_responses",
          lambda: fw.check_responses(_answers(r0={"item_id": "ST1"})),
-         refused(r"1 of 53 rows are unknown item ids.*Closest known ids: 'ST1' -> 'ST01'",
+         refused(rf"1 of {N_ITEMS} rows are unknown item ids.*Closest known ids: 'ST1' -> 'ST01'",
                  mentions=("assessment", "item_id")), targets=("table:assessment",)),
     Case("answers: a score of 6 refused", "frameworks.check_responses",
          lambda: fw.check_responses(_answers(r3={"reality": 6})),
-         refused(r"1 of 53 rows are outside 1 to 5", mentions=("assessment", "reality"))),
+         refused(rf"1 of {N_ITEMS} rows are outside 1 to 5", mentions=("assessment", "reality"))),
     Case("answers: a word instead of a score refused", "frameworks.check_responses",
          lambda: fw.check_responses(_answers(r3={"intention": "high"})),
          refused(r"contain text that is not a number", mentions=("assessment", "intention"))),
     Case("answers: an infinite score refused as infinite", "frameworks.check_responses",
          lambda: fw.check_responses(_answers(r3={"reality": np.inf})),
-         refused(r"1 of 53 rows are infinite", mentions=("assessment", "reality"))),
+         refused(rf"1 of {N_ITEMS} rows are infinite", mentions=("assessment", "reality"))),
     Case("answers: the same item twice by one respondent names both", "frameworks.check_responses",
          lambda: fw.check_responses(pd.concat([_answers(), _answers().iloc[[0]]], ignore_index=True)),
-         refused(r"2 of 54 rows repeat an answer \(1 item\(s\): 'ST01' by 'marketing director'\)",
+         refused(rf"2 of {N_ITEMS + 1} rows repeat an answer \(1 item\(s\): 'ST01' by 'marketing director'\)",
                  mentions=("assessment", "item_id", "respondent"))),
     Case("answers: a column mapping with an unknown canonical name lists the names", "frameworks.check_responses",
          lambda: fw.check_responses(_answers().rename(columns={"reality": "Ist"}), columns={"realty": "Ist"}),
@@ -156,7 +158,7 @@ CASES = [
     Case("example answers: every item once, scores 1-5", "frameworks.example_responses",
          fw.example_responses,
          answered(lambda r: r["item_id"].is_unique and r[["intention", "reality"]].isin(range(1, 6)).all().all(),
-                  "53 valid answers")),
+                  f"{N_ITEMS} valid answers")),
     # ---- scoring, gaps, levels ------------------------------------------------------------------
     Case("score: an Assessment passed as answers refused", "frameworks.score_assessment",
          lambda: fw.score_assessment(_scored()),
@@ -164,7 +166,7 @@ CASES = [
                  mentions=("assessment",)), targets=("frameworks.Assessment",)),
     Case("score: answers to one item only warn that models have no score", "frameworks.score_assessment",
          lambda: fw.score_assessment(_answers().iloc[:1], allow_missing=True),
-         warned(r"model\(s\) .* have no answered item, so they get no score \(NaN, level 0\)\. 52 questionnaire items",
+         warned(r"model\(s\) .* have no answered item, so they get no score \(NaN, level 0\)\. " + f"{N_ITEMS - 1} questionnaire items",
                 then=lambda a: a.models["level"].eq(0).any())),
     Case("maturity level: NaN refused (used to be level 0)", "frameworks.maturity_level",
          lambda: fw.maturity_level(float("nan")),
@@ -178,7 +180,7 @@ CASES = [
                   and abs(t["to"].iloc[-1] - 5) < 1e-9, "bands touch")),
     Case("gaps: every gap zero warns instead of an unexplained empty table", "frameworks.gap_analysis",
          lambda: fw.gap_analysis(_no_gaps()),
-         warned(r"none of the 53 answered items has a positive gap", then=lambda g: g.empty)),
+         warned(rf"none of the {N_ITEMS} answered items has a positive gap", then=lambda g: g.empty)),
     Case("gaps: top=-1 refused (used to drop the last gap)", "frameworks.gap_analysis",
          lambda: fw.gap_analysis(_scored(), top=-1),
          refused(r"top: expected a whole number >= 1 or None \(all\), found -1", mentions=("top",))),
