@@ -27,9 +27,9 @@ def _rules() -> pd.DataFrame:
     return cz.association_rules(_world().baskets, min_support=0.002, min_confidence=0.0, min_lift=0.0)
 
 
-def _lift_ele01_ele02() -> float:
+def _lift_spo01_spo02() -> float:
     rules = _rules()
-    row = rules.loc[(rules["antecedent"] == "ELE01") & (rules["consequent"] == "ELE02")]
+    row = rules.loc[(rules["antecedent"] == "SPO01") & (rules["consequent"] == "SPO02")]
     return float(row["lift"].iloc[0])
 
 
@@ -67,13 +67,13 @@ register(
         notebook=NOTEBOOK,
         question=(
             "In the synthetic world with 2,000 customers and seed 0 (load_dataset('synthetic', n_customers=2000, "
-            "seed=0)), what is the lift of the rule ELE01 → ELE02 over all baskets?"
+            "seed=0)), what is the lift of the rule SPO01 → SPO02 over all baskets?"
         ),
-        solution=_lift_ele01_ele02,
+        solution=_lift_spo01_spo02,
         compare=numeric(rel_tol=0.01),
-        mistakes=(Mistake(lambda: _confidence_of("ELE01", "ELE02"),
-                          "That is the confidence of the rule, how often ELE02 follows ELE01; lift compares it "
-                          "with how often ELE02 is bought in any basket."),),
+        mistakes=(Mistake(lambda: _confidence_of("SPO01", "SPO02"),
+                          "That is the confidence of the rule, how often SPO02 follows SPO01; lift compares it "
+                          "with how often SPO02 is bought in any basket."),),
         hint=(
             "Count over every basket, with no minimum confidence or lift that could drop the rule. Lift is the "
             "confidence of the rule divided by the share of all baskets that hold the consequent."
