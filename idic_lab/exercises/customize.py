@@ -39,9 +39,9 @@ def _confidence_of(antecedent: str, consequent: str) -> float:
     return float(row["confidence"].iloc[0])
 
 
-def _confidence_hom02_hom01() -> float:
+def _confidence_fas02_fas01() -> float:
     rules = _rules()
-    row = rules.loc[(rules["antecedent"] == "HOM02") & (rules["consequent"] == "HOM01")]
+    row = rules.loc[(rules["antecedent"] == "FAS02") & (rules["consequent"] == "FAS01")]
     return float(row["confidence"].iloc[0])
 
 
@@ -85,14 +85,14 @@ register(
         id="04.2",
         notebook=NOTEBOOK,
         question=(
-            "Same world: what is the confidence of the reverse rule HOM02 → HOM01 (the planted bundle is "
-            "HOM01 → HOM02 with probability 0.6)? Answer as a fraction between 0 and 1."
+            "Same world: what is the confidence of the reverse rule FAS02 → FAS01 (the planted bundle is "
+            "FAS01 → FAS02 with probability 0.6)? Answer as a fraction between 0 and 1."
         ),
-        solution=_confidence_hom02_hom01,
+        solution=_confidence_fas02_fas01,
         compare=numeric(rel_tol=0.01, share=True),
-        mistakes=(Mistake(lambda: _confidence_of("HOM01", "HOM02"),
-                          "That is the confidence of the planted direction HOM01 → HOM02; the question asks how "
-                          "often HOM01 is in a basket that holds HOM02."),),
+        mistakes=(Mistake(lambda: _confidence_of("FAS01", "FAS02"),
+                          "That is the confidence of the planted direction FAS01 → FAS02; the question asks how "
+                          "often FAS01 is in a basket that holds FAS02."),),
         hint=(
             "Confidence is the share of baskets with the antecedent that also hold the consequent. It depends on "
             "the direction: lift is symmetric, confidence is not."
