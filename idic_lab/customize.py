@@ -69,6 +69,7 @@ from idic_lab.schema import TABLES, SchemaError, as_date, check_frame, read_tabl
 
 __all__ = [
     "BasketMatrix",
+    "ConjointStudy",
     "HoldoutSplit",
     "ItemKNNRecommender",
     "PopularityRecommender",
@@ -78,8 +79,24 @@ __all__ = [
     "association_rules",
     "basket_matrix",
     "basket_prices",
+    "attribute_importance",
+    "customer_value",
+    "default_cutoff",
+    "estimate_part_worths",
+    "preferred_bundle",
+    "segment_uplift",
+    "share_of_preference",
+    "tailored_offers",
     "bundle_recovery",
     "compare_recommenders",
+    "compare_with_planted",
+    "named_needs_segments",
+    "product_label",
+    "tailored_headline",
+    "tailored_summary",
+    "with_names",
+    "conjoint_study",
+    "offer_profile",
     "evaluate_recommendations",
     "frequent_itemsets",
     "holdout_split",
@@ -875,6 +892,27 @@ class HoldoutSplit:
     cutoff: pd.Timestamp
     late_products: int = 0
     late_pairs: int = 0
+
+    def summary(self) -> pd.DataFrame:
+        """The holdout in words: one row per count, readable names (what :meth:`report` holds)."""
+        labels = {
+            "train_rows": "purchases up to the cut-off (training)",
+            "train_customers": "customers in the training period",
+            "evaluated_customers": "customers who bought something new afterwards",
+            "relevant_pairs": "new purchases to predict",
+            "late_products": "products first sold after the cut-off",
+            "late_pairs": "purchases of those products",
+        }
+        report = self.report()
+        return pd.DataFrame({"count": report.to_numpy()}, index=pd.Index([labels[k] for k in report.index], name="holdout"))
+
+    def note(self) -> str:
+        """A sentence on products first sold after the cut-off (empty when there are none)."""
+        if not self.late_products:
+            return ""
+        return (f"{self.late_products:,} products were first sold after the cut-off {self.cutoff.date()}; "
+                f"{self.late_pairs:,} of the {len(self.relevant):,} purchases to predict are of such products. No "
+                "recommender trained before the cut-off can know them, so they count as misses for every method.")
 
     def report(self) -> pd.Series:
         """Counts: training rows and customers, evaluated customers, relevant pairs, and products first sold
@@ -1769,3 +1807,598 @@ def offer_summary(offers: pd.DataFrame) -> pd.DataFrame:
     out["expected_value_per_offer"] = out["expected_value"] / out["offers"]
     out = out.reset_index().sort_values(["expected_value", "category"], ascending=[False, True], kind="stable")
     return out.set_index("category")
+
+
+# --------------------------------------------------------------------------
+# Conjoint analysis: what each needs segment values in a modular offer
+# --------------------------------------------------------------------------
+
+
+def default_cutoff(baskets: pd.DataFrame, cutoff: str | pd.Timestamp | None = None) -> str:
+    """The holdout cut-off as an ISO date: ``cutoff`` when given, else 80 % into the baskets' date range."""
+    if cutoff:
+        return str(as_date(cutoff, "cutoff").date())
+    frame = _check_table(baskets, "baskets", ["date"], "Pass the baskets table (with a date column).")
+    dates = pd.to_datetime(frame["date"])
+    return str((dates.min() + 0.8 * (dates.max() - dates.min())).date())
+
+
+def _conjoint_table(ratings: Any, attributes: Mapping[str, Sequence[str]], segment: str, rating: str) -> pd.DataFrame:
+    if not isinstance(attributes, Mapping) or not attributes:
+        raise TypeError("attributes: expected a dict {attribute: [levels, base level first]}, e.g. "
+                        f"{{'price': ['full price', '10 % off']}}, found {attributes!r}.")
+    for name, levels in attributes.items():
+        if isinstance(levels, str) or len(list(levels)) < 2:
+            raise ValueError(f"attributes: expected at least two levels of {name!r}, found {levels!r}.")
+    frame = _check_table(ratings, "ratings", [segment, *attributes, rating],
+                         "Pass one row per rated profile: the respondent's segment, the level of each attribute and the rating.")
+    frame[rating] = _numbers(frame[rating], "ratings", rating, what="ratings").to_numpy()
+    for name, levels in attributes.items():
+        shown = frame[name].astype("string")
+        unknown = ~shown.isin([str(v) for v in levels])
+        if unknown.any():
+            raise ValueError(f"ratings: column {name!r} holds levels not in attributes[{name!r}] "
+                             f"(e.g. {shown[unknown].iloc[0]!r}); expected one of {list(levels)}.")
+        frame[name] = shown
+    frame[segment] = frame[segment].astype("string")
+    if frame[segment].isna().any():
+        raise ValueError(f"ratings: column {segment!r} has missing segments; give every respondent a segment.")
+    return frame
+
+
+def estimate_part_worths(
+    ratings: pd.DataFrame,
+    attributes: Mapping[str, Sequence[str]],
+    *,
+    segment: str = "segment",
+    rating: str = "rating",
+) -> pd.DataFrame:
+    """Part-worths of a rating-based conjoint study, by least squares per segment.
+
+    Each attribute is dummy coded (its first level is the base), the ratings
+    of a segment are regressed on the dummies, and the coefficients of an
+    attribute are centred to mean 0 (the base level gets minus their mean):
+    a part-worth then reads "rating points above or below this attribute's
+    average level" (Green & Srinivasan 1978).
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        One row per rated profile: ``segment``, one column per attribute and ``rating``.
+    attributes : dict
+        Attribute → levels (base level first).
+    segment, rating : str
+        Column names of the respondent's segment and of the rating.
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``attribute``, ``level``, ``part_worth``, ``std_error``
+        (of the dummy coefficient, the base level 0), ``ratings`` (rows of the segment).
+
+    Raises
+    ------
+    ValueError
+        When a segment's ratings cannot separate the levels (a level never
+        shown, or fewer ratings than parameters).
+    """
+    frame = _conjoint_table(ratings, attributes, segment, rating)
+    rows = []
+    for name, group in frame.groupby(segment, sort=True):
+        columns, labels = [np.ones(len(group))], []
+        for attribute, levels in attributes.items():
+            for level in list(levels)[1:]:
+                columns.append((group[attribute] == str(level)).to_numpy(dtype=float))
+                labels.append((attribute, str(level)))
+        x = np.column_stack(columns)
+        y = group[rating].to_numpy(dtype=float)
+        if len(y) <= x.shape[1] or np.linalg.matrix_rank(x) < x.shape[1]:
+            raise ValueError(f"ratings: segment {name!r} has {len(y)} ratings that cannot separate the "
+                             f"{x.shape[1]} parameters (a level never shown, or too few profiles); collect more "
+                             "ratings or merge the segment.")
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        residual = y - x @ coef
+        sigma2 = float(residual @ residual) / (len(y) - x.shape[1])
+        se = np.sqrt(np.diag(sigma2 * np.linalg.inv(x.T @ x)))
+        found = dict(zip(labels, zip(coef[1:], se[1:])))
+        for attribute, levels in attributes.items():
+            raw = np.array([0.0] + [found[(attribute, str(v))][0] for v in list(levels)[1:]])
+            errors = [0.0] + [found[(attribute, str(v))][1] for v in list(levels)[1:]]
+            for level, value, error in zip(levels, raw - raw.mean(), errors):
+                rows.append((str(name), attribute, str(level), float(value), float(error), len(group)))
+    return pd.DataFrame(rows, columns=["segment", "attribute", "level", "part_worth", "std_error", "ratings"])
+
+
+def _part_worth_table(part_worths: Any) -> pd.DataFrame:
+    frame = _check_table(part_worths, "part_worths", ["segment", "attribute", "level", "part_worth"],
+                         "Pass the table returned by estimate_part_worths.")
+    frame["part_worth"] = _numbers(frame["part_worth"], "part_worths", "part_worth", what="part-worths").to_numpy()
+    for column in ("segment", "attribute", "level"):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+def attribute_importance(part_worths: pd.DataFrame) -> pd.DataFrame:
+    """Importance of each attribute per segment: the range of its part-worths / the sum of the ranges.
+
+    Returns
+    -------
+    DataFrame
+        Rows: segments; columns: attributes (in the order of the part-worths table); each row sums to 1.
+    """
+    frame = _part_worth_table(part_worths)
+    order = list(dict.fromkeys(frame["attribute"]))
+    ranges = frame.groupby(["segment", "attribute"], sort=True)["part_worth"].agg(lambda v: v.max() - v.min())
+    table = ranges.unstack("attribute").reindex(columns=order)
+    total = table.sum(axis=1)
+    if (total <= 0).any():
+        raise ValueError("part_worths: a segment whose part-worths are all equal has no attribute importance.")
+    return table.div(total, axis=0)
+
+
+def preferred_bundle(part_worths: pd.DataFrame) -> pd.DataFrame:
+    """The level with the highest part-worth of every attribute, per segment: the segment's preferred module bundle.
+
+    Returns
+    -------
+    DataFrame
+        Rows: segments; columns: attributes; ties go to the level listed first.
+    """
+    frame = _part_worth_table(part_worths)
+    order = list(dict.fromkeys(frame["attribute"]))
+    frame["_position"] = np.arange(len(frame))
+    best = frame.sort_values(["part_worth", "_position"], ascending=[False, True], kind="stable")
+    best = best.drop_duplicates(["segment", "attribute"])
+    return best.pivot(index="segment", columns="attribute", values="level").reindex(columns=order)
+
+
+def share_of_preference(
+    part_worths: pd.DataFrame,
+    configurations: Mapping[str, Mapping[str, str]],
+    *,
+    weights: Mapping[str, float] | pd.Series | None = None,
+    rule: str = "logit",
+    scale: float = 5.0,
+) -> pd.Series:
+    """Simulated share of preference of a few product configurations (a market simulator).
+
+    A configuration's utility in a segment is the sum of the segment's
+    part-worths of its levels. With the **logit** rule a segment splits its
+    preference as exp(utility / scale) / Σ exp(…) (``scale`` in rating
+    points: smaller is closer to first choice); with **first-choice** the
+    whole segment goes to its best configuration (ties split evenly).
+    Segments are weighted by ``weights`` (e.g. respondents or customers per
+    segment; default equal).
+
+    Returns
+    -------
+    Series
+        Share per configuration (sums to 1), in the order given.
+    """
+    frame = _part_worth_table(part_worths)
+    rule = str(rule)
+    if rule not in ("logit", "first-choice"):
+        raise ValueError(f"rule: expected 'logit' or 'first-choice', found {rule!r}.")
+    scale = _check_non_negative(scale, "scale")
+    if scale == 0:
+        raise ValueError("scale: expected a positive number of rating points, e.g. 5, found 0.")
+    if not isinstance(configurations, Mapping) or len(configurations) < 2:
+        raise ValueError("configurations: expected a dict of at least two {name: {attribute: level}}, "
+                         f"found {configurations!r}.")
+    worth = frame.set_index(["segment", "attribute", "level"])["part_worth"]
+    segments = list(dict.fromkeys(frame["segment"]))
+    utility = pd.DataFrame(0.0, index=segments, columns=list(configurations))
+    for name, levels in configurations.items():
+        for attribute, level in dict(levels).items():
+            keys = pd.MultiIndex.from_arrays([segments, [attribute] * len(segments), [str(level)] * len(segments)])
+            values = worth.reindex(keys)
+            if values.isna().any():
+                raise ValueError(f"configurations: {name!r} asks for {attribute}={level!r}, which the part-worths do not have.")
+            utility[name] += values.to_numpy()
+    if rule == "logit":
+        exp = np.exp((utility.sub(utility.max(axis=1), axis=0)) / scale)
+        shares = exp.div(exp.sum(axis=1), axis=0)
+    else:
+        best = utility.eq(utility.max(axis=1), axis=0).astype(float)
+        shares = best.div(best.sum(axis=1), axis=0)
+    w = (pd.Series(1.0, index=segments) if weights is None
+         else pd.Series(weights, dtype=float).reindex(segments).fillna(0.0))
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError("weights: expected non-negative weights per segment with a positive sum.")
+    out = shares.mul(w / w.sum(), axis=0).sum()
+    return out.rename("share_of_preference")
+
+
+# --------------------------------------------------------------------------
+# A tailored next best offer: value tier, needs segment, campaign response, conjoint preferences
+# --------------------------------------------------------------------------
+
+#: Value tiers that count as "high value" in an offer's reason.
+HIGH_VALUE_TIERS = ("Platinum", "Gold")
+#: Service levels a retailer offers every customer; the others (advice, warranty) cost more to serve.
+BASIC_SERVICES = ("standard delivery", "free next-day delivery")
+
+
+def segment_uplift(campaign: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """Campaign uplift per needs segment: response rate of the treated minus that of the control group.
+
+    Parameters
+    ----------
+    campaign : DataFrame
+        A randomised campaign: ``customer_id``, ``treatment`` (0/1), ``outcome`` (0/1).
+    segments : Series
+        Needs segment per customer id.
+
+    Returns
+    -------
+    DataFrame
+        Index: segment; ``treated``, ``control`` (customers), ``treated_rate``, ``control_rate``, ``uplift``.
+    """
+    frame = _check_table(campaign, "campaign", ["customer_id", "treatment", "outcome"],
+                         "Pass the randomised campaign (one row per customer).")
+    labels = _lookup(segments, "segments")
+    frame["segment"] = frame["customer_id"].astype("string").map(labels)
+    frame = frame.dropna(subset=["segment"])
+    if frame.empty:
+        raise ValueError("segments: none of the campaign's customers has a segment.")
+    frame["treatment"] = frame["treatment"].astype(int)
+    frame["outcome"] = frame["outcome"].astype(float)
+    rates = frame.groupby(["segment", "treatment"])["outcome"].agg(["mean", "size"]).unstack("treatment")
+    out = pd.DataFrame({"treated": rates[("size", 1)], "control": rates[("size", 0)],
+                        "treated_rate": rates[("mean", 1)], "control_rate": rates[("mean", 0)]})
+    out["uplift"] = out["treated_rate"] - out["control_rate"]
+    out.index = out.index.astype("string")
+    out.index.name = "segment"
+    return out
+
+
+def customer_value(baskets: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    """Actual value per customer: what their baskets cost at list price (quantity × list price, summed)."""
+    if not isinstance(baskets, pd.DataFrame):
+        raise TypeError(f"baskets: expected a pandas DataFrame, found {type(baskets).__name__}.")
+    known = baskets.dropna(subset=["customer_id"]) if "customer_id" in baskets.columns else baskets
+    required = ["customer_id", "product_id"] + (["quantity"] if "quantity" in baskets.columns else [])
+    frame = _check_table(known, "baskets", required, "Pass the baskets table.")
+    price = _lookup(_check_table(prices, "prices", ["product_id", "list_price"], "Pass the product list with list_price.")
+                    .set_index("product_id")["list_price"], "prices")
+    quantity = frame["quantity"].astype(float) if "quantity" in frame.columns else 1.0
+    amount = frame["product_id"].astype("string").map(price).astype(float).fillna(0.0) * quantity
+    value = amount.groupby(frame["customer_id"].astype("string").to_numpy()).sum().sort_index(kind="stable")
+    value.index.name = "customer_id"
+    return value.rename("value")
+
+
+def tailored_offers(
+    customers: pd.DataFrame,
+    part_worths: pd.DataFrame,
+    *,
+    candidates: pd.DataFrame | None = None,
+    margins: pd.Series | None = None,
+    categories: pd.Series | None = None,
+    module_categories: Mapping[str, str] | None = None,
+    product_names: Mapping[str, str] | pd.Series | None = None,
+    min_uplift: float = 0.02,
+    budget: int | None = None,
+) -> pd.DataFrame:
+    """A next best offer per customer from value tier, needs segment, campaign response and conjoint preferences.
+
+    Rules, in plain words:
+
+    * **module**: the module the customer's needs segment likes best (conjoint part-worths);
+    * **service**: high-value customers (:data:`HIGH_VALUE_TIERS`) get the service their
+      segment likes best; the others the best liked of :data:`BASIC_SERVICES`
+      (what the firm can afford for them);
+    * **price**: only segments that respond to offers (campaign uplift >= ``min_uplift``) get a
+      discount: the deepest when price is that segment's most important attribute, the
+      first otherwise; the others are offered full price (a discount would be given away);
+    * **lead product**: the customer's best recommendation in the module's category by
+      P(accept) × margin (``candidates``, ``margins``, ``categories`` of products and
+      ``module_categories`` of modules), when there is one.
+
+    Contacts are ranked by the expected gain value × segment uplift (uplift below 0 counts as 0)
+    when ``customers`` has a ``value`` column, else high-value tiers first, then higher segment
+    uplift; ties by customer id. ``budget`` keeps the first so many.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Index customer id; ``tier`` (value tier), ``segment`` (needs segment as in the part-worths),
+        ``uplift`` (the segment's measured campaign uplift); optionally ``value`` (actual value).
+    part_worths : DataFrame
+        From :func:`estimate_part_worths`, with attributes ``module``, ``service`` and ``price``
+        (price levels ordered from full price to the deepest discount).
+
+    Returns
+    -------
+    DataFrame
+        ``priority``, ``customer_id``, ``tier``, ``segment``, ``uplift``, ``module``, ``service``,
+        ``price``, ``offer``, ``lead_product``, ``lead_product_name``, ``reason`` (and ``expected_gain``
+        with a ``value`` column).
+    """
+    if not isinstance(customers, pd.DataFrame):
+        raise TypeError(f"customers: expected a DataFrame indexed by customer id, found {type(customers).__name__}.")
+    missing = [c for c in ("tier", "segment", "uplift") if c not in customers.columns]
+    if missing:
+        raise ValueError(f"customers: expected columns tier, segment, uplift; missing {missing}.")
+    min_uplift = float(min_uplift)
+    worths = _part_worth_table(part_worths)
+    needed = {"module", "service", "price"} - set(worths["attribute"])
+    if needed:
+        raise ValueError(f"part_worths: expected the attributes module, service and price, missing {sorted(needed)}.")
+    best = preferred_bundle(worths)
+    importance = attribute_importance(worths)
+    price_levels = list(dict.fromkeys(worths.loc[worths["attribute"] == "price", "level"]))
+    frame = customers[["tier", "segment", "uplift"]].copy()
+    frame.index = frame.index.astype("string")
+    frame["segment"] = frame["segment"].astype("string")
+    unknown = ~frame["segment"].isin(best.index)
+    if unknown.any():
+        raise ValueError(f"customers: segment {frame.loc[unknown, 'segment'].iloc[0]!r} has no part-worths.")
+    frame["uplift"] = frame["uplift"].astype(float).fillna(0.0)
+    service_worth = worths.loc[worths["attribute"] == "service"].set_index(["segment", "level"])["part_worth"]
+    basic_best = {s: max(BASIC_SERVICES, key=lambda v: service_worth.get((s, v), -np.inf)) for s in best.index}
+    high = frame["tier"].astype("string").isin(HIGH_VALUE_TIERS).fillna(False).to_numpy(dtype=bool)
+    responds = (frame["uplift"] >= min_uplift).to_numpy()
+    frame["module"] = frame["segment"].map(best["module"]).astype("string")
+    frame["service"] = np.where(high, frame["segment"].map(best["service"]), frame["segment"].map(basic_best))
+    price_first = frame["segment"].map(importance.idxmax(axis=1)).eq("price").to_numpy()
+    frame["price"] = np.where(~responds, price_levels[0], np.where(price_first, price_levels[-1], price_levels[1]))
+    frame["offer"] = frame["module"] + " + " + frame["service"] + ", " + frame["price"]
+    frame["lead_product"] = pd.array([pd.NA] * len(frame), dtype="string")
+    if candidates is not None and margins is not None and module_categories is not None and categories is not None:
+        cand = _check_table(candidates, "candidates", ["customer_id", "product_id", "p_accept"],
+                            "Pass the table returned by offer_candidates.")
+        cand["customer_id"] = cand["customer_id"].astype("string")
+        cand["product_id"] = cand["product_id"].astype("string")
+        cand["expected_value"] = (cand["p_accept"].astype(float)
+                                  * cand["product_id"].map(_margin_lookup(margins)).astype(float))
+        wanted = frame["module"].map({str(k): str(v) for k, v in dict(module_categories).items()})
+        cand = cand.loc[cand["product_id"].map(_lookup(categories, "categories")).astype("string").to_numpy()
+                        == cand["customer_id"].map(wanted).astype("string").to_numpy()]
+        cand = cand.dropna(subset=["expected_value"]).sort_values(
+            ["customer_id", "expected_value", "product_id"], ascending=[True, False, True], kind="stable")
+        lead = cand.drop_duplicates("customer_id").set_index("customer_id")["product_id"]
+        frame["lead_product"] = lead.reindex(frame.index).astype("string")
+    names = _lookup(product_names, "product_names") if product_names is not None else None
+    frame["lead_product_name"] = (frame["lead_product"].map(names).astype("string") if names is not None
+                                  else frame["lead_product"])
+    word = np.where(high, "high value", np.where(frame["tier"].astype("string").eq("Iron").fillna(False), "mid value", "low value"))
+    reaction = np.where(responds, "responds to offers", "does not respond to offers")
+    frame["reason"] = (pd.Series(word, index=frame.index) + ", " + frame["segment"] + ", "
+                       + pd.Series(reaction, index=frame.index) + ": " + frame["module"])
+    if "value" in customers.columns:
+        value = _numbers(customers["value"], "customers", "value", what="customer values").to_numpy(dtype=float)
+        frame["expected_gain"] = value * np.clip(frame["uplift"].to_numpy(), 0, None)
+        keys, ascending = ["expected_gain", "customer_id"], [False, True]
+    else:
+        frame["_rank"] = np.where(high, 0, 1)
+        keys, ascending = ["_rank", "uplift", "customer_id"], [True, False, True]
+    frame.index.name = "customer_id"
+    out = frame.reset_index().sort_values(keys, ascending=ascending, kind="stable")
+    if budget is not None:
+        out = out.head(_check_positive_int(budget, "budget"))
+    out = out.drop(columns=["_rank"], errors="ignore").reset_index(drop=True)
+    out.insert(0, "priority", np.arange(1, len(out) + 1))
+    return out
+
+
+@dataclass(frozen=True)
+class ConjointStudy:
+    """A conjoint study's results (from :func:`conjoint_study`).
+
+    Attributes
+    ----------
+    part_worths : DataFrame
+        From :func:`estimate_part_worths`.
+    importance : DataFrame
+        From :func:`attribute_importance`.
+    bundles : DataFrame
+        From :func:`preferred_bundle`: the preferred module bundle per segment.
+    respondents : Series
+        Respondents per segment.
+    left_out : int
+        Respondents without a segment (left out).
+    """
+
+    part_worths: pd.DataFrame
+    importance: pd.DataFrame
+    bundles: pd.DataFrame
+    respondents: pd.Series
+    left_out: int
+
+    def shares(self, configurations: Mapping[str, Mapping[str, str]], *, rule: str = "logit", scale: float = 5.0) -> pd.Series:
+        """Share of preference of ``configurations``, segments weighted by their respondents (:func:`share_of_preference`)."""
+        return share_of_preference(self.part_worths, configurations, weights=self.respondents, rule=rule, scale=scale)
+
+    def headline(self) -> dict[str, Any]:
+        """What the notebook records: the most important attribute and the preferred bundle per segment."""
+        return {
+            "most_important": {str(k): str(v) for k, v in self.importance.idxmax(axis=1).items()},
+            "bundles": {str(k): " + ".join(map(str, row)) for k, row in self.bundles.iterrows()},
+            "respondents": {str(k): int(v) for k, v in self.respondents.items()},
+            "left_out": int(self.left_out),
+        }
+
+
+def conjoint_study(
+    ratings: pd.DataFrame,
+    attributes: Mapping[str, Sequence[str]],
+    *,
+    segments: pd.Series | None = None,
+) -> ConjointStudy:
+    """Part-worths, importance and the preferred bundle per segment of a rating-based conjoint survey.
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        One row per rated profile: ``respondent_id``, ``segment`` (or ``customer_id`` with
+        ``segments``), one column per attribute and ``rating``.
+    attributes : dict
+        Attribute → levels (base level first).
+    segments : Series, optional
+        Needs segment per customer id: replaces the ratings' ``segment`` column, so that the
+        segments are those the firm uses for its offers; respondents without one are left out.
+    """
+    if not isinstance(attributes, Mapping):
+        raise TypeError(f"attributes: expected a dict {{attribute: [levels]}}, found {type(attributes).__name__}.")
+    who = ["customer_id"] if segments is not None else ["segment"]
+    frame = _check_table(ratings, "ratings", ["respondent_id", *who, *attributes, "rating"],
+                         "Pass one row per rated profile: respondent_id, customer_id (with segments) or segment, "
+                         "one column per attribute and rating.")
+    if segments is not None:
+        frame["segment"] = frame["customer_id"].astype("string").map(_lookup(segments, "segments")).astype("string")
+    missing = frame["segment"].isna()
+    left_out = int(frame.loc[missing, "respondent_id"].nunique())
+    frame = frame.loc[~missing]
+    part_worths = estimate_part_worths(frame, attributes)
+    respondents = frame.groupby("segment", sort=True)["respondent_id"].nunique()
+    respondents.index = respondents.index.astype("string")
+    return ConjointStudy(part_worths=part_worths, importance=attribute_importance(part_worths),
+                         bundles=preferred_bundle(part_worths), respondents=respondents.rename("respondents"),
+                         left_out=left_out)
+
+
+def offer_profile(
+    baskets: pd.DataFrame,
+    prices: pd.DataFrame,
+    *,
+    segments: pd.Series,
+    campaign: pd.DataFrame,
+) -> pd.DataFrame:
+    """What the tailored offer needs per customer: actual value, value tier, needs segment, segment uplift.
+
+    Value is :func:`customer_value` (baskets at list price), tiers are
+    :func:`idic_lab.differentiate.value_tiers` of it, the uplift is the
+    segment's :func:`segment_uplift` in the randomised campaign. Customers
+    without a segment are left out.
+
+    Returns
+    -------
+    DataFrame
+        Index customer id; ``value``, ``tier``, ``segment``, ``uplift``.
+    """
+    from idic_lab.differentiate import value_tiers
+
+    value = customer_value(baskets, prices)
+    labels = _lookup(segments, "segments")
+    frame = pd.DataFrame({"value": value, "tier": value_tiers(value).astype("string")})
+    frame["segment"] = frame.index.to_series().map(labels).astype("string")
+    frame = frame.dropna(subset=["segment"])
+    frame["uplift"] = frame["segment"].map(segment_uplift(campaign, segments)["uplift"]).astype(float)
+    return frame
+
+
+#: The product category of each module of the conjoint offer (the synthetic retailer's range).
+MODULE_CATEGORIES = {"style pack": "fashion", "home pack": "home", "tech pack": "electronics", "sports pack": "sports"}
+
+#: Four configurations for the market simulator of the notebook.
+EXAMPLE_CONFIGURATIONS = {
+    "A": {"module": "style pack", "service": "personal advice", "price": "full price"},
+    "B": {"module": "home pack", "service": "free next-day delivery", "price": "10 % off"},
+    "C": {"module": "tech pack", "service": "extended warranty", "price": "full price"},
+    "D": {"module": "sports pack", "service": "standard delivery", "price": "20 % off"},
+}
+
+
+def named_needs_segments(world: Any, *, random_state: int = 0) -> pd.Series:
+    """Needs segments of the synthetic world's customers, found from their purchases and named by their profile.
+
+    Cleans ``world.transactions``, builds :func:`idic_lab.differentiate.needs_features`, fits
+    :class:`idic_lab.differentiate.NeedsSegmentation` and names each segment as
+    :func:`idic_lab.differentiate.segment_profiles` does (largest category / channel, e.g. ``"home / store"``).
+
+    Returns
+    -------
+    Series
+        Segment name per customer id.
+    """
+    from idic_lab import differentiate as dif
+    from idic_lab.schema import clean
+
+    for attribute in ("transactions", "products", "observation_end"):
+        if not hasattr(world, attribute):
+            raise TypeError(f"world: expected the synthetic world (load_dataset('synthetic')), found {type(world).__name__}.")
+    lines, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    features = dif.needs_features(lines, products=world.products)
+    labels = dif.NeedsSegmentation(random_state=random_state).fit(features).labels_
+    names = dif.segment_profiles(features, labels)["name"]
+    out = labels.map(names).astype("string")
+    out.index = out.index.astype("string")
+    out.index.name = "customer_id"
+    return out.rename("segment")
+
+
+def compare_with_planted(study: ConjointStudy, survey: Any, segments: pd.Series) -> pd.DataFrame:
+    """Estimated against planted part-worths (synthetic survey): each lab segment beside the planted segment
+    most of its respondents belong to.
+
+    Returns
+    -------
+    DataFrame
+        Rows: segment, attribute, level; ``planted_segment``, ``estimated``, ``planted``, ``error``.
+        ``attrs["summary"]``: the largest absolute error and whether every preferred bundle is the planted best.
+    """
+    ratings = survey.ratings.drop_duplicates("respondent_id")
+    lab = ratings["customer_id"].astype("string").map(_lookup(segments, "segments"))
+    pairs = pd.DataFrame({"lab": lab.to_numpy(), "planted": ratings["segment"].astype("string").to_numpy()}).dropna()
+    match = pairs.groupby("lab")["planted"].agg(lambda v: v.value_counts().sort_index(kind="stable").idxmax())
+    estimated = study.part_worths.assign(planted_segment=lambda d: d["segment"].map(match))
+    truth = survey.part_worths.rename(columns={"segment": "planted_segment", "part_worth": "planted"})
+    out = estimated.merge(truth, on=["planted_segment", "attribute", "level"], how="left")
+    out = out.rename(columns={"part_worth": "estimated"})
+    out["error"] = out["estimated"] - out["planted"]
+    best = survey.best_bundle()
+    same = all((study.bundles.loc[seg].to_numpy() == best.loc[match[seg]].to_numpy()).all() for seg in study.bundles.index)
+    out = out.set_index(["segment", "attribute", "level"])[["planted_segment", "estimated", "planted", "error"]]
+    out.attrs["summary"] = {"max_abs_error": round(float(out["error"].abs().max()), 3),
+                            "max_std_error": round(float(study.part_worths["std_error"].max()), 3),
+                            "bundles_match": bool(same), "matched": {str(k): str(v) for k, v in match.items()}}
+    return out
+
+
+def tailored_summary(offers: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
+    """Contacted customers per offer, with the reason behind it: what a campaign manager reads first."""
+    frame = _check_table(offers, "offers", ["offer", "reason", "customer_id"], "Pass the table returned by tailored_offers.")
+    out = frame.groupby(["offer", "reason"], sort=False).size().rename("customers").reset_index()
+    out["share"] = out["customers"] / len(frame)
+    return out.sort_values(["customers", "offer"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def tailored_headline(offers: pd.DataFrame, profile: pd.DataFrame) -> dict[str, Any]:
+    """What the notebook records about the tailored offers (and its tests check)."""
+    frame = _check_table(offers, "offers", ["offer", "segment", "tier", "price", "service", "uplift", "reason"],
+                         "Pass the table returned by tailored_offers.")
+    shares = frame["offer"].value_counts(normalize=True)
+    uplift = profile.groupby("segment")["uplift"].first()
+    return {
+        "contacted": len(frame),
+        "distinct_offers": int(frame["offer"].nunique()),
+        "largest_offer_share": round(float(shares.max()), 4),
+        "segments_contacted": sorted(map(str, frame["segment"].unique())),
+        "segments_all": sorted(map(str, profile["segment"].unique())),
+        "segment_uplift": {str(k): round(float(v), 4) for k, v in uplift.items()},
+        "price_by_segment": {str(k): sorted(map(str, v.unique())) for k, v in frame.groupby("segment")["price"]},
+        "service_by_segment_tier": {f"{s} | {'high' if t in HIGH_VALUE_TIERS else 'other'}": sorted(map(str, v.unique()))
+                                    for (s, t), v in frame.groupby(["segment", "tier"])["service"]},
+        "tiers_contacted": sorted(map(str, frame["tier"].unique())),
+        "with_reason": bool(frame["reason"].notna().all()),
+    }
+
+
+def product_label(product_id: Any, products: pd.DataFrame | None) -> str:
+    """A product's description with its id ("home item 3 (HOM03)"), or the id when there is no description."""
+    if products is not None and "name" in products.columns:
+        names = products.set_index(products["product_id"].astype("string"))["name"]
+        name = names.get(str(product_id))
+        if name is not None and pd.notna(name):
+            return f"{name} ({product_id})"
+    return str(product_id)
+
+
+def with_names(table: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """A table indexed by product id, re-indexed by product descriptions where the product list has them."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table: expected a DataFrame indexed by product id, found {type(table).__name__}.")
+    out = table.copy()
+    out.index = pd.Index([product_label(p, products) for p in table.index], name=table.index.name)
+    return out

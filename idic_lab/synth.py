@@ -1415,3 +1415,154 @@ def _invoice_truth(lines, kind, cust, customer_ids, products, code, stamp, tiny,
         end=pd.Timestamp(stamp.max()),
         non_product_lines={str(k): int(v) for k, v in nonp_codes.items()},
     )
+
+
+# --------------------------------------------------------------------------
+# Customize: a rating-based conjoint survey of the world's customers
+# --------------------------------------------------------------------------
+
+#: Attributes and levels of the modular offer the conjoint survey tests (the first level of each is the base).
+CONJOINT_ATTRIBUTES: dict[str, list[str]] = {
+    "module": ["style pack", "home pack", "tech pack", "sports pack"],
+    "service": ["standard delivery", "free next-day delivery", "personal advice", "extended warranty"],
+    "price": ["full price", "10 % off", "20 % off"],
+}
+
+# Planted part-worths in rating points (0-100 scale), per needs segment; centred within each attribute below.
+# Style seekers care most about the module, Home makers about the service, Active families about the price.
+_CONJOINT_PART_WORTHS: dict[str, dict[str, list[float]]] = {
+    "Style seekers": {"module": [14, -6, -8, 0], "service": [-5, 1, 8, -4], "price": [-3, 0, 3]},
+    "Home makers": {"module": [-4, 10, -4, -2], "service": [-8, 10, -1, -1], "price": [-3, 0, 3]},
+    "Tech enthusiasts": {"module": [-8, -6, 16, -2], "service": [-3, 0, -3, 6], "price": [-1, 0, 1]},
+    "Active families": {"module": [-1, -3, -4, 8], "service": [-2, 3, 1, -2], "price": [-10, 0, 10]},
+}
+_CONJOINT_BASE_RATING = 50.0
+_CONJOINT_RESPONDENT_SD = 6.0  # a respondent's leniency moves all their ratings
+_CONJOINT_NOISE_SD = 6.0  # rating noise per profile
+
+
+@dataclass(frozen=True)
+class ConjointSurvey:
+    """A rating-based conjoint survey with its planted truth.
+
+    Attributes
+    ----------
+    ratings : DataFrame
+        One row per rated profile: ``respondent_id``, ``customer_id`` (the
+        respondent's primary customer record in the world), ``segment`` (the
+        respondent's planted needs segment), ``profile`` (a number per
+        configuration), one column per attribute (the level shown) and
+        ``rating`` (0-100, "how likely would you buy this offer").
+    part_worths : DataFrame
+        Planted truth: ``segment``, ``attribute``, ``level``, ``part_worth``
+        (rating points, centred to mean 0 within each attribute and segment).
+    attributes : dict
+        Attribute → levels, as :data:`CONJOINT_ATTRIBUTES`.
+    noise_sd : float
+        Standard deviation of the rating noise per profile (rating points).
+    respondent_sd : float
+        Standard deviation of a respondent's leniency (added to all their ratings).
+    """
+
+    ratings: pd.DataFrame
+    part_worths: pd.DataFrame
+    attributes: dict[str, list[str]]
+    noise_sd: float
+    respondent_sd: float
+
+    def best_bundle(self) -> pd.DataFrame:
+        """The planted best level of every attribute per segment (rows: segments, columns: attributes)."""
+        best = self.part_worths.sort_values("part_worth", ascending=False, kind="stable")
+        best = best.drop_duplicates(["segment", "attribute"]).pivot(index="segment", columns="attribute", values="level")
+        return best.reindex(columns=list(self.attributes))
+
+    def importance(self) -> pd.DataFrame:
+        """The planted importance of every attribute per segment: range of its part-worths / sum of ranges."""
+        ranges = self.part_worths.groupby(["segment", "attribute"], sort=False)["part_worth"].agg(lambda v: v.max() - v.min())
+        table = ranges.unstack("attribute").reindex(columns=list(self.attributes))
+        return table.div(table.sum(axis=1), axis=0)
+
+
+def _conjoint_truth() -> pd.DataFrame:
+    rows = []
+    for segment, worths in _CONJOINT_PART_WORTHS.items():
+        for attribute, levels in CONJOINT_ATTRIBUTES.items():
+            values = np.array(worths[attribute], dtype=float)
+            for level, value in zip(levels, values - values.mean()):
+                rows.append((segment, attribute, level, float(value)))
+    return pd.DataFrame(rows, columns=["segment", "attribute", "level", "part_worth"])
+
+
+def make_conjoint_survey(
+    n_respondents: int = 400, seed: int = 0, *, profiles_per_respondent: int = 12, world: CRMWorld | None = None,
+    n_customers: int = 5000,
+) -> ConjointSurvey:
+    """A rating-based conjoint survey of the synthetic world's customers, with planted part-worths.
+
+    Each respondent is a buyer of the world (its primary customer record and
+    planted needs segment) who rates ``profiles_per_respondent`` different
+    configurations of a modular offer (:data:`CONJOINT_ATTRIBUTES`: a product
+    module, a service and a price level), drawn at random from the full
+    factorial design, on a 0-100 scale. A rating is 50 + the respondent's
+    leniency + the sum of the segment's part-worths of the levels shown +
+    noise, rounded and kept within 0-100 (the planted worths keep clipping
+    rare).
+
+    Parameters
+    ----------
+    n_respondents : int
+        Customers who answer (at most the world's buyers).
+    seed : int
+        Seed of the survey; also the world's seed when ``world`` is not given.
+    profiles_per_respondent : int
+        Configurations each respondent rates (2 to 48, the full design).
+    world : CRMWorld, optional
+        The world whose customers answer (default: ``make_crm_world(n_customers, seed)``).
+    n_customers : int
+        Size of the world built when ``world`` is not given.
+
+    Returns
+    -------
+    ConjointSurvey
+    """
+    for name, value, low in (("n_respondents", n_respondents, 10), ("profiles_per_respondent", profiles_per_respondent, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"make_conjoint_survey: {name} must be a whole number >= {low}, found {value!r}")
+    design = pd.MultiIndex.from_product(list(CONJOINT_ATTRIBUTES.values()), names=list(CONJOINT_ATTRIBUTES)).to_frame(index=False)
+    if profiles_per_respondent > len(design):
+        raise ValueError(f"make_conjoint_survey: profiles_per_respondent must be at most {len(design)} (the full design), "
+                         f"found {profiles_per_respondent}")
+    if world is None:
+        world = make_crm_world(n_customers, seed=seed)
+    buyers = world.truth.people.loc[world.truth.people["is_buyer"], ["primary_record", "segment"]].dropna()
+    if n_respondents > len(buyers):
+        raise ValueError(f"make_conjoint_survey: n_respondents must be at most the world's {len(buyers)} buyers, "
+                         f"found {n_respondents}")
+    rng = np.random.default_rng([int(seed), 101])
+    chosen = np.sort(rng.choice(len(buyers), size=int(n_respondents), replace=False))
+    people = buyers.iloc[chosen]
+    truth = _conjoint_truth()
+    worth = truth.set_index(["segment", "attribute", "level"])["part_worth"]
+    k = int(profiles_per_respondent)
+    shown = np.concatenate([rng.choice(len(design), size=k, replace=False) for _ in range(len(people))])
+    frame = design.iloc[shown].reset_index(drop=True)
+    segment = np.repeat(people["segment"].to_numpy(dtype=object), k)
+    utility = np.full(len(frame), _CONJOINT_BASE_RATING)
+    for attribute in CONJOINT_ATTRIBUTES:
+        utility += worth.reindex(pd.MultiIndex.from_arrays([segment, np.repeat(attribute, len(frame)), frame[attribute]])).to_numpy()
+    leniency = np.repeat(rng.normal(0, _CONJOINT_RESPONDENT_SD, size=len(people)), k)
+    rating = np.clip(np.round(utility + leniency + rng.normal(0, _CONJOINT_NOISE_SD, size=len(frame))), 0, 100)
+    ratings = pd.DataFrame({
+        "respondent_id": pd.array(np.repeat([f"C{i:04d}" for i in range(1, len(people) + 1)], k), dtype="string"),
+        "customer_id": pd.array(np.repeat(people["primary_record"].to_numpy(dtype=object), k), dtype="string"),
+        "segment": pd.array(segment, dtype="string"),
+        "profile": shown + 1,
+    })
+    for attribute in CONJOINT_ATTRIBUTES:
+        ratings[attribute] = pd.array(frame[attribute].to_numpy(dtype=object), dtype="string")
+    ratings["rating"] = rating.astype("int64")
+    return ConjointSurvey(ratings=ratings, part_worths=truth, attributes={a: list(v) for a, v in CONJOINT_ATTRIBUTES.items()},
+                          noise_sd=_CONJOINT_NOISE_SD, respondent_sd=_CONJOINT_RESPONDENT_SD)
+
+
+__all__ += ["CONJOINT_ATTRIBUTES", "ConjointSurvey", "make_conjoint_survey"]

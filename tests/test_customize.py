@@ -530,3 +530,49 @@ def test_notebook_04_client_run_on_invoice_lines_with_a_late_product(tmp_path):
     assert "products were first sold after the cut-off" in shown
     assert "synthetic" not in shown.lower() and "planted" not in shown.lower()
     assert "K0" not in shown  # customer ids pseudonymised in the offers table
+
+
+# --- conjoint: planted part-worths recovered -----------------------------------------------------
+
+from idic_lab.synth import make_conjoint_survey  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def conjoint_survey():
+    return make_conjoint_survey(400, seed=0, world=load_dataset("synthetic", n_customers=2000, seed=0))
+
+
+def test_conjoint_part_worths_recovered_within_the_noise(conjoint_survey):
+    # ~100 respondents x 12 ratings per segment, noise sd 6 plus a leniency sd 6: the standard error of a
+    # part-worth is about 0.7 rating points, so 3.5 points (5 standard errors) is a failure, not bad luck.
+    estimated = cz.estimate_part_worths(conjoint_survey.ratings, conjoint_survey.attributes)
+    merged = estimated.merge(conjoint_survey.part_worths, on=["segment", "attribute", "level"], suffixes=("", "_planted"))
+    assert len(merged) == len(conjoint_survey.part_worths)
+    assert estimated["std_error"].max() < 1.0
+    assert (merged["part_worth"] - merged["part_worth_planted"]).abs().max() < 3.5
+
+
+def test_conjoint_importance_ordering_and_bundles_recovered(conjoint_survey):
+    estimated = cz.estimate_part_worths(conjoint_survey.ratings, conjoint_survey.attributes)
+    importance = cz.attribute_importance(estimated)
+    planted = conjoint_survey.importance()
+    for segment in planted.index:
+        assert list(importance.loc[segment].sort_values().index) == list(planted.loc[segment].sort_values().index)
+    found = cz.preferred_bundle(estimated).astype(str).to_dict("index")
+    assert found == conjoint_survey.best_bundle().astype(str).to_dict("index")
+
+
+def test_shares_of_preference_sum_to_one(conjoint_survey):
+    estimated = cz.estimate_part_worths(conjoint_survey.ratings, conjoint_survey.attributes)
+    for rule in ("logit", "first-choice"):
+        shares = cz.share_of_preference(estimated, cz.EXAMPLE_CONFIGURATIONS, rule=rule)
+        assert abs(shares.sum() - 1) < 1e-12 and (shares >= 0).all()
+    first = cz.share_of_preference(estimated, cz.EXAMPLE_CONFIGURATIONS, rule="first-choice")
+    assert first.max() < 1  # four segments, different winners
+
+
+def test_conjoint_survey_is_seeded_and_segmented(conjoint_survey):
+    again = make_conjoint_survey(400, seed=0, world=load_dataset("synthetic", n_customers=2000, seed=0))
+    pd.testing.assert_frame_equal(conjoint_survey.ratings, again.ratings)
+    assert conjoint_survey.ratings["rating"].between(0, 100).all()
+    assert conjoint_survey.ratings.groupby("respondent_id")["segment"].nunique().max() == 1

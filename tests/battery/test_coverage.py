@@ -24,6 +24,7 @@ NOT_INPUTS = {
     "interact.InteractInputs": "result of interact.load_inputs",
     "customize.HoldoutSplit": "result of customize.holdout_split",
     "customize.BasketMatrix": "result of customize.basket_matrix",
+    "customize.ConjointStudy": "result of customize.conjoint_study",
     "frameworks.Component": "model content read from the shipped YAML",
     "frameworks.LabSection": "model content read from the shipped YAML",
     "frameworks.Model": "model content read from the shipped YAML",
