@@ -38,6 +38,7 @@ from idic_lab.frameworks._assessment import (
     measured_evidence,
     questionnaire_template,
     recommendations,
+    revise_answers,
     score_assessment,
 )
 from idic_lab.frameworks._compare import (
@@ -111,5 +112,6 @@ __all__ = [
     "rank_grid",
     "rank_models",
     "recommendations",
+    "revise_answers",
     "score_assessment",
 ]

@@ -63,6 +63,7 @@ __all__ = [
     "measured_evidence",
     "questionnaire_template",
     "recommendations",
+    "revise_answers",
     "score_assessment",
 ]
 
@@ -577,6 +578,57 @@ def example_responses() -> pd.DataFrame:
     reality), especially in customer data, retention and measurement.
     """
     return load_responses(EXAMPLE_RESPONSES_FILE)
+
+
+def revise_answers(
+    responses: pd.DataFrame,
+    *,
+    reality: Mapping[str, float] | None = None,
+    intention: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """What if some answers were different? A copy with some items' scores replaced.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Answers with ``item_id``, ``intention`` and ``reality`` (e.g.
+        :func:`example_responses`). Never modified.
+    reality, intention : dict, optional
+        ``{item_id: new score}`` (1-5); the score is set for every respondent
+        who answered the item.
+
+    Returns
+    -------
+    DataFrame
+        The answers with the new scores, ready for :func:`score_assessment`.
+    """
+    if not isinstance(responses, pd.DataFrame):
+        raise TypeError(f"revise_answers: responses must be a DataFrame of answers (item_id, intention, reality), "
+                        f"found {type(responses).__name__}.")
+    missing = [c for c in ("item_id", "intention", "reality") if c not in responses.columns]
+    if missing:
+        raise ValueError(f"revise_answers: responses has no column {', '.join(missing)}; expected item_id, "
+                         "intention and reality.")
+    revised = responses.copy()
+    for column, changes in (("reality", reality), ("intention", intention)):
+        if changes is None:
+            continue
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"revise_answers: {column} must be a dict {{item_id: score}}, e.g. {{'ID04': 5}}, "
+                            f"found {type(changes).__name__}.")
+        for item, score in changes.items():
+            rows = revised["item_id"] == item
+            if not rows.any():
+                known = sorted(map(str, revised["item_id"].unique()))
+                raise ValueError(f"revise_answers: {column}: no answer to item {item!r}."
+                                 f"{_did_you_mean(str(item), known)}")
+            if isinstance(score, (bool, np.bool_)) or not isinstance(score, (int, float, np.integer, np.floating)) \
+                    or not 1 <= float(score) <= 5:
+                raise ValueError(f"revise_answers: {column}: the score of {item!r} must be a number from 1 to 5, "
+                                 f"found {score!r}.")
+            revised[column] = revised[column].astype("float64")
+            revised.loc[rows, column] = float(score)
+    return revised
 
 
 # --------------------------------------------------------------------------

@@ -158,6 +158,21 @@ CASES = [
          answered(lambda r: r["item_id"].is_unique and r[["intention", "reality"]].isin(range(1, 6)).all().all(),
                   "53 valid answers")),
     # ---- scoring, gaps, levels ------------------------------------------------------------------
+    Case("revise_answers: an unknown item is named with the closest one", "frameworks.revise_answers",
+         lambda: fw.revise_answers(fw.example_responses(), reality={"ID4": 5}),
+         refused(r"no answer to item 'ID4'.*Did you mean", mentions=("reality",))),
+    Case("revise_answers: a score outside 1-5 refused", "frameworks.revise_answers",
+         lambda: fw.revise_answers(fw.example_responses(), intention={"ID04": 6}),
+         refused(r"score of 'ID04' must be a number from 1 to 5, found 6", mentions=("intention",))),
+    Case("revise_answers: a list instead of {item: score} refused", "frameworks.revise_answers",
+         lambda: fw.revise_answers(fw.example_responses(), reality=["ID04", 5]),
+         refused(r"reality must be a dict", mentions=("list",))),
+    Case("revise_answers: changes only the named item, leaves the answers unchanged", "frameworks.revise_answers",
+         lambda: (fw.example_responses(), fw.revise_answers(fw.example_responses(), reality={"ID04": 5})),
+         answered(lambda pair: (pair[1].loc[pair[1]["item_id"] == "ID04", "reality"] == 5).all()
+                  and pair[0]["reality"].drop(pair[0].index[pair[0]["item_id"] == "ID04"]).equals(
+                      pair[1]["reality"].drop(pair[1].index[pair[1]["item_id"] == "ID04"]).astype(pair[0]["reality"].dtype)),
+                  "only ID04 changed")),
     Case("score: an Assessment passed as answers refused", "frameworks.score_assessment",
          lambda: fw.score_assessment(_scored()),
          refused(r"expected a pandas DataFrame with the columns item_id, intention, reality, found Assessment",
