@@ -158,6 +158,23 @@ CASES = [
          answered(lambda r: r["item_id"].is_unique and r[["intention", "reality"]].isin(range(1, 6)).all().all(),
                   "53 valid answers")),
     # ---- scoring, gaps, levels ------------------------------------------------------------------
+    Case("compare_summary: a ranking passed as the grid refused", "frameworks.compare_summary",
+         lambda: fw.compare_summary(grid=fw.rank_models(fw.BusinessProfile(**PROFILE))),
+         refused(r"grid must be the table returned by rank_grid.*without a 'first' column")),
+    Case("compare_summary: a profile with an unknown goal refused", "frameworks.compare_summary",
+         lambda: fw.compare_summary(profile={**PROFILE, "goal": "profit"}, grid=fw.rank_grid(n_customers=[300])),
+         refused(r"goal", mentions=("profit",))),
+    Case("compare_summary: the facts of notebook 05, as plain values", "frameworks.compare_summary",
+         lambda: fw.compare_summary(profile=PROFILE),
+         answered(lambda s: s["capabilities_covered"]["QCi"] == 10 and 0 <= s["idic_first_share"] <= 1
+                  and s["profile_first"] in s["profile_ranking"], "plain values for every model")),
+    Case("lab_coverage: an unknown model refused", "frameworks.lab_coverage",
+         lambda: fw.lab_coverage(["idic", "qcx"]),
+         refused(r"unknown model 'qcx'", mentions=("qcx",))),
+    Case("lab_coverage: each component counted once, however many sections practise it", "frameworks.lab_coverage",
+         lambda: fw.lab_coverage(),
+         answered(lambda t: (t.sum(axis=1) == fw.components_table().groupby("model", sort=False).size()
+                             .reindex(t.index)).all(), "one count per component")),
     Case("revise_answers: an unknown item is named with the closest one", "frameworks.revise_answers",
          lambda: fw.revise_answers(fw.example_responses(), reality={"ID4": 5}),
          refused(r"no answer to item 'ID4'.*Did you mean", mentions=("reality",))),
