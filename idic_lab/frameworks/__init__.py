@@ -38,6 +38,7 @@ from idic_lab.frameworks._assessment import (
     measured_evidence,
     questionnaire_template,
     recommendations,
+    record_assessment,
     revise_answers,
     score_assessment,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "rank_grid",
     "rank_models",
     "recommendations",
+    "record_assessment",
     "revise_answers",
     "score_assessment",
 ]

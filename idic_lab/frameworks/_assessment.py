@@ -63,6 +63,7 @@ __all__ = [
     "measured_evidence",
     "questionnaire_template",
     "recommendations",
+    "record_assessment",
     "revise_answers",
     "score_assessment",
 ]
@@ -1264,3 +1265,101 @@ def assessment_inputs(
     facts = collect_facts(results_files=stage_results, facts=measured_facts, skip_missing=True)
     missing = tuple(p.name for p in stage_results if not p.exists())
     return AssessmentInputs(responses, name or CLIENT_PLACEHOLDER, facts, missing, False)
+
+
+# --------------------------------------------------------------------------
+# What notebook 06 records
+# --------------------------------------------------------------------------
+
+_STAGE_06 = "06_maturity_assessment"
+
+
+def record_assessment(
+    inputs: AssessmentInputs,
+    assessment: Assessment | None = None,
+    *,
+    top: int = 10,
+    stage: str = _STAGE_06,
+) -> dict[str, Any]:
+    """Record what notebook 06 states: headline figures, two findings and a problem for the report.
+
+    Parameters
+    ----------
+    inputs : AssessmentInputs
+        From :func:`assessment_inputs`.
+    assessment : Assessment, optional
+        From :func:`score_assessment`; None when there are no answers (only
+        the client's name, the answer count and the facts are recorded).
+    top : int
+        How many gaps the notebook shows (>= 1).
+    stage : str
+        The notebook the findings belong to.
+
+    Returns
+    -------
+    dict
+        The figures recorded, by key (``assessment.*`` and ``report.client``).
+    """
+    from idic_lab import results  # the results store of this process
+
+    if not isinstance(inputs, AssessmentInputs):
+        raise TypeError(f"record_assessment: inputs must be the AssessmentInputs returned by assessment_inputs(...), "
+                        f"found {type(inputs).__name__}.")
+    if assessment is not None:
+        _check_assessment(assessment, "record_assessment")
+    top = _check_top(top, allow_none=False)
+    figures: dict[str, Any] = {
+        "assessment.client": inputs.client_name,
+        "report.client": inputs.client_name,  # the name on the report's index
+        "assessment.n_answers": 0 if inputs.responses is None else len(inputs.responses),
+        "assessment.facts": inputs.facts,
+    }
+    if assessment is not None:
+        models, caps, items = assessment.models.round(2), assessment.capabilities.round(2), assessment.items
+        evidence = evidence_from_data(assessment, inputs.facts) if inputs.facts else pd.DataFrame(
+            columns=["agrees", "verdict"])
+        recommended = recommendations(assessment, top=top)
+        figures.update({
+            "assessment.n_items": int(len(items) + len(assessment.missing_items)),
+            "assessment.respondents": int(items["n_respondents"].max()),
+            "assessment.model_reality": models["reality"],
+            "assessment.model_intention": models["intention"],
+            "assessment.model_gap": models["gap"],
+            "assessment.model_level": models["level"],
+            "assessment.capability_reality": caps["reality"],
+            "assessment.capability_intention": caps["intention"],
+            "assessment.capability_gap": caps["gap"],
+            "assessment.idic_stage_reality": {
+                r.name: round(float(r.reality), 2) for r in assessment.components.itertuples()
+                if r.model_id == "idic" and r.kind == "stage" and r.n_items > 0},
+            "assessment.top_gaps": gap_analysis(assessment, top=top)["item_id"].tolist(),
+            "assessment.top_gaps_with_lab": int((~recommended["lab"].str.startswith("no lab")).sum()),
+            "assessment.evidence_disagreements": int((~evidence["agrees"].astype(bool)).sum()),
+            "assessment.evidence_higher": int(evidence["verdict"].str.contains("higher").sum()),
+            "assessment.evidence_lower": int(evidence["verdict"].str.contains("more than").sum()),
+        })
+        _record_findings(inputs, assessment, evidence, stage)
+    for key, value in figures.items():
+        results.record(key, value)
+    return figures
+
+
+def _record_findings(inputs: AssessmentInputs, assessment: Assessment, evidence: pd.DataFrame, stage: str) -> None:
+    from idic_lab import results
+    from idic_lab.formatting import count, number
+
+    caps = assessment.capabilities.dropna(subset=["reality"])
+    if len(caps):
+        weakest = caps.sort_values(["reality", "gap"], ascending=[True, False], kind="stable").iloc[0]
+        widest = caps.sort_values(["gap", "reality"], ascending=[False, True], kind="stable").iloc[0]
+        results.record_finding(f"{inputs.client_name}'s weakest capability is {weakest.name}: done at "
+                               f"{number(weakest['reality'], 1)} on a 1–5 scale (maturity level "
+                               f"{int(weakest['level'])}).", stage=stage, rank=4)
+        results.record_finding(f"The widest gap between intention and reality is in {widest.name}: intended at "
+                               f"{number(widest['intention'], 1)}, done at {number(widest['reality'], 1)} (1–5).",
+                               stage=stage, rank=5)
+    higher = evidence[evidence["verdict"].str.contains("higher")] if len(evidence) else evidence
+    if len(higher):
+        shown = ", ".join(f"{row.item_id} ({row.fact})" for row in higher.itertuples())
+        results.record_problem(f"{count(len(higher))} self-scores are higher than the measured data support: {shown}. "
+                               "Discuss these items with the respondents before trusting their scores.", stage=stage)

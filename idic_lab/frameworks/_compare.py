@@ -481,7 +481,11 @@ def compare_summary(
     dict
         ``components_per_model``, ``capabilities_covered``, ``gaps`` (per
         model, the capabilities it leaves out), ``covered_by_all``,
-        ``focus`` and ``view`` (per model), ``not_practised`` (per model, the
+        ``focus`` and ``view`` (per model), ``kinds`` (per model, components
+        per kind), ``lab_sections`` (per model and component, the lab
+        sections that practise it), ``negative_rules`` (the decision rules
+        that take points away, as ``"attribute=value: model"``),
+        ``not_practised`` (per model, the
         components without a lab section), ``idic_above_qci_share``,
         ``idic_first_share``, ``idic_last_share``, ``mean_rank_by_goal``
         (goal -> model -> mean rank) and ``idic_mean_rank`` (mean rank of
@@ -506,6 +510,13 @@ def compare_summary(
         "covered_by_all": [c for c in cross.columns if (cross[c] > 0).all()],
         "focus": {m: str(table.loc["focus", m]).split(":")[0] for m in names},
         "view": {m: str(table.loc["view", m]) for m in names},
+        "kinds": {m: {str(k): int(n) for k, n in components.loc[components["model"] == m, "kind"]
+                      .value_counts(sort=False).items()} for m in names},
+        "lab_sections": {m: {str(c): sorted(set(practice.loc[(practice["model"] == m) & (practice["component"] == c)
+                                                             & (practice["section"] != ""), "section"]))
+                             for c in dict.fromkeys(practice.loc[practice["model"] == m, "component"])}
+                         for m in names},
+        "negative_rules": sorted(f"{r.attribute}={r.value}: {r.model}" for r in DECISION_RULES if r.points < 0),
         "not_practised": {m: sorted(practice.loc[(practice["model"] == m)
                                                  & (practice["status"] == "not practised in the lab"), "component"])
                           for m in names},
