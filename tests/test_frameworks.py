@@ -643,3 +643,28 @@ def test_notebook_06_client_run_without_answers_shows_only_measured_evidence(tmp
     if stripped:
         shown = json.dumps([c["source"] for c in cells if c["cell_type"] == "markdown"], ensure_ascii=False)
         assert "Harbour" not in shown and "fictional" not in shown.lower()
+
+
+def test_record_assessment_without_answers_records_only_name_count_and_facts():
+    from idic_lab import results
+    from idic_lab.frameworks import AssessmentInputs, record_assessment
+
+    results.clear()
+    inputs = AssessmentInputs(None, "the client", {"duplicate_rate": 0.2}, (), False)
+    figures = record_assessment(inputs)
+    assert set(figures) == {"assessment.client", "report.client", "assessment.n_answers", "assessment.facts"}
+    assert results.recorded()["assessment.n_answers"] == 0
+    results.clear()
+
+
+def test_revise_answers_moves_the_model_score_by_the_items_share():
+    from idic_lab.frameworks import example_responses, revise_answers, score_assessment
+
+    answers = example_responses()
+    before = score_assessment(answers)
+    after = score_assessment(revise_answers(answers, reality={"ID04": 5}))
+    assert answers.equals(example_responses()), "the answers passed in are not modified"
+    identify = after.components.set_index(["model_id", "component"]).loc[("idic", "identify"), "reality"] - \
+        before.components.set_index(["model_id", "component"]).loc[("idic", "identify"), "reality"]
+    n_main = before.models.loc["IDIC", "n_components"]
+    assert after.models.loc["IDIC", "reality"] - before.models.loc["IDIC", "reality"] == pytest.approx(identify / n_main)

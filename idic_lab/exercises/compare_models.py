@@ -132,7 +132,8 @@ register(
             "a component practised by several lab sections still counts once."
         ),
         mistakes=(
-            Mistake(lambda: _practised("Payne & Frow")[0] / (_practised("Payne & Frow")[1] - _practised("Payne & Frow")[0]),
+            Mistake(lambda: _practised("Payne & Frow")[0] / (_practised("Payne & Frow")[1]
+                                                            - _practised("Payne & Frow")[0]),
                     "That divides the practised components by the unpractised ones; a share divides by all of "
                     "the model's components."),
         ),

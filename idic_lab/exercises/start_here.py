@@ -55,6 +55,9 @@ register(
         mistakes=(
             Mistake(lambda: float(len(_in_year(YEAR_00_1))),
                     "That counts purchases (rows), not customers: one customer can have many rows."),
+            Mistake(lambda: float(len(_sample())),
+                    "That counts every purchase (row) of every year: keep the purchases of the year asked for, "
+                    "and count customers, not rows."),
             Mistake(lambda: float(_customers_in_year(YEAR_00_1 - 1)),
                     f"That is the number of customers who bought in {YEAR_00_1 - 1} (every customer of the sample "
                     "did): check the period."),
