@@ -36,3 +36,24 @@ def test_qci_is_a_house_of_eight_areas_with_nine_activities():
     areas = [c for c in qci.components if c.kind == "area"]
     assert len(areas) == 8
     assert len(qci.children("customer_management_activity")) == 9
+
+
+def test_clean_drops_mostly_zero_amounts_and_a_few_duplicates(results):
+    dropped = {reason: n for reason, n in results["start.cleaning_dropped"].items() if n}
+    assert max(dropped, key=dropped.get) == "zero amount"
+    assert set(dropped) == {"zero amount", "exact duplicate row"}
+
+
+def test_validate_stops_at_the_zero_amounts_and_names_the_forgotten_date_column(default_run):
+    import nbformat
+
+    from idic_lab.datasets import load_dataset
+    from idic_lab.schema import SchemaError, validate
+
+    printed = "".join(o.get("text", "") for c in nbformat.read(default_run(STEM).executed, as_version=4).cells
+                      for o in c.get("outputs", []))
+    assert "column 'date': expected the required column(s) ['date'], but they are missing" in printed
+    export = load_dataset("cdnow_sample").head(1000)
+    export["date"] = export["date"].dt.strftime("%d.%m.%Y")
+    with pytest.raises(SchemaError, match="column 'amount'.*zero amounts"):
+        validate("transactions", export, date_format="%d.%m.%Y")
