@@ -746,3 +746,28 @@ def test_questionnaire_retagged_and_extended_after_the_review():
         assert added in every_tag, added
     analytical = [i for i in items.index if "gartner:processes" in tags(i) and "analytical" in items.loc[i, "question"]]
     assert analytical, "Gartner's analytical and planning processes have an item"
+
+
+def test_record_assessment_without_answers_records_only_name_count_and_facts():
+    from idic_lab import results
+    from idic_lab.frameworks import AssessmentInputs, record_assessment
+
+    results.clear()
+    inputs = AssessmentInputs(None, "the client", {"duplicate_rate": 0.2}, (), False)
+    figures = record_assessment(inputs)
+    assert set(figures) == {"assessment.client", "report.client", "assessment.n_answers", "assessment.facts"}
+    assert results.recorded()["assessment.n_answers"] == 0
+    results.clear()
+
+
+def test_revise_answers_moves_the_model_score_by_the_items_share():
+    from idic_lab.frameworks import example_responses, revise_answers, score_assessment
+
+    answers = example_responses()
+    before = score_assessment(answers)
+    after = score_assessment(revise_answers(answers, reality={"ID04": 5}))
+    assert answers.equals(example_responses()), "the answers passed in are not modified"
+    identify = after.components.set_index(["model_id", "component"]).loc[("idic", "identify"), "reality"] - \
+        before.components.set_index(["model_id", "component"]).loc[("idic", "identify"), "reality"]
+    n_main = before.models.loc["IDIC", "n_components"]
+    assert after.models.loc["IDIC", "reality"] - before.models.loc["IDIC", "reality"] == pytest.approx(identify / n_main)

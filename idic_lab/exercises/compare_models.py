@@ -2,67 +2,119 @@
 
 from __future__ import annotations
 
-from idic_lab.exercises import Exercise, numeric, one_of, register, same_set
-from idic_lab.frameworks import BusinessProfile, crosswalk, load_model, rank_models
+from functools import cache
+
+from idic_lab.exercises import Exercise, Mistake, get_exercise, numeric, one_of, register, written
+from idic_lab.frameworks import BusinessProfile, lab_map, rank_grid, rank_models
 
 NOTEBOOK = "05_compare_models.ipynb"
 _SHORT_NAMES = ["IDIC", "QCi", "Buttle", "Payne & Frow", "Gartner", "ICRM"]
 
-# The profile of exercise 05.4: a small B2B engineering supplier.
-PROFILE_05_4 = BusinessProfile(market="B2B", n_customers=250, contact_frequency="high", data_maturity="medium",
+#: Exercise 05.2: a B2B firm with few accounts, frequent contact, linked data and growth as its goal.
+PROFILE_05_2 = BusinessProfile(market="B2B", n_customers=250, contact_frequency="high", data_maturity="high",
                                goal="growth")
+#: Exercise 05.3: the notebook's default business, sold to firms instead of consumers.
+PROFILE_05_3 = BusinessProfile(market="B2B", n_customers=60_000, contact_frequency="low", data_maturity="medium",
+                               goal="retention")
 
 
-def _capabilities_all_cover() -> list[str]:
-    table = crosswalk()
-    return [c for c in table.columns if (table[c] > 0).all()]
+@cache
+def _grid():
+    return rank_grid()
 
 
-def _qci_activities() -> int:
-    return len(load_model("qci").children("customer_management_activity"))
+def _b2b_growth():
+    grid = _grid()
+    return grid[(grid["market"] == "B2B") & (grid["goal"] == "growth")]
 
 
-def _most_measurement() -> str:
-    return str(crosswalk()["measurement"].idxmax())
+def _idic_first_b2b_growth() -> float:
+    return float((_b2b_growth()["first"] == "IDIC").mean())
 
 
-def _best_for_profile() -> str:
-    return str(rank_models(PROFILE_05_4).iloc[0]["model"])
+def _idic_score() -> float:
+    ranking = rank_models(PROFILE_05_2)
+    return float(ranking.loc[ranking["model"] == "IDIC", "score"].iloc[0])
 
 
-def _idic_operational_half() -> list[str]:
-    idic = load_model("idic")
-    return [idic.component(c).name for c in idic.groups["operational half (with the customer)"]]
+def _idic_rules_applying() -> float:
+    ranking = rank_models(PROFILE_05_2)
+    return float(ranking.loc[ranking["model"] == "IDIC", "reasons"].iloc[0].count(";") + 1)
+
+
+def _first_for_b2b_default() -> str:
+    return str(rank_models(PROFILE_05_3).iloc[0]["model"])
+
+
+def _practised(model: str) -> tuple[int, int]:
+    practice = lab_map()
+    rows = practice[practice["model"] == model]
+    done = rows.loc[rows["status"] == "available", "component"].nunique()
+    return int(done), int(rows["component"].nunique())
+
+
+def _payne_frow_practised_share() -> float:
+    done, total = _practised("Payne & Frow")
+    return done / total
 
 
 register(
     Exercise(
         id="05.1",
         notebook=NOTEBOOK,
-        question="Which capabilities of the taxonomy are covered by every one of the six models? (a list)",
-        solution=_capabilities_all_cover,
-        compare=same_set(),
-        hint="In the crosswalk, look for the columns without a single 'gap' cell.",
+        question=(
+            "In the decision guide's grid of business profiles, look only at B2B firms whose goal is growth. "
+            "In what share of those profiles is IDIC ranked first? (a fraction between 0 and 1)"
+        ),
+        solution=_idic_first_b2b_growth,
+        compare=numeric(rel_tol=0.01, share=True),
+        hint=(
+            "A share of a subgroup has the subgroup as its denominator: first keep the profiles that are B2B and "
+            "aim at growth, then count how often IDIC comes first among them."
+        ),
+        mistakes=(
+            Mistake(lambda: float((_grid()["first"] == "IDIC").mean()),
+                    "That is the share among all profiles; the question asks about B2B firms aiming at growth."),
+            Mistake(lambda: float((_b2b_growth()["first"] == "IDIC").sum()),
+                    "That is a count of profiles; a share divides it by the number of B2B growth profiles."),
+        ),
     )
 )
 register(
     Exercise(
         id="05.2",
         notebook=NOTEBOOK,
-        question="How many customer management activities does QCi's model list under 'customer management activity'?",
-        solution=_qci_activities,
-        compare=numeric(rel_tol=0, abs_tol=0.5),
-        hint="Count the components whose parent is the customer management activity: model.children(...).",
+        question=(
+            "A B2B supplier with 250 accounts, frequent contact, high data maturity and growth as its goal: how "
+            "many points does the decision guide give IDIC?"
+        ),
+        solution=_idic_score,
+        compare=numeric(rel_tol=0, abs_tol=0.01),
+        hint=(
+            "Each rule whose condition the business meets adds its points, and some rules take points away; the "
+            "number of customers counts through its size band (few, many, mass)."
+        ),
+        mistakes=(
+            Mistake(_idic_rules_applying,
+                    "That is the number of rules that apply to IDIC; the score adds up their points, and a rule "
+                    "can be worth more than one point."),
+        ),
     )
 )
 register(
     Exercise(
         id="05.3",
         notebook=NOTEBOOK,
-        question="Which model has the most components mapped to measurement?",
-        solution=_most_measurement,
+        question=(
+            "What if the notebook's default business (60,000 customers, rare contact, medium data maturity, "
+            "retention) sold to firms (B2B) instead of consumers? Which model would the guide rank first?"
+        ),
+        solution=_first_for_b2b_default,
         compare=one_of(_SHORT_NAMES),
-        hint="Read the 'measurement' column of the crosswalk, counting sub-elements too.",
+        hint=(
+            "Only the market answer changes: take away the points the B2C rules gave, add the points of the B2B "
+            "rules, and compare the totals again."
+        ),
     )
 )
 register(
@@ -70,21 +122,52 @@ register(
         id="05.4",
         notebook=NOTEBOOK,
         question=(
-            "A B2B supplier with 250 customers, frequent contact, medium data maturity and growth as its goal: "
-            "which model does the decision guide rank first?"
+            "What share of Payne & Frow's components (sub-elements included) does this lab put into practice? "
+            "(a fraction between 0 and 1)"
         ),
-        solution=_best_for_profile,
-        compare=one_of(_SHORT_NAMES),
-        hint="Build a BusinessProfile with these five answers and call rank_models; read the reasons too.",
+        solution=_payne_frow_practised_share,
+        compare=numeric(rel_tol=0.01, share=True),
+        hint=(
+            "A share of the model's components has all of its components as the denominator, practised or not; "
+            "a component practised by several lab sections still counts once."
+        ),
+        mistakes=(
+            Mistake(lambda: _practised("Payne & Frow")[0] / (_practised("Payne & Frow")[1]
+                                                            - _practised("Payne & Frow")[0]),
+                    "That divides the practised components by the unpractised ones; a share divides by all of "
+                    "the model's components."),
+        ),
     )
 )
 register(
     Exercise(
         id="05.5",
         notebook=NOTEBOOK,
-        question="Name the stages of IDIC's operational half (the stages that need the customer to take part).",
-        solution=_idic_operational_half,
-        compare=same_set(),
-        hint="Look at load_model('idic').groups: which half cannot be done from data inside the firm alone?",
+        question=(
+            "A retailer's CRM team argues: 'The crosswalk shows that QCi covers all ten capabilities and IDIC "
+            "only nine, so QCi is the better model and we should drop IDIC.' What is wrong with this argument?"
+        ),
+        solution=lambda: get_exercise("05.5").model_answer,  # the model answer makes every point
+        compare=written(
+            {
+                "coverage is not evidence of better results": ("empiric", "evidence", "no study", "results",
+                                                               "perform", "effective"),
+                "the best model depends on the business and its goal": ("depend", "goal", "profile", "fit"),
+                "the models do different jobs and can be combined": ("job", "audit", "assess", "combin",
+                                                                     "purpose", "together"),
+            }
+        ),
+        hint=(
+            "Ask what the crosswalk counts, what it does not measure, and what each of the two models was built "
+            "to do."
+        ),
+        model_answer=(
+            "The crosswalk counts which capabilities a model mentions, not whether firms that use it get better "
+            "results: no study compares firms using QCi with firms using IDIC on performance, so coverage is no "
+            "evidence of effectiveness. Which model fits depends on the business and its goal (market, number of "
+            "customers, how often it meets them, its data). The two do different jobs: QCi is built to audit and "
+            "assess the whole of customer management, IDIC to organise the work with the customers themselves, "
+            "so a retailer can use them together rather than drop one."
+        ),
     )
 )

@@ -63,6 +63,8 @@ __all__ = [
     "measured_evidence",
     "questionnaire_template",
     "recommendations",
+    "record_assessment",
+    "revise_answers",
     "score_assessment",
 ]
 
@@ -577,6 +579,57 @@ def example_responses() -> pd.DataFrame:
     reality), especially in customer data, retention and measurement.
     """
     return load_responses(EXAMPLE_RESPONSES_FILE)
+
+
+def revise_answers(
+    responses: pd.DataFrame,
+    *,
+    reality: Mapping[str, float] | None = None,
+    intention: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """What if some answers were different? A copy with some items' scores replaced.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Answers with ``item_id``, ``intention`` and ``reality`` (e.g.
+        :func:`example_responses`). Never modified.
+    reality, intention : dict, optional
+        ``{item_id: new score}`` (1-5); the score is set for every respondent
+        who answered the item.
+
+    Returns
+    -------
+    DataFrame
+        The answers with the new scores, ready for :func:`score_assessment`.
+    """
+    if not isinstance(responses, pd.DataFrame):
+        raise TypeError(f"revise_answers: responses must be a DataFrame of answers (item_id, intention, reality), "
+                        f"found {type(responses).__name__}.")
+    missing = [c for c in ("item_id", "intention", "reality") if c not in responses.columns]
+    if missing:
+        raise ValueError(f"revise_answers: responses has no column {', '.join(missing)}; expected item_id, "
+                         "intention and reality.")
+    revised = responses.copy()
+    for column, changes in (("reality", reality), ("intention", intention)):
+        if changes is None:
+            continue
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"revise_answers: {column} must be a dict {{item_id: score}}, e.g. {{'ID04': 5}}, "
+                            f"found {type(changes).__name__}.")
+        for item, score in changes.items():
+            rows = revised["item_id"] == item
+            if not rows.any():
+                known = sorted(map(str, revised["item_id"].unique()))
+                raise ValueError(f"revise_answers: {column}: no answer to item {item!r}."
+                                 f"{_did_you_mean(str(item), known)}")
+            if isinstance(score, (bool, np.bool_)) or not isinstance(score, (int, float, np.integer, np.floating)) \
+                    or not 1 <= float(score) <= 5:
+                raise ValueError(f"revise_answers: {column}: the score of {item!r} must be a number from 1 to 5, "
+                                 f"found {score!r}.")
+            revised[column] = revised[column].astype("float64")
+            revised.loc[rows, column] = float(score)
+    return revised
 
 
 # --------------------------------------------------------------------------
@@ -1212,3 +1265,101 @@ def assessment_inputs(
     facts = collect_facts(results_files=stage_results, facts=measured_facts, skip_missing=True)
     missing = tuple(p.name for p in stage_results if not p.exists())
     return AssessmentInputs(responses, name or CLIENT_PLACEHOLDER, facts, missing, False)
+
+
+# --------------------------------------------------------------------------
+# What notebook 06 records
+# --------------------------------------------------------------------------
+
+_STAGE_06 = "06_maturity_assessment"
+
+
+def record_assessment(
+    inputs: AssessmentInputs,
+    assessment: Assessment | None = None,
+    *,
+    top: int = 10,
+    stage: str = _STAGE_06,
+) -> dict[str, Any]:
+    """Record what notebook 06 states: headline figures, two findings and a problem for the report.
+
+    Parameters
+    ----------
+    inputs : AssessmentInputs
+        From :func:`assessment_inputs`.
+    assessment : Assessment, optional
+        From :func:`score_assessment`; None when there are no answers (only
+        the client's name, the answer count and the facts are recorded).
+    top : int
+        How many gaps the notebook shows (>= 1).
+    stage : str
+        The notebook the findings belong to.
+
+    Returns
+    -------
+    dict
+        The figures recorded, by key (``assessment.*`` and ``report.client``).
+    """
+    from idic_lab import results  # the results store of this process
+
+    if not isinstance(inputs, AssessmentInputs):
+        raise TypeError(f"record_assessment: inputs must be the AssessmentInputs returned by assessment_inputs(...), "
+                        f"found {type(inputs).__name__}.")
+    if assessment is not None:
+        _check_assessment(assessment, "record_assessment")
+    top = _check_top(top, allow_none=False)
+    figures: dict[str, Any] = {
+        "assessment.client": inputs.client_name,
+        "report.client": inputs.client_name,  # the name on the report's index
+        "assessment.n_answers": 0 if inputs.responses is None else len(inputs.responses),
+        "assessment.facts": inputs.facts,
+    }
+    if assessment is not None:
+        models, caps, items = assessment.models.round(2), assessment.capabilities.round(2), assessment.items
+        evidence = evidence_from_data(assessment, inputs.facts) if inputs.facts else pd.DataFrame(
+            columns=["agrees", "verdict"])
+        recommended = recommendations(assessment, top=top)
+        figures.update({
+            "assessment.n_items": int(len(items) + len(assessment.missing_items)),
+            "assessment.respondents": int(items["n_respondents"].max()),
+            "assessment.model_reality": models["reality"],
+            "assessment.model_intention": models["intention"],
+            "assessment.model_gap": models["gap"],
+            "assessment.model_level": models["level"],
+            "assessment.capability_reality": caps["reality"],
+            "assessment.capability_intention": caps["intention"],
+            "assessment.capability_gap": caps["gap"],
+            "assessment.idic_stage_reality": {
+                r.name: round(float(r.reality), 2) for r in assessment.components.itertuples()
+                if r.model_id == "idic" and r.kind == "stage" and r.n_items > 0},
+            "assessment.top_gaps": gap_analysis(assessment, top=top)["item_id"].tolist(),
+            "assessment.top_gaps_with_lab": int((~recommended["lab"].str.startswith("no lab")).sum()),
+            "assessment.evidence_disagreements": int((~evidence["agrees"].astype(bool)).sum()),
+            "assessment.evidence_higher": int(evidence["verdict"].str.contains("higher").sum()),
+            "assessment.evidence_lower": int(evidence["verdict"].str.contains("more than").sum()),
+        })
+        _record_findings(inputs, assessment, evidence, stage)
+    for key, value in figures.items():
+        results.record(key, value)
+    return figures
+
+
+def _record_findings(inputs: AssessmentInputs, assessment: Assessment, evidence: pd.DataFrame, stage: str) -> None:
+    from idic_lab import results
+    from idic_lab.formatting import count, number
+
+    caps = assessment.capabilities.dropna(subset=["reality"])
+    if len(caps):
+        weakest = caps.sort_values(["reality", "gap"], ascending=[True, False], kind="stable").iloc[0]
+        widest = caps.sort_values(["gap", "reality"], ascending=[False, True], kind="stable").iloc[0]
+        results.record_finding(f"{inputs.client_name}'s weakest capability is {weakest.name}: done at "
+                               f"{number(weakest['reality'], 1)} on a 1–5 scale (maturity level "
+                               f"{int(weakest['level'])}).", stage=stage, rank=4)
+        results.record_finding(f"The widest gap between intention and reality is in {widest.name}: intended at "
+                               f"{number(widest['intention'], 1)}, done at {number(widest['reality'], 1)} (1–5).",
+                               stage=stage, rank=5)
+    higher = evidence[evidence["verdict"].str.contains("higher")] if len(evidence) else evidence
+    if len(higher):
+        shown = ", ".join(f"{row.item_id} ({row.fact})" for row in higher.itertuples())
+        results.record_problem(f"{count(len(higher))} self-scores are higher than the measured data support: {shown}. "
+                               "Discuss these items with the respondents before trusting their scores.", stage=stage)

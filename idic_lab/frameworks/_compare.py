@@ -23,11 +23,13 @@ __all__ = [
     "BusinessProfile",
     "DECISION_RULES",
     "Rule",
+    "compare_summary",
     "comparison_table",
     "components_table",
     "coverage_gaps",
     "crosswalk",
     "decision_rules",
+    "lab_coverage",
     "lab_map",
     "rank_grid",
     "rank_models",
@@ -429,3 +431,111 @@ def rank_grid(
             row[f"score_{r['model']}"] = r["score"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# What notebook 05 shows, in one record
+# --------------------------------------------------------------------------
+
+
+def lab_coverage(models: Mapping[str, Model] | None = None) -> pd.DataFrame:
+    """Per model: how many of its components (sub-elements included) this lab practises, and how many not.
+
+    A component practised by several lab sections counts once.
+
+    Returns
+    -------
+    DataFrame
+        Index: model short name (in the models' order); one column per
+        status of :func:`lab_map` (``available``, ``not practised in the
+        lab``, ``planned`` when any), values: numbers of components.
+    """
+    practice = lab_map(models)
+    order = list(dict.fromkeys(practice["model"]))
+    table = practice.pivot_table(index="model", columns="status", values="component", aggfunc="nunique",
+                                 fill_value=0).reindex(order)
+    table.columns.name = "status"
+    return table.astype("int64")
+
+
+def compare_summary(
+    models: Mapping[str, Model] | None = None,
+    *,
+    profile: BusinessProfile | Mapping[str, Any] | None = None,
+    grid: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The facts notebook 05 states, as plain values (for ``results.record``).
+
+    Parameters
+    ----------
+    models : dict of Model, optional
+        Default: all bundled models.
+    profile : BusinessProfile or dict, optional
+        The business profile ranked in the notebook; adds ``profile_first``
+        and ``profile_ranking``.
+    grid : DataFrame, optional
+        :func:`rank_grid` of the same models (computed when not given).
+
+    Returns
+    -------
+    dict
+        ``components_per_model``, ``capabilities_covered``, ``gaps`` (per
+        model, the capabilities it leaves out), ``covered_by_all``,
+        ``focus`` and ``view`` (per model), ``kinds`` (per model, components
+        per kind), ``lab_sections`` (per model and component, the lab
+        sections that practise it), ``negative_rules`` (the decision rules
+        that take points away, as ``"attribute=value: model"``),
+        ``not_practised`` (per model, the
+        components without a lab section), ``idic_above_qci_share``,
+        ``idic_first_share``, ``idic_last_share``, ``mean_rank_by_goal``
+        (goal -> model -> mean rank) and ``idic_mean_rank`` (mean rank of
+        IDIC per contact frequency and per data maturity).
+    """
+    models = _models(models)
+    if grid is None:
+        grid = rank_grid(models=models)
+    if not isinstance(grid, pd.DataFrame) or "first" not in grid.columns:
+        raise TypeError(f"compare_summary: grid must be the table returned by rank_grid(models=...), found "
+                        f"{type(grid).__name__}" + (" without a 'first' column" if isinstance(grid, pd.DataFrame)
+                                                     else "") + ".")
+    components = components_table(models)
+    cross = crosswalk(models)
+    table = comparison_table(models)
+    practice = lab_map(models)
+    names = [m.short_name for m in models.values()]
+    summary: dict[str, Any] = {
+        "components_per_model": {m: int((components["model"] == m).sum()) for m in names},
+        "capabilities_covered": {m: int((cross.loc[m] > 0).sum()) for m in names},
+        "gaps": {m: [c for c in cross.columns if cross.loc[m, c] == 0] for m in names},
+        "covered_by_all": [c for c in cross.columns if (cross[c] > 0).all()],
+        "focus": {m: str(table.loc["focus", m]).split(":")[0] for m in names},
+        "view": {m: str(table.loc["view", m]) for m in names},
+        "kinds": {m: {str(k): int(n) for k, n in components.loc[components["model"] == m, "kind"]
+                      .value_counts(sort=False).items()} for m in names},
+        "lab_sections": {m: {str(c): sorted(set(practice.loc[(practice["model"] == m) & (practice["component"] == c)
+                                                             & (practice["section"] != ""), "section"]))
+                             for c in dict.fromkeys(practice.loc[practice["model"] == m, "component"])}
+                         for m in names},
+        "negative_rules": sorted(f"{r.attribute}={r.value}: {r.model}" for r in DECISION_RULES if r.points < 0),
+        "not_practised": {m: sorted(practice.loc[(practice["model"] == m)
+                                                 & (practice["status"] == "not practised in the lab"), "component"])
+                          for m in names},
+    }
+    if profile is not None:
+        ranking = rank_models(profile, models=models)
+        summary["profile_first"] = str(ranking.iloc[0]["model"])
+        summary["profile_ranking"] = {str(r.model): int(r.score) for r in ranking.itertuples()}
+    rank_columns = [f"rank_{m}" for m in names if f"rank_{m}" in grid.columns]
+    by_goal = grid.groupby("goal", sort=False)[rank_columns].mean()
+    summary["mean_rank_by_goal"] = {goal: {c.removeprefix("rank_"): round(float(v), 3) for c, v in row.items()}
+                                    for goal, row in by_goal.iterrows()}
+    if "rank_IDIC" in grid.columns:
+        summary["idic_first_share"] = round(float((grid["first"] == "IDIC").mean()), 3)
+        summary["idic_last_share"] = round(float((grid["rank_IDIC"] == len(names)).mean()), 3)
+        summary["idic_mean_rank"] = {
+            attribute: {str(k): round(float(v), 3) for k, v in grid.groupby(attribute)["rank_IDIC"].mean().items()}
+            for attribute in ("contact_frequency", "data_maturity")
+        }
+        if "rank_QCi" in grid.columns:
+            summary["idic_above_qci_share"] = round(float((grid["rank_IDIC"] < grid["rank_QCi"]).mean()), 3)
+    return summary

@@ -1,0 +1,131 @@
+"""What the text of 05_compare_models says about its default output, checked on the default run."""
+
+from __future__ import annotations
+
+import pytest
+
+from idic_lab.frameworks import CAPABILITIES
+
+pytestmark = pytest.mark.notebook
+
+STEM = "05_compare_models"
+
+
+@pytest.fixture(scope="module")
+def results(default_run):
+    run = default_run(STEM)
+    assert run.ok, run.error
+    return run.results
+
+
+def test_the_models_are_built_differently(results):
+    kinds = results["compare.kinds"]
+    assert set(kinds["Gartner"]) == {"area"}, "Gartner lists only areas"
+    assert set(kinds["QCi"]) == {"area", "activity"}, "QCi: areas with activities under one of them"
+    for model in ("IDIC", "Buttle"):
+        assert {"stage", "supporting condition"} <= set(kinds[model]), f"{model}: stages on supporting conditions"
+    activities = {m: k.get("activity", 0) for m, k in kinds.items()}
+    assert max(activities, key=activities.get) == "Payne & Frow", "Payne & Frow carries the most sub-elements"
+
+
+def test_idic_has_no_strategy_component(results):
+    assert results["compare.gaps"]["IDIC"] == ["strategy"]
+
+
+def test_the_two_families(results):
+    focus, view = results["compare.focus"], results["compare.view"]
+    for model in ("IDIC", "ICRM"):
+        assert (focus[model], view[model]) == ("operational", "customer"), model
+    for model in ("Payne & Frow", "Gartner"):
+        assert (focus[model], view[model]) == ("strategic", "organisation"), model
+    for model in ("QCi", "Buttle"):
+        assert focus[model] == "both" and view[model] == "both", model
+
+
+def test_crosswalk_gaps(results):
+    gaps = results["compare.gaps"]
+    assert [m for m, g in gaps.items() if not g] == ["QCi"], "QCi is the only model without a gap"
+    assert max(gaps, key=lambda m: len(gaps[m])) == "ICRM", "the ICRM loop has the most gaps"
+    assert {"interaction and channels", "organisation, people and culture", "data and technology"} <= set(gaps["ICRM"])
+    covered = results["compare.covered_by_all"]
+    assert set(covered) == {"customer insight and analytics", "value proposition", "lifecycle and retention"}
+    assert len(covered) < len(CAPABILITIES) / 2, "only a few"
+
+
+def test_models_listing_sub_elements_get_larger_counts(results):
+    counts = results["compare.components_per_model"]
+    assert sorted(counts, key=counts.get, reverse=True)[:2] in (["QCi", "Payne & Frow"], ["Payne & Frow", "QCi"])
+
+
+def test_lab_map_examples(results):
+    sections = results["compare.lab_sections"]
+    assert {"02.pareto", "02.clv"} <= set(sections["Buttle"]["Customer portfolio analysis"])
+    assert len(sections["Buttle"]["Customer portfolio analysis"]) == 3, "shown three times in the excerpt"
+    assert any(s.startswith("03.retention") for s in sections["QCi"]["Win-back"])
+
+
+def test_organisational_components_are_not_practised(results):
+    not_practised = {c for names in results["compare.not_practised"].values() for c in names}
+    for component in ("Leadership and culture", "People", "Network development", "People and organisation"):
+        assert component in not_practised, component
+    sections = results["compare.lab_sections"]
+    for model, component in (("IDIC", "Identify"), ("IDIC", "Differentiate by value"),
+                             ("IDIC", "Differentiate by needs"), ("Buttle", "Managing the customer lifecycle")):
+        assert sections[model][component], f"{model} {component} is practised"
+
+
+def test_negative_rules_mostly_idic(results):
+    negative = results["compare.negative_rules"]
+    assert {"goal=acquisition: idic", "contact_frequency=low: idic", "data_maturity=low: idic"} <= set(negative)
+    owners = [rule.split(": ")[1] for rule in negative]
+    assert max(set(owners), key=owners.count) == "idic"
+
+
+def test_default_profile_ranking(results):
+    scores = results["compare.profile_ranking"]
+    ranked = list(scores)
+    assert results["compare.profile_first"] == "QCi"
+    assert scores["QCi"] == scores["ICRM"] == max(scores.values()), "QCi and ICRM share the top score"
+    assert ranked.index("IDIC") >= len(ranked) / 2, "IDIC in the lower half"
+    assert scores["Gartner"] == 0 and scores["IDIC"] == 0
+
+
+def test_three_contrasting_businesses(results):
+    three = results["compare.three_profiles"]
+    firsts = {name.split(" (")[0]: ranking[0] for name, ranking in three.items()}
+    assert firsts == {"engineering supplier": "IDIC", "insurer": "ICRM", "start-up shop": "QCi"}
+    insurer = next(r for n, r in three.items() if n.startswith("insurer"))
+    shop = next(r for n, r in three.items() if n.startswith("start-up"))
+    assert insurer.index("IDIC") >= 3, "IDIC near the bottom for the insurer"
+    assert shop[-1] == "IDIC", "IDIC last for the start-up shop"
+
+
+def test_idic_versus_qci(results):
+    covered = results["compare.capabilities_covered"]
+    assert covered["QCi"] > covered["IDIC"], "QCi covers more ground"
+    by_goal = results["compare.mean_rank_by_goal"]
+    for goal in ("acquisition", "retention", "efficiency"):
+        assert by_goal[goal]["QCi"] < by_goal[goal]["IDIC"], f"QCi ranked higher for {goal}"
+    assert by_goal["growth"]["IDIC"] < by_goal["growth"]["QCi"], "IDIC ranked higher for growth"
+    idic = results["compare.idic_mean_rank"]
+    assert idic["contact_frequency"]["high"] < idic["contact_frequency"]["low"]
+    assert idic["data_maturity"]["high"] < idic["data_maturity"]["low"]
+
+
+def test_idic_does_not_fit_every_business(results):
+    idic = results["compare.idic_mean_rank"]
+    low_half = 3.5  # of six ranks
+    assert idic["contact_frequency"]["low"] > low_half and idic["data_maturity"]["low"] > low_half
+    assert results["compare.mean_rank_by_goal"]["acquisition"]["IDIC"] > low_half
+    assert 0 < results["compare.idic_first_share"] < 0.5 and results["compare.idic_last_share"] > 0
+
+
+def test_printed_shares_are_the_recorded_ones(default_run, results):
+    import nbformat
+
+    from idic_lab.formatting import percent
+
+    printed = "".join(o.get("text", "") for c in nbformat.read(default_run(STEM).executed, as_version=4).cells
+                      for o in c.get("outputs", []))
+    assert f"IDIC ranks above QCi in {percent(results['compare.idic_above_qci_share'])}" in printed
+    assert f"IDIC is ranked first in {percent(results['compare.idic_first_share'])}" in printed
