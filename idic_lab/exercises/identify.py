@@ -125,25 +125,27 @@ register(
         id="01.4",
         notebook=NOTEBOOK,
         question=(
-            "In FEBRL4 the postcode identifies a person's area well, yet in the fitted weights table agreeing on "
-            "the postcode is almost worthless evidence of a match. Explain why, in a few sentences."
+            "The marketing manager wants to buy another address list: it costs only a few cents per name. "
+            "Using the source comparison, argue in a few sentences what such a list really costs the firm."
         ),
         solution=lambda: "",
         compare=written({
-            "blocking put pairs together on the postcode": ("block",),
-            "most candidate non-matches agree on it too (u is high)": ("non-match", "u ", "u-", "u =", "u is",
-                                                                      "unmatched", "different people", "different persons"),
-            "the weight compares m with u": ("m/u", "m and u", "ratio", "both", "as often"),
+            "incomplete records: fewer ways to reach and recognise people": ("complete", "missing", "empty"),
+            "duplicates: the same person bought twice, cleaning cost, double contacts": ("duplicat", "twice", "copies"),
+            "low later value: its customers spend less, many never buy": ("revenue", "spend", "value", "never buy"),
+            "judge the cost per customer, not per name or record": ("per customer", "per buying", "per acquired"),
         }),
         hint=(
-            "A weight says how much more often true matches agree on a field than the other candidate pairs do. "
-            "Think about how the candidate pairs were chosen in the first place."
+            "A name on a list is not a customer. Think about what each listed record is missing, how many listed "
+            "records are people the firm already knows, and what the customers a list brings in go on to spend."
         ),
         model_answer=(
-            "Blocking only compares pairs that share a blocking key, and the postcode is one of them, so most "
-            "candidate pairs of different people (non-matches) agree on the postcode as well: u is almost as "
-            "high as m. The weight log2(m/u) compares the two, so agreement that both kinds of pair show as often "
-            "proves almost nothing among the candidates, although the postcode would separate random pairs well."
+            "The price per name hides three costs. The list's records are the least complete, so many listed "
+            "people cannot be reached by e-mail or phone and are hard to recognise when they buy. The largest "
+            "share of its records are duplicates: people the firm already has, or that the vendor sold twice, "
+            "which must be found and merged and otherwise get contacted twice. And its customers spend far less "
+            "later, since most listed people never buy. Divided per customer acquired, not per name, the list "
+            "is expensive; it is only worth buying if the revenue per customer acquired covers that cost."
         ),
     )
 )

@@ -123,9 +123,9 @@ class FebrlBenchmark:
             values[f"identify.febrl3.{key}"] = round(float(self.scores3[key]), 4)
         values["identify.febrl4.seconds"] = round(self.seconds4, 1)
         values["identify.febrl4.reduction_ratio"] = round(float(self.febrl4[1].reduction_ratio), 6)
-        weights = self.weights()
-        top = weights.loc[weights.groupby("field", sort=False)["level"].idxmax()].set_index("field")["weight_bits"]
-        values["identify.febrl4.top_level_weight_bits"] = {str(k): round(float(v), 3) for k, v in top.items()}
+        values["identify.febrl4.weight_bits"] = self.febrl4[1].model.weight_bits()
+        for label, (curve, _) in self.curves().items():  # the most recall any threshold reaches
+            values[f"identify.{label.lower()}.max_recall"] = round(float(curve["recall"].max()), 4)
         return values
 
 
