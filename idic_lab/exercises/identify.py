@@ -51,6 +51,16 @@ def _febrl3_records() -> int:
     return int(len(load_dataset("febrl3").records))
 
 
+_LIST_MODEL_ANSWER = (
+    "The price per name hides three costs. The list's records are the least complete, so many listed "
+    "people cannot be reached by e-mail or phone and are hard to recognise when they buy. The largest "
+    "share of its records are duplicates: people the firm already has, or that the vendor sold twice, "
+    "which must be found and merged and otherwise get contacted twice. And its customers spend far less "
+    "later, since most listed people never buy. Divided per customer acquired, not per name, the list "
+    "is expensive; it is only worth buying if the revenue per customer acquired covers that cost."
+)
+
+
 register(
     Exercise(
         id="01.1",
@@ -128,7 +138,7 @@ register(
             "The marketing manager wants to buy another address list: it costs only a few cents per name. "
             "Using the source comparison, argue in a few sentences what such a list really costs the firm."
         ),
-        solution=lambda: "",
+        solution=lambda: _LIST_MODEL_ANSWER,
         compare=written({
             "incomplete records: fewer ways to reach and recognise people": ("complete", "missing", "empty"),
             "duplicates: the same person bought twice, cleaning cost, double contacts": ("duplicat", "twice", "copies"),
@@ -139,13 +149,6 @@ register(
             "A name on a list is not a customer. Think about what each listed record is missing, how many listed "
             "records are people the firm already knows, and what the customers a list brings in go on to spend."
         ),
-        model_answer=(
-            "The price per name hides three costs. The list's records are the least complete, so many listed "
-            "people cannot be reached by e-mail or phone and are hard to recognise when they buy. The largest "
-            "share of its records are duplicates: people the firm already has, or that the vendor sold twice, "
-            "which must be found and merged and otherwise get contacted twice. And its customers spend far less "
-            "later, since most listed people never buy. Divided per customer acquired, not per name, the list "
-            "is expensive; it is only worth buying if the revenue per customer acquired covers that cost."
-        ),
+        model_answer=_LIST_MODEL_ANSWER,
     )
 )
