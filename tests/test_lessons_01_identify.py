@@ -42,7 +42,7 @@ def test_the_purchased_list_is_the_worst_source_on_all_three_counts(results):
 
 
 def test_synthetic_weights_disagreement_counts_against_and_some_agreement_for(results):
-    # §4 "Reading it" after the weights table.
+    # §4 teaching note after the weights table.
     for field, levels in results["identify.weight_bits"].items():
         assert levels["0"] < 0, field
         assert max(levels.values()) > 0, field
@@ -92,7 +92,7 @@ def test_precision_recall_dots_sit_in_the_corner_and_lower_thresholds_add_little
 
 
 def test_merging_duplicates_raises_repeat_share_and_clv(results):
-    # §6 "Reading it": fewer customers after merging, a larger repeat share, a higher simple CLV.
+    # §6 teaching note: fewer customers after merging, a larger repeat share, a higher simple CLV.
     assert results["identify.n_customers"] < results["identify.customers_before"]
     assert results["identify.repeat_share_change"] > 0
     assert results["identify.clv_per_customer_change"] > 0
