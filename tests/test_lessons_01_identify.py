@@ -39,6 +39,8 @@ def test_the_purchased_list_is_the_worst_source_on_all_three_counts(results):
     assert sources["duplicate_rate"]["purchased_list"] > max(sources["duplicate_rate"][s] for s in others) + 0.03
     value = sources["revenue_per_customer_acquired"]
     assert value["purchased_list"] < 0.5 * min(value[s] for s in others)
+    # "partly because most listed records never buy at all"
+    assert sources["buyer_share"]["purchased_list"] < 0.5
 
 
 def test_synthetic_weights_disagreement_counts_against_and_some_agreement_for(results):

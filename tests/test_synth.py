@@ -67,6 +67,8 @@ def test_the_purchased_list_holds_people_twice_and_less_valuable_buyers(world):
     listed = customers[customers["source"] == "purchased_list"]
     twice = (listed.groupby("person").size() > 1).mean()
     assert 0.08 < twice < 0.3, "the vendor sells some people twice"
+    elsewhere = customers[customers["source"] != "purchased_list"]["person"]
+    assert listed["person"].isin(elsewhere).sum() > 0.1 * listed["person"].nunique(), "the list overlaps the firm's own"
     people = world.truth.people[world.truth.people["is_buyer"]]
     value = people["lam"] / people["nu"]  # purchase rate x mean spend (up to a constant)
     first_on_list = people["source"] == "purchased_list"

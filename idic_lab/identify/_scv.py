@@ -1105,7 +1105,8 @@ class SourceComparison:
 
     def headline(self) -> dict:
         """What the notebook records: the worst source per comparison and the compared values per source."""
-        columns = [c for c in ("completeness", "duplicate_rate", "revenue_per_customer_acquired") if c in self.table]
+        columns = [c for c in ("completeness", "duplicate_rate", "buyer_share", "revenue_per_customer_acquired")
+                   if c in self.table]
         values = {c: {str(k): (None if pd.isna(v) else round(float(v), 4)) for k, v in self.table[c].items()}
                   for c in columns}
         return {"worst": self.worst(), **values}
