@@ -134,8 +134,13 @@ _LIST_DATE = pd.Timestamp("2024-02-01")  # the day the address list was bought
 _COMPLETENESS = {
     "web_signup": {"email": 1.0, "phone": 0.7, "address": 0.6, "birth_date": 0.5},
     "store": {"email": 0.5, "phone": 0.85, "address": 0.8, "birth_date": 0.7},
-    "purchased_list": {"email": 0.9, "phone": 0.6, "address": 0.95, "birth_date": 0.3},
+    "purchased_list": {"email": 0.6, "phone": 0.4, "address": 0.75, "birth_date": 0.2},
 }
+# A cheap bought list: the vendor sells some people twice (spelled differently), the buyers it
+# reaches first are the less engaged ones, and it overlaps with the firm's own customers.
+_LIST_REPEAT_RATE = 0.18  # share of the list's people it holds twice
+_LIST_VALUE_TILT = 0.9  # log-odds of a list first record per standard deviation of lower value
+_SECOND_RECORD_WEIGHTS = {"web_signup": 1.0, "store": 1.0, "purchased_list": 2.0}  # where a copy sits
 
 # Names: (native script, Latin transliteration). Latin names are their own transliteration.
 _LATIN_FIRST = [
@@ -563,18 +568,38 @@ def _variant_address(rng: np.random.Generator, address: str, typo_rate: float) -
 
 
 def _record_plan(rng: np.random.Generator, people: pd.DataFrame, n_prospects: int, knobs: dict[str, Any]) -> pd.DataFrame:
-    """Which system holds a record of which person (primary record first)."""
+    """Which system holds a record of which person (primary record first).
+
+    Less valuable buyers (lower purchase rate and spend) more often come in
+    through the purchased list; a copy of a person sits in the list more
+    often than in the firm's own systems; and the list holds some of its
+    people twice.
+    """
     n_buyers = len(people)
-    primary = rng.choice(SOURCES, size=n_buyers, p=_PRIMARY_SOURCE_SHARES)
+
+    def standardised(x: np.ndarray) -> np.ndarray:
+        return (x - x.mean()) / (x.std() or 1.0)
+
+    value = standardised(np.log(people["lam"].to_numpy())) + standardised(-np.log(people["nu"].to_numpy()))
+    logits = np.log(_PRIMARY_SOURCE_SHARES)[None, :] + np.outer(-_LIST_VALUE_TILT * value, np.array(SOURCES) == "purchased_list")
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    draws = (probabilities.cumsum(axis=1) < rng.uniform(size=(n_buyers, 1))).sum(axis=1)
+    primary = np.array(SOURCES)[np.minimum(draws, len(SOURCES) - 1)]
     rows = [(i, s, True) for i, s in enumerate(primary)]
     extra = rng.uniform(size=n_buyers)
     for i in np.flatnonzero(extra < knobs["duplicate_identity_rate"]):
         others = [s for s in SOURCES if s != primary[i]]
-        chosen = rng.permutation(others)
+        weights = np.array([_SECOND_RECORD_WEIGHTS[s] for s in others])
+        chosen = rng.choice(others, size=len(others), replace=False, p=weights / weights.sum())
         rows.append((i, chosen[0], False))
         if extra[i] < knobs["third_record_rate"]:
             rows.append((i, chosen[1], False))
     rows += [(n_buyers + k, "purchased_list", True) for k in range(n_prospects)]
+    held = pd.Series([r[0] for r in rows]).value_counts()
+    listed = sorted({r[0] for r in rows if r[1] == "purchased_list"})
+    twice = rng.uniform(size=len(listed)) < _LIST_REPEAT_RATE
+    rows += [(i, "purchased_list", False) for i, again in zip(listed, twice) if again and held[i] < 3]
     return pd.DataFrame(rows, columns=["person", "source", "primary"])
 
 

@@ -930,3 +930,50 @@ def test_doubts_of_a_linkage_are_kept_for_the_report():
 def test_load_inputs_refuses_non_product_codes_that_are_not_a_list():
     with pytest.raises(TypeError, match=r"non_product_codes='POST': expected a list of product codes"):
         idf.load_inputs(non_product_codes="POST")
+
+
+def test_precision_recall_plot_of_two_benchmarks_has_distinct_labels_and_zooms():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from idic_lab.plotting import plot_precision_recall
+
+    curve_a = pd.DataFrame({"recall": [0.2, 0.95, 0.999, 0.999], "precision": [1.0, 1.0, 1.0, 0.3]})
+    curve_b = pd.DataFrame({"recall": [0.1, 0.9, 0.995, 0.996], "precision": [1.0, 1.0, 1.0, 0.6]})
+    ax = plot_precision_recall(curve_a, chosen={"recall": 0.999, "precision": 1.0}, label="FEBRL4", recall_from=0.99)
+    plot_precision_recall(curve_b, chosen={"recall": 0.995, "precision": 1.0}, label="FEBRL3", ax=ax, recall_from=0.99)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == 4 and len(set(labels)) == 4, labels
+    assert ax.get_xlim()[0] == 0.99  # zoomed to where the curves differ
+    assert ax.get_ylim()[0] == pytest.approx(0.28)  # the lowest precision of both curves in the zoom, with a margin
+    with pytest.raises(ValueError, match="recall_from"):
+        plot_precision_recall(curve_a, recall_from=1.0)
+    plt.close("all")
+
+
+def test_compare_sources_adds_revenue_per_customer_acquired_and_names_the_worst_source():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from idic_lab.plotting import plot_source_quality
+
+    customers = _customers()
+    walk = resolve_customers(customers).crosswalk
+    transactions = pd.DataFrame({"customer_id": ["W1", "S1", "W2", "L2", "S3", "W4"],
+                                 "date": pd.to_datetime(["2023-01-15"] * 6),
+                                 "amount": [10.0, 20.0, 5.0, 5.0, 50.0, 8.0]})
+    sources = idf.compare_sources(customers, walk, transactions=transactions)
+    table = sources.table
+    expected = table["revenue_from_customers_acquired"] / table["customers_acquired"]
+    pd.testing.assert_series_equal(table["revenue_per_customer_acquired"], expected, check_names=False)
+    headline = sources.headline()
+    assert headline["worst"]["completeness"] == table["completeness"].idxmin()
+    assert headline["worst"]["duplicate_rate"] == table["duplicate_rate"].idxmax()
+    assert set(headline["completeness"]) == set(table.index)
+    ax = plot_source_quality(table)
+    assert len(ax.figure.axes) == 2  # shares on the left, revenue per customer acquired on the right
+    plt.close("all")

@@ -53,10 +53,28 @@ def test_identity_map_covers_every_record_and_plants_duplicates(world):
     assert identity.index.is_unique
     assert set(identity.index) == set(world.customers["customer_id"])
     records_per_person = identity.value_counts()
-    duplicated_people = (records_per_person > 1).sum()
-    # about duplicate_identity_rate of the buyers have a second record
-    assert duplicated_people / 2000 == pytest.approx(DEFAULT_KNOBS["duplicate_identity_rate"], abs=0.03)
+    # about duplicate_identity_rate of the buyers have a record in a second system
+    sources = world.customers.assign(person=world.customers["customer_id"].map(identity))
+    systems = sources.groupby("person")["source"].nunique()
+    buyers = world.truth.people.index[world.truth.people["is_buyer"]]
+    in_two_systems = (systems.reindex(buyers) > 1).mean()
+    assert in_two_systems == pytest.approx(DEFAULT_KNOBS["duplicate_identity_rate"], abs=0.03)
     assert records_per_person.max() == 3
+
+
+def test_the_purchased_list_holds_people_twice_and_less_valuable_buyers(world):
+    customers = world.customers.assign(person=world.customers["customer_id"].map(world.truth.identity))
+    listed = customers[customers["source"] == "purchased_list"]
+    twice = (listed.groupby("person").size() > 1).mean()
+    assert 0.08 < twice < 0.3, "the vendor sells some people twice"
+    elsewhere = customers[customers["source"] != "purchased_list"]["person"]
+    assert listed["person"].isin(elsewhere).sum() > 0.1 * listed["person"].nunique(), "the list overlaps the firm's own"
+    people = world.truth.people[world.truth.people["is_buyer"]]
+    value = people["lam"] / people["nu"]  # purchase rate x mean spend (up to a constant)
+    first_on_list = people["source"] == "purchased_list"
+    assert value[first_on_list].median() < 0.7 * value[~first_on_list].median(), "list buyers are less valuable"
+    filled = customers.groupby("source")[["email", "phone", "address"]].apply(lambda t: t.notna().mean().mean())
+    assert filled.idxmin() == "purchased_list"
 
 
 def test_duplicates_differ_from_their_primary_record(world):

@@ -1,57 +1,64 @@
-"""Exercises of notebook 01 (Identify): blocking, evidence, how many customers there really are, sources."""
+"""Exercises of notebook 01 (Identify): the matching threshold, what a bought list's customers are worth,
+counting persons after deduplication, and why blocking makes some agreement worthless as evidence."""
 
 from __future__ import annotations
 
 from functools import cache
 
 from idic_lab.datasets import load_dataset
-from idic_lab.exercises import Exercise, numeric, one_of, register
-from idic_lab.identify import (
-    FEBRL_FIELDS,
-    blocking_summary,
-    crosswalk,
-    link_febrl,
-    resolve_customers,
-    source_quality,
-)
+from idic_lab.exercises import Exercise, Mistake, numeric, register, written
+from idic_lab.identify import compare_sources, crosswalk, link_febrl, resolve_customers
 from idic_lab.schema import clean
 
 NOTEBOOK = "01_identify.ipynb"
-_EVIDENCE_CHOICES = ["given_name", "surname", "postcode", "date_of_birth", "soc_sec_id"]
-_SOURCES = ["web_signup", "store", "purchased_list"]
+STRICT_THRESHOLD = 0.99
 
 
 @cache
-def _postcode_blocking() -> tuple[int, float]:
-    data = load_dataset("febrl4")
-    summary = blocking_summary(
-        data.records, data.records_b, blocking=[["postcode"]], kinds=FEBRL_FIELDS, true_links=data.true_links
-    )
-    row = summary.loc["any key (union)"]
-    return int(row["pairs"]), float(row["pairs_completeness"])
+def _world():
+    world = load_dataset("synthetic", n_customers=2000, seed=42)
+    transactions, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
+    return world, transactions
 
 
 @cache
-def _febrl3_customers() -> int:
+def _resolution(threshold: float):
+    return resolve_customers(_world()[0].customers, threshold=threshold)
+
+
+def _duplicate_rate(threshold: float) -> float:
+    return float(_resolution(threshold).duplicate_rate)
+
+
+@cache
+def _sources():
+    world, transactions = _world()
+    return compare_sources(world.customers, _resolution(0.5).crosswalk, transactions=transactions).table
+
+
+def _list_to_web(column: str) -> float:
+    table = _sources()
+    return float(table.loc["purchased_list", column] / table.loc["web_signup", column])
+
+
+@cache
+def _febrl3_persons() -> int:
     data, result = link_febrl("febrl3")
     return int(crosswalk(data.records.index, result.links)["customer_key"].nunique())
 
 
-@cache
-def _strongest_evidence() -> str:
-    _, result = link_febrl("febrl4")
-    table = result.model.weights_table()
-    top_level = table.loc[table.groupby("field")["level"].idxmax()].set_index("field")
-    return str(top_level.loc[_EVIDENCE_CHOICES, "weight_bits"].idxmax())
+def _febrl3_records() -> int:
+    return int(len(load_dataset("febrl3").records))
 
 
-@cache
-def _least_buying_source() -> str:
-    world = load_dataset("synthetic", n_customers=2000, seed=42)
-    transactions, _ = clean("transactions", world.transactions, observation_end=world.observation_end)
-    walk = resolve_customers(world.customers).crosswalk
-    quality = source_quality(world.customers, walk, transactions=transactions)
-    return str(quality["buyer_share"].idxmin())
+_LIST_MODEL_ANSWER = (
+    "The price per name hides three costs. The list's records are the least complete, so many listed "
+    "people cannot be reached by e-mail or phone and are hard to recognise when they buy. The largest "
+    "share of its records are duplicates: people the firm already has, or that the vendor sold twice, "
+    "which must be found and merged and otherwise get contacted twice. And its customers spend far less "
+    "later, since most listed people never buy. Divided per customer acquired, not per name, the list "
+    "is expensive; it is only worth buying if the revenue per customer acquired covers that cost."
+)
 
 
 register(
@@ -59,12 +66,22 @@ register(
         id="01.1",
         notebook=NOTEBOOK,
         question=(
-            "Block FEBRL4 on the postcode alone (blocking=[['postcode']]). "
-            "How many candidate pairs does that leave to compare?"
+            f"A cautious manager asks for a stricter match: merge two records only at a match probability of "
+            f"{STRICT_THRESHOLD} or more. In the default synthetic world (2,000 persons, seed 42), what share of "
+            "the customer records are then duplicates of another record (the duplicate rate, a fraction)?"
         ),
-        solution=lambda: _postcode_blocking()[0],
-        compare=numeric(rel_tol=0, abs_tol=0.5),
-        hint="Use blocking_summary(a, b, blocking=[['postcode']], kinds=FEBRL_FIELDS) and read the 'pairs' column.",
+        solution=lambda: _duplicate_rate(STRICT_THRESHOLD),
+        compare=numeric(rel_tol=0.005, share=True),
+        hint=(
+            "A stricter threshold merges fewer pairs, so fewer records count as extra copies of a customer. "
+            "The duplicate rate counts the extra records (records minus customers) per record."
+        ),
+        mistakes=(
+            Mistake(lambda: _duplicate_rate(0.5),
+                    "That is the duplicate rate at the default threshold of 0.5; the question changes the threshold."),
+            Mistake(lambda: float(_resolution(STRICT_THRESHOLD).n_records - _resolution(STRICT_THRESHOLD).n_customers),
+                    "That is the number of extra records, a count; the question asks for their share of all records."),
+        ),
     )
 )
 register(
@@ -72,14 +89,21 @@ register(
         id="01.2",
         notebook=NOTEBOOK,
         question=(
-            "With the postcode-only blocking of 01.1, what share of FEBRL4's true links is still "
-            "among the candidate pairs (pairs completeness, between 0 and 1)?"
+            "In the default synthetic world, the customers the purchased list brought in first spent, on average, "
+            "what fraction of what a customer first found through the web sign-up spent? "
+            "(Revenue per customer acquired, list divided by web sign-up.)"
         ),
-        solution=lambda: _postcode_blocking()[1],
-        compare=numeric(rel_tol=0, abs_tol=0.0005),
+        solution=lambda: _list_to_web("revenue_per_customer_acquired"),
+        compare=numeric(rel_tol=0.01, share=True),
         hint=(
-            "Pass true_links=data.true_links to blocking_summary. A typo in the postcode "
-            "puts two records of one person into different blocks."
+            "Compare customers, not records: a source's revenue per record is diluted by its duplicates and by "
+            "contacts who never buy. Take the revenue of the customers each source acquired, per customer acquired."
+        ),
+        mistakes=(
+            Mistake(lambda: _list_to_web("revenue_per_record"),
+                    "That compares revenue per record, not per customer acquired: records are not customers."),
+            Mistake(lambda: _list_to_web("revenue_from_customers_acquired"),
+                    "That compares the sources' total revenue; the question asks per customer acquired."),
         ),
     )
 )
@@ -88,14 +112,21 @@ register(
         id="01.3",
         notebook=NOTEBOOK,
         question=(
-            "FEBRL3 holds 5,000 person records. After unsupervised deduplication with "
-            "link_febrl('febrl3'), how many distinct persons (customers) are there?"
+            "FEBRL3 holds 5,000 person records. After the unsupervised deduplication of FEBRL3, how many distinct "
+            "persons (customers) are there?"
         ),
-        solution=_febrl3_customers,
+        solution=_febrl3_persons,
         compare=numeric(rel_tol=0, abs_tol=0.5),
         hint=(
-            "Group the linked records with crosswalk(data.records.index, result.links) and count the "
-            "distinct customer keys; an unlinked record is a customer of its own."
+            "Group the linked records into customers: records joined by a chain of links are one person, and a "
+            "record without any link is a person of its own. Then count the groups."
+        ),
+        mistakes=(
+            Mistake(lambda: 2000,
+                    "2,000 is how many persons FEBRL3 was generated from (the truth); the question asks how many "
+                    "the unsupervised matching found, mistakes included."),
+            Mistake(_febrl3_records,
+                    "That is the number of records; after deduplication every group of linked records is one person."),
         ),
     )
 )
@@ -104,27 +135,20 @@ register(
         id="01.4",
         notebook=NOTEBOOK,
         question=(
-            "In the Fellegi–Sunter model fitted on FEBRL4, exact agreement on which of these fields "
-            "carries the most evidence (highest weight in bits)?"
+            "The marketing manager wants to buy another address list: it costs only a few cents per name. "
+            "Using the source comparison, argue in a few sentences what such a list really costs the firm."
         ),
-        solution=_strongest_evidence,
-        compare=one_of(_EVIDENCE_CHOICES),
+        solution=lambda: _LIST_MODEL_ANSWER,
+        compare=written({
+            "incomplete records: fewer ways to reach and recognise people": ("complete", "missing", "empty"),
+            "duplicates: the same person bought twice, cleaning cost, double contacts": ("duplicat", "twice", "copies"),
+            "low later value: its customers spend less, many never buy": ("revenue", "spend", "value", "never buy"),
+            "judge the cost per customer, not per name or record": ("per customer", "per buying", "per acquired"),
+        }),
         hint=(
-            "Look at result.model.weights_table() at each field's top level. A field that almost "
-            "every candidate pair agrees on (because blocking put them together) proves little."
+            "A name on a list is not a customer. Think about what each listed record is missing, how many listed "
+            "records are people the firm already knows, and what the customers a list brings in go on to spend."
         ),
-    )
-)
-register(
-    Exercise(
-        id="01.5",
-        notebook=NOTEBOOK,
-        question=(
-            "In the default synthetic world (2,000 persons, seed 42), which acquisition source has the "
-            "lowest share of records that ever buy anything: 'web_signup', 'store' or 'purchased_list'?"
-        ),
-        solution=_least_buying_source,
-        compare=one_of(_SOURCES),
-        hint="Read the buyer_share column of source_quality(customers, walk, transactions=transactions).",
+        model_answer=_LIST_MODEL_ANSWER,
     )
 )

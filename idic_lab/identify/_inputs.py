@@ -66,6 +66,35 @@ class IdentifyInputs:
             f"observation end {self.observation_end}"
         )
 
+    def record(self, *, transactions_file: str = "") -> pd.DataFrame | None:
+        """Record the inputs for the report (rows, customers, dates, what cleaning dropped).
+
+        Parameters
+        ----------
+        transactions_file : str
+            The client's transactions file, named in the report; empty for none.
+
+        Returns
+        -------
+        DataFrame or None
+            The transaction rows cleaning dropped, by reason; None without transactions.
+        """
+        from idic_lab import results
+
+        from_client = self.identity is None
+        results.record_data("customers", rows=len(self.customers), customers=self.customers["customer_id"].nunique(),
+                            file=self.source if from_client else None)
+        if self.transactions is not None:
+            transactions = self.transactions
+            results.record_data("transactions", rows=len(transactions),
+                                customers=transactions["customer_id"].nunique(),
+                                start=transactions["date"].min() if len(transactions) else None,
+                                end=self.observation_end, file=transactions_file or None)
+        if self.cleaning is None:
+            return None
+        results.record_cleaning("transactions", self.cleaning, file=transactions_file or None)
+        return pd.Series(self.cleaning.dropped, name="transaction rows dropped").to_frame()
+
 
 def load_inputs(
     *,

@@ -846,6 +846,12 @@ class FellegiSunter:
         ]
         return pd.DataFrame(rows)
 
+    def weight_bits(self) -> dict[str, dict[str, float]]:
+        """``{field: {level: weight in bits}}``, rounded to 3 decimals (for a results file)."""
+        table = self.weights_table()
+        return {str(f): {str(int(level)): round(float(w), 3) for level, w in zip(g["level"], g["weight_bits"])}
+                for f, g in table.groupby("field", sort=False)}
+
 
 _WRONG_SIGN_BITS = 1.0  # a field whose full agreement is worth < -1 bit (or disagreement > +1) is suspect
 

@@ -52,6 +52,8 @@ __all__ = [
     "rfm_segments",
     "simple_clv",
     "source_quality",
+    "SourceComparison",
+    "compare_sources",
     "stack_sources",
 ]
 
@@ -1076,3 +1078,60 @@ def source_quality(
         acquired_revenue = revenue_by_customer.groupby(first_source.reindex(revenue_by_customer.index)).sum()
         table["revenue_from_customers_acquired"] = acquired_revenue.reindex(table.index, fill_value=0.0)
     return table
+
+
+@dataclass(frozen=True)
+class SourceComparison:
+    """Acquisition sources compared: :func:`source_quality` plus revenue per customer acquired.
+
+    Attributes
+    ----------
+    table : DataFrame
+        :func:`source_quality`'s columns and, with transactions,
+        ``revenue_per_customer_acquired`` (NaN for a source that acquired
+        nobody: there is no average to take).
+    """
+
+    table: pd.DataFrame
+
+    def worst(self) -> dict[str, str]:
+        """The worst source on each comparison: lowest completeness, highest duplicate rate, lowest later value."""
+        table = self.table
+        worst = {"completeness": str(table["completeness"].idxmin()),
+                 "duplicate_rate": str(table["duplicate_rate"].idxmax())}
+        if "revenue_per_customer_acquired" in table.columns and table["revenue_per_customer_acquired"].notna().any():
+            worst["revenue_per_customer_acquired"] = str(table["revenue_per_customer_acquired"].idxmin())
+        return worst
+
+    def headline(self) -> dict:
+        """What the notebook records: the worst source per comparison and the compared values per source."""
+        columns = [c for c in ("completeness", "duplicate_rate", "buyer_share", "revenue_per_customer_acquired")
+                   if c in self.table]
+        values = {c: {str(k): (None if pd.isna(v) else round(float(v), 4)) for k, v in self.table[c].items()}
+                  for c in columns}
+        return {"worst": self.worst(), **values}
+
+
+def compare_sources(
+    customers: pd.DataFrame,
+    walk: pd.DataFrame,
+    *,
+    transactions: pd.DataFrame | None = None,
+    id_column: str = "customer_id",
+) -> SourceComparison:
+    """Compare acquisition sources on completeness, duplicates and what their customers spent later.
+
+    Parameters are those of :func:`source_quality`.
+
+    Returns
+    -------
+    SourceComparison
+        ``table`` adds ``revenue_per_customer_acquired`` to
+        :func:`source_quality` when transactions are given: the revenue of
+        the customers a source brought in first, per such customer.
+    """
+    table = source_quality(customers, walk, transactions=transactions, id_column=id_column)
+    if "revenue_from_customers_acquired" in table.columns:
+        acquired = table["customers_acquired"].where(table["customers_acquired"] > 0)
+        table["revenue_per_customer_acquired"] = table["revenue_from_customers_acquired"] / acquired
+    return SourceComparison(table=table)

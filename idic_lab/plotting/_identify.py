@@ -65,19 +65,36 @@ def plot_match_weights(pairs: pd.DataFrame, *, threshold_weight: float | None = 
     return ax
 
 
-def plot_precision_recall(curve: pd.DataFrame, *, chosen: dict | None = None, label: str | None = None, ax: Axes | None = None) -> Axes:
+def plot_precision_recall(
+    curve: pd.DataFrame, *, chosen: dict | None = None, label: str | None = None, ax: Axes | None = None,
+    recall_from: float | None = None,
+) -> Axes:
     """Precision–recall curve over match-weight thresholds (``precision_recall_table``).
 
-    ``chosen`` (a dict with ``precision`` and ``recall``) marks the threshold in use.
+    ``chosen`` (a dict with ``precision`` and ``recall``) marks the threshold
+    in use; its legend entry names the curve (``label``), so two curves on
+    one axes get two distinct entries. ``recall_from`` zooms to recalls from
+    that value up, where a good matcher's curves differ (the rest of a
+    near-perfect curve runs along the top edge).
     """
     ax = _axes(ax, (5, 4.5))
-    ax.plot(curve["recall"], curve["precision"], label=label)
+    line = ax.plot(curve["recall"], curve["precision"], label=f"{label}: every threshold" if label else None)[0]
     if chosen is not None:
-        ax.scatter([chosen["recall"]], [chosen["precision"]], color="#b30000", zorder=3, label="threshold p = 0.5")
+        ax.scatter([chosen["recall"]], [chosen["precision"]], color=line.get_color(), edgecolor="black", s=60,
+                   zorder=3, label=f"{label}: threshold p = 0.5" if label else "threshold p = 0.5")
     ax.set_xlabel("recall (true links found)")
     ax.set_ylabel("precision (links that are true)")
-    ax.set_xlim(max(0.0, curve["recall"].min() - 0.02), 1.005)
-    ax.set_ylim(max(0.0, curve["precision"].min() - 0.02), 1.005)
+    if recall_from is not None:
+        if not 0 <= recall_from < 1:
+            raise ValueError(f"plot_precision_recall: recall_from must be from 0 to below 1, found {recall_from!r}")
+        # every curve on the axes (a second call adds one): the lowest precision in the zoomed range
+        low = min((float(np.min(np.asarray(l.get_ydata(), dtype=float)[np.asarray(l.get_xdata(), dtype=float) >= recall_from],
+                                initial=1.0)) for l in ax.get_lines()), default=1.0)
+        ax.set_xlim(recall_from, 1.0 + (1.0 - recall_from) * 0.02)
+        ax.set_ylim(max(0.0, low - 0.02), 1.005)
+    else:
+        ax.set_xlim(max(0.0, curve["recall"].min() - 0.02), 1.005)
+        ax.set_ylim(max(0.0, curve["precision"].min() - 0.02), 1.005)
     ax.set_title("Precision and recall as the threshold moves")
     ax.legend(loc="lower left")
     return ax
@@ -99,7 +116,21 @@ def plot_duplicate_impact(impact: pd.DataFrame, *, ax: Axes | None = None) -> Ax
 
 
 def plot_source_quality(quality: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Completeness and duplicate rate per acquisition source (``source_quality``)."""
+    """Completeness, duplicate rate and later value per acquisition source.
+
+    Takes ``source_quality`` or ``compare_sources(...).table``. With a
+    ``revenue_per_customer_acquired`` column and no ``ax`` given, a second
+    panel beside the first shows it; the left axes is returned.
+    """
+    value = "revenue_per_customer_acquired"
+    if ax is None and value in quality.columns:
+        import matplotlib.pyplot as plt
+
+        _, (ax, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
+        quality[value].plot.bar(ax=right, color="#6baed6", rot=0)
+        right.set_ylabel("revenue per customer acquired")
+        right.set_xlabel("acquisition source")
+        right.set_title("What the customers it brought in spent")
     ax = _axes(ax)
     columns = [c for c in ("completeness", "duplicate_rate") if c in quality.columns]
     quality[columns].plot.bar(ax=ax, color=["#08519c", "#fd8d3c"][: len(columns)], rot=0)

@@ -20,6 +20,8 @@ NOT_INPUTS = {
     "identify.IdentifyInputs": "result of identify.load_inputs",
     "identify.LinkageResult": "result of identify.link_records",
     "identify.Resolution": "result of identify.resolve_customers",
+    "identify.FebrlBenchmark": "result of identify.febrl_benchmark",
+    "identify.SourceComparison": "result of identify.compare_sources",
     "differentiate.CalibrationHoldout": "result of differentiate.calibration_holdout_split",
     "interact.InteractInputs": "result of interact.load_inputs",
     "customize.HoldoutSplit": "result of customize.holdout_split",

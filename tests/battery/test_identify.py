@@ -266,6 +266,8 @@ CASES = [
     Case("true crosswalk from an identity with repeated record ids", "identify.crosswalk_from_identity",
          lambda: idf.crosswalk_from_identity(pd.Series(["P1", "P2"], index=["a", "a"])),
          refused(r"must be unique", mentions=("record ids",))),
+    Case("febrl_benchmark with a threshold of 1.5", "identify.febrl_benchmark",
+         lambda: idf.febrl_benchmark(threshold=1.5), refused(r"strictly between 0 and 1", mentions=("threshold",))),
     Case("link_febrl with another data set lists the FEBRL sets", "identify.link_febrl",
          lambda: idf.link_febrl("cdnow"), refused(r"not a FEBRL data set", mentions=("febrl1", "febrl4"))),
     # --- single customer view -----------------------------------------------------------------------
@@ -306,6 +308,20 @@ CASES = [
          lambda: idf.source_quality(_customers(source=["web", None, "", "list", "web"]), _walk(), transactions=_tx()),
          answered(lambda q: list(q.index) == ["(no source)", "list", "web"] and q["records"].sum() == 5
                   and q.notna().all().all(), "a '(no source)' row, no NaN")),
+    Case("compare_sources: sources that acquired nobody have no revenue per customer acquired",
+         "identify.compare_sources",
+         lambda: idf.compare_sources(_customers(), _walk(), transactions=_tx()),
+         answered(lambda c: c.table["revenue_per_customer_acquired"].isna().tolist() == [True, True, False]
+                  and c.worst()["revenue_per_customer_acquired"] == "web",
+                  "NaN (not 0) where nobody was acquired; the worst source among the others")),
+    Case("compare_sources without transactions compares completeness and duplicates only",
+         "identify.compare_sources",
+         lambda: idf.compare_sources(_customers(), _walk()),
+         answered(lambda c: set(c.worst()) == {"completeness", "duplicate_rate"}
+                  and "revenue_per_customer_acquired" not in c.table, "no value comparison")),
+    Case("compare_sources without a source column", "identify.compare_sources",
+         lambda: idf.compare_sources(_customers().drop(columns="source"), _walk()),
+         refused(r"no 'source' column", mentions=("stack_sources",))),
     # --- audit -----------------------------------------------------------------------------------
     Case("audit_columns: time-zone aware dates against a plain observation end", "identify.audit_columns",
          lambda: idf.audit_columns(pd.DataFrame({"signup_date": pd.to_datetime(["2020-01-01", "2031-01-01"])

@@ -1,0 +1,108 @@
+"""What notebook 01's text says about its default output, checked on the recorded results of the default run.
+
+Each test names the cell whose sentence it guards; a change to the synthetic world or the method that
+breaks a lesson fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.notebook
+
+STEM = "01_identify"
+SOURCES = ("purchased_list", "store", "web_signup")
+
+
+@pytest.fixture(scope="module")
+def results(default_run):
+    run = default_run(STEM)
+    assert run.ok, run.error
+    return run.results
+
+
+def _top_level(weights: dict) -> dict[str, float]:
+    """Each field's highest agreement level (exact agreement) and its weight in bits."""
+    return {field: levels[max(levels, key=int)] for field, levels in weights.items()}
+
+
+def test_the_purchased_list_is_the_worst_source_on_all_three_counts(results):
+    # §7 "What happened": least complete, most duplicated, least revenue per customer acquired.
+    sources = results["identify.sources"]
+    assert sources["worst"] == {"completeness": "purchased_list", "duplicate_rate": "purchased_list",
+                                "revenue_per_customer_acquired": "purchased_list"}
+    for column in ("completeness", "duplicate_rate", "revenue_per_customer_acquired"):
+        assert set(sources[column]) == set(SOURCES)
+    # measurably worse, not by a hair
+    others = [s for s in SOURCES if s != "purchased_list"]
+    assert sources["completeness"]["purchased_list"] < min(sources["completeness"][s] for s in others) - 0.05
+    assert sources["duplicate_rate"]["purchased_list"] > max(sources["duplicate_rate"][s] for s in others) + 0.03
+    value = sources["revenue_per_customer_acquired"]
+    assert value["purchased_list"] < 0.5 * min(value[s] for s in others)
+    # "partly because most listed records never buy at all"
+    assert sources["buyer_share"]["purchased_list"] < 0.5
+
+
+def test_synthetic_weights_disagreement_counts_against_and_some_agreement_for(results):
+    # §4 teaching note after the weights table.
+    for field, levels in results["identify.weight_bits"].items():
+        assert levels["0"] < 0, field
+        assert max(levels.values()) > 0, field
+
+
+def test_exact_name_agreement_is_hardly_evidence_in_the_synthetic_world(results):
+    # §4 teaching note: the name's top level has the smallest weight, m close to u.
+    top = _top_level(results["identify.weight_bits"])
+    assert min(top, key=top.get) == "name"
+    assert top["name"] < 1.0
+
+
+def test_synthetic_matching_errs_on_the_side_of_precision(results):
+    # §4 "Reading it" after the scores: precision high, recall lower.
+    scores = results["identify.synthetic"]
+    assert scores["precision"] >= 0.95
+    assert scores["recall"] < scores["precision"] - 0.05
+
+
+def test_febrl_precision_and_recall_are_close_to_one(results):
+    # §4 FEBRL "Reading it": nearly every true link found, (almost) no false ones.
+    for name in ("febrl4", "febrl3"):
+        assert results[f"identify.{name}.precision"] >= 0.999
+        assert results[f"identify.{name}.recall"] >= 0.99
+
+
+def test_febrl_blocking_compares_well_under_one_percent_of_all_pairs(results):
+    assert results["identify.febrl4.reduction_ratio"] > 0.99
+
+
+def test_postcode_agreement_is_almost_worthless_among_the_febrl4_candidates(results):
+    # §4 "What happened" after the FEBRL4 weights table (the predict-before-you-run prompt).
+    top = _top_level(results["identify.febrl4.weight_bits"])
+    assert min(top, key=top.get) == "postcode"
+    assert top["postcode"] < 1.0
+    ranked = sorted(top, key=top.get, reverse=True)
+    assert ranked[0] == "soc_sec_id" and ranked[1].startswith("address")
+
+
+def test_precision_recall_dots_sit_in_the_corner_and_lower_thresholds_add_little(results):
+    # §4 "Reading it" after the zoomed precision-recall plot.
+    for name in ("febrl4", "febrl3"):
+        chosen, best = results[f"identify.{name}.recall"], results[f"identify.{name}.max_recall"]
+        assert results[f"identify.{name}.precision"] >= 0.999 and chosen >= 0.99  # inside the zoom, top right
+        assert 0 <= best - chosen < 0.002
+    assert results["identify.febrl3.recall"] < results["identify.febrl4.recall"]
+
+
+def test_merging_duplicates_raises_repeat_share_and_clv(results):
+    # §6 teaching note: fewer customers after merging, a larger repeat share, a higher simple CLV.
+    assert results["identify.n_customers"] < results["identify.customers_before"]
+    assert results["identify.repeat_share_change"] > 0
+    assert results["identify.clv_per_customer_change"] > 0
+
+
+def test_printed_duplicate_rate_is_the_recorded_one(default_run, results):
+    import nbformat
+
+    nb = nbformat.read(default_run(STEM).executed, as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert f"duplicate rate {results['identify.duplicate_rate']:.1%}" in printed
