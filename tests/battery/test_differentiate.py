@@ -79,6 +79,12 @@ def _small_value(n: int = 10, **overrides) -> pd.DataFrame:
     return pd.DataFrame(base | overrides, index=index)
 
 
+def _development_value(n: int = 10) -> pd.DataFrame:
+    """A value table with expected purchases (falling with value) and spend; odd customers spend twice as much."""
+    spend = np.where(np.arange(n) % 2, 40.0, 20.0)
+    return _small_value(n, expected_purchases=np.arange(n, 0, -1) / 4, expected_spend=spend, p_alive=np.full(n, 0.8))
+
+
 def _steady_buyers(n: int = 150, seed: int = 0) -> pd.DataFrame:
     """BTYD summary of Poisson buyers who never drop out."""
     rng = np.random.default_rng(seed)
@@ -532,6 +538,29 @@ CASES = [
     Case("strategy_matrix: no customers in common", "differentiate.strategy_matrix",
          lambda: dif.strategy_matrix(_small_value(40), pd.Series([1, 2], index=["x", "y"])),
          refused(r"found none in common.*same customer ids", mentions=("strategy_matrix",))),
+    Case("strategy_matrix: a value table without expected purchases", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_small_value(40), pd.Series(1, index=_small_value(40).index)),
+         refused(r"expected_purchases.*expected_spend.*from customer_value_table", mentions=("value_table",))),
+    Case("strategy_matrix: a negative grow margin", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_development_value(40), pd.Series(1, index=_development_value(40).index),
+                                     grow_margin=-0.5),
+         refused(r"grow_margin", mentions=("grow_margin",))),
+    Case("strategy_matrix: one segment is never grown (growth is relative to the tier)", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_development_value(40), pd.Series(1, index=_development_value(40).index)),
+         answered(lambda m: "grow" not in set(m["strategy"]) and m["customers"].sum() == 40, "no grow cell")),
+    Case("strategy_matrix: the segment with big baskets is grown in a low tier", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_development_value(40), pd.Series(np.arange(40) % 2, index=_development_value(40).index)),
+         answered(lambda m: set(m.loc[m["tier"] == "Iron", "strategy"]) == {"grow", "maintain"},
+                  "one Iron segment grown, the other maintained")),
+    Case("development_potential: missing columns", "differentiate.development_potential",
+         lambda: dif.development_potential(_small_value(10), loyal_purchases=3.0),
+         refused(r"expected the columns.*p_alive.*found no expected_purchases", mentions=("value_table",))),
+    Case("development_potential: a negative loyal rate", "differentiate.development_potential",
+         lambda: dif.development_potential(_development_value(10), loyal_purchases=-1),
+         refused(r"loyal_purchases", mentions=("loyal_purchases",))),
+    Case("development_potential: nothing to win above the loyal rate", "differentiate.development_potential",
+         lambda: dif.development_potential(_development_value(10), loyal_purchases=0.0),
+         answered(lambda d: (d == 0).all() and len(d) == 10, "all 0")),
 ]
 
 
