@@ -4246,9 +4246,11 @@ _NOT_GIVEN = object()
 def record_results(
     *,
     summary: pd.DataFrame | None = None,
+    split: CalibrationHoldout | None = None,
     models: Sequence[Any] | None = None,
     checks: Mapping[str, PurchaseModelCheck] | None = None,
     errors: pd.DataFrame | None = None,
+    tracking: pd.DataFrame | None = None,
     conditional: pd.DataFrame | None = None,
     clv_model: Any = _NOT_GIVEN,
     pyramid: pd.DataFrame | None = None,
@@ -4271,6 +4273,8 @@ def record_results(
     summary : DataFrame
         A BTYD summary (:func:`rfm_summary`): median frequency and share of
         one-time buyers.
+    split : CalibrationHoldout
+        From :func:`calibration_holdout_split`: its counts (:meth:`CalibrationHoldout.report`).
     models : sequence
         Fitted models (BG/NBD, Pareto/NBD, Gamma-Gamma): their parameters
         (and Gamma-Gamma's frequency-spend correlation).
@@ -4278,6 +4282,9 @@ def record_results(
         From :func:`check_purchase_models`: which models are usable.
     errors : DataFrame
         From :func:`holdout_validation`: MAE, RMSE and aggregate error.
+    tracking : DataFrame
+        From :func:`tracking_table`: cumulative repeat purchases at the
+        calibration end and at the observation end, actual and per forecast.
     conditional : DataFrame
         From :func:`conditional_expectations`: mean holdout purchases by
         calibration frequency.
@@ -4312,9 +4319,13 @@ def record_results(
         figures[f"differentiate.{key}"] = record(f"differentiate.{key}", value)
 
     if summary is not None:
-        summary = _check_summary(summary)
+        _check_summary(summary)
         put("summary.median_frequency", float(summary["frequency"].median()))
         put("summary.share_one_time", round(float((summary["frequency"] == 0).mean()), 4))
+        if "monetary_value" in summary.columns and (summary["frequency"] == 0).any():
+            put("summary.one_time_monetary_max", float(summary.loc[summary["frequency"] == 0, "monetary_value"].max()))
+    if split is not None:
+        put("split", {str(k): int(v) for k, v in _check_split(split).report().items()})
     for model in models or ():
         for name, value in model.params_.items():
             put(f"{_key(model.name)}.{name}", round(float(value), 4))
@@ -4326,6 +4337,12 @@ def record_results(
         for model_name, row in errors.iterrows():
             for metric in ("mae", "rmse", "aggregate_error_pct"):
                 put(f"holdout.{_key(str(model_name))}.{metric}", round(float(row[metric]), 4))
+    if tracking is not None:
+        calibration_end = pd.Timestamp(tracking.attrs.get("calibration_end", tracking.index[0]))
+        at_calibration_end = tracking.loc[tracking.index <= calibration_end]
+        for label, rows in (("calibration_end", at_calibration_end), ("end", tracking)):
+            if len(rows):
+                put(f"tracking.{label}", {str(c): round(float(v), 4) for c, v in rows.iloc[-1].items()})
     if conditional is not None:
         put("conditional", {str(c): {str(i): round(float(v), 4) for i, v in conditional[c].items()}
                             for c in conditional.columns})
@@ -4350,6 +4367,9 @@ def record_results(
         put("needs.k", int(segmentation.k_))
     if profiles is not None:
         put("needs.segments", {str(i): str(n) for i, n in profiles["name"].items()})
+        if "items_per_order" in profiles.columns:
+            put("needs.items_per_order", {str(n): round(float(v), 4)
+                                          for n, v in zip(profiles["name"], profiles["items_per_order"])})
     if stability is not None:
         put("needs.stability_ari_mean", round(float(stability["ari"].mean()), 4))
         put("needs.stability_ari_min", round(float(stability["ari"].min()), 4))
