@@ -138,20 +138,23 @@ register(
         id="02.3",
         notebook=NOTEBOOK,
         question=(
-            "With the same BG/NBD fit, what share of all calibration customers is more likely inactive than active "
-            "at the calibration end (P(alive) < 0.5)? Answer as a fraction between 0 and 1."
+            "With the same BG/NBD fit, take the customers who made at least one repeat purchase in the calibration "
+            "period. What share of them is more likely inactive than active at the calibration end "
+            "(P(alive) < 0.5)? Answer as a fraction between 0 and 1."
         ),
-        solution=lambda: float(_likely_inactive().mean()),
+        solution=_likely_inactive_among_repeat_buyers,
         compare=numeric(rel_tol=0.01, share=True),
         hint=(
-            "Every calibration customer gets a probability of still being active; count those below one half and "
-            "divide by all customers. In BG/NBD a customer without repeat purchases counts as alive."
+            "Every calibration customer gets a probability of still being active. Keep only those with a repeat "
+            "purchase, count those below one half and divide by the repeat buyers. In BG/NBD a customer without "
+            "repeat purchases counts as alive, which is why the question leaves them out."
         ),
         mistakes=(
-            Mistake(lambda: int(_likely_inactive().sum()), "That is a number of customers; the question asks for "
-                                                           "their share of all customers."),
-            Mistake(_likely_inactive_among_repeat_buyers, "That is the share among the repeat buyers only; the "
-                                                          "question divides by all calibration customers."),
+            Mistake(lambda: int(_likely_inactive()[_split().summary["frequency"] > 0].sum()),
+                    "That is a number of customers; the question asks for their share of the repeat buyers."),
+            Mistake(lambda: float(_likely_inactive().mean()),
+                    "That divides by all calibration customers, including the one-time buyers the model counts as "
+                    "alive; the question asks about the repeat buyers only."),
         ),
     )
 )
