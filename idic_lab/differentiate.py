@@ -2930,6 +2930,19 @@ class LeftCensoring:
         """Start-window customers beyond the later rate: about how many bought before the log began."""
         return max(0, round(self.start_customers - self.later_rate * self.window_days / 30.0))
 
+    def clv_note(self, value: pd.DataFrame) -> str:
+        """A sentence on how many of the top 10 % by actual value were first seen in the start window ("" if none detected)."""
+        if not self.detected:
+            return ""
+        from idic_lab import formatting as fmt
+
+        _check_value_columns(value)
+        early = value.index.isin(self.customers)
+        top = value["future_value"].rank(ascending=False, method="first").to_numpy() <= max(1, len(value) // 10)
+        return (f"**Left-censoring and CLV.** {fmt.percent(early[top].mean())} of the top 10 % of customers by actual "
+                f"value were first seen in the log's first {self.window_days} days: their age and recency are "
+                "understated, so read their CLV with care.")
+
 
 def left_censoring(
     transactions: pd.DataFrame, *, window_days: int = 30, ratio: float = 2.0, min_customers: int = 20
