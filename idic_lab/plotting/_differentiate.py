@@ -212,5 +212,6 @@ def plot_strategy_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     ax.set_yticks(range(len(tiers)), tiers)
     ax.set_xlabel("needs segment")
     ax.set_ylabel("value tier")
-    ax.set_title("Value x needs: main strategy per cell (customers, actual value = predicted future value)")
+    ax.set_title("Value x needs: strategy per cell (customers, actual value; also: customers who on their own would get another)",
+                 fontsize=10)
     return ax

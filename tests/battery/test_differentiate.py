@@ -79,6 +79,12 @@ def _small_value(n: int = 10, **overrides) -> pd.DataFrame:
     return pd.DataFrame(base | overrides, index=index)
 
 
+def _development_value(n: int = 10) -> pd.DataFrame:
+    """A value table with expected purchases (falling with value) and spend; odd customers spend twice as much."""
+    spend = np.where(np.arange(n) % 2, 40.0, 20.0)
+    return _small_value(n, expected_purchases=np.arange(n, 0, -1) / 4, expected_spend=spend, p_alive=np.full(n, 0.8))
+
+
 def _steady_buyers(n: int = 150, seed: int = 0) -> pd.DataFrame:
     """BTYD summary of Poisson buyers who never drop out."""
     rng = np.random.default_rng(seed)
@@ -532,6 +538,75 @@ CASES = [
     Case("strategy_matrix: no customers in common", "differentiate.strategy_matrix",
          lambda: dif.strategy_matrix(_small_value(40), pd.Series([1, 2], index=["x", "y"])),
          refused(r"found none in common.*same customer ids", mentions=("strategy_matrix",))),
+    Case("strategy_matrix: a value table without expected purchases", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_small_value(40), pd.Series(1, index=_small_value(40).index)),
+         refused(r"expected_purchases.*expected_spend.*from customer_value_table", mentions=("value_table",))),
+    Case("strategy_matrix: a negative grow margin", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_development_value(40), pd.Series(1, index=_development_value(40).index),
+                                     grow_margin=-0.5),
+         refused(r"grow_margin", mentions=("grow_margin",))),
+    Case("strategy_matrix: one segment is never grown (growth is relative to the tier)", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_development_value(40), pd.Series(1, index=_development_value(40).index)),
+         answered(lambda m: "grow" not in set(m["strategy"]) and m["customers"].sum() == 40, "no grow cell")),
+    Case("strategy_matrix: the segment with big baskets is grown in a low tier", "differentiate.strategy_matrix",
+         lambda: dif.strategy_matrix(_development_value(40), pd.Series(np.arange(40) % 2, index=_development_value(40).index)),
+         answered(lambda m: set(m.loc[m["tier"] == "Iron", "strategy"]) == {"grow", "maintain"},
+                  "one Iron segment grown, the other maintained")),
+    # -- what the notebook records -----------------------------------------------------------
+    Case("analysis_window: empty ends are filled in (last purchase, middle of the window)", "differentiate.analysis_window",
+         lambda: dif.analysis_window(_tx()),
+         answered(lambda w: w.end_text == "2024-02-05" and w.calibration_end_text == "2024-01-18"
+                  and w.customers == 3 and w.purchases == 6, "end 2024-02-05, calibration end 2024-01-18")),
+    Case("analysis_window: an unknown time unit", "differentiate.analysis_window",
+         lambda: dif.analysis_window(_tx(), time_unit="fortnight"),
+         refused(r"time_unit", mentions=("time_unit",))),
+    Case("analysis_window: an observation end before the first purchase", "differentiate.analysis_window",
+         lambda: dif.analysis_window(_tx(), observation_end="2023-01-01"),
+         refused(r"observation_end=2023-01-01.*first purchase", mentions=("observation_end",))),
+    Case("analysis_window: purchases without a date column", "differentiate.analysis_window",
+         lambda: dif.analysis_window(_tx().drop(columns="date")),
+         refused(r"customer_id and date.*no date", mentions=("transactions",))),
+    Case("AnalysisWindow: describes itself in one line", "differentiate.AnalysisWindow",
+         lambda: dif.analysis_window(_tx(), time_unit="D").describe("test"),
+         answered(lambda line: line.startswith("test: 6 purchases by 3 customers") and "(1 days)" in line,
+                  "source, counts, unit")),
+    Case("value_concentration: negative spend", "differentiate.value_concentration",
+         lambda: dif.value_concentration([5.0, -1.0, 3.0]),
+         refused(r"values >= 0", mentions=("values",))),
+    Case("value_concentration: one customer brings everything", "differentiate.value_concentration",
+         lambda: dif.value_concentration([0.0, 0.0, 0.0, 0.0, 10.0]),
+         answered(lambda c: c.top_share == 1.0 and c.against_rule == "more" and c.top_to_rest == float("inf"),
+                  "top share 1, more than the rule")),
+    Case("ValueConcentration: top and rest add up to the total", "differentiate.ValueConcentration",
+         lambda: dif.value_concentration(np.arange(1.0, 11.0)),
+         answered(lambda c: c.top_total == 19.0 and c.total == 55.0 and "top 20%" in c.sentence(),
+                  "the top two of ten bring 19 of 55")),
+    Case("record_results: nothing given, nothing recorded", "differentiate.record_results",
+         lambda: dif.record_results(),
+         answered(lambda figures: figures == {}, "an empty dict")),
+    Case("record_results: a summary that is not a BTYD summary", "differentiate.record_results",
+         lambda: dif.record_results(summary=pd.DataFrame({"x": [1.0]})),
+         refused(r"frequency", mentions=("summary",))),
+    Case("LeftCensoring.clv_note: the top customer was first seen in the start window", "differentiate.LeftCensoring",
+         lambda: dif.LeftCensoring(True, 30, 3, 3.0, 1.0, pd.Index(["v00"]), "x").clv_note(_small_value(10)),
+         answered(lambda note: note.startswith("**Left-censoring and CLV.** 100") and "first 30 days" in note,
+                  "all of the top 10 %")),
+    Case("LeftCensoring.clv_note: nothing detected, no note", "differentiate.LeftCensoring",
+         lambda: dif.LeftCensoring(False, 30, 3, 3.0, 1.0, pd.Index(["v00"]), "").clv_note(_small_value(10)),
+         answered(lambda note: note == "", "an empty note")),
+    Case("record_clv: a table without potential value", "differentiate.record_clv",
+         lambda: dif.record_clv(_small_value(10).drop(columns="potential_value"), pd.DataFrame(), model="BG/NBD",
+                                horizon=52, time_unit="W", annual_discount_rate=0.1),
+         refused(r"potential_value", mentions=("value_table",))),
+    Case("development_potential: missing columns", "differentiate.development_potential",
+         lambda: dif.development_potential(_small_value(10), loyal_purchases=3.0),
+         refused(r"expected the columns.*p_alive.*found no expected_purchases", mentions=("value_table",))),
+    Case("development_potential: a negative loyal rate", "differentiate.development_potential",
+         lambda: dif.development_potential(_development_value(10), loyal_purchases=-1),
+         refused(r"loyal_purchases", mentions=("loyal_purchases",))),
+    Case("development_potential: nothing to win above the loyal rate", "differentiate.development_potential",
+         lambda: dif.development_potential(_development_value(10), loyal_purchases=0.0),
+         answered(lambda d: (d == 0).all() and len(d) == 10, "all 0")),
 ]
 
 
