@@ -1766,7 +1766,7 @@ class UpliftStudy:
     def headline(self) -> dict[str, Any]:
         """The figures the notebook records: Qini per model, the random band, the best model and its deciles."""
         uplift = self.deciles["observed_uplift"]
-        return {"qini": self.qini.round(4), "random_band": round(self.random_band, 4), "best": self.best,
+        return {"qini": self.qini.round(4).to_dict(), "random_band": round(self.random_band, 4), "best": self.best,
                 "best_qini": round(float(self.qini.max()), 4), "train": len(self.train), "test": len(self.test),
                 "top_decile_uplift": round(float(uplift.iloc[0]), 4),
                 "bottom_decile_uplift": round(float(uplift.iloc[-1]), 4),
