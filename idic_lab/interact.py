@@ -68,7 +68,6 @@ __all__ = [
     "InteractInputs",
     "ResponseModel",
     "TwoModelUplift",
-    "UpliftStudy",
     "assess_churn_risk",
     "campaign_lift",
     "campaign_results",

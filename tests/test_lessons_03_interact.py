@@ -101,7 +101,7 @@ def test_p_alive_separates_alive_from_dropped_out(results):
 def test_win_back_list_is_at_risk_and_ordered_by_value(results):
     targets = pd.DataFrame(results["interact.retention.win_back"])
     assert targets["p_alive"].between(0.2, 0.5).all()
-    assert targets["value_at_stake"].is_monotonic_decreasing
+    assert targets["total_value"].is_monotonic_decreasing
 
 
 def test_nps_is_positive_and_its_interval_several_points_wide(results):
