@@ -108,6 +108,7 @@ def test_nps_is_positive_and_its_interval_several_points_wide(results):
     low, high = results["interact.nps.ci"]
     assert results["interact.nps.score"] > 0 and low > 0
     assert high - low > 4
+    assert results["interact.nps.n"] > 1000, "well over a thousand answers"
 
 
 def test_key_drivers_quality_first_website_last_in_the_planted_order(results):

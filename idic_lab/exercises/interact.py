@@ -13,7 +13,7 @@ from idic_lab.synth import DRIVERS, CRMWorld, make_crm_world
 NOTEBOOK = "03_interact.ipynb"
 WORLD_CUSTOMERS = 5000
 WORLD_SEED = 0
-ONLINE_SHARE = 0.5  # 03.1: customers with at least this share of online purchases
+ONLINE_SHARE = 1.0  # 03.1: customers who made (at least) this share of their purchases online
 DELIVERY_RATING = 8  # 03.3: respondents who rate delivery at least this
 
 
@@ -59,14 +59,11 @@ def _risk():
     return it.churn_risk(transactions, observation_end=world.observation_end, time_unit="W")
 
 
-def _share_at_risk() -> float:
+def _share_below_half(*, repeat_only: bool = True, statuses: tuple[str, ...] = ("at risk", "likely lost")) -> float:
     risk = _risk()
-    repeat = risk.loc[risk["status"] != "one-time buyer"]
-    return float((repeat["status"] == "at risk").mean())
-
-
-def _share_at_risk_of_everyone() -> float:
-    return float((_risk()["status"] == "at risk").mean())
+    if repeat_only:
+        risk = risk.loc[risk["status"] != "one-time buyer"]
+    return float(risk["status"].isin(statuses).mean())
 
 
 register(
@@ -74,19 +71,19 @@ register(
         id="03.1",
         notebook=NOTEBOOK,
         question=(
-            "In the synthetic world (5,000 customers, seed 0), take only the campaign customers who made at least "
-            "half of their purchases online (web_share of 0.5 or more). By how much does the e-mail raise their "
+            "In the synthetic world (5,000 customers, seed 0), take only the campaign customers who made all of "
+            "their purchases online (web_share of 1). By how much does the e-mail raise their "
             "response rate over their control group? Answer the absolute lift as a fraction (0.01 = one point)."
         ),
         solution=_online,
         compare=numeric(rel_tol=0.01, share=True),
         hint=(
-            "Keep only the online buyers in both arms first; then the lift is the response rate of the treated "
+            "Keep only the purely online buyers in both arms first; then the lift is the response rate of the treated "
             "minus that of the control group, a difference and not a ratio."
         ),
         mistakes=(
             Mistake(lambda: _lift(_world().campaign), "That is the lift of the whole campaign: keep only the "
-                    "customers with at least half of their purchases online, in both arms."),
+                    "customers who bought only online, in both arms."),
             Mistake(_online_relative, "That is the relative lift (a ratio minus one); the question asks for the "
                     "difference of the two response rates."),
         ),
@@ -157,21 +154,33 @@ register(
         id="03.5",
         notebook=NOTEBOOK,
         question=(
-            "Among the synthetic world's repeat buyers (one-time buyers left out), what share is 'at risk' "
-            "(0.2 <= P(alive) < 0.5) at the observation end, in weeks? Answer as a fraction between 0 and 1."
+            "Among the synthetic world's repeat buyers (one-time buyers left out), what share is more likely gone "
+            "than alive at the observation end, P(alive) below 0.5 (weeks as time unit)? Answer as a fraction "
+            "between 0 and 1."
         ),
-        solution=_share_at_risk,
+        solution=_share_below_half,
         compare=numeric(rel_tol=0.01, share=True),
         hint=(
-            "A share needs the right denominator: count the at-risk customers and divide by the repeat buyers "
-            "only, since the model cannot judge customers who bought once."
+            "Below 0.5 covers two risk bands, not one. A share also needs the right denominator: the repeat "
+            "buyers only, since the model cannot judge customers who bought once."
         ),
         mistakes=(
-            Mistake(_share_at_risk_of_everyone, "That divides by every customer, one-time buyers included; "
-                    "the question asks for the share among repeat buyers."),
+            Mistake(lambda: _share_below_half(repeat_only=False), "That divides by every customer, one-time buyers "
+                    "included; the question asks for the share among repeat buyers."),
+            Mistake(lambda: _share_below_half(statuses=("at risk",)), "That counts only the 'at risk' band; "
+                    "customers 'likely lost' have a P(alive) below 0.5 too."),
         ),
     )
 )
+
+_MODEL_ANSWER_06 = (
+    "A response model predicts who buys after the e-mail, so it puts first the loyal regulars who buy "
+    "anyway (sure things): contacting them adds nothing. An uplift model estimates the difference the "
+    "contact makes, comparing treated with control customers, so it puts the persuadables first: recent, "
+    "mostly online buyers. The campaign should leave out the sleeping dogs, the regulars whom the offer "
+    "makes buy less (the negative uplift in the bottom deciles), and need not pay for the lost causes."
+)
+
 register(
     Exercise(
         id="03.6",
@@ -180,7 +189,7 @@ register(
             "The response model ranks customers worse than the two uplift models on this campaign. Explain why "
             "in a few sentences, and say which customers the campaign should leave out."
         ),
-        solution=lambda: "written",
+        solution=lambda: _MODEL_ANSWER_06,
         compare=written({
             "a response model scores who buys, including those who buy anyway": ("anyway", "sure thing",
                                                                                   "without the"),
@@ -193,12 +202,6 @@ register(
             "Think of the four groups of Radcliffe: which of them does a model of who buys find, and which of "
             "them does the campaign actually move?"
         ),
-        model_answer=(
-            "A response model predicts who buys after the e-mail, so it puts first the loyal regulars who buy "
-            "anyway (sure things): contacting them adds nothing. An uplift model estimates the difference the "
-            "contact makes, comparing treated with control customers, so it puts the persuadables first: recent, "
-            "mostly online buyers. The campaign should leave out the sleeping dogs, the regulars whom the offer "
-            "makes buy less (the negative uplift in the bottom deciles), and need not pay for the lost causes."
-        ),
+        model_answer=_MODEL_ANSWER_06,
     )
 )
