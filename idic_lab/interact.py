@@ -68,6 +68,7 @@ __all__ = [
     "InteractInputs",
     "ResponseModel",
     "TwoModelUplift",
+    "campaign_test",
     "assess_churn_risk",
     "campaign_lift",
     "campaign_results",
@@ -1159,6 +1160,71 @@ def campaign_lift(
     out.index.name = "measure"
     out.attrs.update({"p_value": p_value, "method": method, "confidence": confidence, "n_treated": n1, "n_control": n0})
     return out
+
+
+@dataclass(frozen=True)
+class CampaignTest:
+    """A campaign test read two ways (:func:`campaign_test`): normal-approximation and bootstrap intervals."""
+
+    normal: pd.DataFrame
+    bootstrap: pd.DataFrame
+    confidence: float
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of "no lift" (pooled two-proportion z test)."""
+        return float(self.normal.attrs["p_value"])
+
+    def table(self) -> pd.DataFrame:
+        """Both estimates side by side: columns (method, estimate/ci_low/ci_high)."""
+        return pd.concat({"normal approximation": self.normal, "bootstrap": self.bootstrap}, axis=1)
+
+    def headline(self) -> dict[str, Any]:
+        """The figures a report records: lift, its interval, relative lift, p-value, incremental revenue."""
+        lift = self.normal
+        out = {"control_group": True,
+               "absolute_lift": round(float(lift.loc["absolute_lift", "estimate"]), 4),
+               "absolute_lift_ci": [round(float(v), 4) for v in lift.loc["absolute_lift", ["ci_low", "ci_high"]]],
+               "relative_lift": round(float(lift.loc["relative_lift", "estimate"]), 4),
+               "p_value": self.p_value}
+        if "incremental_revenue" in lift.index:
+            out["incremental_revenue"] = round(float(lift.loc["incremental_revenue", "estimate"]), 2)
+        return out
+
+    def finding(self) -> str:
+        """One sentence for the report: did the campaign change the response rate, by how much, how surely."""
+        from idic_lab.formatting import number, percent
+
+        low, high = self.normal.loc["absolute_lift", ["ci_low", "ci_high"]]
+        rates = self.normal["estimate"]
+        verdict = "raised" if low > 0 else "lowered" if high < 0 else "did not measurably change"
+        return (f"The campaign {verdict} the response rate: {percent(rates['response_rate_treated'], 1)} of treated "
+                f"against {percent(rates['response_rate_control'], 1)} of control customers, a difference of "
+                f"{number(100 * rates['absolute_lift'], 1)} points ({percent(self.confidence)} interval "
+                f"{number(100 * low, 1)} to {number(100 * high, 1)}).")
+
+
+def campaign_test(
+    campaign: pd.DataFrame, *, confidence: float = 0.95, n_bootstrap: int = 2000, seed: int = 0
+) -> CampaignTest:
+    """Read a randomised campaign test: :func:`campaign_lift` by the normal approximation and by the bootstrap.
+
+    Parameters
+    ----------
+    campaign : DataFrame
+        Canonical campaign table (``treatment``, ``outcome``, optional ``spend``).
+    confidence : float
+        Level of the intervals.
+    n_bootstrap, seed : int
+        Resamples and seed of the bootstrap.
+
+    Returns
+    -------
+    CampaignTest
+    """
+    normal = campaign_lift(campaign, confidence=confidence)
+    boot = campaign_lift(campaign, confidence=confidence, method="bootstrap", n_bootstrap=n_bootstrap, seed=seed)
+    return CampaignTest(normal=normal, bootstrap=boot, confidence=float(confidence))
 
 
 def _warn_degenerate_lift(y1: np.ndarray, y0: np.ndarray, has_relative: bool, method: str) -> None:
@@ -2262,6 +2328,37 @@ class ChurnRisk:
     def usable(self) -> bool:
         """True if P(alive) may be reported."""
         return self.risk is not None
+
+    def _risk(self) -> pd.DataFrame:
+        if self.risk is None:
+            raise ValueError(f"ChurnRisk: P(alive) is not usable here ({self.problem}); check .usable first.")
+        return self.risk
+
+    @property
+    def repeat_buyers(self) -> pd.DataFrame:
+        """The rows of customers with at least one repeat purchase (one-time buyers left out)."""
+        risk = self._risk()
+        return risk.loc[risk["status"] != "one-time buyer"]
+
+    def status_counts(self) -> pd.Series:
+        """Customers per status, in the order of the bands."""
+        status = self._risk()["status"]
+        return status.value_counts().reindex(status.cat.categories).rename("customers")
+
+    def headline(self) -> dict[str, Any]:
+        """The figures a report records: share of repeat buyers at risk, counts per status, spend at stake."""
+        at_stake = float(win_back_targets(self._risk())["value_at_stake"].sum())
+        return {"share_at_risk": round(float((self.repeat_buyers["status"] == "at risk").mean()), 4),
+                "status_counts": self.status_counts(), "win_back_value_at_stake": round(at_stake, 2)}
+
+    def finding(self, currency: str = "") -> str:
+        """One sentence for the report: how many repeat buyers are at risk or lost, and the spend at stake."""
+        from idic_lab.formatting import count, money
+
+        status, head = self.status_counts(), self.headline()
+        return (f"{count(status['at risk'])} repeat buyers are at risk of leaving (P(alive) 0.2–0.5) and "
+                f"{count(status['likely lost'])} are likely lost; the at-risk customers' past spend puts "
+                f"{money(head['win_back_value_at_stake'], currency)} at stake.")
 
 
 def assess_churn_risk(
