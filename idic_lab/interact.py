@@ -68,6 +68,7 @@ __all__ = [
     "InteractInputs",
     "ResponseModel",
     "TwoModelUplift",
+    "campaign_test",
     "assess_churn_risk",
     "campaign_lift",
     "campaign_results",
@@ -87,11 +88,13 @@ __all__ = [
     "qini_by_split",
     "qini_coefficient",
     "qini_curve",
+    "qini_random_band",
     "relative_weights",
     "sample_size",
     "simulate_kpi",
     "split_campaign",
     "test_power",
+    "uplift_study",
     "uplift_by_decile",
     "uplift_truth_check",
     "weekly_kpi",
@@ -1159,6 +1162,71 @@ def campaign_lift(
     return out
 
 
+@dataclass(frozen=True)
+class CampaignTest:
+    """A campaign test read two ways (:func:`campaign_test`): normal-approximation and bootstrap intervals."""
+
+    normal: pd.DataFrame
+    bootstrap: pd.DataFrame
+    confidence: float
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of "no lift" (pooled two-proportion z test)."""
+        return float(self.normal.attrs["p_value"])
+
+    def table(self) -> pd.DataFrame:
+        """Both estimates side by side: columns (method, estimate/ci_low/ci_high)."""
+        return pd.concat({"normal approximation": self.normal, "bootstrap": self.bootstrap}, axis=1)
+
+    def headline(self) -> dict[str, Any]:
+        """The figures a report records: lift, its interval, relative lift, p-value, incremental revenue."""
+        lift = self.normal
+        out = {"control_group": True,
+               "absolute_lift": round(float(lift.loc["absolute_lift", "estimate"]), 4),
+               "absolute_lift_ci": [round(float(v), 4) for v in lift.loc["absolute_lift", ["ci_low", "ci_high"]]],
+               "relative_lift": round(float(lift.loc["relative_lift", "estimate"]), 4),
+               "p_value": self.p_value}
+        if "incremental_revenue" in lift.index:
+            out["incremental_revenue"] = round(float(lift.loc["incremental_revenue", "estimate"]), 2)
+        return out
+
+    def finding(self) -> str:
+        """One sentence for the report: did the campaign change the response rate, by how much, how surely."""
+        from idic_lab.formatting import number, percent
+
+        low, high = self.normal.loc["absolute_lift", ["ci_low", "ci_high"]]
+        rates = self.normal["estimate"]
+        verdict = "raised" if low > 0 else "lowered" if high < 0 else "did not measurably change"
+        return (f"The campaign {verdict} the response rate: {percent(rates['response_rate_treated'], 1)} of treated "
+                f"against {percent(rates['response_rate_control'], 1)} of control customers, a difference of "
+                f"{number(100 * rates['absolute_lift'], 1)} points ({percent(self.confidence)} interval "
+                f"{number(100 * low, 1)} to {number(100 * high, 1)}).")
+
+
+def campaign_test(
+    campaign: pd.DataFrame, *, confidence: float = 0.95, n_bootstrap: int = 2000, seed: int = 0
+) -> CampaignTest:
+    """Read a randomised campaign test: :func:`campaign_lift` by the normal approximation and by the bootstrap.
+
+    Parameters
+    ----------
+    campaign : DataFrame
+        Canonical campaign table (``treatment``, ``outcome``, optional ``spend``).
+    confidence : float
+        Level of the intervals.
+    n_bootstrap, seed : int
+        Resamples and seed of the bootstrap.
+
+    Returns
+    -------
+    CampaignTest
+    """
+    normal = campaign_lift(campaign, confidence=confidence)
+    boot = campaign_lift(campaign, confidence=confidence, method="bootstrap", n_bootstrap=n_bootstrap, seed=seed)
+    return CampaignTest(normal=normal, bootstrap=boot, confidence=float(confidence))
+
+
 def _warn_degenerate_lift(y1: np.ndarray, y0: np.ndarray, has_relative: bool, method: str) -> None:
     notes = _degenerate_arms(y1, y0)
     if notes:
@@ -1681,6 +1749,148 @@ def qini_coefficient(scores: pd.Series | np.ndarray, campaign: pd.DataFrame) -> 
     return float(np.sum((d[1:] + d[:-1]) / 2 * np.diff(x)))
 
 
+def qini_random_band(
+    campaign: pd.DataFrame, *, n_permutations: int = 200, confidence: float = 0.95, seed: int = 0
+) -> float:
+    """Largest Qini coefficient random targeting reaches on these customers, at a confidence level.
+
+    Random scores (a seeded permutation of the ranks) are scored
+    ``n_permutations`` times on the same held-out customers; the band is the
+    ``confidence`` quantile of their Qini coefficients. A model whose Qini
+    lies above it ranks customers better than luck could on this sample
+    (a one-sided permutation test).
+
+    Parameters
+    ----------
+    campaign : DataFrame
+        The held-out campaign rows with ``treatment`` and ``outcome``.
+    n_permutations : int
+        Random orderings drawn (at least 20).
+    confidence : float
+        Quantile of the random Qinis returned, in (0, 1).
+    seed : int
+        Seed of the random orderings.
+
+    Returns
+    -------
+    float
+    """
+    n_permutations = _whole(n_permutations, "n_permutations", minimum=20, example="200")
+    seed = _whole(seed, "seed", minimum=0, example="0")
+    level = _real(confidence, "confidence", example="0.95")
+    if not 0 < level < 1:
+        raise ValueError(f"confidence={confidence!r}: expected a level between 0 and 1, e.g. 0.95.")
+    treatment, _ = _campaign_arrays(_frame(campaign, "campaign"))
+    rng = np.random.default_rng(seed)
+    draws = [qini_coefficient(rng.permutation(len(treatment)).astype("float64"), campaign.reset_index(drop=True))
+             for _ in range(n_permutations)]
+    return float(np.quantile(draws, level))
+
+
+@dataclass(frozen=True)
+class UpliftStudy:
+    """Uplift models fitted on one part of a campaign and judged on the held-out rest (:func:`uplift_study`).
+
+    Attributes
+    ----------
+    train, test : DataFrame
+        The learning and the held-out campaign rows.
+    models : dict of name -> fitted model
+    scores : dict of name -> Series
+        Each model's score of the held-out customers.
+    qini : Series
+        Qini coefficient per model on the held-out customers.
+    random_band : float
+        :func:`qini_random_band` of the held-out customers.
+    deciles : DataFrame
+        :func:`uplift_by_decile` of the best model (by Qini).
+    """
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    models: dict[str, Any]
+    scores: dict[str, pd.Series]
+    qini: pd.Series
+    random_band: float
+    deciles: pd.DataFrame
+
+    @property
+    def best(self) -> str:
+        """Name of the model with the highest held-out Qini."""
+        return str(self.qini.idxmax())
+
+    @property
+    def features(self) -> list[str]:
+        """The pre-treatment features the models learned from."""
+        return list(next(iter(self.models.values())).features_)
+
+    def curves(self) -> dict[str, pd.DataFrame]:
+        """Qini curve per model on the held-out customers (for :func:`idic_lab.plotting.plot_qini`)."""
+        return {name: qini_curve(score, self.test) for name, score in self.scores.items()}
+
+    def headline(self) -> dict[str, Any]:
+        """The figures the notebook records: Qini per model, the random band, the best model and its deciles."""
+        uplift = self.deciles["observed_uplift"]
+        return {"qini": self.qini.round(4).to_dict(), "random_band": round(self.random_band, 4), "best": self.best,
+                "best_qini": round(float(self.qini.max()), 4), "train": len(self.train), "test": len(self.test),
+                "top_decile_uplift": round(float(uplift.iloc[0]), 4),
+                "bottom_decile_uplift": round(float(uplift.iloc[-1]), 4),
+                "top_half_uplift": round(float(_half_uplift(self.deciles, top=True)), 4),
+                "bottom_half_uplift": round(float(_half_uplift(self.deciles, top=False)), 4)}
+
+
+def _half_uplift(deciles: pd.DataFrame, *, top: bool) -> float:
+    half = deciles.iloc[: len(deciles) // 2] if top else deciles.iloc[len(deciles) // 2:]
+    treated = (half["rate_treated"] * half["treated"]).sum() / half["treated"].sum()
+    control = (half["rate_control"] * half["control"]).sum() / half["control"].sum()
+    return float(treated - control)
+
+
+def uplift_study(
+    campaign: pd.DataFrame,
+    *,
+    features: Sequence[str] | None = None,
+    test_size: float = 0.3,
+    seed: int = 0,
+    n_permutations: int = 200,
+    confidence: float = 0.95,
+) -> UpliftStudy:
+    """Fit the two uplift models and the response-model baseline, and judge them on held-out customers.
+
+    Splits the campaign (:func:`split_campaign`), fits
+    :class:`TwoModelUplift`, :class:`ClassTransformationUplift` and
+    :class:`ResponseModel` on the learning part, and scores the held-out part:
+    the Qini coefficient of each model, the band random targeting reaches
+    (:func:`qini_random_band`) and the observed uplift by decile of the best
+    model's score.
+
+    Parameters
+    ----------
+    campaign : DataFrame
+        Canonical campaign table with pre-treatment features.
+    features : list of str, optional
+        Feature columns; default every numeric non-canonical column.
+    test_size, seed
+        As in :func:`split_campaign`; ``seed`` also seeds the models and the band.
+    n_permutations, confidence
+        As in :func:`qini_random_band`.
+
+    Returns
+    -------
+    UpliftStudy
+    """
+    train, test = split_campaign(campaign, test_size=test_size, seed=seed)
+    models = {"two-model": TwoModelUplift(features=features, seed=seed),
+              "class transformation": ClassTransformationUplift(features=features, seed=seed),
+              "response model": ResponseModel(features=features, seed=seed)}
+    scores = {name: model.fit(train).predict(test) for name, model in models.items()}
+    qini = pd.Series({name: qini_coefficient(score, test) for name, score in scores.items()}, name="qini")
+    band = qini_random_band(test, n_permutations=n_permutations, confidence=confidence, seed=seed)
+    deciles = uplift_by_decile(scores[str(qini.idxmax())], test)
+    return UpliftStudy(train=train, test=test, models=models, scores=scores, qini=qini, random_band=band,
+                       deciles=deciles)
+
+
 def _score_bins(values: np.ndarray, n_bins: int) -> np.ndarray:
     rank = pd.Series(-values).rank(method="min").to_numpy()
     return np.minimum(((rank - 1) * n_bins // len(values)).astype("int64") + 1, n_bins)
@@ -2118,6 +2328,37 @@ class ChurnRisk:
     def usable(self) -> bool:
         """True if P(alive) may be reported."""
         return self.risk is not None
+
+    def _risk(self) -> pd.DataFrame:
+        if self.risk is None:
+            raise ValueError(f"ChurnRisk: P(alive) is not usable here ({self.problem}); check .usable first.")
+        return self.risk
+
+    @property
+    def repeat_buyers(self) -> pd.DataFrame:
+        """The rows of customers with at least one repeat purchase (one-time buyers left out)."""
+        risk = self._risk()
+        return risk.loc[risk["status"] != "one-time buyer"]
+
+    def status_counts(self) -> pd.Series:
+        """Customers per status, in the order of the bands."""
+        status = self._risk()["status"]
+        return status.value_counts().reindex(status.cat.categories).rename("customers")
+
+    def headline(self) -> dict[str, Any]:
+        """The figures a report records: share of repeat buyers at risk, counts per status, spend at stake."""
+        at_stake = float(win_back_targets(self._risk())["value_at_stake"].sum())
+        return {"share_at_risk": round(float((self.repeat_buyers["status"] == "at risk").mean()), 4),
+                "status_counts": self.status_counts(), "win_back_value_at_stake": round(at_stake, 2)}
+
+    def finding(self, currency: str = "") -> str:
+        """One sentence for the report: how many repeat buyers are at risk or lost, and the spend at stake."""
+        from idic_lab.formatting import count, money
+
+        status, head = self.status_counts(), self.headline()
+        return (f"{count(status['at risk'])} repeat buyers are at risk of leaving (P(alive) 0.2–0.5) and "
+                f"{count(status['likely lost'])} are likely lost; the at-risk customers' past spend puts "
+                f"{money(head['win_back_value_at_stake'], currency)} at stake.")
 
 
 def assess_churn_risk(

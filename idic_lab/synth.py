@@ -69,7 +69,7 @@ DEFAULT_KNOBS: dict[str, Any] = {
     "duplicate_row_rate": 0.005,
     "bad_date_rate": 0.002,
     # interact
-    "campaign_share": 0.6,  # share of buyers in the randomized campaign
+    "campaign_share": 1.0,  # share of buyers in the randomized campaign
     "survey_share": 0.3,  # share of buyers answering the satisfaction survey
 }
 
@@ -110,18 +110,30 @@ _SEGMENTS: dict[str, dict[str, Any]] = {
 }
 SEGMENTS = list(_SEGMENTS)
 
-# Planted uplift of the campaign (percentage points of response) per segment;
-# recent buyers react a little more, and heavy tech buyers are annoyed by it.
-_SEGMENT_UPLIFT = {"Style seekers": 0.12, "Home makers": 0.05, "Tech enthusiasts": 0.0, "Active families": 0.08}
+# Planted uplift of the campaign (added probability of buying in the four weeks after the e-mail): the
+# segment's pull, scaled down with the weeks since the last purchase and with the share of store purchases;
+# regulars (and frequent tech buyers) are "sleeping dogs" whom the offer makes buy less.
+_SEGMENT_UPLIFT = {"Style seekers": 0.50, "Home makers": 0.36, "Tech enthusiasts": 0.20, "Active families": 0.42}
+_UPLIFT_RECENCY_WEEKS = 15.0  # the pull falls by a factor e every 15 weeks since the last purchase ...
+_UPLIFT_RECENCY_FLOOR = 0.15  # ... down to this share of it for long-lapsed buyers
+_UPLIFT_ONLINE_FLOOR = 0.3  # share of the pull left for a buyer who only ever bought in the store
+_SLEEPING_DOG_FREQUENCY = 10  # regulars with at least this many purchases ...
+_SLEEPING_TECH_FREQUENCY = 4  # ... and tech enthusiasts with at least this many ...
+_SLEEPING_DOG_UPLIFT = -0.12  # ... buy less when contacted
+_BASE_RESPONSE_LOGIT = -3.5  # log-odds of buying in the four weeks without the offer, one past purchase ...
+_BASE_RESPONSE_FREQUENCY = 0.8  # ... plus this per unit of log(1 + past purchases)
 
 DRIVERS = ["product_quality", "price_value", "delivery", "customer_service", "website_app"]
 _DRIVER_WEIGHTS = [0.35, 0.15, 0.20, 0.25, 0.05]
 
-_CHANNEL_COST = {"email": 0.05, "web_chat": 2.5, "phone": 6.0, "store_visit": 0.0, "social": 0.5}
+# Contact channels: cost per contact and how often each is used (interactions).
+_CHANNEL_COST = {"email": 0.05, "sms": 0.08, "web_chat": 2.5, "call_centre": 6.0, "store_visit": 0.0, "social": 0.5}
+_CHANNEL_SHARES = [0.42, 0.12, 0.13, 0.13, 0.12, 0.08]
 _CHANNEL_TYPES = {
     "email": (["marketing", "service"], [0.85, 0.15], ["opened", "clicked", "ignored"]),
+    "sms": (["marketing", "service"], [0.6, 0.4], ["clicked", "ignored"]),
     "web_chat": (["inquiry", "complaint", "service"], [0.5, 0.2, 0.3], ["resolved", "unresolved"]),
-    "phone": (["inquiry", "complaint", "service"], [0.4, 0.3, 0.3], ["resolved", "unresolved"]),
+    "call_centre": (["inquiry", "complaint", "service"], [0.4, 0.3, 0.3], ["resolved", "unresolved"]),
     "store_visit": (["advice", "service"], [0.7, 0.3], ["resolved", "unresolved"]),
     "social": (["inquiry", "complaint", "marketing"], [0.4, 0.2, 0.4], ["answered", "ignored"]),
 }
@@ -735,7 +747,7 @@ def _interactions(rng: np.random.Generator, people: pd.DataFrame, repeats: np.nd
     counts = rng.poisson(1.0 + 0.8 * repeats)
     who = np.repeat(np.arange(n), counts)
     channels = list(_CHANNEL_COST)
-    channel = rng.choice(channels, size=who.size, p=[0.5, 0.15, 0.12, 0.13, 0.10])
+    channel = rng.choice(channels, size=who.size, p=_CHANNEL_SHARES)
     start = people["first_week"].to_numpy()[who]
     week = start + rng.uniform(size=who.size) * (WEEKS_OBSERVED - start)
     kind = np.empty(who.size, dtype=object)
@@ -772,11 +784,17 @@ def _campaign(
     chosen = np.sort(rng.choice(stats.index.to_numpy(), size=int(round(share * len(stats))), replace=False))
     stats = stats.loc[chosen]
     recency = campaign_week - stats["last"].to_numpy()
-    base = 1 / (1 + np.exp(-(-2.2 + 0.35 * np.log1p(stats["frequency"].to_numpy()) - 0.03 * recency)))
+    # Without the offer, loyal frequent buyers buy anyway ("sure things"): the base rate rises with frequency.
+    base = 1 / (1 + np.exp(-(_BASE_RESPONSE_LOGIT + _BASE_RESPONSE_FREQUENCY * np.log1p(stats["frequency"].to_numpy()))))
     segment = people["segment"].to_numpy()[stats.index.to_numpy()]
-    uplift = pd.Series(segment).map(_SEGMENT_UPLIFT).to_numpy() * np.where(recency < 12, 1.3, 0.8)
-    heavy_tech = (segment == "Tech enthusiasts") & (stats["frequency"].to_numpy() >= 4)
-    uplift = np.where(heavy_tech, -0.04, uplift)  # "sleeping dogs": the offer reminds them to leave
+    # The e-mail offer moves recent, mostly-online buyers most; it fades with the weeks since the last
+    # purchase and with the share of store purchases.
+    recent = _UPLIFT_RECENCY_FLOOR + (1 - _UPLIFT_RECENCY_FLOOR) * np.exp(-recency / _UPLIFT_RECENCY_WEEKS)
+    online = _UPLIFT_ONLINE_FLOOR + (1 - _UPLIFT_ONLINE_FLOOR) * stats["web_share"].to_numpy()
+    uplift = pd.Series(segment).map(_SEGMENT_UPLIFT).to_numpy() * recent * online
+    frequency = stats["frequency"].to_numpy()
+    sleeping = (frequency >= _SLEEPING_DOG_FREQUENCY) | ((segment == "Tech enthusiasts") & (frequency >= _SLEEPING_TECH_FREQUENCY))
+    uplift = np.where(sleeping, _SLEEPING_DOG_UPLIFT, uplift)  # "sleeping dogs": the offer reminds them to shop around
     uplift = np.clip(base + uplift, 0.0, 1.0) - base
     treatment = rng.integers(0, 2, size=len(stats))
     outcome = (rng.uniform(size=len(stats)) < base + treatment * uplift).astype(int)
