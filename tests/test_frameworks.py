@@ -771,3 +771,16 @@ def test_revise_answers_moves_the_model_score_by_the_items_share():
         before.components.set_index(["model_id", "component"]).loc[("idic", "identify"), "reality"]
     n_main = before.models.loc["IDIC", "n_components"]
     assert after.models.loc["IDIC", "reality"] - before.models.loc["IDIC", "reality"] == pytest.approx(identify / n_main)
+
+
+def test_00_describes_qci_as_its_model_file_does():
+    import nbformat
+
+    text = " ".join(c.source for c in nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4).cells)
+    text = " ".join(text.split())
+    qci = fw.load_model("qci")
+    areas = [c for c in qci.of_kind("area") if c.id != "external_environment"]
+    activities = qci.children("customer_management_activity")
+    words = {8: "eight", 9: "nine", 10: "ten"}
+    assert f"house of {words[len(areas)]} areas inside the external environment" in text
+    assert f"split into {words[len(activities)]} activities" in text
