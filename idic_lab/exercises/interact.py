@@ -13,7 +13,7 @@ from idic_lab.synth import DRIVERS, CRMWorld, make_crm_world
 NOTEBOOK = "03_interact.ipynb"
 WORLD_CUSTOMERS = 5000
 WORLD_SEED = 0
-ONLINE_SHARE = 1.0  # 03.1: customers who made (at least) this share of their purchases online
+ONLINE_SHARE = 0.75  # 03.1: customers who made (at least) this share of their purchases online
 DELIVERY_RATING = 8  # 03.3: respondents who rate delivery at least this
 
 
@@ -71,19 +71,19 @@ register(
         id="03.1",
         notebook=NOTEBOOK,
         question=(
-            "In the synthetic world (5,000 customers, seed 0), take only the campaign customers who made all of "
-            "their purchases online (web_share of 1). By how much does the e-mail raise their "
+            "In the synthetic world (5,000 customers, seed 0), take only the campaign customers who made at least "
+            "three quarters of their purchases online (web_share of 0.75 or more). By how much does the e-mail raise their "
             "response rate over their control group? Answer the absolute lift as a fraction (0.01 = one point)."
         ),
         solution=_online,
         compare=numeric(rel_tol=0.01, share=True),
         hint=(
-            "Keep only the purely online buyers in both arms first; then the lift is the response rate of the treated "
+            "Keep only the mostly-online buyers in both arms first; then the lift is the response rate of the treated "
             "minus that of the control group, a difference and not a ratio."
         ),
         mistakes=(
             Mistake(lambda: _lift(_world().campaign), "That is the lift of the whole campaign: keep only the "
-                    "customers who bought only online, in both arms."),
+                    "customers who bought mostly online, in both arms."),
             Mistake(_online_relative, "That is the relative lift (a ratio minus one); the question asks for the "
                     "difference of the two response rates."),
         ),
