@@ -2386,13 +2386,7 @@ def value_pyramid(
         with a warning; a value column that sums to 0 gets shares of 0 and a
         warning.
     """
-    _frame(value_table, "value_table", "from customer_value_table")
-    missing = [c for c in _PYRAMID_COLUMNS if c not in value_table.columns]
-    if missing:
-        raise ValueError(
-            f"value_table: expected the columns {list(_PYRAMID_COLUMNS)} from customer_value_table, found no "
-            f"{', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
-        )
+    _require_value_columns(value_table, _PYRAMID_COLUMNS, "from customer_value_table")
     numeric = [c for c in value_table.columns if _numeric(value_table[c])]
     if not isinstance(rank_by, str) or rank_by not in numeric:
         raise ValueError(f"rank_by={rank_by!r}: expected a numeric column of the value table, one of {numeric}.")
@@ -2471,13 +2465,7 @@ class ValueGroups:
 
 def _check_value_columns(value_table: Any) -> None:
     """A value table with actual (``future_value``) and ``potential_value`` columns, or a clear error."""
-    _frame(value_table, "value_table", "from customer_value_table or value_table")
-    missing = [c for c in ("future_value", "potential_value") if c not in value_table.columns]
-    if missing:
-        raise ValueError(
-            f"value_table: expected the columns future_value and potential_value from customer_value_table, found "
-            f"no {', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
-        )
+    _require_value_columns(value_table, ("future_value", "potential_value"), "from customer_value_table or value_table")
 
 
 def value_groups(
@@ -3864,13 +3852,13 @@ GROW_MARGIN = 0.1
 _DEVELOPMENT_COLUMNS = ("p_alive", "expected_purchases", "expected_spend")
 
 
-def _check_development_columns(value_table: Any) -> None:
-    """A value table with the columns of :func:`development_potential`, or a clear error."""
-    _frame(value_table, "value_table", "from customer_value_table or value_table")
-    missing = [c for c in _DEVELOPMENT_COLUMNS if c not in value_table.columns]
+def _require_value_columns(value_table: Any, columns: tuple[str, ...], source: str) -> None:
+    """A value table (DataFrame) holding ``columns``, or a clear error naming the missing ones."""
+    _frame(value_table, "value_table", source)
+    missing = [c for c in columns if c not in value_table.columns]
     if missing:
         raise ValueError(
-            f"value_table: expected the columns {list(_DEVELOPMENT_COLUMNS)} from customer_value_table, found no "
+            f"value_table: expected the columns {list(columns)} from customer_value_table, found no "
             f"{', '.join(missing)} among {list(value_table.columns)} ({len(value_table)} rows)."
         )
 
@@ -3906,7 +3894,7 @@ def development_potential(value_table: pd.DataFrame, *, loyal_purchases: float) 
         Development potential per customer (>= 0), in the currency of the
         values, indexed like ``value_table``.
     """
-    _check_development_columns(value_table)
+    _require_value_columns(value_table, _DEVELOPMENT_COLUMNS, "from customer_value_table or value_table")
     loyal_purchases = _number(loyal_purchases, "loyal_purchases", low=0, example="5.4 purchases over the horizon")
     columns = {c: _check_series(value_table[c], f"value_table['{c}']", "from customer_value_table")
                for c in _DEVELOPMENT_COLUMNS}
@@ -4003,7 +3991,7 @@ def strategy_matrix(
     values = value_table.loc[common]
     tier = value_tiers(values["future_value"], tiers)
     loyal = tier.isin(names[:max(retain_tiers, 1)]).to_numpy()
-    _check_development_columns(values)
+    _require_value_columns(values, _DEVELOPMENT_COLUMNS, "from customer_value_table or value_table")
     loyal_purchases = float(values.loc[loyal, "expected_purchases"].median()) if loyal.any() else 0.0
     development = development_potential(values, loyal_purchases=loyal_purchases)
     segment = segments.loc[common]
