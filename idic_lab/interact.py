@@ -99,6 +99,16 @@ __all__ = [
     "uplift_truth_check",
     "weekly_kpi",
     "win_back_targets",
+    "ChannelCosts",
+    "KpiMonitor",
+    "PlantedShift",
+    "RetentionCohorts",
+    "ServiceCosts",
+    "channel_costs",
+    "monitor_kpi",
+    "planted_shift",
+    "retention_cohorts",
+    "service_costs",
 ]
 
 CAMPAIGN_COLUMNS = ("customer_id", "treatment", "outcome", "spend")
@@ -2979,3 +2989,283 @@ def weekly_kpi(
         [str(pd.Period(ordinal=int(o), freq="W").start_time.date()) for o in values.index], name="week"))
     out.attrs.update({"kpi": kpi, "observation_end": str(end.date())})
     return out
+
+
+# --------------------------------------------------------------------------
+# stage results: what a notebook cell shows and records, computed in one call
+# --------------------------------------------------------------------------
+
+_PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
+
+
+@dataclass(frozen=True)
+class ChannelCosts:
+    """Contacts and cost per channel (:func:`channel_costs`), with the figures a report records."""
+
+    table: pd.DataFrame
+
+    def headline(self) -> dict[str, Any]:
+        """Contacts, total cost, the dearest channel per contact and the shares per channel."""
+        table = self.table
+        return {"n_contacts": int(table["contacts"].sum()),
+                "total_cost": round(float(table["total_cost"].sum()), 2),
+                "dearest_channel": str(table["cost_per_contact"].idxmax()),
+                "table": table[["share_of_contacts", "share_of_cost", "cost_per_contact"]].round(4).to_dict()}
+
+    def finding(self, currency: str = "") -> str:
+        """One sentence: the channel with the largest share of cost, against its share of contacts."""
+        from idic_lab.formatting import count, money, percent
+
+        table = self.table
+        dear = table["share_of_cost"].idxmax()
+        return (f"The {dear} channel carries {percent(table.loc[dear, 'share_of_cost'])} of the contact cost but "
+                f"{percent(table.loc[dear, 'share_of_contacts'])} of the {count(table['contacts'].sum())} contacts "
+                f"({money(table.loc[dear, 'cost_per_contact'], currency, 2)} per contact).")
+
+
+def channel_costs(
+    interactions: pd.DataFrame, *, cost_per_contact: Mapping[str, float] | pd.Series | None = None
+) -> ChannelCosts:
+    """:func:`channel_summary` as a stage result: the table, its headline figures and a finding.
+
+    Parameters
+    ----------
+    interactions, cost_per_contact
+        As in :func:`channel_summary`.
+
+    Returns
+    -------
+    ChannelCosts
+    """
+    return ChannelCosts(channel_summary(interactions, cost_per_contact=cost_per_contact))
+
+
+@dataclass(frozen=True)
+class ServiceCosts:
+    """Cost to serve against value per value tier (:func:`service_costs`)."""
+
+    table: pd.DataFrame
+
+    @property
+    def contacts_without_value(self) -> int:
+        """Contacts of customers who bought nothing in the transactions (left out of the tiers)."""
+        return int(self.table.attrs["contacts_without_value"])
+
+    def headline(self) -> dict[str, Any]:
+        """Cost per customer and cost as a share of value, per tier."""
+        return {"cost_per_customer_by_tier": self.table["cost_per_customer"].round(3),
+                "cost_to_value_by_tier": self.table["cost_to_value"].round(4)}
+
+    def note(self) -> str:
+        """One line for the page: the contacts left out because their customer has no purchases."""
+        return f"{self.contacts_without_value:,} contacts belong to customers without purchases in the transactions."
+
+
+def service_costs(
+    interactions: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp,
+    time_unit: str = "W",
+    cost_per_contact: Mapping[str, float] | pd.Series | None = None,
+) -> ServiceCosts:
+    """Cost to serve per value tier, from the contacts and the purchases (:func:`cost_to_serve`).
+
+    The value of a customer is the total spend of
+    :func:`idic_lab.differentiate.rfm_summary` up to ``observation_end``;
+    tiers are :func:`idic_lab.differentiate.value_tiers` of that value.
+
+    Parameters
+    ----------
+    interactions : DataFrame
+        Canonical interactions (``customer_id``, ``channel``, ``cost``).
+    transactions : DataFrame
+        Canonical purchases (``customer_id``, ``date``, ``amount``).
+    observation_end, time_unit
+        As in :func:`idic_lab.differentiate.rfm_summary`.
+    cost_per_contact : mapping, optional
+        As in :func:`customer_contacts`.
+
+    Returns
+    -------
+    ServiceCosts
+    """
+    contacts = customer_contacts(interactions, cost_per_contact=cost_per_contact)
+    value = dif.rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit,
+                            definition="rfm")["total_value"]
+    return ServiceCosts(cost_to_serve(contacts, value))
+
+
+@dataclass(frozen=True)
+class RetentionCohorts:
+    """A cohort table (:func:`retention_cohorts`) and its pooled retention one period after the first purchase."""
+
+    table: pd.DataFrame
+    time_unit: str
+
+    @property
+    def period1(self) -> float:
+        """Share of customers buying again one period after their first, pooled over the cohorts that reached it."""
+        if 1 not in self.table.columns:
+            return float("nan")
+        weights = self.table["customers"].where(self.table[1].notna())
+        total = float(weights.sum())
+        return float((self.table[1] * weights).sum() / total) if total > 0 else float("nan")
+
+    def headline(self) -> dict[str, Any]:
+        """The pooled retention one period after the first purchase."""
+        return {"period1_retention": round(self.period1, 4)}
+
+    def summary(self) -> str:
+        """One line for the page: the pooled period-1 retention and the last complete period."""
+        return (f"Retention one period ({self.time_unit}) after the first purchase, all cohorts: {self.period1:.1%}; "
+                f"last complete period {self.table.attrs['last_complete_period']}.")
+
+    def finding(self) -> str:
+        """One sentence for the report."""
+        from idic_lab.formatting import percent
+
+        return (f"{percent(self.period1)} of customers buy again in the {_PERIOD_NAMES[self.time_unit]} after their "
+                "first purchase (all cohorts).")
+
+
+def retention_cohorts(
+    transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp, time_unit: str = "M",
+    max_periods: int | None = None,
+) -> RetentionCohorts:
+    """:func:`cohort_retention` as a stage result, with the pooled retention one period on.
+
+    Parameters
+    ----------
+    transactions, observation_end, time_unit, max_periods
+        As in :func:`cohort_retention`.
+
+    Returns
+    -------
+    RetentionCohorts
+        ``period1`` is missing when no cohort has reached period 1.
+    """
+    table = cohort_retention(transactions, observation_end=observation_end, time_unit=time_unit,
+                             max_periods=max_periods)
+    return RetentionCohorts(table, _choice(time_unit, "time_unit", tuple(_PERIOD_NAMES)))
+
+
+@dataclass(frozen=True)
+class KpiMonitor:
+    """A weekly KPI and its control chart (:func:`monitor_kpi`); no chart when there are too few weeks."""
+
+    weekly: pd.Series
+    chart: pd.DataFrame | None
+    min_weeks: int
+
+    @property
+    def usable(self) -> bool:
+        """True if there were enough complete weeks for a baseline and a chart."""
+        return self.chart is not None
+
+    def headline(self) -> dict[str, Any]:
+        """Weeks charted, baseline weeks, weeks out of control and the first signal (empty without a chart)."""
+        if self.chart is None:
+            return {}
+        attrs = self.chart.attrs
+        return {"weeks": len(self.chart), "baseline_weeks": attrs["baseline_periods"],
+                "out_of_control_weeks": len(attrs["out_of_control_periods"]), "first_signal": attrs["first_signal"]}
+
+    def summary(self) -> str:
+        """One line for the page: how many weeks after the baseline are out of control, or why there is no chart."""
+        if self.chart is None:
+            return (f"Only {len(self.weekly):,} complete weeks: too few for a baseline and a chart (at least "
+                    f"{self.min_weeks} are needed).")
+        flagged = self.chart.attrs["out_of_control_periods"]
+        after = len(self.chart) - self.chart.attrs["baseline_periods"]
+        return (f"{len(flagged):,} of {after:,} weeks after the baseline are out of control"
+                + (f", the first in the week of {flagged[0]}." if flagged else "."))
+
+
+def monitor_kpi(
+    transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp, kpi: str = "spend per buyer",
+    baseline_periods: int = 26, min_weeks: int = 10,
+) -> KpiMonitor:
+    """A weekly KPI (:func:`weekly_kpi`) on an EWMA control chart (:func:`control_chart`).
+
+    The baseline is the first ``baseline_periods`` weeks, or the first half
+    of the weeks when there are fewer than twice as many. With fewer than
+    ``min_weeks`` complete weeks no chart is drawn (``chart`` is ``None``).
+
+    Parameters
+    ----------
+    transactions, observation_end, kpi
+        As in :func:`weekly_kpi`.
+    baseline_periods : int
+        Longest baseline, in weeks (at least 5).
+    min_weeks : int
+        Fewest complete weeks for a chart (at least 10: a baseline of 5 and as many to watch).
+
+    Returns
+    -------
+    KpiMonitor
+    """
+    baseline_periods = _whole(baseline_periods, "baseline_periods", minimum=5, example="26")
+    min_weeks = _whole(min_weeks, "min_weeks", minimum=10, example="10")
+    weekly = weekly_kpi(transactions, observation_end=observation_end, kpi=kpi)
+    chart = None
+    if len(weekly) >= min_weeks:
+        chart = control_chart(weekly, baseline_periods=min(baseline_periods, len(weekly) // 2))
+    return KpiMonitor(weekly, chart, min_weeks)
+
+
+@dataclass(frozen=True)
+class PlantedShift:
+    """A simulated KPI with one planted shift on an EWMA and an individuals chart (:func:`planted_shift`)."""
+
+    simulated: pd.Series
+    ewma: pd.DataFrame
+    individuals: pd.DataFrame
+
+    @property
+    def shift_week(self) -> int:
+        """The week the planted shift starts."""
+        return int(self.simulated.attrs["shift_week"])
+
+    def _after(self, chart: pd.DataFrame) -> int:
+        return int(chart.loc[self.shift_week:, "out_of_control"].sum())
+
+    def headline(self) -> dict[str, Any]:
+        """Planted week, the EWMA's first signal and false alarms, weeks flagged after the shift by each chart."""
+        first = self.ewma.attrs["first_signal"]
+        return {"planted_shift_week": self.shift_week,
+                "planted_first_signal": None if first is None else int(first),
+                "planted_false_alarms": int(self.ewma.loc[self.ewma.index < self.shift_week, "out_of_control"].sum()),
+                "planted_flagged_after_shift": {"ewma": self._after(self.ewma),
+                                                "individuals": self._after(self.individuals)}}
+
+    def summary(self) -> str:
+        """One line for the page: when the EWMA first signals, and how many weeks after the shift each chart flags."""
+        weeks = int((self.simulated.index >= self.shift_week).sum())
+        return (f"EWMA: first signal in week {self.ewma.attrs['first_signal']}, {self._after(self.ewma)} of {weeks} "
+                f"weeks after the shift flagged; individuals chart: {self._after(self.individuals)} of {weeks}.")
+
+
+def planted_shift(
+    weeks: int = 52, *, shift_week: int = 30, shift_size: float = -0.03, baseline_periods: int = 26, seed: int = 0
+) -> PlantedShift:
+    """Teach control charts: :func:`simulate_kpi` with a planted shift, on an EWMA and an individuals chart.
+
+    Parameters
+    ----------
+    weeks, shift_week, shift_size, seed
+        As in :func:`simulate_kpi`.
+    baseline_periods : int
+        Baseline of both charts; at most ``shift_week - 1`` so that the shift lies after it.
+
+    Returns
+    -------
+    PlantedShift
+    """
+    simulated = simulate_kpi(weeks, shift_week=shift_week, shift_size=shift_size, seed=seed)
+    baseline_periods = _whole(baseline_periods, "baseline_periods", minimum=5, example="26")
+    if baseline_periods >= simulated.attrs["shift_week"]:
+        raise ValueError(f"baseline_periods={baseline_periods}: expected fewer weeks than shift_week="
+                         f"{simulated.attrs['shift_week']}, so that the baseline ends before the planted shift.")
+    return PlantedShift(simulated, control_chart(simulated, baseline_periods=baseline_periods),
+                        control_chart(simulated, baseline_periods=baseline_periods, chart="individuals"))

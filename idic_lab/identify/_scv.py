@@ -47,6 +47,8 @@ __all__ = [
     "crosswalk",
     "crosswalk_from_identity",
     "duplicate_impact",
+    "DuplicateImpact",
+    "duplicate_effect",
     "golden_records",
     "resolve_customers",
     "rfm_segments",
@@ -1003,6 +1005,55 @@ def duplicate_impact(
     table = pd.DataFrame(columns)
     table["change"] = table["after"] - table["before"]
     return table
+
+
+@dataclass(frozen=True)
+class DuplicateImpact:
+    """What duplicate records do to the figures of a CRM report (:func:`duplicate_effect`)."""
+
+    table: pd.DataFrame
+
+    def headline(self) -> dict[str, float | int]:
+        """Customers counted by record, and the change duplicates make to the repeat-buyer share and to CLV."""
+        table = self.table
+        return {"customers_before": int(table.loc["customer records (all)", "before"]),
+                "repeat_share_change": round(float(table.loc["repeat-buyer share", "change"]), 4),
+                "clv_per_customer_change": round(float(table.loc["simple CLV per buying customer", "change"]), 2)}
+
+    def finding(self) -> str:
+        """One sentence for the report: the repeat-buyer share counted by record and after merging."""
+        from idic_lab.formatting import percent
+
+        before, after = self.table.loc["repeat-buyer share", ["before", "after"]]
+        return (f"Counted by customer record, {percent(before)} of buyers bought more than once; "
+                f"after merging duplicate records, {percent(after)} did.")
+
+
+def duplicate_effect(
+    transactions: pd.DataFrame,
+    walk: pd.DataFrame,
+    *,
+    observation_end: str,
+    active_days: int = 180,
+    id_column: str = "customer_id",
+    unmapped: str = "raise",
+    true_walk: pd.DataFrame | None = None,
+    annual_discount_rate: float = 0.10,
+) -> DuplicateImpact:
+    """:func:`duplicate_impact` as a stage result: the before/after table, its headline figures and a finding.
+
+    Parameters
+    ----------
+    transactions, walk, observation_end, active_days, id_column, unmapped, true_walk, annual_discount_rate
+        As in :func:`duplicate_impact`.
+
+    Returns
+    -------
+    DuplicateImpact
+    """
+    return DuplicateImpact(duplicate_impact(
+        transactions, walk, observation_end=observation_end, active_days=active_days, id_column=id_column,
+        unmapped=unmapped, true_walk=true_walk, annual_discount_rate=annual_discount_rate))
 
 
 def _warn_retention(doubts: Mapping[str, tuple[float, str | None]]) -> None:

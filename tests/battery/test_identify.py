@@ -301,6 +301,16 @@ CASES = [
     Case("duplicate_impact: no amount column", "identify.duplicate_impact",
          lambda: idf.duplicate_impact(_tx().drop(columns="amount"), _walk(), observation_end="2023-12-31"),
          refused(r"expected the column\(s\) \['amount'\]", mentions=("duplicate_impact", "transactions"))),
+    Case("duplicate_effect: merged records raise the repeat-buyer share; finding quotes both", "identify.duplicate_effect",
+         lambda: idf.duplicate_effect(_tx(), _walk(), observation_end="2023-12-31"),
+         answered(lambda r: r.headline() == {"customers_before": 5, "repeat_share_change": 0.4667,
+                                             "clv_per_customer_change": 12.69}
+                  and r.finding() == ("Counted by customer record, 20 % of buyers bought more than once; "
+                                      "after merging duplicate records, 67 % did."), "the before/after figures"),
+         targets=("identify.DuplicateImpact",)),
+    Case("duplicate_effect: bad unmapped choice refused", "identify.duplicate_effect",
+         lambda: idf.duplicate_effect(_tx(), _walk(), observation_end="2023-12-31", unmapped="drop"),
+         refused(r"unmapped must be 'raise' or 'keep'", mentions=("unmapped",))),
     Case("source_quality without a source column", "identify.source_quality",
          lambda: idf.source_quality(_customers().drop(columns="source"), _walk()),
          refused(r"no 'source' column", mentions=("stack_sources",))),
