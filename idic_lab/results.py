@@ -76,6 +76,23 @@ def record(key: str, value: Any) -> Any:
     return value
 
 
+def record_all(figures: Mapping[str, Any], *, prefix: str = "") -> dict[str, Any]:
+    """Record every figure of a mapping (e.g. a stage result's ``headline()``) in one call.
+
+    Each ``key: value`` is recorded as ``prefix + key`` with :func:`record`;
+    ``prefix`` is usually the stage and topic with a trailing dot, e.g.
+    ``"interact.channels."``. Returns ``figures`` unchanged.
+    """
+    if not isinstance(figures, Mapping):
+        raise TypeError(f"results.record_all: figures must be a mapping of name to figure (a result's headline()), "
+                        f"got {type(figures).__name__}.")
+    if not isinstance(prefix, str):
+        raise TypeError(f"results.record_all: prefix must be text such as 'interact.channels.', got {prefix!r}.")
+    for key, value in figures.items():
+        record(f"{prefix}{key}", value)
+    return figures
+
+
 def recorded() -> dict[str, Any]:
     """Return a copy of the figures recorded so far in this process."""
     return dict(_recorded)

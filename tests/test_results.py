@@ -108,3 +108,15 @@ def test_broken_results_files_are_named(tmp_path, content, match):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=match):
         results.load_results(path)
+
+
+def test_record_all_records_a_headline_in_one_call_with_a_prefix():
+    results.clear()
+    headline = {"share": 0.25, "n": 3}
+    assert results.record_all(headline, prefix="interact.channels.") is headline
+    assert results.recorded() == {"interact.channels.share": 0.25, "interact.channels.n": 3}
+    with pytest.raises(TypeError, match="figures must be a mapping"):
+        results.record_all([("a", 1)])
+    with pytest.raises(TypeError, match="prefix must be text"):
+        results.record_all({}, prefix=3)
+    results.clear()
