@@ -168,7 +168,7 @@ CASES = [
          refused(r"goal", mentions=("profit",))),
     Case("compare_summary: the facts of notebook 05, as plain values", "frameworks.compare_summary",
          lambda: fw.compare_summary(profile=PROFILE),
-         answered(lambda s: s["capabilities_covered"]["QCi"] == 10 and 0 <= s["idic_first_share"] <= 1
+         answered(lambda s: s["capabilities_covered"]["QCi"] == 10 and "idic_first_share" not in s
                   and s["profile_first"] in s["profile_ranking"], "plain values for every model")),
     Case("lab_coverage: an unknown model refused", "frameworks.lab_coverage",
          lambda: fw.lab_coverage(["idic", "qcx"]),
