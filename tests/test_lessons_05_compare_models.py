@@ -122,3 +122,12 @@ def test_no_share_of_made_up_profiles_is_quoted(default_run, results):
 def test_idic_loses_points_where_its_assumptions_fail(results):
     negative = results["compare.negative_rules"]
     assert {"contact_frequency=low: idic", "data_maturity=low: idic"} <= set(negative)
+
+
+def test_readiness_of_the_teaching_data(results):
+    shop, cdnow = results["compare.readiness"]["synthetic shop"], results["compare.readiness"]["CDNOW"]
+    assert shop["quadrant"] == "differ in value and needs"
+    assert shop["top_share"] > 0.5, "the top fifth bring well over half of the spend"
+    assert shop["needs_between"] > 0.5, "more than half of the needs variance lies between segments"
+    assert cdnow["value_level"] == "high" and cdnow["needs_level"] == "not measured" and cdnow["quadrant"] == ""
+    assert cdnow["top_share"] > shop["top_share"], "CDNOW's value is concentrated even more"

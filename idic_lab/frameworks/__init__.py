@@ -57,6 +57,7 @@ from idic_lab.frameworks._compare import (
     rank_grid,
     rank_models,
 )
+from idic_lab.frameworks._strategy import READINESS_QUADRANTS, readiness_from_transactions, readiness_test
 from idic_lab.frameworks._models import (
     CAPABILITIES,
     KINDS,
@@ -80,6 +81,7 @@ __all__ = [
     "KINDS",
     "LAB_SECTIONS",
     "MODEL_IDS",
+    "READINESS_QUADRANTS",
     "Assessment",
     "AssessmentInputs",
     "BusinessProfile",
@@ -116,6 +118,8 @@ __all__ = [
     "questionnaire_template",
     "rank_grid",
     "rank_models",
+    "readiness_from_transactions",
+    "readiness_test",
     "recommendations",
     "record_assessment",
     "revise_answers",
