@@ -131,3 +131,20 @@ def test_readiness_of_the_teaching_data(results):
     assert shop["needs_between"] > 0.5, "more than half of the needs variance lies between segments"
     assert cdnow["value_level"] == "high" and cdnow["needs_level"] == "not measured" and cdnow["quadrant"] == ""
     assert cdnow["top_share"] > shop["top_share"], "CDNOW's value is concentrated even more"
+
+
+def test_timeline(results):
+    t = results["compare.timeline"]
+    first = dict(zip(t["model"], t["first_published"]))
+    described = dict(zip(t["model"], t["version_described"]))
+    assert t["model"][0] == "IDIC" and first["IDIC"] == 1999, "IDIC is the oldest"
+    assert (first["Buttle"], described["Buttle"]) == (2000, 2009)
+    assert (first["Gartner"], first["QCi"], first["Payne & Frow"], first["ICRM"]) == (2001, 2003, 2005, 2005)
+    assert max(described.values()) - min(first.values()) <= 10, "within about ten years"
+
+
+def test_strategy_matrix_placement(results):
+    position = results["compare.strategy_matrix"]
+    assert position["quadrant"] == "individualised CRM"
+    for axis in ("information", "individualisation"):
+        assert 0.5 <= position[axis] < 0.65, f"{axis}: somewhat more than half, only just above the line"

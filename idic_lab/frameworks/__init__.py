@@ -54,10 +54,17 @@ from idic_lab.frameworks._compare import (
     decision_rules,
     lab_coverage,
     lab_map,
+    model_timeline,
     rank_grid,
     rank_models,
 )
-from idic_lab.frameworks._strategy import READINESS_QUADRANTS, readiness_from_transactions, readiness_test
+from idic_lab.frameworks._strategy import (
+    CRM_STRATEGY_QUADRANTS,
+    READINESS_QUADRANTS,
+    crm_strategy_position,
+    readiness_from_transactions,
+    readiness_test,
+)
 from idic_lab.frameworks._models import (
     CAPABILITIES,
     KINDS,
@@ -75,6 +82,7 @@ from idic_lab.frameworks._models import (
 
 __all__ = [
     "CAPABILITIES",
+    "CRM_STRATEGY_QUADRANTS",
     "DECISION_RULES",
     "EVIDENCE_FACTS",
     "EXAMPLE_CLIENT",
@@ -99,6 +107,7 @@ __all__ = [
     "comparison_table",
     "components_table",
     "coverage_gaps",
+    "crm_strategy_position",
     "crosswalk",
     "decision_rules",
     "evidence_from_data",
@@ -115,6 +124,7 @@ __all__ = [
     "maturity_level",
     "maturity_levels",
     "measured_evidence",
+    "model_timeline",
     "questionnaire_template",
     "rank_grid",
     "rank_models",

@@ -31,6 +31,7 @@ __all__ = [
     "decision_rules",
     "lab_coverage",
     "lab_map",
+    "model_timeline",
     "rank_grid",
     "rank_models",
 ]
@@ -530,3 +531,27 @@ def compare_summary(
         summary["mean_rank_by_goal"] = {goal: {c.removeprefix("rank_"): round(float(v), 3) for c, v in row.items()}
                                         for goal, row in by_goal.iterrows()}
     return summary
+
+
+def model_timeline(models: Mapping[str, Model] | Sequence[str] | None = None) -> pd.DataFrame:
+    """When each model appeared: its first dated source and the version this lab describes.
+
+    Parameters
+    ----------
+    models : dict of Model or list of model ids, optional
+        Default: all bundled models.
+
+    Returns
+    -------
+    DataFrame
+        One row per model, oldest first (ties in the models' order):
+        ``model``, ``first_published`` (year of its earliest dated source),
+        ``version_described`` (the year of the model file) and ``publications``
+        (the years of its dated sources, oldest first).
+    """
+    rows = []
+    for model in _models(models).values():
+        years = sorted({s.year for s in model.sources.values() if s.year is not None})
+        rows.append({"model": model.short_name, "first_published": years[0] if years else model.year,
+                     "version_described": model.year, "publications": ", ".join(map(str, years))})
+    return pd.DataFrame(rows).sort_values("first_published", kind="stable").reset_index(drop=True)

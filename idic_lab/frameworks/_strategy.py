@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["READINESS_QUADRANTS", "Readiness", "readiness_from_transactions", "readiness_test"]
+__all__ = ["CRM_STRATEGY_QUADRANTS", "PROFILE_FIELDS", "READINESS_QUADRANTS", "crm_strategy_position", "Readiness", "readiness_from_transactions", "readiness_test"]
 
 #: (value differences, needs differences) -> (quadrant name, approach), in our words after Peppers, Rogers &
 #: Dorf (1999): one-to-one pays most where customers differ in both value and needs.
@@ -114,10 +114,10 @@ class Readiness:
 
 def _fraction(value: Any, name: str, example: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"readiness_test: {name} must be a number between 0 and 1, e.g. {example}, "
+        raise TypeError(f"{name} must be a number between 0 and 1, e.g. {example}, "
                         f"found {type(value).__name__}.")
     if not 0 < float(value) < 1:
-        raise ValueError(f"readiness_test: {name} must lie strictly between 0 and 1, e.g. {example}, "
+        raise ValueError(f"{name} must lie strictly between 0 and 1, e.g. {example}, "
                          f"found {value!r}.")
     return float(value)
 
@@ -266,3 +266,69 @@ def readiness_from_transactions(
         return readiness_test(values, **thresholds)
     segments = dif.NeedsSegmentation(random_state=random_state).fit(features).predict(features)
     return readiness_test(values, features, segments, **thresholds)
+
+
+# --------------------------------------------------------------------------
+# Payne & Frow's CRM strategy matrix
+# --------------------------------------------------------------------------
+
+#: (customer information, individualisation) -> quadrant of Payne & Frow's (2005) CRM strategy matrix.
+CRM_STRATEGY_QUADRANTS: dict[tuple[str, str], str] = {
+    ("low", "low"): "product-based selling",
+    ("low", "high"): "managed service and support",
+    ("high", "low"): "customer-based marketing",
+    ("high", "high"): "individualised CRM",
+}
+
+#: The profile fields of the customer file whose completeness stands for "customer information" (ours).
+PROFILE_FIELDS = ("email", "phone", "address", "birth_date")
+
+
+def crm_strategy_position(customers: pd.DataFrame, interactions: pd.DataFrame, *,
+                          threshold: float = 0.5) -> dict[str, Any]:
+    """Place a firm on Payne & Frow's (2005) CRM strategy matrix from its customer file and contact log.
+
+    Payne & Frow's two axes are how much the firm knows about its customers
+    (customer information) and how far it individualises what it does for
+    them. Which data stand for each axis is our operationalisation:
+
+    * **customer information**: the completeness of the customer file, the
+      mean share of the profile fields (:data:`PROFILE_FIELDS` present in
+      ``customers``) that are filled;
+    * **individualisation**: the share of contacts in ``interactions`` that
+      are two-way, one customer at a time (every ``type`` but
+      ``"marketing"``, which is sent to many at once).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The customer file, one row per record, with some of the profile fields.
+    interactions : DataFrame
+        The contact log with a ``type`` column.
+    threshold : float
+        Where "low" ends and "high" begins on both axes (ours), in (0, 1).
+
+    Returns
+    -------
+    dict
+        ``information``, ``individualisation`` (shares), ``information_level``,
+        ``individualisation_level`` and ``quadrant``.
+    """
+    threshold = _fraction(threshold, "threshold", "0.5")
+    for name, table in (("customers", customers), ("interactions", interactions)):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"crm_strategy_position: {name} must be a DataFrame, found {type(table).__name__}.")
+    fields = [f for f in PROFILE_FIELDS if f in customers.columns]
+    if not fields:
+        raise ValueError(f"crm_strategy_position: customers has none of the profile fields {', '.join(PROFILE_FIELDS)}; "
+                         f"its columns are {', '.join(map(str, customers.columns))}.")
+    if "type" not in interactions.columns:
+        raise ValueError("crm_strategy_position: interactions needs a 'type' column (marketing, service, ...).")
+    if customers.empty or interactions.empty:
+        raise ValueError("crm_strategy_position: customers and interactions must each have at least one row.")
+    information = float(customers[fields].notna().to_numpy().mean())
+    individualisation = float((interactions["type"].astype(str) != "marketing").mean())
+    levels = ["high" if share >= threshold else "low" for share in (information, individualisation)]
+    return {"information": round(information, 4), "individualisation": round(individualisation, 4),
+            "information_level": levels[0], "individualisation_level": levels[1],
+            "quadrant": CRM_STRATEGY_QUADRANTS[(levels[0], levels[1])], "threshold": threshold}
