@@ -479,8 +479,6 @@ _LABELS = {
     "customize.nbo.contacted": "Customers with a next-best offer",
     "customize.nbo.expected_value": "Expected value of the offers",
     "compare.profile_first": "Model ranked first for this profile",
-    "compare.idic_first_share": "Profiles where IDIC ranks first",
-    "compare.idic_above_qci_share": "Profiles where IDIC beats QCi",
     "assessment.client": "Client",
     "assessment.n_items": "Questionnaire items",
     "assessment.n_answers": "Answers",

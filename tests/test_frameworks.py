@@ -784,3 +784,25 @@ def test_00_describes_qci_as_its_model_file_does():
     words = {8: "eight", 9: "nine", 10: "ten"}
     assert f"house of {words[len(areas)]} areas inside the external environment" in text
     assert f"split into {words[len(activities)]} activities" in text
+
+
+def test_readiness_places_known_worlds_in_their_quadrant():
+    import numpy as np
+    import pandas as pd
+
+    from idic_lab.frameworks import READINESS_QUADRANTS, readiness_test
+
+    rng = np.random.default_rng(1)
+    n = 400
+    groups = pd.Series(np.arange(n) % 3)
+    distinct = pd.DataFrame([rng.dirichlet(np.where(np.arange(3) == g, 40.0, 2.0)) for g in groups],
+                            columns=["share_a", "share_b", "share_c"])
+    alike = pd.DataFrame(rng.dirichlet([10.0, 10.0, 10.0], size=n), columns=distinct.columns)
+    equal, skewed = np.full(n, 50.0), rng.pareto(1.2, n) + 1
+    cases = {("low", "low"): (equal, alike, pd.Series(0, index=range(n))),
+             ("high", "low"): (skewed, alike, groups), ("low", "high"): (equal, distinct, groups),
+             ("high", "high"): (skewed, distinct, groups)}
+    for expected, (values, features, segments) in cases.items():
+        r = readiness_test(values, features, segments)
+        assert (r.value_level, r.needs_level) == expected, (expected, r.summary())
+        assert r.quadrant == READINESS_QUADRANTS[expected][0]

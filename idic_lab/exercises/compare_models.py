@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from idic_lab.exercises import Exercise, Mistake, get_exercise, numeric, one_of, register, written
-from idic_lab.frameworks import BusinessProfile, lab_map, rank_grid, rank_models
+from idic_lab.frameworks import BusinessProfile, lab_map, rank_models
 
 NOTEBOOK = "05_compare_models.ipynb"
 _SHORT_NAMES = ["IDIC", "QCi", "Buttle", "Payne & Frow", "Gartner", "ICRM"]
@@ -18,18 +18,18 @@ PROFILE_05_3 = BusinessProfile(market="B2B", n_customers=60_000, contact_frequen
                                goal="retention")
 
 
-@cache
-def _grid():
-    return rank_grid()
+#: Exercise 05.1: the default business after a what-if: frequent contact and linked, analysed data.
+PROFILE_05_1_AFTER = BusinessProfile(market="B2C", n_customers=60_000, contact_frequency="high",
+                                     data_maturity="high", goal="retention")
 
 
-def _b2b_growth():
-    grid = _grid()
-    return grid[(grid["market"] == "B2B") & (grid["goal"] == "growth")]
+def _score(profile: BusinessProfile, model: str = "IDIC") -> float:
+    ranking = rank_models(profile)
+    return float(ranking.loc[ranking["model"] == model, "score"].iloc[0])
 
 
-def _idic_first_b2b_growth() -> float:
-    return float((_b2b_growth()["first"] == "IDIC").mean())
+def _idic_lead_over_icrm() -> float:
+    return _score(PROFILE_05_1_AFTER) - _score(PROFILE_05_1_AFTER, "ICRM")
 
 
 def _idic_score() -> float:
@@ -63,20 +63,19 @@ register(
         id="05.1",
         notebook=NOTEBOOK,
         question=(
-            "In the decision guide's grid of business profiles, look only at B2B firms whose goal is growth. "
-            "In what share of those profiles is IDIC ranked first? (a fraction between 0 and 1)"
+            "What if the notebook's default business (B2C, 60,000 customers, rare contact, medium data maturity, "
+            "retention) met its customers often and linked and analysed its customer data (contact frequency "
+            "high, data maturity high)? How many points would IDIC then score above the ICRM loop?"
         ),
-        solution=_idic_first_b2b_growth,
-        compare=numeric(rel_tol=0.01, share=True),
+        solution=_idic_lead_over_icrm,
+        compare=numeric(rel_tol=0, abs_tol=0.01),
         hint=(
-            "A share of a subgroup has the subgroup as its denominator: first keep the profiles that are B2B and "
-            "aim at growth, then count how often IDIC comes first among them."
+            "Score both models for the changed business, then take the difference: the rule on rare contact no "
+            "longer takes IDIC's point away, and rules on frequent contact and good data may add points to either."
         ),
         mistakes=(
-            Mistake(lambda: float((_grid()["first"] == "IDIC").mean()),
-                    "That is the share among all profiles; the question asks about B2B firms aiming at growth."),
-            Mistake(lambda: float((_b2b_growth()["first"] == "IDIC").sum()),
-                    "That is a count of profiles; a share divides it by the number of B2B growth profiles."),
+            Mistake(lambda: _score(PROFILE_05_1_AFTER),
+                    "That is IDIC's new score; the question asks how far it is above the ICRM loop's."),
         ),
     )
 )

@@ -54,8 +54,16 @@ from idic_lab.frameworks._compare import (
     decision_rules,
     lab_coverage,
     lab_map,
+    model_timeline,
     rank_grid,
     rank_models,
+)
+from idic_lab.frameworks._strategy import (
+    CRM_STRATEGY_QUADRANTS,
+    READINESS_QUADRANTS,
+    crm_strategy_position,
+    readiness_from_transactions,
+    readiness_test,
 )
 from idic_lab.frameworks._models import (
     CAPABILITIES,
@@ -74,12 +82,14 @@ from idic_lab.frameworks._models import (
 
 __all__ = [
     "CAPABILITIES",
+    "CRM_STRATEGY_QUADRANTS",
     "DECISION_RULES",
     "EVIDENCE_FACTS",
     "EXAMPLE_CLIENT",
     "KINDS",
     "LAB_SECTIONS",
     "MODEL_IDS",
+    "READINESS_QUADRANTS",
     "Assessment",
     "AssessmentInputs",
     "BusinessProfile",
@@ -97,6 +107,7 @@ __all__ = [
     "comparison_table",
     "components_table",
     "coverage_gaps",
+    "crm_strategy_position",
     "crosswalk",
     "decision_rules",
     "evidence_from_data",
@@ -113,9 +124,12 @@ __all__ = [
     "maturity_level",
     "maturity_levels",
     "measured_evidence",
+    "model_timeline",
     "questionnaire_template",
     "rank_grid",
     "rank_models",
+    "readiness_from_transactions",
+    "readiness_test",
     "recommendations",
     "record_assessment",
     "revise_answers",

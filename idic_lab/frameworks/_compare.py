@@ -31,6 +31,7 @@ __all__ = [
     "decision_rules",
     "lab_coverage",
     "lab_map",
+    "model_timeline",
     "rank_grid",
     "rank_models",
 ]
@@ -474,7 +475,10 @@ def compare_summary(
         The business profile ranked in the notebook; adds ``profile_first``
         and ``profile_ranking``.
     grid : DataFrame, optional
-        :func:`rank_grid` of the same models (computed when not given).
+        :func:`rank_grid` of the same models; adds ``mean_rank_by_goal``.
+        The grid's profiles are made up, so its averages describe the
+        guide's own rule points, not the models: notebook 05 no longer
+        quotes them.
 
     Returns
     -------
@@ -486,15 +490,11 @@ def compare_summary(
         sections that practise it), ``negative_rules`` (the decision rules
         that take points away, as ``"attribute=value: model"``),
         ``not_practised`` (per model, the
-        components without a lab section), ``idic_above_qci_share``,
-        ``idic_first_share``, ``idic_last_share``, ``mean_rank_by_goal``
-        (goal -> model -> mean rank) and ``idic_mean_rank`` (mean rank of
-        IDIC per contact frequency and per data maturity).
+        components without a lab section) and, with a grid,
+        ``mean_rank_by_goal`` (goal -> model -> mean rank).
     """
     models = _models(models)
-    if grid is None:
-        grid = rank_grid(models=models)
-    if not isinstance(grid, pd.DataFrame) or "first" not in grid.columns:
+    if grid is not None and (not isinstance(grid, pd.DataFrame) or "first" not in grid.columns):
         raise TypeError(f"compare_summary: grid must be the table returned by rank_grid(models=...), found "
                         f"{type(grid).__name__}" + (" without a 'first' column" if isinstance(grid, pd.DataFrame)
                                                      else "") + ".")
@@ -525,17 +525,33 @@ def compare_summary(
         ranking = rank_models(profile, models=models)
         summary["profile_first"] = str(ranking.iloc[0]["model"])
         summary["profile_ranking"] = {str(r.model): int(r.score) for r in ranking.itertuples()}
-    rank_columns = [f"rank_{m}" for m in names if f"rank_{m}" in grid.columns]
-    by_goal = grid.groupby("goal", sort=False)[rank_columns].mean()
-    summary["mean_rank_by_goal"] = {goal: {c.removeprefix("rank_"): round(float(v), 3) for c, v in row.items()}
-                                    for goal, row in by_goal.iterrows()}
-    if "rank_IDIC" in grid.columns:
-        summary["idic_first_share"] = round(float((grid["first"] == "IDIC").mean()), 3)
-        summary["idic_last_share"] = round(float((grid["rank_IDIC"] == len(names)).mean()), 3)
-        summary["idic_mean_rank"] = {
-            attribute: {str(k): round(float(v), 3) for k, v in grid.groupby(attribute)["rank_IDIC"].mean().items()}
-            for attribute in ("contact_frequency", "data_maturity")
-        }
-        if "rank_QCi" in grid.columns:
-            summary["idic_above_qci_share"] = round(float((grid["rank_IDIC"] < grid["rank_QCi"]).mean()), 3)
+    if grid is not None:
+        rank_columns = [f"rank_{m}" for m in names if f"rank_{m}" in grid.columns]
+        by_goal = grid.groupby("goal", sort=False)[rank_columns].mean()
+        summary["mean_rank_by_goal"] = {goal: {c.removeprefix("rank_"): round(float(v), 3) for c, v in row.items()}
+                                        for goal, row in by_goal.iterrows()}
     return summary
+
+
+def model_timeline(models: Mapping[str, Model] | Sequence[str] | None = None) -> pd.DataFrame:
+    """When each model appeared: its first dated source and the version this lab describes.
+
+    Parameters
+    ----------
+    models : dict of Model or list of model ids, optional
+        Default: all bundled models.
+
+    Returns
+    -------
+    DataFrame
+        One row per model, oldest first (ties in the models' order):
+        ``model``, ``first_published`` (year of its earliest dated source),
+        ``version_described`` (the year of the model file) and ``publications``
+        (the years of its dated sources, oldest first).
+    """
+    rows = []
+    for model in _models(models).values():
+        years = sorted({s.year for s in model.sources.values() if s.year is not None})
+        rows.append({"model": model.short_name, "first_published": years[0] if years else model.year,
+                     "version_described": model.year, "publications": ", ".join(map(str, years))})
+    return pd.DataFrame(rows).sort_values("first_published", kind="stable").reset_index(drop=True)

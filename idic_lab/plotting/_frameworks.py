@@ -16,6 +16,7 @@ __all__ = [
     "plot_intention_reality",
     "plot_maturity_radar",
     "plot_model_ranking",
+    "plot_readiness",
 ]
 
 
@@ -156,4 +157,43 @@ def plot_intention_reality(scores: pd.DataFrame, *, label: str | None = None, ti
     ax.set_xlabel("score (1 ad hoc … 5 optimised); the grey bar is the gap")
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+    return ax
+
+
+def plot_readiness(placements, *, title: str = "Is the business ready for one-to-one? (Peppers, Rogers & Dorf 1999)",
+                   ax: Axes | None = None) -> Axes:
+    """The readiness grid: value differences (x) against needs differences (y), one point per business.
+
+    Parameters
+    ----------
+    placements : dict of str -> Readiness
+        From ``frameworks.readiness_test``; a business whose needs were not
+        measured is drawn as a hollow marker on the x axis.
+    title : str
+    ax : Axes, optional
+    """
+    from idic_lab.frameworks._strategy import READINESS_QUADRANTS
+
+    ax = _axes(ax, (7, 5.5))
+    first = next(iter(placements.values()))
+    vx, ny = first.value_threshold, first.needs_threshold
+    ax.axvline(vx, color="grey", lw=1, ls="--")
+    ax.axhline(ny, color="grey", lw=1, ls="--")
+    for (value, needs), (name, _) in READINESS_QUADRANTS.items():
+        x = (first.top + vx) / 2 if value == "low" else (vx + 1) / 2
+        y = ny / 2 if needs == "low" else (ny + 1) / 2
+        ax.text(x, y, name, ha="center", va="center", color="grey", fontsize=10, style="italic")
+    for label, r in placements.items():
+        if r.needs_between is None:
+            ax.scatter([r.top_share], [0.01], s=80, facecolors="none", edgecolors="C1", zorder=3)
+            ax.annotate(f"{label}\n(needs not measured)", (r.top_share, 0.01), textcoords="offset points",
+                        xytext=(6, 8), fontsize=9)
+        else:
+            ax.scatter([r.top_share], [r.needs_between], s=80, color="C0", zorder=3)
+            ax.annotate(label, (r.top_share, r.needs_between), textcoords="offset points", xytext=(6, 6), fontsize=9)
+    ax.set_xlim(first.top, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(f"value differences: share of value from the top {first.top:.0%} of customers")
+    ax.set_ylabel("needs differences: share of needs variance between segments")
+    ax.set_title(title)
     return ax

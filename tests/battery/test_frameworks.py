@@ -33,6 +33,21 @@ def _file(name: str, content: bytes) -> Path:
     return path
 
 
+def _needs(groups: int, n: int = 200) -> pd.DataFrame:
+    """Category shares of n customers in ``groups`` needs groups, each group buying mostly its own category."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % groups
+    base = np.full((n, 4), 1.0)
+    if groups > 1:
+        base[np.arange(n), labels % 4] = 20.0
+    shares = np.array([rng.dirichlet(row * 5) for row in base])
+    return pd.DataFrame(shares, columns=[f"share_{c}" for c in "abcd"])
+
+
+def _needs_groups(groups: int, n: int = 200) -> pd.Series:
+    return pd.Series(np.arange(n) % groups)
+
+
 def _scored(**changes) -> fw.Assessment:
     return fw.score_assessment(_answers(**changes))
 
@@ -168,7 +183,7 @@ CASES = [
          refused(r"goal", mentions=("profit",))),
     Case("compare_summary: the facts of notebook 05, as plain values", "frameworks.compare_summary",
          lambda: fw.compare_summary(profile=PROFILE),
-         answered(lambda s: s["capabilities_covered"]["QCi"] == 10 and 0 <= s["idic_first_share"] <= 1
+         answered(lambda s: s["capabilities_covered"]["QCi"] == 10 and "idic_first_share" not in s
                   and s["profile_first"] in s["profile_ranking"], "plain values for every model")),
     Case("lab_coverage: an unknown model refused", "frameworks.lab_coverage",
          lambda: fw.lab_coverage(["idic", "qcx"]),
@@ -289,6 +304,75 @@ CASES = [
                   fw.evidence_from_data(_scored(), {"data_completeness": 0.9, "retention_measured": False})),
          answered(lambda pair: pair[0].equals(pair[1]) and pair[0]["fact"].iloc[0] == "data_completeness",
                   "same table both ways")),
+    # ---- readiness test (Peppers, Rogers & Dorf 1999) -------------------------------------------
+    Case("readiness_test: equal values and one needs group land in the low/low quadrant", "frameworks.readiness_test",
+         lambda: fw.readiness_test(np.ones(200), _needs(1), pd.Series(0, index=range(200))),
+         answered(lambda r: (r.value_level, r.needs_level, r.top_share, r.gini) == ("low", "low", 0.2, 0.0),
+                  "low value and needs differences")),
+    Case("readiness_test: skewed values and distinct needs groups land in the high/high quadrant",
+         "frameworks.readiness_test",
+         lambda: fw.readiness_test(np.r_[np.full(40, 100.0), np.ones(160)], _needs(4), _needs_groups(4)),
+         answered(lambda r: (r.value_level, r.needs_level) == ("high", "high") and r.n_segments == 4,
+                  "high value and needs differences")),
+    Case("readiness_test: without needs data the needs level is not measured", "frameworks.readiness_test",
+         lambda: fw.readiness_test([5.0, 1.0, 1.0, 1.0, 1.0]),
+         answered(lambda r: r.needs_level == "not measured" and r.quadrant == "" and "either" in r.approach,
+                  "needs not measured")),
+    Case("readiness_test: features without segments refused", "frameworks.readiness_test",
+         lambda: fw.readiness_test(np.ones(200), _needs(1)),
+         refused(r"give both features and segments", mentions=("readiness_test",))),
+    Case("readiness_test: a threshold given as a percentage refused", "frameworks.readiness_test",
+         lambda: fw.readiness_test(np.ones(10), value_threshold=50),
+         refused(r"value_threshold must lie strictly between 0 and 1")),
+    Case("readiness_test: negative values refused", "frameworks.readiness_test",
+         lambda: fw.readiness_test([1.0, -2.0, 3.0]),
+         refused(r"negative")),
+    Case("readiness_test: segments with other customer ids refused", "frameworks.readiness_test",
+         lambda: fw.readiness_test(np.ones(200), _needs(1), pd.Series(0, index=range(1000, 1200))),
+         refused(r"share fewer than 2 customers")),
+    Case("readiness_from_transactions: lines without categories leave needs not measured",
+         "frameworks.readiness_from_transactions",
+         lambda: fw.readiness_from_transactions(pd.DataFrame({
+             "customer_id": ["a", "a", "b", "c"], "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05",
+                                                                         "2024-01-09"]),
+             "amount": [10.0, 30.0, 5.0, 5.0]})),
+         answered(lambda r: r.needs_level == "not measured" and r.customers == 3, "value only")),
+    Case("readiness_from_transactions: a list instead of a table refused", "frameworks.readiness_from_transactions",
+         lambda: fw.readiness_from_transactions([1, 2, 3]),
+         refused(r"transactions must be a DataFrame")),
+    Case("readiness_from_transactions: an unknown threshold name refused", "frameworks.readiness_from_transactions",
+         lambda: fw.readiness_from_transactions(pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"],
+                                                              "amount": [1.0]}), value_treshold=0.5),
+         refused(r"unknown option", mentions=("value_treshold",))),
+    # ---- Payne & Frow's CRM strategy matrix ------------------------------------------------------
+    Case("crm_strategy_position: a full file and personal contacts give individualised CRM",
+         "frameworks.crm_strategy_position",
+         lambda: fw.crm_strategy_position(pd.DataFrame({"email": ["a@x", "b@x"], "phone": ["1", "2"]}),
+                                          pd.DataFrame({"type": ["service", "advice", "marketing"]})),
+         answered(lambda p: p["quadrant"] == "individualised CRM" and p["information"] == 1.0,
+                  "high information, high individualisation")),
+    Case("crm_strategy_position: an empty file and mass mailings give product-based selling",
+         "frameworks.crm_strategy_position",
+         lambda: fw.crm_strategy_position(pd.DataFrame({"email": [None, None], "phone": [None, "2"]}),
+                                          pd.DataFrame({"type": ["marketing", "marketing", "service"]})),
+         answered(lambda p: p["quadrant"] == "product-based selling", "low, low")),
+    Case("crm_strategy_position: a customer file without profile fields refused", "frameworks.crm_strategy_position",
+         lambda: fw.crm_strategy_position(pd.DataFrame({"name": ["a"]}), pd.DataFrame({"type": ["service"]})),
+         refused(r"none of the profile fields", mentions=("email", "name"))),
+    Case("crm_strategy_position: a contact log without a type refused", "frameworks.crm_strategy_position",
+         lambda: fw.crm_strategy_position(pd.DataFrame({"email": ["a"]}), pd.DataFrame({"channel": ["sms"]})),
+         refused(r"needs a 'type' column")),
+    Case("crm_strategy_position: a threshold as a percentage refused", "frameworks.crm_strategy_position",
+         lambda: fw.crm_strategy_position(pd.DataFrame({"email": ["a"]}), pd.DataFrame({"type": ["service"]}),
+                                          threshold=50),
+         refused(r"threshold must lie strictly between 0 and 1")),
+    Case("model_timeline: the six models, oldest first", "frameworks.model_timeline",
+         lambda: fw.model_timeline(),
+         answered(lambda t: list(t["first_published"]) == sorted(t["first_published"]) and len(t) == 6,
+                  "sorted by first publication")),
+    Case("model_timeline: an unknown model refused", "frameworks.model_timeline",
+         lambda: fw.model_timeline(["idic", "qcx"]),
+         refused(r"unknown model 'qcx'", mentions=("qcx",))),
 ]
 
 
