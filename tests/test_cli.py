@@ -77,7 +77,11 @@ def test_one_line_per_notebook_with_elapsed_time(folder, tmp_path, capsys):
 
 @pytest.mark.notebook
 def test_ctrl_c_leaves_no_half_written_files_and_an_index_saying_what_was_interrupted(folder, tmp_path):
-    _notebook(folder / "02_slow.ipynb", "import time\nfor _ in range(600):\n    time.sleep(0.1)")
+    # The slow cell says when it has started (a marker file), so the interrupt lands inside it
+    # however long the kernel takes to start on a loaded machine.
+    started = tmp_path / "slow_cell_started"
+    _notebook(folder / "02_slow.ipynb",
+              f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\nfor _ in range(600):\n    time.sleep(0.1)")
     _notebook(folder / "03_later.ipynb", "print('never')")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "idic_lab.cli", "run", "--notebooks", str(folder), "--out", str(out)]
@@ -85,9 +89,10 @@ def test_ctrl_c_leaves_no_half_written_files_and_an_index_saying_what_was_interr
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + 120
-    while not (out / ".02_slow.partial.ipynb").exists() and time.monotonic() < deadline:
+    while not started.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
-    time.sleep(3)  # inside the slow cell
+    assert started.exists(), "the slow cell never started"
+    time.sleep(1)  # inside the slow cell
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
