@@ -111,7 +111,8 @@ def plot_duplicate_impact(impact: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ax.set_yticks(positions, labels)
     ax.set_xlabel("share of buying customers")
     ax.set_title("Duplicates make customers look less loyal")
-    ax.legend(loc="lower right")
+    # below the axes: the longest bars (loyal customers) reach the right edge, where a legend would hide them
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     return ax
 
 
@@ -127,13 +128,16 @@ def plot_source_quality(quality: pd.DataFrame, *, ax: Axes | None = None) -> Axe
         import matplotlib.pyplot as plt
 
         _, (ax, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
-        quality[value].plot.bar(ax=right, color="#6baed6", rot=0)
+        spent = quality[value].rename(index=lambda source: str(source).replace("_", " "))
+        spent.plot.bar(ax=right, color="#6baed6", rot=0)
         right.set_ylabel("revenue per customer acquired")
         right.set_xlabel("acquisition source")
         right.set_title("What the customers it brought in spent")
     ax = _axes(ax)
     columns = [c for c in ("completeness", "duplicate_rate") if c in quality.columns]
-    quality[columns].plot.bar(ax=ax, color=["#08519c", "#fd8d3c"][: len(columns)], rot=0)
+    readable = quality[columns].rename(index=lambda source: str(source).replace("_", " "),
+                                       columns=lambda column: column.replace("_", " "))
+    readable.plot.bar(ax=ax, color=["#08519c", "#fd8d3c"][: len(columns)], rot=0)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of records")
     ax.set_xlabel("acquisition source")
