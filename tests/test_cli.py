@@ -86,8 +86,12 @@ def test_ctrl_c_leaves_no_half_written_files_and_an_index_saying_what_was_interr
     out = tmp_path / "out"
     command = [sys.executable, "-m", "idic_lab.cli", "run", "--notebooks", str(folder), "--out", str(out)]
     # Ctrl-C at a terminal interrupts the whole foreground process group (the runner and its kernel)
+    # A job started in the background by a non-interactive shell (as CI scripts may start this suite) inherits
+    # SIGINT as ignored, and Python then never raises KeyboardInterrupt; a terminal's foreground job has the
+    # default disposition, so the runner gets it back here.
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not started.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
