@@ -452,11 +452,14 @@ _LABELS = {
     "identify.n_customers": "Customers after matching",
     "identify.duplicate_rate": "Duplicate rate",
     "identify.completeness": "Contact details complete",
-    "identify.customers_before": "Customer records before matching",
     "identify.repeat_share_change": "Change in repeat-buyer share",
     "identify.clv_per_customer_change": "Change in CLV per customer",
     "differentiate.n_customers": "Customers",
+    "differentiate.summary.median_frequency": "Median repeat purchases per customer",
+    "differentiate.summary.share_one_time": "Customers who bought only once",
     "differentiate.top20_share": "Value share of the top 20 % of customers",
+    "differentiate.top20_vs_pareto_rule": "Top 20 % share against the 80 % of the Pareto rule",
+    "differentiate.top20_to_rest": "Value of the top 20 % per unit of the rest's",
     "differentiate.gini": "Gini coefficient of customer value",
     "differentiate.clv.total_future_value": "Total future customer value",
     "differentiate.needs.k": "Needs segments",
@@ -485,6 +488,7 @@ _LABELS = {
     "assessment.model_level": "Maturity level",
     "assessment.evidence_disagreements": "Answers the data contradicts",
 }
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _SHARE_WORDS = ("share", "rate", "completeness", "retention", "recall", "precision", "lift", "coverage")
 _NOT_SHARE_WORDS = ("relative_lift_ci",)
 _MODEL_PARAMETERS = {"r", "alpha", "a", "b", "s", "beta", "gamma", "p", "q", "v", "delta"}
@@ -515,9 +519,13 @@ def _figures(results: Mapping[str, Any]) -> str:
     return f'<ul class="figures">{"".join(shown)}{extra}</ul>' if shown else ""
 
 
+# Figures recorded for tests and exercises that repeat another headline on the same row.
+_REPEATED = {"identify.customers_before", "differentiate.summary.one_time_monetary_max"}
+
+
 def _hidden(key: str) -> bool:
     last = key.rsplit(".", 1)[-1]
-    return key.startswith("report.") or key.endswith(".seconds") or last in _MODEL_PARAMETERS
+    return key.startswith("report.") or key.endswith(".seconds") or last in _MODEL_PARAMETERS or key in _REPEATED
 
 
 def _label(key: str) -> str:
@@ -546,6 +554,8 @@ def _figure_text(key: str, value: Any, depth: int = 0) -> str | None:
         return _float_text(key, value)
     if isinstance(value, str):
         text = _date(value) if _ISO_DATE.match(value) else value.strip()
+        if _IDENTIFIER.match(text):  # a code such as call_centre reads as words
+            text = text.replace("_", " ")
         return text if 0 < len(text) <= 120 else None
     if depth > 0:
         return None  # nested lists or dicts: on the notebook page, not here

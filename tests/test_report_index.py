@@ -240,3 +240,17 @@ def test_client_index_leaves_out_teaching_notebooks_and_says_why_a_stage_did_not
     assert "Interact — not run — the run was interrupted before it" in text
     teaching = " ".join(text_of(write_index(runs, tmp_path, title="R").read_text()).split())
     assert "00_start_here.ipynb not run — a teaching notebook" in teaching
+
+
+def test_teaching_index_labels_figures_in_words_without_repeats(tmp_path):
+    results = {
+        "identify.n_records": 3166,
+        "identify.customers_before": 3166,  # the same count again: not shown twice
+        "differentiate.summary.median_frequency": 0.0,
+        "interact.channels.dearest_channel": "call_centre",
+    }
+    runs = [make_run(tmp_path, "01_identify.ipynb", "ok", results)]
+    text = " ".join(text_of(write_index(runs, tmp_path, title="demo").read_text()).split())
+    assert "Customer records: 3,166" in text and text.count("3,166") == 1
+    assert "Median repeat purchases per customer: 0" in text and "Summary ·" not in text
+    assert "Dearest channel per contact: call centre" in text and "call_centre" not in text
