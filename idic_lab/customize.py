@@ -78,6 +78,7 @@ __all__ = [
     "acceptance_rates",
     "association_rules",
     "basket_matrix",
+    "basket_overview",
     "basket_prices",
     "attribute_importance",
     "customer_value",
@@ -310,6 +311,68 @@ def basket_prices(baskets: pd.DataFrame, column: str, *, decimal: str = ".") -> 
     out = (priced.groupby("product_id", sort=True)["price"].median().rename("list_price").reset_index())
     out.attrs["unpriced_products"] = int(frame["product_id"].nunique() - len(out))
     return out
+
+
+@dataclass(frozen=True)
+class BasketOverview:
+    """What the basket data hold, in a sentence and a small table of basket sizes."""
+
+    source: str
+    lines: int
+    baskets: int
+    customers: int
+    products: int
+    first: pd.Timestamp
+    last: pd.Timestamp
+    lines_without_customer: int
+    sizes: pd.Series
+
+    def sentence(self) -> str:
+        """One line for the page: source, counts and period (Markdown)."""
+        from idic_lab.formatting import count
+
+        text = (f"**Data ({self.source}):** {count(self.lines)} lines in {count(self.baskets)} baskets of "
+                f"{count(self.customers)} customers, {count(self.products)} products, {self.first:%-d %b %Y} to "
+                f"{self.last:%-d %b %Y}.")
+        if self.lines_without_customer:
+            text += (f" {count(self.lines_without_customer)} lines without a customer id are used for the basket rules "
+                     "only.")
+        return text
+
+    def size_table(self) -> pd.DataFrame:
+        """Products per basket: median, mean, 90th percentile and largest, in words."""
+        sizes = self.sizes
+        rows = {
+            "median": float(sizes.median()),
+            "mean": round(float(sizes.mean()), 1),
+            "90 % of baskets hold at most": float(sizes.quantile(0.9, interpolation="higher")),
+            "largest basket": float(sizes.max()),
+        }
+        return pd.DataFrame({"products per basket": rows}).rename_axis("")
+
+
+def basket_overview(baskets: pd.DataFrame, *, source: str) -> BasketOverview:
+    """Counts, period and basket sizes of a canonical baskets table (for the page, not for analysis).
+
+    Parameters
+    ----------
+    baskets : DataFrame
+        ``order_id``, ``product_id``, ``date`` and, optionally, ``customer_id``
+        (missing ids allowed: such lines count for basket rules only).
+    source : str
+        Where the baskets come from, e.g. ``"client file"``.
+    """
+    frame = _check_table(baskets, "baskets", ["order_id", "product_id", "date"])
+    if not isinstance(source, str) or not source.strip():
+        raise TypeError(f"source: expected a short text such as 'client file', found {source!r}.")
+    customer = baskets["customer_id"] if "customer_id" in baskets.columns else pd.Series(pd.NA, index=baskets.index)
+    has_customer = customer.notna().to_numpy()
+    return BasketOverview(
+        source=source.strip(), lines=len(frame), baskets=int(frame["order_id"].nunique()),
+        customers=int(customer[has_customer].nunique()), products=int(frame["product_id"].nunique()),
+        first=frame["date"].min(), last=frame["date"].max(), lines_without_customer=int((~has_customer).sum()),
+        sizes=frame.groupby("order_id", sort=False).size(),
+    )
 
 
 def load_product_list(

@@ -258,6 +258,19 @@ PROFILE = pd.DataFrame({"tier": ["Gold", "Lead", "Lead"], "segment": ["s1", "s1"
                        index=["u1", "u2", "u3"])
 CAMPAIGN = pd.DataFrame({"customer_id": ["u1", "u2", "u3", "u4"], "treatment": [1, 0, 1, 0], "outcome": [1, 0, 0, 0]})
 CASES += [
+    Case("basket overview: lines without a customer counted, sizes in words", "customize.basket_overview",
+         lambda: cz.basket_overview(HISTORY.assign(order_id=[f"o{i // 2}" for i in range(12)],
+                                                   customer_id=HISTORY["customer_id"].where(HISTORY.index < 10)),
+                                    source="client file"),
+         answered(lambda o: o.baskets == 6 and o.lines_without_customer == 2 and o.customers == 4
+                  and "2 lines without a customer id" in o.sentence()
+                  and o.size_table().loc["largest basket", "products per basket"] == 2, "6 baskets, 2 lines unowned")),
+    Case("basket overview: no dates refused", "customize.basket_overview",
+         lambda: cz.basket_overview(BASKETS, source="client file"),
+         refused(r"expected the columns order_id, product_id, date", mentions=("baskets", "date"))),
+    Case("basket overview: a source that is not text refused", "customize.basket_overview",
+         lambda: cz.basket_overview(HISTORY.assign(order_id="o1"), source=None),
+         refused(r"source: expected a short text", error=TypeError)),
     Case("cut-off: none given is 80 % into the dates", "customize.default_cutoff",
          lambda: cz.default_cutoff(HISTORY), answered(lambda c: c == "2024-02-18", "2024-02-18")),
     Case("part-worths: dummy coding recovers an additive design exactly", "customize.estimate_part_worths",
