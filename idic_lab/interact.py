@@ -57,6 +57,7 @@ import pandas as pd
 from scipy import stats
 
 from idic_lab import differentiate as dif
+from idic_lab._threads import single_threaded
 from idic_lab.diagnostics import warn
 from idic_lab.formatting import plain as _plain_value
 from idic_lab.schema import SchemaError, as_date, check_frame, column_mapping
@@ -1542,6 +1543,7 @@ class _UpliftBase:
         if not hasattr(self, "features_"):
             raise RuntimeError(f"{type(self).__name__} is not fitted yet: call .fit(campaign) first.")
 
+    @single_threaded
     def predict(self, campaign: pd.DataFrame) -> pd.Series:
         """Predicted uplift (or score) per row of ``campaign``, indexed like it."""
         self._fitted()
@@ -1587,6 +1589,7 @@ class TwoModelUplift(_UpliftBase):
 
     _per_model = True
 
+    @single_threaded
     def fit(self, campaign: pd.DataFrame) -> TwoModelUplift:
         """Fit both response models on a campaign table; returns self."""
         x, treatment, outcome, features = self._prepare(campaign)
@@ -1613,6 +1616,7 @@ class ClassTransformationUplift(_UpliftBase):
         both arms together); ``model_`` is the fitted classifier.
     """
 
+    @single_threaded
     def fit(self, campaign: pd.DataFrame) -> ClassTransformationUplift:
         """Fit the classifier of the transformed class; returns self."""
         x, treatment, outcome, features = self._prepare(campaign)
@@ -1645,6 +1649,7 @@ class ResponseModel(_UpliftBase):
 
     _arms = ("treated",)
 
+    @single_threaded
     def fit(self, campaign: pd.DataFrame) -> ResponseModel:
         """Fit the response model on the treated customers; returns self."""
         x, treatment, outcome, features = self._prepare(campaign)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from idic_lab._threads import single_threaded
 from idic_lab.diagnostics import warn
 from idic_lab.schema import SchemaError
 from idic_lab.differentiate._common import _check_customer_map, _choice, _examples, _frame, _number, _numeric, _whole
@@ -382,6 +383,7 @@ class NeedsSegmentation:
         size = min(self.silhouette_sample, len(z))
         return float(silhouette_score(z, labels, sample_size=size, random_state=self.random_state))
 
+    @single_threaded
     def fit(self, features: pd.DataFrame) -> NeedsSegmentation:
         """Standardise the features, choose k and fit the final model.
 
@@ -483,6 +485,7 @@ class NeedsSegmentation:
         if not hasattr(self, "model_"):
             raise ValueError("NeedsSegmentation is not fitted yet: call .fit(features) first.")
 
+    @single_threaded
     def predict(self, features: pd.DataFrame) -> pd.Series:
         """Segment of each customer in ``features`` (same columns as in :meth:`fit`)."""
         self._fitted()
@@ -491,6 +494,7 @@ class NeedsSegmentation:
         raw = self.model_.predict(z)
         return pd.Series([self._relabel.get(int(v), 0) for v in raw], index=features.index, name="segment")
 
+    @single_threaded
     def stability(
         self, features: pd.DataFrame, *, n_resamples: int = 10, sample_share: float = 0.8, random_state: int = 0
     ) -> pd.DataFrame:
