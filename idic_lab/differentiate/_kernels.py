@@ -209,8 +209,22 @@ class GammaGammaLikelihood:
         return value, gradient
 
 
-def minimise(objective: Any, size: int, max_iter: int | None) -> tuple[np.ndarray, float]:
+# BFGS that stops on "precision loss" (its line search cannot lower the
+# objective any more, typically on the flat ridge of a degenerate fit, a -> 0
+# or b -> infinity) is accepted when the gradient of the mean log-likelihood
+# per customer is this small: the point is an optimum up to rounding, and the
+# degenerate checks of the models then say what it means.
+_STALLED_GRADIENT = 1e-4
+
+
+def minimise(objective: Any, size: int, max_iter: int | None, *, accept_stalled: bool) -> tuple[np.ndarray, float]:
     """BFGS from log parameters 0.1 with tolerance 1e-7, as ``lifetimes``' ``BaseFitter._fit``.
+
+    ``lifetimes`` raises when BFGS stops on precision loss; with
+    ``accept_stalled`` such a stop is accepted if the gradient is below
+    ``_STALLED_GRADIENT`` (for BG/NBD, whose degenerate fits stall on the
+    ridge a -> 0 and are then flagged as degenerate; whether lifetimes'
+    autograd path happens to report success there is a matter of rounding).
 
     Returns
     -------
@@ -226,7 +240,8 @@ def minimise(objective: Any, size: int, max_iter: int | None) -> tuple[np.ndarra
         options["maxiter"] = int(max_iter)
     with np.errstate(all="ignore"):
         out = minimize(objective, x0=0.1 * np.ones(size), jac=True, method="BFGS", tol=1e-7, options=options)
-    if not out.success:
+    stalled = accept_stalled and out.status == 2 and np.all(np.isfinite(out.jac)) and np.max(np.abs(out.jac)) <= _STALLED_GRADIENT
+    if not (out.success or stalled):
         raise RuntimeError(f"BFGS did not converge: {out.message}")
     return np.asarray(out.x, dtype="float64"), float(out.fun)
 
@@ -235,7 +250,8 @@ def fit_bgnbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np.ndarray,
               max_iter: int | None) -> tuple[np.ndarray, float]:
     """BG/NBD parameters (r, alpha, a, b) in the unit of ``T``, and the mean negative log-likelihood."""
     scale = 1.0 / float(np.max(T))
-    log_params, value = minimise(BGNBDLikelihood(x, tx, T, weights, penalizer, scale), 4, max_iter)
+    log_params, value = minimise(BGNBDLikelihood(x, tx, T, weights, penalizer, scale), 4, max_iter,
+                                 accept_stalled=True)
     params = np.exp(log_params)
     params[1] /= scale
     return params, value
@@ -244,7 +260,8 @@ def fit_bgnbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np.ndarray,
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray, weights: np.ndarray, penalizer: float,
                     max_iter: int | None) -> tuple[np.ndarray, float]:
     """Gamma-Gamma parameters (p, q, v) and the mean negative log-likelihood."""
-    log_params, value = minimise(GammaGammaLikelihood(x, m, weights, penalizer), 3, max_iter)
+    log_params, value = minimise(GammaGammaLikelihood(x, m, weights, penalizer), 3, max_iter,
+                                 accept_stalled=False)
     return np.exp(log_params), value
 
 
