@@ -140,7 +140,7 @@ class GammaGammaModel:
                 f"{_plain_value(spend)} as every customer's expected spend."
             )
         correlation = (
-            float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
+            float(np.corrcoef(repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy())[0, 1])
             if repeat["frequency"].nunique() > 1 else float("nan")
         )
         patterns = _patterns(repeat, ["frequency", "monetary_value"])
