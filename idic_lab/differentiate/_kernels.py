@@ -62,9 +62,10 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
     """
     low = int(days.min())
     span = int(days.max()) - low + 1
-    key = codes.astype("int64") * span
+    key = codes * np.int64(span)  # a new int64 array (codes are intp)
     key += days
-    key -= low
+    if low:
+        key -= low
     key.sort()
     new = np.empty(len(key), dtype=bool)
     new[0] = True
@@ -130,53 +131,56 @@ class BGNBDLikelihood:
     def __init__(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray, weights: np.ndarray, penalizer: float,
                  scale: float) -> None:
         x = np.asarray(x, dtype="float64")
-        order = np.argsort(x <= 0, kind="stable")  # repeat buyers first: the A_4 terms are a slice
-        x = x[order]
-        self.n_repeat = int((x > 0).sum())
-        # Terms that depend on x, T or t_x alone are computed on their distinct values and gathered.
-        self.x_codes, self.x_values = _codes(x)
-        self.T_codes, self.T_values = _codes(np.asarray(T, dtype="float64")[order] * scale)
-        tx_codes, self.tx_values = _codes(np.asarray(tx, dtype="float64")[order] * scale)
-        self.tx_codes = tx_codes[: self.n_repeat]
-        self.x = x
-        self.w = np.asarray(weights, dtype="float64")[order]
-        self.total = float(self.w.sum())
+        w = np.asarray(weights, dtype="float64")
+        T = np.asarray(T, dtype="float64") * scale
+        # Sums over all patterns of terms in x or T alone are sums over their distinct values with summed
+        # weights; only the repeat buyers' mixture term log(exp(A_3) + exp(A_4)) is computed per pattern.
+        x_codes, self.x_values = _codes(x)
+        T_codes, self.T_values = _codes(T)
+        self.weight_per_x = np.bincount(x_codes, weights=w, minlength=len(self.x_values))
+        self.weight_per_T = np.bincount(T_codes, weights=w, minlength=len(self.T_values))
+        self.weighted_x_per_T = np.bincount(T_codes, weights=w * x, minlength=len(self.T_values))
+        repeat = x > 0
+        self.x_codes = x_codes[repeat]
+        self.T_codes = T_codes[repeat]
+        self.tx_codes, self.tx_values = _codes(np.asarray(tx, dtype="float64")[repeat] * scale)
+        self.x = x[repeat]
+        self.w = w[repeat]
+        self.total = float(w.sum())
         self.penalizer = float(penalizer)
         self.b_shift = np.maximum(self.x_values, 1) - 1  # b + max(x, 1) - 1 in A_4
-        self.weight_per_x = np.bincount(self.x_codes, weights=self.w, minlength=len(self.x_values))
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         r, alpha, a, b = params
-        xv, xc, w, total = self.x_values, self.x_codes, self.w, self.total
-        rep = slice(0, self.n_repeat)
+        xv, Tv, total = self.x_values, self.T_values, self.total
+        wx, wT, wxT = self.weight_per_x, self.weight_per_T, self.weighted_x_per_T
+        log_T = np.log(alpha + Tv)
+        inv_T = 1.0 / (alpha + Tv)
+        log_tx = np.log(alpha + self.tx_values)
+        inv_tx = 1.0 / (alpha + self.tx_values)
+        # A_1 + A_2 + A_3 summed over all customers (A_3 = -(r + x) log(alpha + T))
+        ll = (float(np.sum(wx * (gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))))
+              + total * (r * np.log(alpha) + gammaln(a + b) - gammaln(b) - gammaln(r))
+              - float(np.sum((r * wT + wxT) * log_T)))
+        # repeat buyers: log(exp(A_3) + exp(A_4)) = A_3 + softplus(gap), gap = A_4 - A_3; p4 = sigmoid(gap)
+        w, xc = self.w, self.x_codes
         rx = r + self.x
-        log_aT = np.log(alpha + self.T_values)[self.T_codes]
-        a3 = -rx * log_aT
-        # A_1 + A_2: their x-dependent parts per distinct x, gathered
-        per_x = gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv)
-        ll = per_x[xc] + a3
-        # log(exp(A_3) + exp(A_4)) for repeat buyers, as A_3 + log1p(exp(A_4 - A_3)), stably; p4 its A_4 share
-        a4_const = np.log(a) - np.log(b + self.b_shift)
-        log_atx = np.log(alpha + self.tx_values)[self.tx_codes]
-        gap = a4_const[xc[rep]] - rx[rep] * log_atx - a3[rep]
+        log_diff = log_T[self.T_codes] - log_tx[self.tx_codes]
+        gap = (np.log(a) - np.log(b + self.b_shift))[xc] + rx * log_diff
         small = np.exp(-np.abs(gap))
-        ll[rep] += np.maximum(gap, 0.0) + np.log1p(small)
-        p4 = np.where(gap > 0, 1.0, small) / (1.0 + small)
-        wp4 = w[rep] * p4
-        inv_aT = (1.0 / (alpha + self.T_values))[self.T_codes]
-        inv_atx = (1.0 / (alpha + self.tx_values))[self.tx_codes]
-        weight_x = self.weight_per_x
-        psi_abx = float(np.sum(digamma(a + b + xv) * weight_x))
-        d_r = (float(np.sum(digamma(r + xv) * weight_x)) - total * digamma(r) + total * np.log(alpha)
-               - float(np.sum(w * log_aT)) + float(np.sum(wp4 * (log_aT[rep] - log_atx))))
-        d_alpha = (total * r / alpha - float(np.sum(w * rx * inv_aT))
-                   + float(np.sum(wp4 * rx[rep] * (inv_aT[rep] - inv_atx))))
-        d_a = total * digamma(a + b) - psi_abx + float(np.sum(wp4)) / a
-        d_b = (total * (digamma(a + b) - digamma(b)) + float(np.sum(digamma(b + xv) * weight_x)) - psi_abx
-               - float(np.sum(wp4 / (b + self.b_shift[xc[rep]]))))
-        constant = total * (r * np.log(alpha) + gammaln(a + b) - gammaln(b) - gammaln(r))
-        value = -(float(np.sum(w * ll)) + constant) / total + self.penalizer * float((params**2).sum())
+        ll += float(np.sum(w * (np.maximum(gap, 0.0) + np.log1p(small))))
+        wp4 = w * (np.where(gap > 0, 1.0, small) / (1.0 + small))
+        wp4_per_x = np.bincount(xc, weights=wp4, minlength=len(xv))
+        psi_abx = float(np.sum(digamma(a + b + xv) * wx))
+        d_r = (float(np.sum(digamma(r + xv) * wx)) - total * digamma(r) + total * np.log(alpha)
+               - float(np.sum(wT * log_T)) + float(np.sum(wp4 * log_diff)))
+        d_alpha = (total * r / alpha - float(np.sum((r * wT + wxT) * inv_T))
+                   + float(np.sum(wp4 * rx * (inv_T[self.T_codes] - inv_tx[self.tx_codes]))))
+        d_a = total * digamma(a + b) - psi_abx + float(wp4_per_x.sum()) / a
+        d_b = (total * (digamma(a + b) - digamma(b)) + float(np.sum(digamma(b + xv) * wx)) - psi_abx
+               - float(np.sum(wp4_per_x / (b + self.b_shift))))
+        value = -ll / total + self.penalizer * float((params**2).sum())
         gradient = -np.array([d_r, d_alpha, d_a, d_b]) * params / total + 2 * self.penalizer * params**2
         return value, gradient
 
@@ -195,32 +199,34 @@ class GammaGammaLikelihood:
     """
 
     def __init__(self, x: np.ndarray, m: np.ndarray, weights: np.ndarray, penalizer: float) -> None:
-        self.x = np.asarray(x, dtype="float64")
-        self.m = np.asarray(m, dtype="float64")
+        x = np.asarray(x, dtype="float64")
+        m = np.asarray(m, dtype="float64")
         self.w = np.asarray(weights, dtype="float64")
         self.total = float(self.w.sum())
         self.penalizer = float(penalizer)
-        self.x_codes, x_values = pd.factorize(self.x)
-        self.x_values = np.asarray(x_values, dtype="float64")
-        self.log_m = np.log(self.m)
-        self.log_x = np.log(self.x)
-        self.xm = self.x * self.m
+        x_codes, self.x_values = _codes(x)
+        self.weight_per_x = np.bincount(x_codes, weights=self.w, minlength=len(self.x_values))
+        # The terms linear in p that do not involve v are sums fixed by the data.
+        self.wx = self.w * x
+        self.sum_wx_log_mx = float(np.sum(self.wx * (np.log(m) + np.log(x))))
+        self.sum_w_log_m = float(np.sum(self.w * np.log(m)))
+        self.xm = x * m
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         p, q, v = params
-        xv, xc, x, w = self.x_values, self.x_codes, self.x, self.w
-        px = p * x
+        xv, wx_per, total, w, wx = self.x_values, self.weight_per_x, self.total, self.w, self.wx
         log_xm_v = np.log(self.xm + v)
-        per_x = (gammaln(p * xv + q) - gammaln(p * xv))[xc]
-        ll = per_x - gammaln(q) + q * np.log(v) + (px - 1) * self.log_m + px * self.log_x - (px + q) * log_xm_v
-        psi_pxq = digamma(p * xv + q)[xc]
-        d_p = x * (psi_pxq - digamma(p * xv)[xc] + self.log_m + self.log_x - log_xm_v)
-        d_q = psi_pxq - digamma(q) + np.log(v) - log_xm_v
-        d_v = q / v - (px + q) / (self.xm + v)
-        grads = np.array([np.sum(w * d_p), np.sum(w * d_q), np.sum(w * d_v)])
-        value = -float(np.sum(w * ll)) / self.total + self.penalizer * float((params**2).sum())
-        gradient = -grads * params / self.total + 2 * self.penalizer * params**2
+        inv_xm_v = 1.0 / (self.xm + v)
+        sum_w_log, sum_wx_log = float(np.sum(w * log_xm_v)), float(np.sum(wx * log_xm_v))
+        ll = (float(np.sum(wx_per * (gammaln(p * xv + q) - gammaln(p * xv)))) + total * (q * np.log(v) - gammaln(q))
+              + p * self.sum_wx_log_mx - self.sum_w_log_m - p * sum_wx_log - q * sum_w_log)
+        psi_pxq = digamma(p * xv + q)
+        d_p = float(np.sum(wx_per * xv * (psi_pxq - digamma(p * xv)))) + self.sum_wx_log_mx - sum_wx_log
+        d_q = float(np.sum(wx_per * psi_pxq)) - total * digamma(q) + total * np.log(v) - sum_w_log
+        d_v = total * q / v - p * float(np.sum(wx * inv_xm_v)) - q * float(np.sum(w * inv_xm_v))
+        value = -ll / total + self.penalizer * float((params**2).sum())
+        gradient = -np.array([d_p, d_q, d_v]) * params / total + 2 * self.penalizer * params**2
         return value, gradient
 
 

@@ -112,14 +112,18 @@ class _TransactionArrays:
 
     def days(self) -> np.ndarray:
         """Calendar day number of each row (days since 1970-01-01, floored)."""
-        return self.dates.astype("datetime64[D]").view("int64")
+        unit, count = np.datetime_data(self.dates.dtype)
+        per_day = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}.get(unit)
+        if per_day is None or count != 1:
+            return self.dates.astype("datetime64[D]").view("int64")
+        return self.dates.view("int64") // per_day  # floor division, as datetime64[D]
 
 
 def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index]:
     """Integer code per row and the distinct ids as text (ids equal as text share a code)."""
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
     text = pd.Index(uniques).astype("str")
-    blank = np.asarray(text.str.strip() == "", dtype=bool)
+    blank = np.asarray((text.str.len() == 0) | text.str.isspace(), dtype=bool)  # strip() leaves nothing
     missing = codes < 0
     if blank.any():
         missing |= np.isin(codes, np.flatnonzero(blank))
@@ -130,7 +134,8 @@ def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index]:
             "transactions.dropna(subset=['customer_id']) (idic_lab.schema.clean drops and counts them).",
             table="transactions", column="customer_id", n_bad=int(missing.sum()), n_rows=n,
         )
-    if text.has_duplicates:  # e.g. the number 7 and the text "7" in one object column: one customer
+    distinct_text = pd.api.types.is_string_dtype(ids.dtype) and ids.dtype != object  # distinct strings already
+    if not distinct_text and text.has_duplicates:  # e.g. the number 7 and the text "7" in one object column
         merged, text = pd.factorize(text)
         codes = merged[codes]
         text = pd.Index(text).astype("str")

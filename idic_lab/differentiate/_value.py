@@ -132,7 +132,7 @@ class GammaGammaModel:
                 f"{len(repeat)} among {len(data)} customers. Use the mean spend per purchase instead, or more data "
                 "(a longer observation window)."
             )
-        if repeat["monetary_value"].nunique() == 1:
+        if repeat["monetary_value"].min() == repeat["monetary_value"].max():
             spend = float(repeat["monetary_value"].iloc[0])
             raise ModelFitError(
                 f"Gamma-Gamma: expected spend per purchase that varies between repeat buyers, found the same "
@@ -141,7 +141,7 @@ class GammaGammaModel:
             )
         correlation = (
             float(np.corrcoef(repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy())[0, 1])
-            if repeat["frequency"].nunique() > 1 else float("nan")
+            if repeat["frequency"].min() < repeat["frequency"].max() else float("nan")
         )
         patterns = _patterns(repeat, ["frequency", "monetary_value"])
         try:
