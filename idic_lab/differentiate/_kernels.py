@@ -113,6 +113,38 @@ def unique_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.nda
     return [np.asarray(c)[first] for c in columns], weights, inverse
 
 
+def sorted_patterns(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Unique rows of equal-length columns in lexicographic order, and how many rows each stands for.
+
+    Each column is coded by the rank of its value among its distinct
+    values; the codes are packed into one int64 key whose numeric order is
+    the rows' lexicographic order, so one sort of the keys finds the
+    patterns (as ``groupby(columns, sort=True).size()`` would, without it).
+    """
+    codes, uniques, sizes = [], [], []
+    for column in columns:
+        code, unique = pd.factorize(np.asarray(column), sort=True)
+        codes.append(code.astype("int64"))
+        uniques.append(np.asarray(unique))
+        sizes.append(len(unique))
+    if float(np.prod(np.array(sizes, dtype="float64"))) >= 2.0**62:  # the packed key would overflow
+        values, weights, _ = unique_rows(columns)
+        order = np.lexsort(values[::-1])
+        return [v[order] for v in values], weights[order]
+    key = codes[0]
+    for code, size in zip(codes[1:], sizes[1:]):
+        key = key * size + code
+    key.sort()
+    start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    weights = np.diff(np.append(start, len(key))).astype("float64")
+    key = key[start]
+    values = []
+    for unique, size in zip(uniques[::-1], sizes[::-1]):
+        key, code = np.divmod(key, size)
+        values.append(unique[code])
+    return values[::-1], weights
+
+
 # --------------------------------------------------------------------------
 # Likelihoods
 # --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from idic_lab.differentiate._kernels import (
     bgnbd_p_alive,
     bgnbd_unconditional,
     fit_bgnbd,
-    unique_rows,
+    sorted_patterns,
 )
 from idic_lab.differentiate._summary import _check_same_unit, _check_summary, _summary_fix, _summary_unit, _unit_text
 
@@ -44,10 +44,9 @@ def _patterns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     Hash based (no ``groupby``); the rows and their order are those of
     ``data.groupby(columns, sort=True).size()``.
     """
-    values, weights, _ = unique_rows([data[c].to_numpy() for c in columns])
-    order = np.lexsort(values[::-1])
-    out = pd.DataFrame({c: v[order] for c, v in zip(columns, values)})
-    out["weights"] = weights[order].astype("int64")
+    values, weights = sorted_patterns([data[c].to_numpy() for c in columns])
+    out = pd.DataFrame(dict(zip(columns, values)))
+    out["weights"] = weights.astype("int64")
     return out
 
 
