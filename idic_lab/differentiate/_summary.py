@@ -525,6 +525,11 @@ def _summary_from_days(
             "T": T,
         }
     out = pd.DataFrame(columns, index=pd.Index(ids[order], name="customer_id").astype("str"))
+    # The ids are distinct by construction (factorised, merged when equal as text): tell the index, so that
+    # the models' duplicate check does not hash a million ids again (pandas caches is_unique in _cache).
+    cache = getattr(out.index, "_cache", None)
+    if isinstance(cache, dict):
+        cache.setdefault("is_unique", True)
     out.attrs["time_unit"] = time_unit
     out.attrs["definition"] = definition
     out.attrs["observation_end"] = str(end.date())
