@@ -61,8 +61,8 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
         and ``repeat``.
     """
     low = int(days.min())
-    span = int(days.max()) - low + 1
-    key = codes * np.int64(span)  # a new int64 array (codes are intp)
+    shift = max(1, (int(days.max()) - low).bit_length())  # key = code * 2**shift + day - low: shifts, not divisions
+    key = codes << np.int64(shift)  # a new int64 array (codes are intp)
     key += days
     if low:
         key -= low
@@ -72,17 +72,20 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
     np.not_equal(key[1:], key[:-1], out=new[1:])
     occasions = key[new]
     del key, new
-    customer = occasions // span
+    customer = occasions >> shift
     count = np.bincount(customer, minlength=n_customers)
     ends = np.cumsum(count)
     has = count > 0
+    day_mask = (1 << shift) - 1
     first = np.zeros(n_customers, dtype="int64")
     last = np.zeros(n_customers, dtype="int64")
-    first[has] = occasions[(ends - count)[has]] - customer[(ends - count)[has]] * span + low
-    last[has] = occasions[ends[has] - 1] - customer[ends[has] - 1] * span + low
+    first[has] = (occasions[(ends - count)[has]] & day_mask) + low
+    last[has] = (occasions[ends[has] - 1] & day_mask) + low
+    del occasions, customer
     total = np.bincount(codes, weights=amounts, minlength=n_customers)
-    later = days != first[codes]
-    repeat = np.bincount(codes[later], weights=amounts[later], minlength=n_customers)
+    # spend after the first day; adding zeros keeps the sums exact and avoids copying the repeat rows
+    first_day = first.astype("int32") if first.max(initial=0) < 2**31 and first.min(initial=0) >= -(2**31) else first
+    repeat = np.bincount(codes, weights=np.where(days != first_day[codes], amounts, 0.0), minlength=n_customers)
     return {"first": first, "last": last, "count": count, "total": total, "repeat": repeat}
 
 

@@ -24,7 +24,6 @@ from idic_lab.differentiate._common import (
     _number,
     _numeric,
     _plain_parameters,
-    _quiet,
     _require_value_columns,
     _unit_days,
     collect_doubts,
