@@ -24,13 +24,16 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import digamma, gammaln, hyp2f1
+
+with warnings.catch_warnings():  # scipy adds global warning filters when first imported: leave the user's alone
+    from scipy.optimize import minimize
+    from scipy.special import digamma, expit, gammaln, hyp2f1
 
 
 # --------------------------------------------------------------------------
@@ -358,8 +361,6 @@ def bgnbd_alive_denominator(params: Sequence[float], x: np.ndarray, tx: np.ndarr
 
 def bgnbd_p_alive(params: Sequence[float], x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
     """P(alive) (Fader, Hardie & Lee 2008, note 021), as ``lifetimes`` computes it."""
-    from scipy.special import expit
-
     r, alpha, a, b = (float(v) for v in params)
     with np.errstate(all="ignore"):
         log_div = (r + x) * np.log((alpha + T) / (alpha + tx)) + np.log(a / (b + np.maximum(x, 1) - 1))

@@ -220,7 +220,7 @@ def _transaction_arrays(transactions: pd.DataFrame) -> _TransactionArrays:
     negative = amount < 0
     if negative.any():
         returns = np.bincount(codes, weights=negative, minlength=len(text))
-        only_returns = text[(returns > 0) & (returns == np.bincount(codes, minlength=len(text)))].sort_values()
+        only_returns = text[(returns > 0) & (returns == np.bincount(codes, minlength=len(text)))].sort_values(kind="stable")
         detail = (
             f"; {len(only_returns)} customer(s) have only return lines and no purchase at all "
             f"(e.g. {', '.join(map(str, only_returns[:3]))})"
@@ -500,7 +500,7 @@ def _summary_from_days(
     """The summary of :func:`rfm_summary` from integer customer codes and day numbers (one sort, no groupby)."""
     unit = _unit_days(time_unit)
     totals = occasion_totals(codes, len(ids), days, amounts)
-    order = np.asarray(ids.argsort())
+    order = np.asarray(ids.argsort(kind="stable"))
     order = order[totals["count"][order] > 0]  # customers whose rows all fell after the end
     count = totals["count"][order]
     first = totals["first"][order].astype("float64")
