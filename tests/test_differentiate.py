@@ -843,3 +843,132 @@ def test_plot_lorenz_marks_the_pareto_rule(sample):
 
 
 # What 02's text says about its default output: tests/test_lessons_02_differentiate.py
+
+
+# --------------------------------------------------------------------------
+# The numpy BG/NBD, Gamma-Gamma and CLV against lifetimes (the oracle)
+# --------------------------------------------------------------------------
+
+
+def _lifetimes_quietly():
+    lifetimes = dif._lifetimes()
+    return lifetimes, warnings.catch_warnings()
+
+
+@pytest.fixture(scope="module")
+def cdnow_summaries() -> dict[str, pd.DataFrame]:
+    full = load_dataset("cdnow")
+    return {unit: dif.rfm_summary(full, observation_end=OBS_END, time_unit=unit) for unit in ("W", "D")}
+
+
+def _simulated_summary(n: int = 3000, seed: int = 3) -> pd.DataFrame:
+    ages = np.round(np.random.default_rng(seed).uniform(0, 300, size=n))  # days, some customers brand new
+    summary = dif.simulate_bgnbd(n, r=0.9, alpha=20.0, a=0.8, b=5.0, T=ages, seed=seed, time_unit="D")
+    summary["recency"] = np.round(summary["recency"])
+    spend = np.random.default_rng(seed + 1).gamma(3.0, 20.0, size=n)
+    return summary.assign(monetary_value=np.where(summary["frequency"] > 0, spend, 0.0))
+
+
+@pytest.mark.parametrize("unit", ["W", "D"])
+@pytest.mark.parametrize("penalizer", [0.0, 0.01])
+def test_bgnbd_and_gamma_gamma_fits_equal_lifetimes_on_cdnow(cdnow_summaries, unit, penalizer):
+    lifetimes = dif._lifetimes()
+    summary = cdnow_summaries[unit]
+    model = dif.BGNBDModel(penalizer=penalizer).fit(summary)
+    patterns = dif._purchase._patterns(summary, ["frequency", "recency", "T"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bgf = lifetimes.BetaGeoFitter(penalizer_coef=penalizer).fit(
+            patterns["frequency"], patterns["recency"], patterns["T"], weights=patterns["weights"])
+    np.testing.assert_allclose(model.params_[["r", "alpha", "a", "b"]], bgf.params_[["r", "alpha", "a", "b"]],
+                               rtol=1e-6)
+    assert model.log_likelihood_ == pytest.approx(-bgf._negative_log_likelihood_ * len(summary), rel=1e-9)
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    spend_penalizer = penalizer / 10  # 0.01 pulls q below 1 on CDNOW, which GammaGammaModel refuses
+    spend = dif.GammaGammaModel(penalizer=spend_penalizer).fit(repeat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ggf = lifetimes.GammaGammaFitter(penalizer_coef=spend_penalizer).fit(repeat["frequency"],
+                                                                            repeat["monetary_value"])
+    np.testing.assert_allclose(spend.params_[["p", "q", "v"]], ggf.params_[["p", "q", "v"]], rtol=1e-6)
+
+
+def test_bgnbd_fit_with_weights_equals_lifetimes_on_simulated_days():
+    lifetimes = dif._lifetimes()
+    summary = _simulated_summary()
+    model = dif.BGNBDModel(penalizer=0.001).fit(summary)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bgf = lifetimes.BetaGeoFitter(penalizer_coef=0.001).fit(summary["frequency"], summary["recency"], summary["T"])
+    np.testing.assert_allclose(model.params_.to_numpy(), bgf.params_.to_numpy(), rtol=1e-6)
+    assert model.n_patterns_ < len(summary)  # fitted on weighted patterns, lifetimes on one row per customer
+
+
+def test_bgnbd_predictions_and_fitter_equal_lifetimes(cdnow_summaries):
+    summary = cdnow_summaries["W"]
+    model = dif.BGNBDModel().fit(summary)
+    fitter = model.fitter_  # a lifetimes BetaGeoFitter carrying the numpy fit's parameters
+    assert type(fitter).__name__ == "BetaGeoFitter"
+    x, tx, T = summary["frequency"], summary["recency"], summary["T"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(model.expected_purchases(summary, 39),
+                                   fitter.conditional_expected_number_of_purchases_up_to_time(39, x, tx, T), rtol=1e-12)
+        np.testing.assert_allclose(model.p_alive(summary), fitter.conditional_probability_alive(x, tx, T), rtol=1e-12)
+        ages = np.array([1.0, 10.0, 78.0])
+        np.testing.assert_allclose(model.expected_cumulative_purchases(ages),
+                                   fitter.expected_number_of_purchases_up_to_time(ages), rtol=1e-12)
+
+
+@pytest.mark.parametrize("unit, period, freq", [("D", 30, "D"), ("W", 4.345, "W")])
+def test_clv_equals_lifetimes_with_the_month_matched(cdnow_summaries, unit, period, freq):
+    # lifetimes steps 30 days (or 4.345 weeks) with a monthly discount rate; the same month here.
+    lifetimes = dif._lifetimes()
+    summary = cdnow_summaries[unit]
+    summary = summary[(summary["frequency"] == 0) | (summary["monetary_value"] > 0)]
+    model, spend = dif.BGNBDModel().fit(summary), dif.GammaGammaModel().fit(summary)
+    clv = dif.customer_lifetime_value(model, spend, summary, horizon=12, period=period, time_unit=unit,
+                                      annual_discount_rate=1.01 ** (365.25 / (period * dif.TIME_UNITS[unit])) - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = spend.fitter_.customer_lifetime_value(
+            model.fitter_, summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"],
+            time=12, discount_rate=0.01, freq=freq)
+    np.testing.assert_allclose(clv.to_numpy(), theirs.to_numpy(), rtol=1e-6)
+
+
+def test_clv_over_many_periods_equals_the_period_by_period_sum():
+    summary = _simulated_summary(400, seed=8)
+    model, spend = dif.BGNBDModel().fit(summary), dif.GammaGammaModel().fit(summary)
+    rate = 0.1
+    clv = dif.customer_lifetime_value(model, spend, summary, horizon=150, annual_discount_rate=rate, time_unit="D")
+    d = (1 + rate) ** (1 / 365.25) - 1
+    previous, total = 0.0, 0.0
+    for k in range(1, 151):  # the definition, one period at a time (150 periods: interpolated, see _kernels)
+        cumulative = model.expected_purchases(summary, k).to_numpy()
+        total = total + (cumulative - previous) / (1 + d) ** k
+        previous = cumulative
+    np.testing.assert_allclose(clv.to_numpy(), total * spend.expected_spend(summary).to_numpy(), rtol=1e-9)
+    weekly = dif.customer_lifetime_value(model, spend, summary, horizon=21, period=7, annual_discount_rate=rate,
+                                         time_unit="D")
+    assert (weekly < clv).all()  # 147 days are less than 150
+
+
+def test_summary_on_integer_codes_equals_lifetimes_with_text_ids_and_several_lines_a_day():
+    rng = np.random.default_rng(4)
+    n = 4000
+    log = pd.DataFrame({
+        "customer_id": pd.array([f"K{i:03d}" for i in rng.integers(0, 300, n)], dtype="str"),
+        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+        + pd.to_timedelta(rng.integers(0, 24, n), unit="h"),
+        "amount": np.round(rng.gamma(2.0, 15.0, n), 2),
+    })
+    ours = dif.rfm_summary(log, observation_end="2024-07-31", time_unit="D")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = dif._lifetimes().utils.summary_data_from_transaction_data(
+            log, "customer_id", "date", monetary_value_col="amount", observation_period_end="2024-07-31", freq="D")
+    theirs.index = theirs.index.astype("str")
+    assert ours.index.equals(theirs.index.sort_values())
+    columns = ["frequency", "recency", "T", "monetary_value"]
+    np.testing.assert_allclose(ours[columns].to_numpy(), theirs.loc[ours.index, columns].to_numpy(), rtol=1e-12)

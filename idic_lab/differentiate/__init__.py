@@ -16,7 +16,10 @@ Value
       (Buttle's strategically significant customers).
     * :class:`BGNBDModel`, :class:`ParetoNBDModel`, :class:`GammaGammaModel`
       — the probability models of Fader, Hardie & Lee (2005) and Fader &
-      Hardie (2013), fitted through the ``lifetimes`` package.
+      Hardie (2013). BG/NBD and Gamma-Gamma are fitted in numpy on
+      lifetimes' objective (analytic gradients; the tests check parameters,
+      predictions and CLV against ``lifetimes``), Pareto/NBD through
+      ``lifetimes``.
     * :func:`customer_lifetime_value`, :func:`customer_value_table`,
       :func:`value_pyramid` — CLV with an explicit horizon, discount rate and
       time unit; past, actual, lifetime and potential value, and
@@ -67,6 +70,11 @@ Layout
       left censoring, tracking and simulation.
     * ``_needs`` — needs features and needs-based segments.
     * ``_strategy`` — development potential and the strategy matrix.
+    * ``_kernels`` — the numerical kernels of the value pipeline: the
+      summary on integer codes, the BG/NBD and Gamma-Gamma likelihoods with
+      analytic gradients, BG/NBD predictions and the discounted purchases of
+      the CLV at a cost independent of the number of periods
+      (``benchmarks/bench_scale.py`` measures them against ``lifetimes``).
     * ``_stage`` — what notebook 02 records (analysis window, value
       concentration, recorded results).
 

@@ -23,17 +23,31 @@ from idic_lab.differentiate._common import (
     _quiet,
     _unit_days,
 )
+from idic_lab.differentiate._kernels import (
+    bgnbd_conditional_expected,
+    bgnbd_p_alive,
+    bgnbd_unconditional,
+    fit_bgnbd,
+    sorted_patterns,
+)
 from idic_lab.differentiate._summary import _check_same_unit, _check_summary, _summary_fix, _summary_unit, _unit_text
 
 
 # --------------------------------------------------------------------------
-# BTYD models through lifetimes
+# BTYD models: BG/NBD in numpy (checked against lifetimes), Pareto/NBD through lifetimes
 # --------------------------------------------------------------------------
 
 
 def _patterns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Unique rows of ``columns`` with their count in ``weights``."""
-    return data.groupby(columns, sort=True).size().rename("weights").reset_index()
+    """Unique rows of ``columns`` with their count in ``weights``, sorted by the columns.
+
+    Hash based (no ``groupby``); the rows and their order are those of
+    ``data.groupby(columns, sort=True).size()``.
+    """
+    values, weights = sorted_patterns([data[c].to_numpy() for c in columns])
+    out = pd.DataFrame(dict(zip(columns, values)))
+    out["weights"] = weights.astype("int64")
+    return out
 
 
 _FIT_ADVICE = (
@@ -94,7 +108,8 @@ class _BTYDModel:
             summary, or of the ``time_unit`` parameter; None if neither says),
             ``n_customers_``, ``n_patterns_``, ``log_likelihood_`` (total),
             ``degenerate_`` (why the fit is unusable, or ``""``) and
-            ``fitter_`` (the lifetimes object).
+            ``fitter_`` (the lifetimes object; for BG/NBD, which is fitted in
+            numpy, one carrying its parameters, built on first use).
 
         Raises
         ------
@@ -128,20 +143,19 @@ class _BTYDModel:
                 f"to estimate its {len(self._param_names)} parameters, found {len(patterns)} among {len(data)} "
                 "customers. Fit it on more customers (all customers, or a longer observation window)."
             )
-        fitter = getattr(_lifetimes(), self._fitter_name)(penalizer_coef=float(self.penalizer))
         try:
             with _quiet():
-                self._run_fit(fitter, patterns)
+                params, fitter = self._fit_patterns(patterns)
         except ModelFitError:
             raise
-        except Exception as exc:  # lifetimes' ConvergenceError and numerical failures
+        except Exception as exc:  # lifetimes' ConvergenceError, BFGS without success and numerical failures
             raise ModelFitError(
                 f"{self.name} did not converge on {len(data):,} customers: the optimiser found no stable fit. {_FIT_ADVICE}"
             ) from None
-        params = fitter.params_.astype("float64")
+        params = params.astype("float64")
         if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
             raise ModelFitError(f"{self.name} did not converge: parameters {_plain_parameters(params)}. {_FIT_ADVICE}")
-        self.fitter_ = fitter
+        self._set_fitter(fitter)
         self.params_ = params.rename(self.name)
         self.time_unit_ = unit
         self.n_customers_ = len(data)
@@ -183,6 +197,15 @@ class _BTYDModel:
 
     def _no_dropout(self, data: pd.DataFrame) -> str:
         raise NotImplementedError
+
+    def _fit_patterns(self, patterns: pd.DataFrame) -> tuple[pd.Series, Any]:
+        """Parameters fitted on the weighted patterns, and the lifetimes fitter (None when fitted here)."""
+        fitter = getattr(_lifetimes(), self._fitter_name)(penalizer_coef=float(self.penalizer))
+        self._run_fit(fitter, patterns)
+        return fitter.params_, fitter
+
+    def _set_fitter(self, fitter: Any) -> None:
+        self.fitter_ = fitter
 
     def _run_fit(self, fitter: Any, patterns: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -227,11 +250,20 @@ class _BTYDModel:
         """
         data = self._checked(summary)
         horizon = _number(horizon, "horizon", low=0, low_open=True, example="52 (time units of the model)")
-        with _quiet():
-            values = self.fitter_.conditional_expected_number_of_purchases_up_to_time(
-                horizon, data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy()
-            )
+        values = self._expected(horizon, data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy())
         return self._finite(values, summary.index, "expected_purchases")
+
+    def _expected(self, horizon: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return self.fitter_.conditional_expected_number_of_purchases_up_to_time(horizon, x, tx, T)
+
+    def _alive(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return self.fitter_.conditional_probability_alive(x, tx, T)
+
+    def _cumulative(self, t: np.ndarray) -> np.ndarray:
+        with _quiet():
+            return self.fitter_.expected_number_of_purchases_up_to_time(t)
 
     def p_alive(self, summary: pd.DataFrame) -> pd.Series:
         """Probability that each customer is still active at the end of the summary's period.
@@ -240,10 +272,7 @@ class _BTYDModel:
         otherwise).
         """
         data = self._checked(summary)
-        with _quiet():
-            values = self.fitter_.conditional_probability_alive(
-                data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy()
-            )
+        values = self._alive(data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy())
         return self._finite(values, summary.index, "p_alive")
 
     def expected_cumulative_purchases(self, t: np.ndarray | float) -> np.ndarray:
@@ -259,8 +288,7 @@ class _BTYDModel:
         out = np.zeros_like(t)
         positive = t > 0
         if positive.any():
-            with _quiet():
-                out[positive] = np.asarray(self.fitter_.expected_number_of_purchases_up_to_time(t[positive]), dtype="float64")
+            out[positive] = np.asarray(self._cumulative(t[positive]), dtype="float64")
         return self._finite(out, pd.RangeIndex(out.size), "expected_cumulative_purchases").to_numpy()
 
     def params_table(self) -> pd.DataFrame:
@@ -301,13 +329,56 @@ class BGNBDModel(_BTYDModel):
         "b": "beta shape b (mean drop-out probability a/(a+b))",
     }
 
-    def _run_fit(self, fitter: Any, patterns: pd.DataFrame) -> None:
-        options = {} if self.max_iter is None else {"maxiter": int(self.max_iter)}
-        fitter.fit(patterns["frequency"], patterns["recency"], patterns["T"], weights=patterns["weights"], **options)
+    _lifetimes_fitter: Any = None
+
+    def _fit_patterns(self, patterns: pd.DataFrame) -> tuple[pd.Series, Any]:
+        # lifetimes' objective, start and tolerance (see _kernels), with an analytic gradient instead of autograd.
+        params, self._mean_nll = fit_bgnbd(
+            patterns["frequency"].to_numpy(dtype="float64"), patterns["recency"].to_numpy(dtype="float64"),
+            patterns["T"].to_numpy(dtype="float64"), patterns["weights"].to_numpy(dtype="float64"),
+            float(self.penalizer), self.max_iter,
+        )
+        return pd.Series(params, index=list(self._param_names)), None
+
+    def _set_fitter(self, fitter: Any) -> None:
+        self._lifetimes_fitter = None  # built again from the new parameters when asked for
+
+    @property
+    def fitter_(self) -> Any:
+        """A lifetimes ``BetaGeoFitter`` carrying ``params_``, built on first use (for code written for lifetimes).
+
+        The model itself fits and predicts without lifetimes; the tests check
+        that both give the same numbers.
+        """
+        if not hasattr(self, "params_"):
+            raise AttributeError("fitter_: the BG/NBD model is not fitted yet; call .fit(summary) first.")
+        if self._lifetimes_fitter is None:
+            fitter = _lifetimes().BetaGeoFitter(penalizer_coef=float(self.penalizer))
+            fitter.params_ = pd.Series(self.params_.to_numpy(dtype="float64"), index=list(self._param_names))
+            fitter.predict = fitter.conditional_expected_number_of_purchases_up_to_time
+            fitter._negative_log_likelihood_ = self._mean_nll
+            self._lifetimes_fitter = fitter
+        return self._lifetimes_fitter
+
+    @fitter_.setter
+    def fitter_(self, fitter: Any) -> None:
+        self._lifetimes_fitter = fitter
 
     def _total_log_likelihood(self, patterns: pd.DataFrame) -> float:
-        # lifetimes reports the weighted mean negative log-likelihood per customer.
-        return float(-self.fitter_._negative_log_likelihood_ * patterns["weights"].sum())
+        # the weighted mean negative log-likelihood per customer (as lifetimes reports it), times the customers.
+        return float(-self._mean_nll * patterns["weights"].sum())
+
+    def _values(self) -> np.ndarray:
+        return self.params_[list(self._param_names)].to_numpy(dtype="float64")
+
+    def _expected(self, horizon: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        return bgnbd_conditional_expected(self._values(), horizon, x, tx, T)
+
+    def _alive(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        return bgnbd_p_alive(self._values(), x, tx, T)
+
+    def _cumulative(self, t: np.ndarray) -> np.ndarray:
+        return bgnbd_unconditional(self._values(), t)
 
     def _no_dropout(self, data: pd.DataFrame) -> str:
         a, b = float(self.params_["a"]), float(self.params_["b"])

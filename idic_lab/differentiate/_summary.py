@@ -12,6 +12,7 @@ import pandas as pd
 from idic_lab.formatting import plain as _plain_value
 from idic_lab.schema import SchemaError
 from idic_lab.schema import read_table
+from idic_lab.differentiate._kernels import occasion_totals
 from idic_lab.differentiate._common import (
     TIME_UNITS,
     _UNIT_NAMES,
@@ -95,14 +96,61 @@ def load_products(
     return products[["product_id", "category"]].reset_index(drop=True)
 
 
-def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Checked copy of the three columns a value analysis needs.
+@dataclass(frozen=True)
+class _TransactionArrays:
+    """Checked transactions as arrays, without a copy of the frame.
+
+    ``codes`` (int, one per row) index ``ids`` (the distinct customer ids as
+    text, each once); ``dates`` are datetime64 without a time zone (UTC);
+    ``amounts`` are float64, finite and >= 0.
+    """
+
+    codes: np.ndarray
+    ids: pd.Index
+    dates: np.ndarray
+    amounts: np.ndarray
+
+    def days(self) -> np.ndarray:
+        """Calendar day number of each row (days since 1970-01-01, floored)."""
+        unit, count = np.datetime_data(self.dates.dtype)
+        per_day = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}.get(unit)
+        if per_day is None or count != 1:
+            return self.dates.astype("datetime64[D]").view("int64")
+        return self.dates.view("int64") // per_day  # floor division, as datetime64[D]
+
+
+def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index]:
+    """Integer code per row and the distinct ids as text (ids equal as text share a code)."""
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    text = pd.Index(uniques).astype("str")
+    blank = np.asarray((text.str.len() == 0) | text.str.isspace(), dtype=bool)  # strip() leaves nothing
+    missing = codes < 0
+    if blank.any():
+        missing |= np.isin(codes, np.flatnonzero(blank))
+    if missing.any():
+        raise SchemaError(
+            f"Table 'transactions', column 'customer_id': expected an id in every row, found "
+            f"{int(missing.sum())} of {n} rows without one. Drop them first, e.g. "
+            "transactions.dropna(subset=['customer_id']) (idic_lab.schema.clean drops and counts them).",
+            table="transactions", column="customer_id", n_bad=int(missing.sum()), n_rows=n,
+        )
+    distinct_text = pd.api.types.is_string_dtype(ids.dtype) and ids.dtype != object  # distinct strings already
+    if not distinct_text and text.has_duplicates:  # e.g. the number 7 and the text "7" in one object column
+        merged, text = pd.factorize(text)
+        codes = merged[codes]
+        text = pd.Index(text).astype("str")
+    return codes, text
+
+
+def _transaction_arrays(transactions: pd.DataFrame) -> _TransactionArrays:
+    """Checked arrays of the three columns a value analysis needs (the frame is neither copied nor modified).
 
     Functions of this stage may be called on frames that never went through
     :func:`idic_lab.schema.clean`, so everything a result depends on is
     checked here: text dates are refused (never guessed day- or
     month-first), float ids are refused (they may have lost digits), and
-    missing or infinite amounts are refused with a count.
+    missing or infinite amounts are refused with a count. Ids are factorised
+    once (the distinct ids are checked as text, not every row).
     """
     _frame(transactions, "transactions", "canonical transactions from idic_lab.schema.clean")
     missing = [c for c in ("customer_id", "date", "amount") if c not in transactions.columns]
@@ -118,14 +166,7 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
             "Table 'transactions': expected at least one purchase, found 0 rows.",
             table="transactions", n_bad=0, n_rows=0,
         )
-    frame = pd.DataFrame(
-        {
-            "customer_id": transactions["customer_id"].to_numpy(),
-            "date": transactions["date"].to_numpy(),
-            "amount": transactions["amount"].to_numpy(),
-        }
-    )
-    n = len(frame)
+    n = len(transactions)
     ids = transactions["customer_id"]
     if pd.api.types.is_float_dtype(ids):
         raise SchemaError(
@@ -136,14 +177,7 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
             "idic_lab.schema.clean('transactions', df).",
             table="transactions", column="customer_id", n_bad=n, n_rows=n,
         )
-    missing_id = (ids.isna() | ids.astype("str").str.strip().eq("")).to_numpy()
-    if missing_id.any():
-        raise SchemaError(
-            f"Table 'transactions', column 'customer_id': expected an id in every row, found "
-            f"{int(missing_id.sum())} of {n} rows without one. Drop them first, e.g. "
-            "transactions.dropna(subset=['customer_id']) (idic_lab.schema.clean drops and counts them).",
-            table="transactions", column="customer_id", n_bad=int(missing_id.sum()), n_rows=n,
-        )
+    codes, text = _customer_codes(ids, n)
     dates = transactions["date"]
     if not pd.api.types.is_datetime64_any_dtype(dates):
         example = f" (e.g. {dates.dropna().iloc[0]!r})" if dates.notna().any() else ""
@@ -155,9 +189,11 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
             table="transactions", column="date", n_rows=n,
         )
     if getattr(dates.dt, "tz", None) is not None:
-        frame["date"] = dates.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    if frame["date"].isna().any():
-        bad = int(frame["date"].isna().sum())
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    date_values = dates.to_numpy()
+    absent = np.isnat(date_values)
+    if absent.any():
+        bad = int(absent.sum())
         raise SchemaError(
             f"Table 'transactions', column 'date': expected a date in every row, found {bad} of {n} rows missing. "
             "Drop them first, e.g. transactions.dropna(subset=['date']).",
@@ -171,23 +207,23 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
             "into numbers.",
             table="transactions", column="amount", n_rows=n,
         )
-    amount = pd.Series(amounts.to_numpy(dtype="float64", na_value=np.nan))
-    finite = np.isfinite(amount.to_numpy())
+    amount = amounts.to_numpy(dtype="float64", na_value=np.nan)
+    finite = np.isfinite(amount)
     if not finite.all():
         bad = int((~finite).sum())
         raise SchemaError(
             f"Table 'transactions', column 'amount': expected finite numbers, found {bad} of {n} rows "
-            f"missing or infinite ({int(amount.isna().sum())} missing, {int(np.isinf(amount).sum())} infinite). "
+            f"missing or infinite ({int(np.isnan(amount).sum())} missing, {int(np.isinf(amount).sum())} infinite). "
             "Drop or fix those rows first, e.g. transactions[np.isfinite(transactions['amount'])].",
             table="transactions", column="amount", n_bad=bad, n_rows=n,
         )
-    negative = amount.lt(0).to_numpy()
+    negative = amount < 0
     if negative.any():
-        per_customer = pd.DataFrame({"c": frame["customer_id"].astype("str"), "neg": negative}).groupby("c")["neg"].all()
-        only_returns = per_customer[per_customer]
+        returns = np.bincount(codes, weights=negative, minlength=len(text))
+        only_returns = text[(returns > 0) & (returns == np.bincount(codes, minlength=len(text)))].sort_values(kind="stable")
         detail = (
             f"; {len(only_returns)} customer(s) have only return lines and no purchase at all "
-            f"(e.g. {', '.join(map(str, only_returns.index[:3]))})"
+            f"(e.g. {', '.join(map(str, only_returns[:3]))})"
             if len(only_returns) else ""
         )
         raise SchemaError(
@@ -197,9 +233,19 @@ def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
             "analysis.",
             table="transactions", column="amount", n_bad=int(negative.sum()), n_rows=n,
         )
-    frame["amount"] = amount.to_numpy()
-    frame["customer_id"] = frame["customer_id"].astype("str")
-    return frame
+    return _TransactionArrays(codes, text, date_values, amount)
+
+
+def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Checked copy of the three columns a value analysis needs (see :func:`_transaction_arrays`)."""
+    arrays = _transaction_arrays(transactions)
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(arrays.ids.to_numpy()[arrays.codes], dtype="str"),
+            "date": arrays.dates,
+            "amount": arrays.amounts,
+        }
+    )
 
 
 def _summary_unit(summary: pd.DataFrame) -> str | None:
@@ -417,27 +463,77 @@ def rfm_summary(
     _choice(after_end, "after_end", ("error", "drop"))
     _unit_days(time_unit)
     end = _as_date(observation_end, "observation_end")
-    frame = _check_transactions(transactions)
-    first_purchase = frame["date"].min()
-    if first_purchase.normalize() > end:
+    arrays = _transaction_arrays(transactions)
+    days = arrays.days()
+    end_day = int(np.datetime64(end.date(), "D").view("int64"))
+    n = len(days)
+    if days.min() > end_day:
+        first, last = pd.Timestamp(arrays.dates.min()), pd.Timestamp(arrays.dates.max())
         raise SchemaError(
             f"Table 'transactions': expected observation_end on or after the first purchase, found "
-            f"observation_end {end.date()} before the first purchase {first_purchase.date()} "
-            f"(all {len(frame)} rows are later). Choose an observation_end between {first_purchase.date()} and "
-            f"{frame['date'].max().date()}.",
-            table="transactions", column="date", n_bad=len(frame), n_rows=len(frame),
+            f"observation_end {end.date()} before the first purchase {first.date()} "
+            f"(all {n} rows are later). Choose an observation_end between {first.date()} and {last.date()}.",
+            table="transactions", column="date", n_bad=n, n_rows=n,
         )
-    later = (frame["date"] >= end + pd.Timedelta(days=1)).to_numpy()
-    if later.any() and after_end == "error":
+    later = days > end_day
+    n_later = int(later.sum())
+    if n_later and after_end == "error":
         raise SchemaError(
             f"Table 'transactions', column 'date': expected dates up to observation_end {end.date()}, found "
-            f"{int(later.sum())} of {len(frame)} rows later (last {frame['date'].max().date()}). Use "
+            f"{n_later} of {n} rows later (last {pd.Timestamp(arrays.dates.max()).date()}). Use "
             "calibration_holdout_split for a holdout period, after_end='drop', or clean(..., observation_end=...).",
-            table="transactions", column="date", n_bad=int(later.sum()), n_rows=len(frame),
+            table="transactions", column="date", n_bad=n_later, n_rows=n,
         )
-    summary = _summary_from_occasions(_occasions(frame.loc[~later]), end, time_unit, definition)
-    summary.attrs["rows_after_observation_end"] = int(later.sum())
+    codes, amounts = arrays.codes, arrays.amounts
+    if n_later:
+        keep = ~later
+        codes, days, amounts = codes[keep], days[keep], amounts[keep]
+    summary = _summary_from_days(codes, arrays.ids, days, amounts, end, end_day, time_unit, definition)
+    summary.attrs["rows_after_observation_end"] = n_later
     return summary
+
+
+def _summary_from_days(
+    codes: np.ndarray, ids: pd.Index, days: np.ndarray, amounts: np.ndarray, end: pd.Timestamp, end_day: int,
+    time_unit: str, definition: str,
+) -> pd.DataFrame:
+    """The summary of :func:`rfm_summary` from integer customer codes and day numbers (one sort, no groupby)."""
+    unit = _unit_days(time_unit)
+    totals = occasion_totals(codes, len(ids), days, amounts)
+    order = np.asarray(ids.argsort(kind="stable"))
+    order = order[totals["count"][order] > 0]  # customers whose rows all fell after the end
+    count = totals["count"][order]
+    first = totals["first"][order].astype("float64")
+    T = (end_day - first) / unit
+    if definition == "btyd":
+        repeats = count - 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monetary = np.where(repeats > 0, totals["repeat"][order] / repeats, 0.0)
+        columns = {
+            "frequency": repeats.astype("float64"),
+            "recency": (totals["last"][order] - first) / unit,
+            "T": T,
+            "monetary_value": monetary,
+        }
+    else:
+        total = totals["total"][order]
+        columns = {
+            "recency": (end_day - totals["last"][order].astype("float64")) / unit,
+            "frequency": count.astype("int64"),
+            "monetary_value": total / count,
+            "total_value": total,
+            "T": T,
+        }
+    out = pd.DataFrame(columns, index=pd.Index(ids[order], name="customer_id").astype("str"))
+    # The ids are distinct by construction (factorised, merged when equal as text): tell the index, so that
+    # the models' duplicate check does not hash a million ids again (pandas caches is_unique in _cache).
+    cache = getattr(out.index, "_cache", None)
+    if isinstance(cache, dict):
+        cache.setdefault("is_unique", True)
+    out.attrs["time_unit"] = time_unit
+    out.attrs["definition"] = definition
+    out.attrs["observation_end"] = str(end.date())
+    return out
 
 
 @dataclass(frozen=True)

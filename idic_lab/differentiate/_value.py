@@ -24,7 +24,6 @@ from idic_lab.differentiate._common import (
     _number,
     _numeric,
     _plain_parameters,
-    _quiet,
     _require_value_columns,
     _unit_days,
     collect_doubts,
@@ -36,7 +35,13 @@ from idic_lab.differentiate._purchase import (
     _GG_MIN_REPEAT_BUYERS,
     _check_fit_options,
     _edge_parameters,
-    _patterns,
+    BGNBDModel,
+)
+from idic_lab.differentiate._kernels import (
+    bgnbd_alive_denominator,
+    bgnbd_discounted_purchases,
+    fit_gamma_gamma,
+    unique_rows,
 )
 from idic_lab.differentiate._summary import (
     _check_same_unit,
@@ -89,7 +94,9 @@ class GammaGammaModel:
             ``n_dropped_`` (non-repeat buyers left out), ``correlation_``
             (Pearson correlation of frequency and monetary value among repeat
             buyers; near 0 supports the model; NaN when every repeat buyer
-            has the same frequency, where it is undefined) and ``fitter_``.
+            has the same frequency, where it is undefined) and ``fitter_`` (a
+            lifetimes ``GammaGammaFitter`` with these parameters, built on
+            first use: the fit itself runs in numpy, checked against lifetimes).
 
         Raises
         ------
@@ -108,7 +115,7 @@ class GammaGammaModel:
         """
         _check_fit_options(self.penalizer, self.max_iter)
         data = _check_summary(summary, monetary=True)
-        repeat = data[data["frequency"] > 0]
+        repeat = data[(data["frequency"] > 0).to_numpy()]
         n_dropped = len(data) - len(repeat)
         bad = repeat["monetary_value"] <= 0
         if bad.any():
@@ -123,7 +130,7 @@ class GammaGammaModel:
                 f"{len(repeat)} among {len(data)} customers. Use the mean spend per purchase instead, or more data "
                 "(a longer observation window)."
             )
-        if repeat["monetary_value"].nunique() == 1:
+        if repeat["monetary_value"].min() == repeat["monetary_value"].max():
             spend = float(repeat["monetary_value"].iloc[0])
             raise ModelFitError(
                 f"Gamma-Gamma: expected spend per purchase that varies between repeat buyers, found the same "
@@ -131,15 +138,16 @@ class GammaGammaModel:
                 f"{_plain_value(spend)} as every customer's expected spend."
             )
         correlation = (
-            float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
-            if repeat["frequency"].nunique() > 1 else float("nan")
+            float(np.corrcoef(repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy())[0, 1])
+            if repeat["frequency"].min() < repeat["frequency"].max() else float("nan")
         )
-        patterns = _patterns(repeat, ["frequency", "monetary_value"])
-        fitter = _lifetimes().GammaGammaFitter(penalizer_coef=float(self.penalizer))
-        options = {} if self.max_iter is None else {"maxiter": int(self.max_iter)}
         try:
-            with _quiet():
-                fitter.fit(patterns["frequency"], patterns["monetary_value"], weights=patterns["weights"], **options)
+            # lifetimes' objective, start and tolerance, with an analytic gradient (see _kernels). One row per
+            # repeat buyer: mean spends are nearly all distinct, so patterns with weights would not shrink them.
+            values, self._mean_nll = fit_gamma_gamma(
+                repeat["frequency"].to_numpy(dtype="float64"), repeat["monetary_value"].to_numpy(dtype="float64"),
+                np.ones(len(repeat)), float(self.penalizer), self.max_iter,
+            )
         except Exception as exc:
             few = (
                 f" With fewer than {_GG_MIN_REPEAT_BUYERS} repeat buyers the spend distribution can rarely be "
@@ -150,7 +158,7 @@ class GammaGammaModel:
                 f"Gamma-Gamma did not converge on {len(repeat):,} repeat buyers: the optimiser found no stable fit. "
                 f"Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values.{few}"
             ) from None
-        params = fitter.params_.astype("float64")
+        params = pd.Series(values, index=["p", "q", "v"], dtype="float64")
         if not (np.isfinite(params.to_numpy()).all() and (params.to_numpy() > 0).all()):
             raise ModelFitError(
                 f"Gamma-Gamma did not converge: parameters {_plain_parameters(params)}. Try a small penalizer "
@@ -162,13 +170,31 @@ class GammaGammaModel:
                 "spend p*v/(q-1) is not finite, so the expected spend of customers without repeat purchases is "
                 "meaningless. Try a small penalizer (e.g. penalizer=0.001) or check for extreme spend values."
             )
-        self.fitter_ = fitter
+        self._lifetimes_fitter = None
         self.params_ = params.rename(self.name)
         self.n_customers_ = len(repeat)
         self.n_dropped_ = n_dropped
         self.correlation_ = correlation
         self._warn_if_doubtful()
         return self
+
+    _lifetimes_fitter: Any = None
+
+    @property
+    def fitter_(self) -> Any:
+        """A lifetimes ``GammaGammaFitter`` carrying ``params_``, built on first use (for code written for lifetimes)."""
+        if not hasattr(self, "params_"):
+            raise AttributeError("fitter_: the Gamma-Gamma model is not fitted yet; call .fit(summary) first.")
+        if self._lifetimes_fitter is None:
+            fitter = _lifetimes().GammaGammaFitter(penalizer_coef=float(self.penalizer))
+            fitter.params_ = pd.Series(self.params_.to_numpy(dtype="float64"), index=["p", "q", "v"])
+            fitter._negative_log_likelihood_ = self._mean_nll
+            self._lifetimes_fitter = fitter
+        return self._lifetimes_fitter
+
+    @fitter_.setter
+    def fitter_(self, fitter: Any) -> None:
+        self._lifetimes_fitter = fitter
 
     def _warn_if_doubtful(self) -> None:
         n = self.n_customers_
@@ -243,9 +269,10 @@ def fit_spend_checked(summary: pd.DataFrame) -> tuple[GammaGammaModel | None, li
     return model, list(doubts)
 
 
-def _per_unit_discount(annual_discount_rate: Any, time_unit: str) -> float:
+def _per_unit_discount(annual_discount_rate: Any, time_unit: str, period: float = 1.0) -> float:
+    """The discount rate of one period of ``period`` time units, from the annual rate (a year of 365.25 days)."""
     rate = _number(annual_discount_rate, "annual_discount_rate", low=0, example="0.10 for 10 % a year")
-    return (1 + rate) ** (_unit_days(time_unit) / 365.25) - 1
+    return (1 + rate) ** (period * _unit_days(time_unit) / 365.25) - 1
 
 
 def _check_horizon(horizon: Any) -> int:
@@ -289,12 +316,26 @@ def customer_lifetime_value(
     horizon: int,
     annual_discount_rate: float,
     time_unit: str,
+    period: float = 1,
 ) -> pd.Series:
-    """Discounted expected value of each customer's purchases over the next ``horizon`` time units.
+    """Discounted expected value of each customer's purchases over the next ``horizon`` periods.
 
     CLV = expected spend per purchase x sum over periods k = 1..horizon of
-    (expected purchases in period k) / (1 + d)^k, where d is the annual
-    discount rate converted to one time unit, d = (1 + annual)^(unit/365.25) - 1.
+    (expected purchases in period k) / (1 + d)^k, where a period is
+    ``period`` time units long and d is the annual discount rate converted
+    to one period, d = (1 + annual)^(period x unit / 365.25) - 1.
+
+    ``lifetimes``' ``customer_lifetime_value(..., time=12, discount_rate=m,
+    freq="D")`` (12 steps of 30 days, a monthly rate ``m``) is
+    ``horizon=12, period=30, time_unit="D"`` with ``annual_discount_rate =
+    (1 + m) ** (365.25 / 30) - 1``; the tests check that both agree.
+
+    For the BG/NBD model the sum is computed on the distinct (frequency, T)
+    pairs of the summary (the expected purchases of Fader, Hardie & Lee
+    2005, eq. 10, depend on recency only through P(alive)), and with many
+    periods by an interpolation whose cost does not grow with the number
+    of periods (see ``_kernels.bgnbd_discounted_purchases``): a daily
+    horizon of a year costs about what twelve monthly periods cost.
 
     Parameters
     ----------
@@ -305,13 +346,16 @@ def customer_lifetime_value(
     summary : DataFrame
         BTYD summary at the start of the horizon (with ``monetary_value``).
     horizon : int
-        Number of time units ahead (>= 1), e.g. 52 weeks.
+        Number of periods ahead (>= 1), e.g. 52 weeks.
     annual_discount_rate : float
         E.g. 0.10 for 10 % a year (>= 0).
     time_unit : {"D", "W", "M", "Q"}
         Must be the unit the model was fitted in and the unit of the summary
         (``summary.attrs["time_unit"]``); a mix is refused. A model or
         summary of unknown unit is taken to be in this unit.
+    period : float
+        Length of one period in time units (> 0); 1 (the default) makes
+        every time unit a period, 30 with days gives lifetimes' months.
 
     Returns
     -------
@@ -320,15 +364,30 @@ def customer_lifetime_value(
     """
     _check_models(model, spend_model)
     horizon = _check_horizon(horizon)
-    d = _per_unit_discount(annual_discount_rate, _check_clv_unit(model, summary, time_unit))
-    previous = np.zeros(len(summary))
-    discounted = np.zeros(len(summary))
-    for k in range(1, horizon + 1):  # a loop over periods; every step is vectorized over customers
-        cumulative = model.expected_purchases(summary, k).to_numpy()
-        discounted += (cumulative - previous) / (1 + d) ** k
-        previous = cumulative
+    period = _number(period, "period", low=0, low_open=True, example="30 (days per month)")
+    d = _per_unit_discount(annual_discount_rate, _check_clv_unit(model, summary, time_unit), period)
     spend = spend_model.expected_spend(summary).to_numpy()
+    if isinstance(model, BGNBDModel):
+        discounted = _bgnbd_discounted(model, summary, horizon, period, d)
+    else:
+        previous = np.zeros(len(summary))
+        discounted = np.zeros(len(summary))
+        for k in range(1, horizon + 1):  # a loop over periods; every step is vectorized over customers
+            cumulative = model.expected_purchases(summary, k * period).to_numpy()
+            discounted += (cumulative - previous) / (1 + d) ** k
+            previous = cumulative
     return pd.Series(discounted * spend, index=summary.index, name="clv")
+
+
+def _bgnbd_discounted(model: BGNBDModel, summary: pd.DataFrame, horizon: int, period: float, d: float) -> np.ndarray:
+    """Discounted expected purchases per customer over ``horizon`` periods (BG/NBD, no loop over customers)."""
+    data = model._checked(summary)
+    x, tx, T = (data[c].to_numpy() for c in ("frequency", "recency", "T"))
+    (pair_x, pair_T), _, pair = unique_rows([x, T])
+    params = model.params_[list(model._param_names)].to_numpy(dtype="float64")
+    per_pair = bgnbd_discounted_purchases(params, pair_x, pair_T, period=period, horizon=horizon, discount=d)
+    values = per_pair[pair] / bgnbd_alive_denominator(params, x, tx, T)
+    return model._finite(values, summary.index, "discounted expected purchases").to_numpy()
 
 
 def _past_value(transactions: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.Series, int]:
