@@ -314,7 +314,8 @@ def _lines_sql(
     reasons = ["missing customer_id", "exact duplicate row"]
     ctes = []
     ctes.append(
-        f"raw AS (SELECT *, {source.position} AS _pos, {_id_text(d, source, 'customer_id')} AS _cid "
+        f"raw AS (SELECT *, {source.position + ' AS _pos, ' if source.position else ''}"
+        f"{_id_text(d, source, 'customer_id')} AS _cid "
         f"FROM {source.relation})"
     )
     group = ", ".join(c(name) for name in all_client)
@@ -414,6 +415,7 @@ def _netting_ctes(d: Dialect, source: _Source, pattern: str | None) -> list[str]
     basis = "_quantity" if by_units else "_amount"
     finite = d.finite.format(x=basis)
     window = "PARTITION BY _cid, _pkey ORDER BY _date, _is_cancel, _pos"
+    running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
     return [
         f"marked AS (SELECT staged.*, ({cancel}) AS _cancel, CASE WHEN ({cancel}) THEN 1 ELSE 0 END AS _is_cancel, "
         f"{basis} AS _basis FROM staged WHERE _early IS NULL)",
@@ -422,12 +424,10 @@ def _netting_ctes(d: Dialect, source: _Source, pattern: str | None) -> list[str]
         "events AS (SELECT involved.*, CASE "
         f"WHEN NOT _cancel AND _basis > 0 AND {finite} THEN _basis "
         f"WHEN _cancel AND {finite} AND abs(_basis) > 0 THEN -abs(_basis) ELSE 0 END AS _x FROM involved)",
-        f"prefix0 AS (SELECT events.*, SUM(_x) OVER (w ROWS UNBOUNDED PRECEDING) AS _p FROM events WINDOW w AS ({window}))",
-        f"prefix AS (SELECT prefix0.*, _p - LEAST(0, MIN(_p) OVER (w ROWS UNBOUNDED PRECEDING)) AS _s "
-        f"FROM prefix0 WINDOW w AS ({window}))",
-        f"stack AS (SELECT prefix.*, COALESCE(LAG(_s) OVER (w), 0) AS _s_before, "
-        f"MIN(_s) OVER (w ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS _s_after "
-        f"FROM prefix WINDOW w AS ({window}))",
+        f"prefix0 AS (SELECT events.*, SUM(_x) OVER ({window} {running}) AS _p FROM events)",
+        f"prefix AS (SELECT prefix0.*, _p - LEAST(0, MIN(_p) OVER ({window} {running})) AS _s FROM prefix0)",
+        f"stack AS (SELECT prefix.*, COALESCE(LAG(_s) OVER ({window}), 0) AS _s_before, "
+        f"MIN(_s) OVER ({window} ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS _s_after FROM prefix)",
         "settled AS (SELECT stack.*, "
         "CASE WHEN _x > 0 THEN _x - GREATEST(0, LEAST(_x, _s_after - _s_before)) ELSE 0 END AS _taken, "
         "CASE WHEN _x < 0 THEN _s_before - _s ELSE 0 END AS _took FROM stack)",
@@ -475,6 +475,7 @@ def summary_sql(
     drop_cancellations: bool = True,
     non_product_codes: Sequence[str] = (),
     cancellation_prefix: str | None = "C",
+    line_number: str | None = None,
 ) -> str:
     """The SQL text of the cleaning and the per-customer summary, to run in a client's warehouse.
 
@@ -496,6 +497,12 @@ def summary_sql(
         ``DESCRIBE`` shows): the rules depend on them.
     observation_end, date_format, drop_cancellations, non_product_codes, cancellation_prefix
         As in :func:`idic_lab.schema.clean`.
+    line_number : str, optional
+        A column numbering the lines uniquely in file order. DuckDB numbers
+        them itself; Spark needs it (its generated ids change when a query
+        part is recomputed): e.g. a view
+        ``SELECT *, monotonically_increasing_id() AS line_no FROM t``
+        checkpointed once, or use :func:`warehouse_summary`, which does that.
 
     Returns
     -------
@@ -508,7 +515,14 @@ def summary_sql(
             "prints), e.g. {'CustomerID': 'STRING', 'InvoiceDate': 'TIMESTAMP', 'Amount': 'DOUBLE'}."
         )
     kinds = {str(k): _kind(str(v)) for k, v in column_types.items()}
-    src = _Source(source, _mapping(kinds, columns), kinds, _position(d))
+    if d.name == "spark" and not line_number:
+        raise ValueError(
+            "line_number: expected the name of a column numbering the lines uniquely (Spark's generated ids "
+            "change between the parts of one query); or run warehouse_summary(table, engine='spark'), which "
+            "numbers them once."
+        )
+    position = d.column(line_number) if line_number else _position(d)
+    src = _Source(source, _mapping(kinds, columns), kinds, position)
     end = schema.as_date(observation_end, "observation_end")
     _check_supported(src, date_format, ".", True)
     ctes, _ = _lines_sql(
@@ -525,7 +539,7 @@ def _prefix_pattern(prefix: Any) -> str | None:
 
 
 def _position(d: Dialect) -> str:
-    return "monotonically_increasing_id()" if d.name == "spark" else "row_number() OVER ()"
+    return "" if d.name == "spark" else "row_number() OVER ()"  # Spark: numbered once by the runner
 
 
 def _dialect(engine: Any) -> Dialect:
@@ -603,24 +617,28 @@ class _Runner:
             self.connection = SparkSession.getActiveSession()
         if self.connection is None:
             raise ValueError("engine='spark': expected a SparkSession (spark=...) or an active one, found none.")
-        if isinstance(source, SparkFrame):
-            source.createOrReplaceTempView(self._view)
-            return self._view
+        from pyspark.sql.functions import monotonically_increasing_id
+
         if isinstance(source, pd.DataFrame):
-            self.connection.createDataFrame(source).createOrReplaceTempView(self._view)
-            return self._view
+            source = self.connection.createDataFrame(source)
         if isinstance(source, str):
-            return source
-        raise TypeError(
-            f"source: expected a Spark table name or a Spark DataFrame, found {type(source).__name__}."
-        )
+            source = self.connection.table(source)
+        if not isinstance(source, SparkFrame):
+            raise TypeError(
+                f"source: expected a Spark table name or a Spark DataFrame, found {type(source).__name__}."
+            )
+        self._types = {f.name: f.dataType.simpleString() for f in source.schema.fields}
+        # The line numbers must not change between the parts of the query (the id is not deterministic
+        # across recomputations), so the numbered lines are materialised once.
+        numbered = source.withColumn("_pos", monotonically_increasing_id()).localCheckpoint()
+        numbered.createOrReplaceTempView(self._view)
+        return self._view
 
     def column_types(self) -> dict[str, str]:
         if self.engine == "duckdb":
             rows = self.connection.sql(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
             return {str(r[0]): str(r[1]) for r in rows}
-        frame = self.connection.table(self.source) if self.source != self._view else self.connection.table(self._view)
-        return {f.name: f.dataType.simpleString() for f in frame.schema.fields}
+        return dict(self._types)
 
     def frame(self, sql: str) -> pd.DataFrame:
         if self.engine == "duckdb":
