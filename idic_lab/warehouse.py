@@ -450,17 +450,32 @@ def _netting_ctes(d: Dialect, source: _Source, pattern: str | None) -> list[str]
     ]
 
 
-def _summary_select(d: Dialect) -> str:
-    """Per customer: first and last day, occasions, total and repeat spend."""
+def _summary_select(d: Dialect, split_day: int | None = None) -> str:
+    """Per customer: first and last day, occasions, total and repeat spend.
+
+    With ``split_day`` (days since 1970-01-01 of the calibration end) also the
+    same for the calibration period and the holdout's occasions and spend.
+    """
     day = d.day_number.format(x="_date")
     exact = f"CAST(SUM(CAST({{x}} AS {_DECIMAL})) AS DOUBLE)"
+    split = ""
+    if split_day is not None:
+        cal = f"_day <= {int(split_day)}"
+        split = (
+            f", MIN(CASE WHEN {cal} THEN _day END) AS cal_first_day, MAX(CASE WHEN {cal} THEN _day END) AS cal_last_day, "
+            f"SUM(CASE WHEN {cal} THEN 1 ELSE 0 END) AS cal_occasions, "
+            f"{exact.format(x=f'CASE WHEN {cal} AND _day > _first THEN _spend END')} AS cal_repeat_total, "
+            f"SUM(CASE WHEN {cal} THEN 0 ELSE 1 END) AS holdout_occasions, "
+            f"{exact.format(x=f'CASE WHEN NOT ({cal}) THEN _spend END')} AS holdout_total"
+        )
     return (
         f"occasions AS (SELECT _cid, {day} AS _day, {exact.format(x='_net_amount')} AS _spend "
         f"FROM lines WHERE _reason IS NULL GROUP BY _cid, {day}),\n"
         "firsts AS (SELECT occasions.*, MIN(_day) OVER (PARTITION BY _cid) AS _first FROM occasions),\n"
         "customers AS (SELECT _cid AS customer_id, MIN(_day) AS first_day, MAX(_day) AS last_day, "
         f"COUNT(*) AS occasions, {exact.format(x='_spend')} AS total, "
-        f"{exact.format(x='CASE WHEN _day > _first THEN _spend END')} AS repeat_total FROM firsts GROUP BY _cid)\n"
+        f"{exact.format(x='CASE WHEN _day > _first THEN _spend END')} AS repeat_total{split} "
+        "FROM firsts GROUP BY _cid)\n"
     )
 
 
@@ -567,12 +582,29 @@ class WarehouseSummary:
         The raw per-customer aggregates (first and last purchase day,
         occasions, total spend): what the lab needs instead of the lines.
     engine : str
+    split : CalibrationHoldout or None
+        With ``calibration_end``: as
+        :func:`idic_lab.differentiate.calibration_holdout_split`.
     """
 
     summary: pd.DataFrame
     report: schema.CleaningReport
     customers: pd.DataFrame
     engine: str
+    split: Any = None
+
+    def summary_as(self, *, time_unit: str, definition: str) -> pd.DataFrame:
+        """The summary in another time unit or definition (from the same aggregates: no second query)."""
+        _choice(definition, "definition", ("btyd", "rfm"))
+        if time_unit not in _TIME_UNITS:
+            raise ValueError(f"time_unit={time_unit!r}: expected one of {', '.join(_TIME_UNITS)}.")
+        end = schema.as_date(self.summary.attrs["observation_end"])
+        return _summary(self.customers, end, time_unit, definition)
+
+    def past_value(self) -> pd.Series:
+        """Spend per customer up to the observation end (the past value of the value table)."""
+        return pd.Series(self.customers["total"].to_numpy(dtype="float64"), index=self.summary.index,
+                         name="past_value")
 
 
 class _Runner:
@@ -661,6 +693,7 @@ def warehouse_summary(
     drop_returns: bool = True,
     non_product_codes: Sequence[str] = (),
     cancellation_prefix: str | None = "C",
+    calibration_end: str | pd.Timestamp | None = None,
 ) -> WarehouseSummary:
     """Clean invoice lines and summarise them per customer inside DuckDB or Spark.
 
@@ -685,6 +718,10 @@ def warehouse_summary(
         month); ``decimal`` must be ``"."`` and ``drop_returns`` True.
     time_unit, definition
         As in :func:`idic_lab.differentiate.rfm_summary`.
+    calibration_end : str or Timestamp, optional
+        Also split the purchases as
+        :func:`idic_lab.differentiate.calibration_holdout_split` does
+        (``WarehouseSummary.split``).
 
     Returns
     -------
@@ -728,9 +765,18 @@ def warehouse_summary(
     )
     counts = dict(runner.frame(counts_sql).itertuples(index=False, name=None))
     report = _report(counts, reasons, src, date_format, drop_cancellations, codes)
-    customers = runner.frame(f"WITH {ctes},\n{_summary_select(runner.dialect)}SELECT * FROM customers")
+    cal_end = schema.as_date(calibration_end, "calibration_end")
+    if cal_end is not None and cal_end >= end:
+        raise ValueError(
+            f"calibration_end={str(cal_end.date())!r}: expected a date before observation_end {end.date()} "
+            "(a holdout period of at least one day)."
+        )
+    split_day = None if cal_end is None else int((cal_end.normalize() - pd.Timestamp("1970-01-01")).days)
+    customers = runner.frame(f"WITH {ctes},\n{_summary_select(runner.dialect, split_day)}SELECT * FROM customers")
+    customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     summary = _summary(customers, end, time_unit, definition)
-    return WarehouseSummary(summary=summary, report=report, customers=customers, engine=engine)
+    split = None if cal_end is None else _split(customers, cal_end, end, time_unit)
+    return WarehouseSummary(summary=summary, report=report, customers=customers, engine=engine, split=split)
 
 
 def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
@@ -811,7 +857,6 @@ def _report(
 
 def _summary(customers: pd.DataFrame, end: pd.Timestamp, time_unit: str, definition: str) -> pd.DataFrame:
     """rfm_summary's table from the per-customer aggregates (same arithmetic, same dtypes)."""
-    customers = customers.sort_values("customer_id", kind="stable")
     index = pd.Index(customers["customer_id"].astype("str").to_numpy(), dtype="str", name="customer_id")
     epoch = pd.Timestamp("1970-01-01")
     first = epoch + pd.to_timedelta(customers["first_day"].to_numpy(dtype="int64"), unit="D")
@@ -855,6 +900,42 @@ def _summary(customers: pd.DataFrame, end: pd.Timestamp, time_unit: str, definit
     out.attrs["observation_end"] = str(end.date())
     out.attrs["rows_after_observation_end"] = 0
     return out
+
+
+def _days(values: pd.Series) -> pd.Series:
+    """Days since 1970-01-01 as Timestamps."""
+    return pd.Timestamp("1970-01-01") + pd.to_timedelta(values.to_numpy(dtype="int64"), unit="D")
+
+
+def _split(customers: pd.DataFrame, cal_end: pd.Timestamp, end: pd.Timestamp, time_unit: str) -> Any:
+    """calibration_holdout_split's result from the per-customer aggregates."""
+    from idic_lab.differentiate import CalibrationHoldout
+
+    known = customers["cal_occasions"].to_numpy(dtype="int64") > 0
+    if not known.any():
+        raise SchemaError(
+            f"Table 'transactions': expected purchases up to calibration_end {cal_end.date()}, found none. Choose "
+            f"a later calibration_end.", table="transactions", column="date",
+        )
+    cal = customers.loc[known]
+    calibration = pd.DataFrame({
+        "customer_id": cal["customer_id"], "first_day": cal["cal_first_day"], "last_day": cal["cal_last_day"],
+        "occasions": cal["cal_occasions"], "total": np.nan, "repeat_total": cal["cal_repeat_total"],
+    })
+    summary = _summary(calibration, cal_end, time_unit, "btyd")
+    summary.attrs.pop("rows_after_observation_end", None)
+    holdout = pd.Series(cal["holdout_occasions"].to_numpy(dtype="int64"), index=summary.index)
+    spend = pd.Series(cal["holdout_total"].to_numpy(dtype="float64", na_value=np.nan), index=summary.index)
+    summary["frequency_holdout"] = holdout.astype("float64")
+    summary["monetary_value_holdout"] = (spend / holdout.where(holdout > 0)).fillna(0.0).astype("float64")
+    summary["duration_holdout"] = (end - cal_end) / pd.Timedelta(days=1) / _TIME_UNITS[time_unit]
+    new = customers.loc[~known]
+    new_table = pd.DataFrame(
+        {"first_date": _days(new["first_day"]), "occasions": new["occasions"].to_numpy(dtype="int64"),
+         "spend": new["total"].to_numpy(dtype="float64")},
+        index=pd.Index(new["customer_id"].astype("str").to_numpy(), dtype="str", name="customer_id"),
+    )
+    return CalibrationHoldout(summary, new_table, cal_end, end, time_unit)
 
 
 def compress_summary(summary: pd.DataFrame) -> pd.DataFrame:

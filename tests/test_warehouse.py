@@ -161,7 +161,7 @@ def spark():
 
 
 def test_spark_equals_pandas_on_the_messy_export(spark):
-    export = make_invoice_export(n_customers=12, seed=5)
+    export = make_invoice_export(n_customers=20, seed=5)
     options = dict(columns=export.columns["transactions"], date_format=DATE_FORMAT)
     expected, report = _pandas_path(export.lines, RETAIL_END, **options)
     lines = export.lines.astype({"CustomerID": "object", "InvoiceNo": "object", "StockCode": "object",
@@ -172,3 +172,24 @@ def test_spark_equals_pandas_on_the_messy_export(spark):
         frame.createOrReplaceTempView("orders")
         got = warehouse_summary("orders", observation_end=RETAIL_END, engine="spark", connection=spark, **options)
     assert_same(got, expected, report)
+
+
+@pytest.mark.parametrize("data", ["cdnow", "export"])
+def test_the_calibration_holdout_split_equals_pandas(data, cdnow, export):
+    if data == "cdnow":
+        lines, options, end, cal_end = cdnow, {}, END, "1997-09-30"
+    else:
+        lines, end, cal_end = export.lines, RETAIL_END, "2011-06-30"
+        options = dict(columns=export.columns["transactions"], date_format=DATE_FORMAT)
+    clean, _ = schema.clean("transactions", lines, observation_end=end, **options)
+    expected = dif.calibration_holdout_split(clean, calibration_end=cal_end, observation_end=end, time_unit="W")
+    got = warehouse_summary(lines, observation_end=end, calibration_end=cal_end, **options).split
+    money = ["monetary_value", "monetary_value_holdout"]
+    pd.testing.assert_frame_equal(got.summary.drop(columns=money), expected.summary.drop(columns=money),
+                                  check_exact=True)
+    for column in money:
+        np.testing.assert_allclose(got.summary[column], expected.summary[column], rtol=1e-12, atol=0)
+    assert got.summary.attrs == expected.summary.attrs
+    pd.testing.assert_frame_equal(got.new_in_holdout, expected.new_in_holdout, check_exact=False, rtol=1e-12)
+    assert (got.calibration_end, got.observation_end, got.time_unit) == \
+        (expected.calibration_end, expected.observation_end, expected.time_unit)
