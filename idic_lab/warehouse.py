@@ -67,6 +67,9 @@ __all__ = [
     "compress_summary",
     "summary_sql",
     "warehouse_summary",
+    "WarehouseInputs",
+    "load_warehouse_inputs",
+    "not_run_sentence",
 ]
 
 ENGINES = ("duckdb", "spark")
@@ -681,7 +684,7 @@ class _Runner:
 def warehouse_summary(
     source: Any,
     *,
-    observation_end: str | pd.Timestamp,
+    observation_end: str | pd.Timestamp | None,
     engine: str = "duckdb",
     connection: Any = None,
     columns: Mapping[str, str] | str | None = None,
@@ -706,9 +709,11 @@ def warehouse_summary(
         DuckDB: a pandas DataFrame, a Parquet/CSV path or glob
         (``"orders/*.parquet"``, streamed), or a table of ``connection``.
         Spark: a table name (``"sales.orders"``) or a Spark DataFrame.
-    observation_end : str or Timestamp
+    observation_end : str, Timestamp or None
         Last day of the observation window; later lines are dropped and
-        counted as in :func:`idic_lab.schema.clean`.
+        counted as in :func:`idic_lab.schema.clean`. ``None`` (or ``""``):
+        no cut, and the summary ends on the last purchase day, as
+        :func:`idic_lab.differentiate.analysis_window` does.
     engine : {"duckdb", "spark"}
     connection : duckdb connection or SparkSession, optional
         Default: a new in-memory DuckDB, or the active SparkSession.
@@ -738,7 +743,7 @@ def warehouse_summary(
     _choice(definition, "definition", ("btyd", "rfm"))
     if time_unit not in _TIME_UNITS:
         raise ValueError(f"time_unit={time_unit!r}: expected one of {', '.join(_TIME_UNITS)}.")
-    end = schema.as_date(observation_end, "observation_end", required=True)
+    end = schema.as_date(observation_end, "observation_end")
     schema._check_flags(drop_cancellations=drop_cancellations, drop_returns=drop_returns)
     codes = schema._non_product_codes(non_product_codes)
     pattern = _prefix_pattern(cancellation_prefix)
@@ -766,6 +771,12 @@ def warehouse_summary(
     counts = dict(runner.frame(counts_sql).itertuples(index=False, name=None))
     report = _report(counts, reasons, src, date_format, drop_cancellations, codes)
     cal_end = schema.as_date(calibration_end, "calibration_end")
+    if end is None:
+        last_day = runner.frame(
+            f"WITH {ctes},\nlast_line AS (SELECT MAX({runner.dialect.day_number.format(x='_date')}) AS last_day "
+            "FROM lines WHERE _reason IS NULL) SELECT * FROM last_line"
+        )["last_day"].iloc[0]
+        end = _days(pd.Series([last_day]))[0]
     if cal_end is not None and cal_end >= end:
         raise ValueError(
             f"calibration_end={str(cal_end.date())!r}: expected a date before observation_end {end.date()} "
@@ -972,3 +983,128 @@ def compress_summary(summary: pd.DataFrame) -> pd.DataFrame:
     out["customers"] = out["customers"].astype("int64")
     out.attrs = dict(summary.attrs)
     return out
+
+
+# --------------------------------------------------------------------------
+# Notebook 02 with a SQL engine
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class WarehouseInputs:
+    """What notebook 02 needs when the lines stay in DuckDB or Spark: aggregates only.
+
+    Attributes
+    ----------
+    result : WarehouseSummary
+        Summary, calibration/holdout split, cleaning report, per-customer aggregates.
+    window : AnalysisWindow
+        As :func:`idic_lab.differentiate.analysis_window` (filled in the same way).
+    source : str
+        The file or table name, for the report.
+    engine : str
+    """
+
+    result: WarehouseSummary
+    window: Any
+    source: str
+    engine: str
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The BTYD summary at the observation end."""
+        return self.result.summary
+
+    @property
+    def split(self) -> Any:
+        """The calibration/holdout split."""
+        return self.result.split
+
+    @property
+    def report(self) -> schema.CleaningReport:
+        """The cleaning counts per reason."""
+        return self.result.report
+
+    def past_value(self) -> pd.Series:
+        """Spend per customer up to the observation end."""
+        return self.result.past_value()
+
+
+def not_run_sentence(section: str, engine: str) -> str:
+    """The line a notebook shows for a section that needs the invoice lines, which a SQL engine keeps."""
+    return (f"**Not run with engine {engine!r}:** {section} needs the individual invoice lines, which stay in "
+            f"{'DuckDB' if engine == 'duckdb' else 'Spark'}; only per-customer aggregates were loaded.")
+
+
+def load_warehouse_inputs(
+    *,
+    engine: str,
+    transactions_file: str | Path = "",
+    transactions_table: str = "",
+    transaction_columns: Mapping[str, str] | str | None = None,
+    date_format: str | None = None,
+    observation_end: str | pd.Timestamp = "",
+    calibration_end: str | pd.Timestamp = "",
+    time_unit: str = "W",
+    non_product_codes: Sequence[str] = (),
+    connection: Any = None,
+) -> WarehouseInputs:
+    """The summaries of notebook 02 computed by DuckDB (``transactions_file``) or Spark (``transactions_table``).
+
+    Empty ``observation_end`` and ``calibration_end`` are filled in as
+    :func:`idic_lab.differentiate.analysis_window` does (the last purchase
+    day; the middle of the window).
+
+    Parameters
+    ----------
+    engine : {"duckdb", "spark"}
+    transactions_file : str or Path
+        DuckDB: a Parquet or CSV file (or glob) of invoice lines.
+    transactions_table : str
+        Spark: a table of the active SparkSession (e.g. ``"sales.orders"``);
+        DuckDB: a table of ``connection``.
+    transaction_columns, date_format, non_product_codes
+        As in :func:`idic_lab.schema.clean`.
+    observation_end, calibration_end, time_unit
+        As in :func:`idic_lab.differentiate.analysis_window`.
+    connection : duckdb connection or SparkSession, optional
+
+    Returns
+    -------
+    WarehouseInputs
+    """
+    from idic_lab.differentiate import AnalysisWindow
+
+    _choice(engine, "engine", ENGINES)
+    file, table = str(transactions_file or "").strip(), str(transactions_table or "").strip()
+    if bool(file) == bool(table):
+        raise ValueError(
+            f"engine={engine!r}: expected exactly one of transactions_file (a Parquet/CSV file DuckDB streams) and "
+            f"transactions_table (a table of the engine), found {'both' if file else 'neither'}."
+        )
+    if engine == "spark" and connection is None:
+        from pyspark.sql import SparkSession
+
+        connection = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+    options = dict(engine=engine, connection=connection, columns=transaction_columns or None,
+                   date_format=date_format or None, non_product_codes=non_product_codes, time_unit=time_unit)
+    source = file or table
+    end = schema.as_date(observation_end, "observation_end")
+    cal_end = schema.as_date(calibration_end, "calibration_end")
+    without_cut = None
+    if end is None or cal_end is None:
+        first = warehouse_summary(source, observation_end=end, **options)
+        without_cut = first.report if end is None else None  # clean(...) without an end: no 'after' reason
+        end = end or schema.as_date(first.summary.attrs["observation_end"])
+        start = _days(first.customers["first_day"]).min()
+        cal_end = cal_end or (start + (end - start) / 2).normalize()
+    result = warehouse_summary(source, observation_end=end, calibration_end=cal_end, **options)
+    if without_cut is not None:
+        result.report = without_cut
+    customers = result.customers
+    window = AnalysisWindow(
+        start=_days(customers["first_day"]).min(), last_purchase=_days(customers["last_day"]).max(),
+        end=end.normalize(), calibration_end=cal_end.normalize(), time_unit=time_unit,
+        purchases=result.report.rows_out, customers=len(customers), file=Path(file).name if file else None,
+    )
+    return WarehouseInputs(result=result, window=window, source=Path(file).name if file else table, engine=engine)
