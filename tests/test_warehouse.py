@@ -125,7 +125,7 @@ def test_what_sql_cannot_read_is_refused_plainly(export):
     with pytest.raises(ValueError, match="engine"):
         warehouse_summary(floats, observation_end="2024-02-01", engine="polars")
     with pytest.raises(ValueError, match="observation_end"):
-        warehouse_summary(floats, observation_end=None)
+        warehouse_summary(floats, observation_end=19980630)
 
 
 def test_summary_sql_and_compression(cdnow):
@@ -193,3 +193,17 @@ def test_the_calibration_holdout_split_equals_pandas(data, cdnow, export):
     pd.testing.assert_frame_equal(got.new_in_holdout, expected.new_in_holdout, check_exact=False, rtol=1e-12)
     assert (got.calibration_end, got.observation_end, got.time_unit) == \
         (expected.calibration_end, expected.observation_end, expected.time_unit)
+
+
+def test_the_value_table_takes_the_engines_past_value(cdnow):
+    clean, _ = schema.clean("transactions", cdnow, observation_end=END)
+    got = warehouse_summary(cdnow, observation_end=END, calibration_end="1997-09-30")
+    summary = got.summary
+    model = dif.BGNBDModel().fit(summary)
+    spend = dif.GammaGammaModel().fit(summary)
+    options = dict(horizon=13, annual_discount_rate=0.1, time_unit="W")
+    expected = dif.customer_value_table(clean, model, spend, summary, **options)
+    table = dif.customer_value_table(None, model, spend, summary, past_value=got.past_value(), **options)
+    pd.testing.assert_frame_equal(table, expected, check_exact=False, rtol=1e-12)
+    with pytest.raises(ValueError, match="transactions=None"):
+        dif.customer_value_table(clean, model, spend, summary, past_value=got.past_value(), **options)
