@@ -48,6 +48,7 @@ aware timestamps, ``drop_returns=False``) :class:`UnsupportedBySQL` says so.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -331,7 +332,8 @@ def _lines_sql(
     group = ", ".join([c(name) for name in all_client] + list(flags))
     ctes.append(f"present AS (SELECT * FROM raw WHERE _cid IS NOT NULL)")
     ctes.append(
-        f"distinct_lines AS (SELECT {group}, MIN(_pos) AS _pos, MIN(_cid) AS _cid FROM present GROUP BY {group})"
+        f"distinct_lines AS (SELECT {group}, MIN(_pos) AS _pos, MIN(_cid) AS _cid, COUNT(*) AS _n "
+        f"FROM present GROUP BY {group})"
     )
     carried = "".join(f", {flag}" for flag in flags)
     # Typed canonical columns.
@@ -358,7 +360,7 @@ def _lines_sql(
         f"{product} AS _product, {product_key} AS _pkey, {described} AS _described, {by_text} AS _by_text"
         + (f", {_text(d, c(cols['order_id']))} AS _order" if "order_id" in has else ", CAST(NULL AS STRING) AS _order")
         + (f", CAST({c(cols['cancellation'])} AS DOUBLE) AS _flag" if "cancellation" in has else ", CAST(NULL AS DOUBLE) AS _flag")
-        + f"{carried} FROM distinct_lines)"
+        + f"{carried}, _n FROM distinct_lines)"
     )
     # Non-product lines (schema._non_product_mask).
     if {"product_id", "description"} & has:
@@ -404,7 +406,7 @@ def _lines_sql(
         compare = ">=" if end == end.normalize() else ">"
         late += f" WHEN _date {compare} TIMESTAMP '{cut.strftime('%Y-%m-%d %H:%M:%S.%f')}' THEN 'after observation end'"
     ctes.append(
-        f"lines AS (SELECT _pos, _cid, _date, _net_amount, _reduced, _partial, _pkey, _order{carried}, "
+        f"lines AS (SELECT _pos, _cid, _date, _net_amount, _reduced, _partial, _pkey, _order{carried}, _n, "
         "CASE WHEN _early IS NOT NULL THEN _early WHEN _netting IS NOT NULL THEN _netting "
         f"WHEN _net_amount IS NULL OR NOT {d.finite.format(x='_net_amount')} THEN 'missing or non-finite amount' "
         "WHEN _net_amount < 0 THEN 'return (negative amount)' WHEN _net_amount = 0 THEN 'zero amount'"
@@ -683,10 +685,16 @@ class _Runner:
             return {str(r[0]): str(r[1]) for r in rows}
         return dict(self._types)
 
+    def materialize(self, name: str, sql: str) -> None:
+        """Spark: compute a query once and keep it as a temporary view."""
+        self.connection.sql(sql).localCheckpoint().createOrReplaceTempView(name)
+
     def frame(self, sql: str) -> pd.DataFrame:
         if self.engine == "duckdb":
             return self.connection.sql(sql).df()
-        return self.connection.sql(sql).toPandas()
+        with warnings.catch_warnings():  # pyspark 4 warns that it does not yet fully support pandas 3
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+            return self.connection.sql(sql).toPandas()
 
 
 def warehouse_summary(
@@ -767,20 +775,28 @@ def warehouse_summary(
         runner.dialect, src, date_format=date_format, end=end, drop_cancellations=drop_cancellations,
         codes=codes, pattern=pattern,
     )
+    if runner.engine == "spark":  # Spark recomputes a CTE at every use: the lines are materialised once
+        runner.materialize("idic_lines", f"WITH {ctes} SELECT * FROM lines")
+        ctes = f"raw AS (SELECT * FROM {runner.source}), lines AS (SELECT * FROM idic_lines)"
+    totals = ", ".join(
+        ["COUNT(*) AS distinct_rows", "SUM(_n) AS present_rows",
+         "SUM(CASE WHEN _date IS NOT NULL THEN 1 ELSE 0 END) AS dated_rows",
+         "SUM(CASE WHEN _reduced THEN 1 ELSE 0 END) AS reduced_rows",
+         "SUM(CASE WHEN _partial THEN 1 ELSE 0 END) AS partial_rows"]
+        + [f"SUM(CASE WHEN _reason IS NULL THEN {flag} ELSE 0 END) AS {flag}" for flag in _change_flags(runner.dialect, src)]
+    )
     counts_sql = (
         f"WITH {ctes},\n"
-        "counted AS (SELECT 'kept' AS reason, COUNT(*) AS n_rows FROM lines WHERE _reason IS NULL "
-        "UNION ALL SELECT _reason, COUNT(*) FROM lines WHERE _reason IS NOT NULL GROUP BY _reason "
-        "UNION ALL SELECT 'changed: reduced', COUNT(*) FROM lines WHERE _reduced "
-        "UNION ALL SELECT 'note: partial', COUNT(*) FROM lines WHERE _partial "
-        "UNION ALL SELECT 'rows in', COUNT(*) FROM raw "
-        "UNION ALL SELECT 'present', COUNT(*) FROM present "
-        "UNION ALL SELECT 'distinct', COUNT(*) FROM distinct_lines "
-        "UNION ALL SELECT 'dates present', COUNT(*) FROM typed WHERE _date IS NOT NULL"
-        + _change_counts(runner.dialect, src)
-        + ") SELECT * FROM counted"
+        "counted AS (SELECT COALESCE(_reason, 'kept') AS reason, COUNT(*) AS n_rows FROM lines "
+        "GROUP BY COALESCE(_reason, 'kept') UNION ALL SELECT 'rows in', COUNT(*) FROM raw) SELECT * FROM counted"
     )
     counts = dict(runner.frame(counts_sql).itertuples(index=False, name=None))
+    row = runner.frame(f"WITH {ctes} SELECT {totals} FROM lines").iloc[0]
+    counts.update({
+        "present": row["present_rows"], "distinct": row["distinct_rows"], "dates present": row["dated_rows"],
+        "changed: reduced": row["reduced_rows"], "note: partial": row["partial_rows"],
+        **{f"{flag[1:].split('_', 1)[0]} {flag[1:].split('_', 1)[1]}": row[flag] for flag in _change_flags(runner.dialect, src)},
+    })
     report = _report(counts, reasons, src, date_format, drop_cancellations, codes)
     cal_end = schema.as_date(calibration_end, "calibration_end")
     if end is None:
@@ -822,15 +838,6 @@ def _change_flags(d: Dialect, source: _Source) -> dict[str, str]:
         flags[f"_stripped_{name}"] = f"CASE WHEN {raw} <> {stripped} THEN 1 ELSE 0 END"
         flags[f"_whole_{name}"] = f"CASE WHEN {stripped} LIKE '%.0%' AND {whole} THEN 1 ELSE 0 END"
     return flags
-
-
-def _change_counts(d: Dialect, source: _Source) -> str:
-    """Counts of ids that validate strips or makes whole, on the kept lines."""
-    parts = []
-    for flag in _change_flags(d, source):
-        kind, name = flag[1:].split("_", 1)
-        parts.append(f" UNION ALL SELECT '{kind} {name}', COALESCE(SUM({flag}), 0) FROM lines WHERE _reason IS NULL")
-    return "".join(parts)
 
 
 def _report(
