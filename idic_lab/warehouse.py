@@ -686,8 +686,11 @@ class _Runner:
         return dict(self._types)
 
     def materialize(self, name: str, sql: str) -> None:
-        """Spark: compute a query once and keep it as a temporary view."""
-        self.connection.sql(sql).localCheckpoint().createOrReplaceTempView(name)
+        """Compute a query once and keep it (DuckDB: a temporary table; Spark: a checkpointed view)."""
+        if self.engine == "duckdb":
+            self.connection.sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        else:
+            self.connection.sql(sql).localCheckpoint().createOrReplaceTempView(name)
 
     def frame(self, sql: str) -> pd.DataFrame:
         if self.engine == "duckdb":
@@ -775,9 +778,14 @@ def warehouse_summary(
         runner.dialect, src, date_format=date_format, end=end, drop_cancellations=drop_cancellations,
         codes=codes, pattern=pattern,
     )
-    if runner.engine == "spark":  # Spark recomputes a CTE at every use: the lines are materialised once
-        runner.materialize("idic_lines", f"WITH {ctes} SELECT * FROM lines")
-        ctes = f"raw AS (SELECT * FROM {runner.source}), lines AS (SELECT * FROM idic_lines)"
+    # The reasons, counts and summary read the cleaned lines several times: they are computed once, with only
+    # the columns the rest needs (DuckDB spills the table to disk beyond its memory limit).
+    flags = "".join(f", {flag}" for flag in _change_flags(runner.dialect, src))
+    runner.materialize(
+        "idic_lines", f"WITH {ctes} SELECT _cid, _date, _net_amount, _reason, _reduced, _partial, _n{flags} FROM lines"
+    )
+    rows_in = runner.frame(f"SELECT COUNT(*) AS n FROM {runner.source}")["n"].iloc[0]
+    ctes = "lines AS (SELECT * FROM idic_lines)"
     totals = ", ".join(
         ["COUNT(*) AS distinct_rows", "SUM(_n) AS present_rows",
          "SUM(CASE WHEN _date IS NOT NULL THEN 1 ELSE 0 END) AS dated_rows",
@@ -788,12 +796,12 @@ def warehouse_summary(
     counts_sql = (
         f"WITH {ctes},\n"
         "counted AS (SELECT COALESCE(_reason, 'kept') AS reason, COUNT(*) AS n_rows FROM lines "
-        "GROUP BY COALESCE(_reason, 'kept') UNION ALL SELECT 'rows in', COUNT(*) FROM raw) SELECT * FROM counted"
+        "GROUP BY COALESCE(_reason, 'kept')) SELECT * FROM counted"
     )
     counts = dict(runner.frame(counts_sql).itertuples(index=False, name=None))
     row = runner.frame(f"WITH {ctes} SELECT {totals} FROM lines").iloc[0]
     counts.update({
-        "present": row["present_rows"], "distinct": row["distinct_rows"], "dates present": row["dated_rows"],
+        "rows in": rows_in, "present": row["present_rows"], "distinct": row["distinct_rows"], "dates present": row["dated_rows"],
         "changed: reduced": row["reduced_rows"], "note: partial": row["partial_rows"],
         **{f"{flag[1:].split('_', 1)[0]} {flag[1:].split('_', 1)[1]}": row[flag] for flag in _change_flags(runner.dialect, src)},
     })
