@@ -237,6 +237,8 @@ def check_parameters(
         raise ValueError(f"parameters: expected a mapping of sections, found {type(parameters).__name__}.")
     declared = {nb.stem: notebook_parameters(nb) for nb in notebooks}
     problems = _name_problems(declared, parameters)
+    if not problems:
+        problems += _engine_problems(notebooks, declared, parameters)
     if check_files and not problems:
         problems += _file_problems(notebooks, declared, parameters, out_dir)
     if problems:
@@ -264,6 +266,39 @@ def _name_problems(declared: Mapping[str, Mapping[str, Any]], parameters: Mappin
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 where = "no notebook of this run declares it" if section == "common" else f"{section} does not declare it"
                 problems.append(f"{section}.{key}: {where}{hint}")
+    return problems
+
+
+_ENGINES = ("pandas", "duckdb", "spark")
+
+
+def _engine_problems(
+    notebooks: list[Path], declared: Mapping[str, Mapping[str, Any]], parameters: Mapping[str, Any]
+) -> list[str]:
+    """``engine``: a known one, with the source it reads (a file for DuckDB, a table for Spark)."""
+    problems = []
+    for notebook in notebooks:
+        if "engine" not in declared[notebook.stem]:
+            continue
+        values = _effective(declared[notebook.stem], _parameters_for(notebook, parameters, declared[notebook.stem]))
+        engine = values.get("engine")
+        file, table = values.get("transactions_file"), values.get("transactions_table")
+        where = notebook.stem
+        if engine not in _ENGINES:
+            problems.append(f"{where}.engine: expected one of {', '.join(map(repr, _ENGINES))}, found {engine!r}")
+        elif engine == "pandas" and not _is_empty(table):
+            problems.append(f"{where}.transactions_table: {table!r} is read by engine 'spark' or 'duckdb'; add "
+                            "engine: spark (or give transactions_file with the default engine)")
+        elif engine != "pandas" and _is_empty(file) == _is_empty(table):
+            problems.append(f"{where}.engine: {engine!r} reads exactly one of transactions_file (a Parquet/CSV file "
+                            f"DuckDB streams) and transactions_table (a table, e.g. sales.orders), found "
+                            f"{'both' if not _is_empty(file) else 'neither'}")
+        elif engine == "spark" and not _is_empty(file):
+            problems.append(f"{where}.transactions_file: engine 'spark' reads a table of the Spark session; give "
+                            "transactions_table (e.g. sales.orders), or use engine: duckdb for a file")
+        elif engine != "pandas" and not _is_empty(values.get("products_file")):
+            problems.append(f"{where}.products_file: the needs segments read every invoice line, which engine "
+                            f"{engine!r} keeps in the engine; leave products_file empty or use engine: pandas")
     return problems
 
 

@@ -30,6 +30,18 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     assert "python=3.11" in environment["dependencies"]
 
 
+def test_the_spark_extra_is_part_of_dev():
+    """`.[dev]` runs the Spark tests, so it must install what the extra [spark] installs."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["spark"] and set(extras["spark"]) <= set(extras["dev"])
+    assert any(r.startswith("pyspark>=4.0") for r in extras["spark"])
+
+
+def test_ci_installs_java_for_the_spark_tests():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "command -v java" in ci and "openjdk-17-jre-headless" in ci
+
+
 def test_recordlinkage_is_installed_without_its_pandas_pin():
     tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["idic_lab"]
     assert tool["install-without-deps"] == ["recordlinkage==0.16"]

@@ -409,6 +409,22 @@ def _past_value(transactions: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.S
     return current.reindex(summary.index.astype("str")).to_numpy(), int(later.sum())
 
 
+def _given_past_value(transactions: Any, past_value: Any, summary: pd.DataFrame) -> np.ndarray:
+    """Checked past value per summary customer (one of transactions and past_value is given)."""
+    if transactions is not None:
+        raise ValueError("past_value: expected transactions=None when past_value is given (one source of past spend).")
+    if not isinstance(past_value, pd.Series):
+        raise TypeError(f"past_value: expected a Series of spend per customer_id, found {type(past_value).__name__}.")
+    values = past_value.reindex(summary.index)
+    if values.isna().any() or not np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan)).all():
+        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        raise ValueError(
+            f"past_value: expected a finite spend for every customer of the summary, found {int(bad.sum())} of "
+            f"{len(summary)} missing or not finite (e.g. {_examples(summary.index, bad.to_numpy())})."
+        )
+    return values.to_numpy(dtype="float64")
+
+
 def customer_value_table(
     transactions: pd.DataFrame,
     model: _BTYDModel,
@@ -418,6 +434,7 @@ def customer_value_table(
     horizon: int,
     annual_discount_rate: float,
     time_unit: str,
+    past_value: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Past, actual, lifetime and potential value per customer, in Peppers & Rogers' terms.
 
@@ -446,6 +463,11 @@ def customer_value_table(
         ``attrs["rows_after_observation_end"]``.
     model, spend_model, summary, horizon, annual_discount_rate, time_unit
         As in :func:`customer_lifetime_value` (the units must agree).
+    past_value : Series, optional
+        Spend per customer up to the observation end, indexed like
+        ``summary``, instead of ``transactions`` (pass ``None`` there): what
+        :meth:`idic_lab.warehouse.WarehouseSummary.past_value` computes in
+        DuckDB or Spark when the lines do not fit in pandas.
 
     Returns
     -------
@@ -465,7 +487,10 @@ def customer_value_table(
     _check_models(model, spend_model)
     horizon = _check_horizon(horizon)
     _per_unit_discount(annual_discount_rate, _check_clv_unit(model, summary, time_unit))
-    past, n_later = _past_value(transactions, summary)
+    if past_value is None:
+        past, n_later = _past_value(transactions, summary)
+    else:
+        past, n_later = _given_past_value(transactions, past_value, summary), 0
     out = pd.DataFrame(index=summary.index)
     out["past_value"] = past
     out["expected_purchases"] = model.expected_purchases(summary, horizon)

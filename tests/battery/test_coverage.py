@@ -9,7 +9,7 @@ import pkgutil
 import battery
 from idic_lab.schema import TABLES
 
-STAGE_MODULES = ("schema", "identify", "differentiate", "interact", "customize", "frameworks")
+STAGE_MODULES = ("schema", "identify", "differentiate", "interact", "customize", "frameworks", "warehouse")
 
 # Public names that take no input of their own: result containers and
 # records built by our functions. Each entry says why it needs no case.
@@ -33,6 +33,8 @@ NOT_INPUTS = {
     "frameworks.Rule": "model content read from the shipped YAML",
     "frameworks.Source": "model content read from the shipped YAML",
     "frameworks.EvidenceFact": "result of frameworks.collect_facts / evidence_from_data",
+    "warehouse.WarehouseSummary": "result of warehouse.warehouse_summary",
+    "warehouse.WarehouseInputs": "result of warehouse.load_warehouse_inputs",
 }
 
 
