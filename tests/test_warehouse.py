@@ -149,12 +149,14 @@ def spark():
     pyspark = pytest.importorskip("pyspark")  # noqa: F841  (a dev extra; .ci/run installs Java)
     from pyspark.sql import SparkSession
 
-    session = (
-        SparkSession.builder.master("local[1]").appName("idic_lab-tests")
-        .config("spark.sql.shuffle.partitions", "1").config("spark.ui.enabled", "false")
-        .config("spark.sql.adaptive.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"pyspark(\.|$)")  # "does not yet fully support pandas >= 3"
+        session = (
+            SparkSession.builder.master("local[1]").appName("idic_lab-tests")
+            .config("spark.sql.shuffle.partitions", "1").config("spark.ui.enabled", "false")
+            .config("spark.sql.adaptive.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -167,7 +169,7 @@ def test_spark_equals_pandas_on_the_messy_export(spark):
     lines = export.lines.astype({"CustomerID": "object", "InvoiceNo": "object", "StockCode": "object",
                                  "Description": "object", "InvoiceDate": "object", "Country": "object"})
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # pyspark 4 on pandas 3
+        warnings.filterwarnings("ignore", module=r"pyspark(\.|$)")  # pyspark 4's own pandas 3 deprecations
         frame = spark.createDataFrame(lines.astype(object).where(lines.notna(), None))
         frame.createOrReplaceTempView("orders")
         got = warehouse_summary("orders", observation_end=RETAIL_END, engine="spark", connection=spark, **options)
