@@ -7,8 +7,9 @@ across every channel and system. This package holds the tools for it:
 * **data audit** — completeness, validity, duplicates and freshness of the
   customer data (:func:`audit_tables`, :func:`audit_columns`,
   :func:`completeness`, :func:`likely_duplicates`);
-* **identity resolution** — blocking and comparison vectors built with the
-  ``recordlinkage`` toolkit on script-aware keys and agreement levels, and
+* **identity resolution** — vectorised blocking and comparison (rapidfuzz;
+  or SQL on DuckDB / Spark, :func:`comparison_levels_sql`) on script-aware
+  keys and agreement levels, and
   an unsupervised multi-level Fellegi–Sunter model fitted by EM (:func:`link_records`,
   :func:`candidate_pairs`, :func:`blocking_summary`, :func:`compare_pairs`,
   :class:`FellegiSunter`), measured with :func:`evaluate_links` and
