@@ -218,8 +218,11 @@ def _normalised(values: pd.Series, kind: str, column: str = "field") -> pd.Serie
     if kind == "phone":
         return normalise_phone(values)
     if kind == "date":
-        if pd.api.types.is_datetime64_any_dtype(values):
-            return values.dt.strftime("%Y%m%d").astype("str").where(values.notna(), pd.NA)
+        if pd.api.types.is_datetime64_any_dtype(values):  # formatted once per distinct date
+            codes, uniques = pd.factorize(values)
+            text = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y%m%d"), dtype="str").to_numpy(dtype=object)
+            return pd.Series(np.where(codes < 0, None, text[codes] if len(text) else None), index=values.index,
+                             dtype="str")
         return _date_text(values, column)
     text = normalise_name(values)
     if kind == "code":
@@ -238,7 +241,13 @@ _KEY_TRANSFORMS = {
 }
 
 
-def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str]) -> pd.Series:
+def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str],
+               normalised: dict | None = None) -> pd.Series:
+    """One blocking key part per record (missing where it cannot agree).
+
+    ``normalised`` caches each column's normalised values across the parts
+    of several keys; the transform runs once per distinct value.
+    """
     column, _, transform = spec.partition("|")
     if column not in records.columns:
         raise ValueError(
@@ -247,18 +256,23 @@ def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str]) -> pd
         )
     if transform and transform not in _KEY_TRANSFORMS:
         raise ValueError(f"blocking key {spec!r}: unknown transform {transform!r}; use one of {sorted(_KEY_TRANSFORMS)}")
-    values = _normalised(records[column], kinds.get(column, "string"), column)
+    normalised = {} if normalised is None else normalised
+    if column not in normalised:
+        normalised[column] = _normalised(records[column], kinds.get(column, "string"), column)
+    values = normalised[column]
     if not transform:
         return values
     function = _KEY_TRANSFORMS[transform]
-    keys = values.dropna().map(function)
-    return keys.where(keys.ne(""), pd.NA).reindex(values.index)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object, na_value=None))
+    keys = np.array([function(v) or None for v in uniques], dtype=object)
+    return pd.Series(np.where(codes < 0, None, keys[codes] if len(keys) else None), index=values.index, dtype=object)
 
 
 def _key_frame(frame: pd.DataFrame, rules: Sequence[Sequence[str]], kinds: Mapping[str, str]) -> pd.DataFrame:
     """One column per part of every blocking rule (normalised, transformed), indexed by position."""
+    normalised: dict = {}
     columns = {
-        f"r{r}_{n}": _block_key(frame, spec, kinds).to_numpy(dtype=object, na_value=None)
+        f"r{r}_{n}": _block_key(frame, spec, kinds, normalised).to_numpy(dtype=object, na_value=None)
         for r, rule in enumerate(rules)
         for n, spec in enumerate(rule)
     }
