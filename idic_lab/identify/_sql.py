@@ -192,7 +192,10 @@ def comparison_levels_sql(
     if engine not in ENGINES:
         raise ValueError(f"engine: one of {ENGINES}, got {engine!r}")
     if not isinstance(aggregate, bool):
-        raise TypeError(f"aggregate: True or False, got {type(aggregate).__name__}")
+        raise TypeError(
+            f"aggregate: True (one row per agreement pattern with its count) or False (one row per pair), "
+            f"got {type(aggregate).__name__} {aggregate!r:.20}"
+        )
     _check_fields(left, right, fields)
     rules = _as_rules(blocking)
     limit = _check_limit(max_pairs_per_key)
