@@ -118,7 +118,9 @@ def union_pairs(pairs: Sequence[tuple[np.ndarray, np.ndarray]], n_right: int) ->
     """The union of several pair lists, each pair once (sorted by ``i``, then ``j``)."""
     if not pairs:
         return np.array([], np.int64), np.array([], np.int64)
-    codes = np.unique(np.concatenate([i.astype(np.int64) * n_right + j for i, j in pairs]))
+    codes = np.concatenate([i.astype(np.int64) * n_right + j for i, j in pairs])
+    codes.sort()  # a sort and a neighbour comparison: several times faster than np.unique here
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     return codes // n_right, codes % n_right
 
 

@@ -557,8 +557,8 @@ def compare_pairs(
     _check_fields(left, right, fields)
     other = right if right is not None else left
     _check_pair_columns(pairs, "compare_pairs: pairs")
-    pos_left = pd.Index(id_text(left.index, what="records")).get_indexer(id_text(pairs["id_1"], what="pairs: id_1"))
-    pos_right = pd.Index(id_text(other.index, what="records")).get_indexer(id_text(pairs["id_2"], what="pairs: id_2"))
+    pos_left = _record_positions(left.index, pairs["id_1"], "pairs: id_1")
+    pos_right = _record_positions(other.index, pairs["id_2"], "pairs: id_2")
     unknown = (pos_left < 0) | (pos_right < 0)
     if unknown.any():
         examples = pairs.loc[unknown, ["id_1", "id_2"]].head(5).to_numpy().tolist()
@@ -579,6 +579,22 @@ def compare_pairs(
         values = _engine.Values(values_left, values_right)
         out[column] = _engine.field_levels(kind, values, pos_left, pos_right, close=_CLOSE, somewhat=_SOMEWHAT)
     return out
+
+
+def _record_positions(index: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
+    """Position of each id in the records' index (-1 = unknown); ids compare as text (1 and "1" agree).
+
+    The ids are first looked up as they are (the usual case: pairs from
+    candidate_pairs); only the misses are converted to text, which costs
+    seconds for millions of pairs. A direct hit is the text hit too, since
+    the ids are unique as text.
+    """
+    positions = pd.Index(index).get_indexer(ids.to_numpy())
+    missed = positions < 0
+    if missed.any():
+        as_text = pd.Index(id_text(index, what="records"))
+        positions[missed] = as_text.get_indexer(id_text(ids[missed], what=what))
+    return positions
 
 
 def _check_pair_columns(pairs: pd.DataFrame, what: str) -> None:
