@@ -100,3 +100,13 @@ def test_blocking_summary_union_and_completeness_agree_with_the_pairs():
     found = pairs.merge(data.true_links, left_on=["id_1", "id_2"], right_on=["rec_id_1", "rec_id_2"])
     assert summary.loc["any key (union)", "pairs_completeness"] == len(found) / len(data.true_links)
     assert summary["pairs"].iloc[:-1].sum() >= len(pairs)
+
+
+def test_scoring_in_chunks_gives_the_same_levels(monkeypatch):
+    from idic_lab.identify import _engine
+
+    left, right, fields, _ = _case("synthetic")
+    frame = pd.DataFrame({"id_1": left.index[FROZEN["synthetic/random/i"]], "id_2": left.index[FROZEN["synthetic/random/j"]]})
+    monkeypatch.setattr(_engine, "_CHUNK", 997)  # 20 chunks, the last one partial
+    levels = compare_pairs(left, right, frame, fields=fields)[list(fields)].to_numpy()
+    np.testing.assert_array_equal(levels, FROZEN["synthetic/random/levels"])

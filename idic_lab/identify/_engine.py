@@ -134,18 +134,25 @@ def position_dtype(n: int):
 # --------------------------------------------------------------------------
 
 
+_CHUNK = 500_000  # pairs per scorer call: rapidfuzz copies its inputs, so memory stays flat at any size
+
+
+def _chunked(left: np.ndarray, right: np.ndarray, dtype, **scorer) -> np.ndarray:
+    out = np.empty(len(left), dtype=dtype)
+    for start in range(0, len(left), _CHUNK):
+        stop = start + _CHUNK
+        out[start:stop] = cpdist(left[start:stop], right[start:stop], dtype=dtype, workers=-1, **scorer)
+    return out
+
+
 def jaro_winkler(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Jaro–Winkler similarity of aligned strings (Winkler 1990), float64, via rapidfuzz."""
-    if not len(left):
-        return np.array([], dtype=float)
-    return cpdist(left, right, scorer=JaroWinkler.similarity, dtype=np.float64, workers=-1)
+    return _chunked(left, right, np.float64, scorer=JaroWinkler.similarity)
 
 
 def damerau_levenshtein_upto2(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Damerau–Levenshtein distance (Damerau 1964) of aligned strings, capped at 2 (all the levels need)."""
-    if not len(left):
-        return np.array([], dtype=np.int64)
-    return cpdist(left, right, scorer=DamerauLevenshtein.distance, score_cutoff=1, dtype=np.int32, workers=-1)
+    return _chunked(left, right, np.int32, scorer=DamerauLevenshtein.distance, score_cutoff=1)
 
 
 def _per_distinct_pair(score, codes_left: np.ndarray, codes_right: np.ndarray, *features) -> np.ndarray:
