@@ -589,7 +589,9 @@ def _record_positions(index: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
     seconds for millions of pairs. A direct hit is the text hit too, since
     the ids are unique as text.
     """
-    positions = pd.Index(index).get_indexer(ids.to_numpy())
+    codes, distinct = pd.factorize(ids.to_numpy(dtype=object))  # each distinct id looked up once
+    positions = pd.Index(index.to_numpy(dtype=object), dtype=object).get_indexer(distinct)
+    positions = np.where(codes < 0, -1, positions[codes] if len(positions) else -1)
     missed = positions < 0
     if missed.any():
         as_text = pd.Index(id_text(index, what="records"))
