@@ -18,7 +18,6 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	$(BIN)/python -m pip install --quiet --no-deps $$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['idic_lab']['install-without-deps']))")
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (idic_lab)" > /dev/null
 	touch $(STAMP)
 

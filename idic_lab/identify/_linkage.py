@@ -24,35 +24,33 @@ each a function here:
 :func:`link_records` runs all three; :func:`evaluate_links` and
 :func:`precision_recall_table` measure the result against true links.
 
-The pair machinery is the ``recordlinkage`` toolkit (de Bruin): its
-``Index``/``Block`` builds the candidate pairs (the union over the keys) and
-its ``Compare`` computes the comparison vectors; this module adds the
-script-aware keys and agreement levels. Its ``ECMClassifier`` only handles
-binary agreement (agree / disagree), so the classifier here is a
-multi-level Fellegi–Sunter model with missing values as "no evidence".
+The pair machinery is vectorised (:mod:`._engine`): blocking is a join on
+integer key codes, comparison calls rapidfuzz's C++ scorers once per field
+on the distinct value pairs, and the script-aware features (normalised
+text, consonant skeleton) are computed per record, not per pair. The same
+blocking and levels run as SQL on DuckDB or Spark (:mod:`._sql`). The
+classifier is a multi-level Fellegi–Sunter model with missing values as
+"no evidence" (binary agree/disagree classifiers such as recordlinkage's
+ECM lose the "close" levels).
 """
 
 from __future__ import annotations
 
 import numbers
 import re
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import jellyfish
 import numpy as np
 import pandas as pd
-import recordlinkage
-from recordlinkage.index import Block
 
 from idic_lab.diagnostics import warn
+from idic_lab.formatting import count as _count
 from idic_lab.formatting import plain as _plain_value
+from idic_lab.identify import _engine
 from idic_lab.identify._ids import id_rank, id_text, repeated_ids_message
 from idic_lab.identify._text import (
-    _name_similarity,
-    _pairwise,
     _text_values,
     consonant_skeleton,
     normalise_email,
@@ -220,8 +218,11 @@ def _normalised(values: pd.Series, kind: str, column: str = "field") -> pd.Serie
     if kind == "phone":
         return normalise_phone(values)
     if kind == "date":
-        if pd.api.types.is_datetime64_any_dtype(values):
-            return values.dt.strftime("%Y%m%d").astype("str").where(values.notna(), pd.NA)
+        if pd.api.types.is_datetime64_any_dtype(values):  # formatted once per distinct date
+            codes, uniques = pd.factorize(values)
+            text = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y%m%d"), dtype="str").to_numpy(dtype=object)
+            return pd.Series(np.where(codes < 0, None, text[codes] if len(text) else None), index=values.index,
+                             dtype="str")
         return _date_text(values, column)
     text = normalise_name(values)
     if kind == "code":
@@ -240,7 +241,13 @@ _KEY_TRANSFORMS = {
 }
 
 
-def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str]) -> pd.Series:
+def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str],
+               normalised: dict | None = None) -> pd.Series:
+    """One blocking key part per record (missing where it cannot agree).
+
+    ``normalised`` caches each column's normalised values across the parts
+    of several keys; the transform runs once per distinct value.
+    """
     column, _, transform = spec.partition("|")
     if column not in records.columns:
         raise ValueError(
@@ -249,49 +256,57 @@ def _block_key(records: pd.DataFrame, spec: str, kinds: Mapping[str, str]) -> pd
         )
     if transform and transform not in _KEY_TRANSFORMS:
         raise ValueError(f"blocking key {spec!r}: unknown transform {transform!r}; use one of {sorted(_KEY_TRANSFORMS)}")
-    values = _normalised(records[column], kinds.get(column, "string"), column)
+    normalised = {} if normalised is None else normalised
+    if column not in normalised:
+        normalised[column] = _normalised(records[column], kinds.get(column, "string"), column)
+    values = normalised[column]
     if not transform:
         return values
     function = _KEY_TRANSFORMS[transform]
-    keys = values.dropna().map(function)
-    return keys.where(keys.ne(""), pd.NA).reindex(values.index)
-
-
-@contextmanager
-def _quiet_recordlinkage() -> Iterator[None]:
-    """Silence the pandas deprecation notes that recordlinkage 0.16 triggers.
-
-    recordlinkage 0.16 still passes ``inplace=`` and ``copy=`` keywords that
-    pandas 3.1 deprecates (``Pandas4Warning``). They do not change results;
-    only warnings raised from inside recordlinkage are ignored, ours stay loud.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"recordlinkage(\.|$)")
-        warnings.filterwarnings("ignore", category=FutureWarning, module=r"recordlinkage(\.|$)")
-        yield
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object, na_value=None))
+    keys = np.array([function(v) or None for v in uniques], dtype=object)
+    return pd.Series(np.where(codes < 0, None, keys[codes] if len(keys) else None), index=values.index, dtype=object)
 
 
 def _key_frame(frame: pd.DataFrame, rules: Sequence[Sequence[str]], kinds: Mapping[str, str]) -> pd.DataFrame:
     """One column per part of every blocking rule (normalised, transformed), indexed by position."""
+    normalised: dict = {}
     columns = {
-        f"r{r}_{n}": _block_key(frame, spec, kinds).to_numpy(dtype=object, na_value=None)
+        f"r{r}_{n}": _block_key(frame, spec, kinds, normalised).to_numpy(dtype=object, na_value=None)
         for r, rule in enumerate(rules)
         for n, spec in enumerate(rule)
     }
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
 
-def _check_block_sizes(keys_left: pd.DataFrame, keys_right: pd.DataFrame, on: list[str], rule: Sequence[str]) -> None:
-    """Refuse a key that would compare more pairs than :data:`_MAX_PAIRS_PER_KEY`."""
-    sizes_left = keys_left[on].dropna().value_counts()
-    sizes_right = keys_right[on].dropna().value_counts()
-    common = sizes_left.index.intersection(sizes_right.index)
-    expected = int((sizes_left.loc[common].to_numpy() * sizes_right.loc[common].to_numpy()).sum()) if len(common) else 0
-    if expected > _MAX_PAIRS_PER_KEY:
-        raise ValueError(
-            f"blocking key {' + '.join(rule)} would compare {expected:,} pairs (limit "
-            f"{_MAX_PAIRS_PER_KEY:,}); combine it with another key or use a finer transform"
-        )
+def _rule_codes(keys_left: pd.DataFrame, keys_right: pd.DataFrame | None, r: int, rule: Sequence[str]):
+    """Integer key codes of blocking rule ``r`` for both sources (-1 = some part missing)."""
+    on = [f"r{r}_{n}" for n in range(len(rule))]
+    parts_right = [keys_right[c].to_numpy(dtype=object) for c in on] if keys_right is not None else None
+    return _engine.key_codes([keys_left[c].to_numpy(dtype=object) for c in on], parts_right)
+
+
+def _check_block_sizes(codes_left, codes_right, rule: Sequence[str], limit: int, keys: pd.DataFrame) -> None:
+    """Refuse a key that would make more than ``limit`` pairs, counting the real pairs.
+
+    Deduplicating, a block of ``n`` records makes ``n (n − 1) / 2`` pairs;
+    linking, ``n_left · n_right``. The message names the key, its pair count,
+    its largest block and what to do.
+    """
+    expected = _engine.count_pairs(codes_left, codes_right)
+    if expected <= limit:
+        return
+    present = codes_left[codes_left >= 0]
+    biggest = int(np.bincount(present).argmax())
+    example = " + ".join(map(str, keys.iloc[int(np.flatnonzero(codes_left == biggest)[0])]))
+    name = " + ".join(rule)
+    raise ValueError(
+        f"blocking key {name} would make {_count(expected)} candidate pairs, more than the limit of "
+        f"{_count(limit)} per key; its largest block ({example!r}) alone holds "
+        f"{_count(int((present == biggest).sum()))} records. Make the key finer by combining it with another "
+        f"part, e.g. [{', '.join(repr(p) for p in rule)}, 'birth_date|year'], or use a finer transform; or raise "
+        f"max_pairs_per_key if the memory allows (a candidate pair costs some tens of bytes)"
+    )
 
 
 _BLOCKING_EXAMPLE = "e.g. blocking=[['postcode'], ['surname|soundex', 'given_name|first1']]"
@@ -318,6 +333,7 @@ def candidate_pairs(
     *,
     blocking: Sequence[Sequence[str]],
     kinds: Mapping[str, str] | None = None,
+    max_pairs_per_key: int = _MAX_PAIRS_PER_KEY,
 ) -> pd.DataFrame:
     """Record pairs that agree on at least one blocking key.
 
@@ -337,45 +353,63 @@ def candidate_pairs(
     kinds : dict, optional
         ``{column: kind}`` as in :func:`compare_pairs`, so e-mails and phones
         are normalised the way they are compared.
+    max_pairs_per_key : int
+        Refuse (ValueError naming the key) a key that alone would make more
+        pairs than this: a too-coarse key (same first name) grows with the
+        square of the records and would exhaust the memory.
 
     Returns
     -------
     DataFrame
-        Columns ``id_1`` and ``id_2`` (record ids of left and right).
+        Columns ``id_1`` and ``id_2`` (record ids of left and right), each
+        pair once; deduplicating, the smaller id first. Sorted by ``id_1``
+        then ``id_2`` (numeric ids numerically).
     """
-    positions = _candidate_positions(left, right, _as_rules(blocking), _check_kinds(kinds))
+    positions = _candidate_positions(left, right, _as_rules(blocking), _check_kinds(kinds),
+                                     max_pairs_per_key=_check_limit(max_pairs_per_key))
     ids_right = (right if right is not None else left).index
     return pd.DataFrame({"id_1": left.index[positions["i"]], "id_2": ids_right[positions["j"]]})
 
 
-def _candidate_positions(left, right, rules, kinds) -> pd.DataFrame:
+def _check_limit(limit) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+        raise ValueError(f"max_pairs_per_key: a whole number of pairs >= 1 (default {_MAX_PAIRS_PER_KEY:,}), got {limit!r}")
+    return int(limit)
+
+
+def _rule_positions(left, right, rules, kinds, max_pairs_per_key: int = _MAX_PAIRS_PER_KEY):
+    """Positional pairs ``(i, j)`` of every rule (deduplicating: ``i < j``), after the size guard."""
+    keys_left = _key_frame(left, rules, kinds)
+    keys_right = _key_frame(right, rules, kinds) if right is not None else None
+    codes = [_rule_codes(keys_left, keys_right, r, rule) for r, rule in enumerate(rules)]
+    for r, (rule, (codes_left, codes_right)) in enumerate(zip(rules, codes)):
+        on = [f"r{r}_{n}" for n in range(len(rule))]
+        _check_block_sizes(codes_left, codes_right if right is not None else None, rule, max_pairs_per_key,
+                           keys_left[on])
+    return [_engine.block_pairs(cl, cr if right is not None else None) for cl, cr in codes]
+
+
+def _candidate_positions(left, right, rules, kinds, *, max_pairs_per_key: int = _MAX_PAIRS_PER_KEY) -> pd.DataFrame:
     """Positions ``i`` (left) and ``j`` (right) of the candidate pairs, ordered by record id.
 
     When deduplicating, the record with the smaller id comes first in a pair;
     pairs are sorted by the first id, then the second (numeric ids numerically).
+    Positions are ``int32`` (8 bytes a pair) up to 2³¹ records.
     """
     ids_left = _check_frame(left, "left source" if right is not None else "records")
     ids_right = _check_frame(right, "right source") if right is not None else ids_left
-    keys_left = _key_frame(left, rules, kinds)
-    keys_right = _key_frame(right, rules, kinds) if right is not None else keys_left
-    if right is None and len(left) < 2:  # one record: nothing to pair (recordlinkage would divide by zero)
-        return pd.DataFrame({"i": np.array([], dtype=np.int64), "j": np.array([], dtype=np.int64)})
-    indexer = recordlinkage.Index()
-    for r, rule in enumerate(rules):
-        on = [f"r{r}_{n}" for n in range(len(rule))]
-        _check_block_sizes(keys_left, keys_right, on, rule)
-        indexer.add(Block(left_on=on, right_on=on))
-    with _quiet_recordlinkage():
-        pairs = indexer.index(keys_left, keys_right if right is not None else None)
-    i = pairs.get_level_values(0).to_numpy(dtype=np.int64)
-    j = pairs.get_level_values(1).to_numpy(dtype=np.int64)
+    n_right = len(right) if right is not None else len(left)
+    per_rule = _rule_positions(left, right, rules, kinds, max_pairs_per_key)
+    i, j = _engine.union_pairs(per_rule, n_right)
+    del per_rule
     rank_left = id_rank(ids_left)
     rank_right = id_rank(ids_right) if right is not None else rank_left
-    if right is None:  # recordlinkage returns each unordered pair once; put the smaller id first
+    if right is None:  # each unordered pair once; put the smaller id first
         swap = rank_left[i] > rank_left[j]
         i, j = np.where(swap, j, i), np.where(swap, i, j)
     order = np.lexsort((rank_right[j], rank_left[i]))
-    return pd.DataFrame({"i": i[order], "j": j[order]})
+    dtype = _engine.position_dtype(max(len(left), n_right))
+    return pd.DataFrame({"i": i[order].astype(dtype), "j": j[order].astype(dtype)})
 
 
 def blocking_summary(
@@ -385,6 +419,7 @@ def blocking_summary(
     blocking: Sequence[Sequence[str]],
     kinds: Mapping[str, str] | None = None,
     true_links: pd.DataFrame | None = None,
+    max_pairs_per_key: int = _MAX_PAIRS_PER_KEY,
 ) -> pd.DataFrame:
     """How many pairs each blocking key keeps, and what it costs in missed matches.
 
@@ -397,9 +432,9 @@ def blocking_summary(
         ``pairs_completeness`` (share of true links among the pairs).
     """
     rules = _as_rules(blocking)
-    _check_frame(left, "left source" if right is not None else "records")
-    if right is not None:
-        _check_frame(right, "right source")
+    kinds = _check_kinds(kinds)
+    ids_left = _check_frame(left, "left source" if right is not None else "records")
+    ids_right = _check_frame(right, "right source") if right is not None else ids_left
     n_left = len(left)
     all_pairs = n_left * len(right) if right is not None else n_left * (n_left - 1) // 2
     if all_pairs == 0:
@@ -407,27 +442,41 @@ def blocking_summary(
             "blocking_summary: the records hold 1 record, so there are no pairs to block and no reduction "
             "ratio; deduplication needs at least 2 records (or give a right source to link with)"
         )
-    truth = _truth_set(true_links, dedup=right is None, function="blocking_summary") if true_links is not None else None
+    dedup = right is None
+    truth = _truth_set(true_links, dedup=dedup, function="blocking_summary") if true_links is not None else None
     if truth is not None and not truth:
         warn(
             "blocking_summary: true_links is empty, so pairs completeness (the share of true links the "
             "blocking keeps) is undefined; it is reported as 0. Pass true_links=None when the truth is unknown."
         )
-    rows, per_rule = [], []
-    for rule in rules:
-        frame = candidate_pairs(left, right, blocking=[rule], kinds=kinds)
-        per_rule.append(frame)
-        rows.append(_blocking_row(" + ".join(rule), frame, all_pairs, truth, right is None))
-    union = pd.concat(per_rule, ignore_index=True).drop_duplicates()
-    rows.append(_blocking_row("any key (union)", union, all_pairs, truth, right is None))
+    n_right = len(ids_right)
+    truth_codes = _truth_pair_codes(truth, ids_left, ids_right, dedup) if truth else None
+    per_rule = _rule_positions(left, right, rules, kinds, _check_limit(max_pairs_per_key))
+    rows = []
+    for rule, (i, j) in zip(rules, per_rule):
+        rows.append(_blocking_row(" + ".join(rule), i.astype(np.int64) * n_right + j, all_pairs, truth, truth_codes))
+    union = np.unique(np.concatenate([i.astype(np.int64) * n_right + j for i, j in per_rule]))
+    rows.append(_blocking_row("any key (union)", union, all_pairs, truth, truth_codes))
     return pd.DataFrame(rows).set_index("blocking_key")
 
 
-def _blocking_row(name, pairs, all_pairs, truth, dedup) -> dict:
-    row = {"blocking_key": name, "pairs": len(pairs), "reduction_ratio": 1 - len(pairs) / all_pairs}
+def _truth_pair_codes(truth: set, ids_left, ids_right, dedup: bool) -> np.ndarray:
+    """True pairs as positional pair codes ``i · n_right + j`` (deduplicating: ``i < j``); unknown ids dropped."""
+    first, second = zip(*truth)
+    i = pd.Index(ids_left).get_indexer(list(first))
+    j = pd.Index(ids_right).get_indexer(list(second))
+    known = (i >= 0) & (j >= 0)
+    i, j = i[known].astype(np.int64), j[known].astype(np.int64)
+    if dedup:
+        i, j = np.minimum(i, j), np.maximum(i, j)
+    return np.unique(i * len(ids_right) + j)
+
+
+def _blocking_row(name, pair_codes, all_pairs, truth, truth_codes) -> dict:
+    row = {"blocking_key": name, "pairs": len(pair_codes), "reduction_ratio": 1 - len(pair_codes) / all_pairs}
     if truth is not None:
-        found = _pair_set(pairs["id_1"], pairs["id_2"], dedup) & truth
-        row["pairs_completeness"] = len(found) / len(truth) if truth else 0.0
+        found = int(np.isin(truth_codes, pair_codes).sum()) if truth_codes is not None else 0
+        row["pairs_completeness"] = found / len(truth) if truth else 0.0
     return row
 
 
@@ -436,72 +485,12 @@ def _blocking_row(name, pairs, all_pairs, truth, dedup) -> dict:
 # --------------------------------------------------------------------------
 
 
-def _levels_from_similarity(similarity: np.ndarray) -> np.ndarray:
-    levels = np.select([similarity >= 1.0, similarity >= _CLOSE, similarity >= _SOMEWHAT], [3, 2, 1], 0)
-    return np.where(np.isnan(similarity), -1, levels)
-
-
-def _edit_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """2 = equal, 1 = one typo or transposition, 0 = different, -1 = missing."""
-    distance = _pairwise(jellyfish.damerau_levenshtein_distance, left, right)
-    levels = np.select([distance == 0, distance <= 1], [2, 1], 0)
-    return np.where(np.isnan(distance), -1, levels)
-
-
-def _date_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """3 = same date, 2 = one typo or day/month swapped, 1 = same year, 0 = different."""
-
-    def score(a: str, b: str) -> float:
-        if a == b:
-            return 3
-        if jellyfish.damerau_levenshtein_distance(a, b) <= 1:
-            return 2
-        if len(a) == len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
-            return 2
-        return 1 if a[:4] == b[:4] else 0
-
-    levels = _pairwise(score, left, right)
-    return np.where(np.isnan(levels), -1, levels)
-
-
-def _email_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """3 = same mailbox, 2 = one typo apart, 1 = similar local part, 0 = different.
-
-    A mailbox belongs to one person, so a single typo (one edit or
-    transposition in the whole address) is strong evidence; a merely similar
-    local part (``marco.costa57`` / ``marco.costa12``) is weak evidence, since
-    namesakes build their addresses from the same name.
-    """
-
-    def score(a: str, b: str) -> float:
-        if a == b:
-            return 3
-        if jellyfish.damerau_levenshtein_distance(a, b) <= 1:
-            return 2
-        local_a, local_b = a.split("@")[0], b.split("@")[0]
-        return 1 if jellyfish.jaro_winkler_similarity(local_a, local_b) >= _CLOSE else 0
-
-    levels = _pairwise(score, left, right)
-    return np.where(np.isnan(levels), -1, levels)
-
-
-def _exact_level(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    missing = pd.isna(left) | pd.isna(right)
-    return np.where(missing, -1, (left == right).astype(int))
-
-
 def _compare_field(kind: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    if kind == "name":
-        return _levels_from_similarity(_pairwise(_name_similarity, left, right))
-    if kind == "string":
-        return _levels_from_similarity(_pairwise(jellyfish.jaro_winkler_similarity, left, right))
-    if kind in {"code", "phone"}:
-        return _edit_level(left, right)
-    if kind == "date":
-        return _date_level(left, right)
-    if kind == "email":
-        return _email_level(left, right)
-    return _exact_level(left, right)
+    """Agreement levels of one field for aligned arrays of normalised values (None = missing)."""
+    left, right = np.asarray(left, dtype=object), np.asarray(right, dtype=object)
+    values = _engine.Values(left, right)
+    positions = np.arange(len(left))
+    return _engine.field_levels(kind, values, positions, positions, close=_CLOSE, somewhat=_SOMEWHAT)
 
 
 def _check_fields(left: pd.DataFrame, right: pd.DataFrame | None, fields: Mapping[str, str]) -> None:
@@ -568,8 +557,8 @@ def compare_pairs(
     _check_fields(left, right, fields)
     other = right if right is not None else left
     _check_pair_columns(pairs, "compare_pairs: pairs")
-    pos_left = pd.Index(id_text(left.index, what="records")).get_indexer(id_text(pairs["id_1"], what="pairs: id_1"))
-    pos_right = pd.Index(id_text(other.index, what="records")).get_indexer(id_text(pairs["id_2"], what="pairs: id_2"))
+    pos_left = _record_positions(left.index, pairs["id_1"], "pairs: id_1")
+    pos_right = _record_positions(other.index, pairs["id_2"], "pairs: id_2")
     unknown = (pos_left < 0) | (pos_right < 0)
     if unknown.any():
         examples = pairs.loc[unknown, ["id_1", "id_2"]].head(5).to_numpy().tolist()
@@ -581,23 +570,33 @@ def compare_pairs(
     if out.empty:
         return out.assign(**{column: pd.Series(dtype=np.int8) for column in fields})
 
-    # Normalise each record once (not once per pair), then let recordlinkage's
-    # Compare line the values up pair by pair and call our level functions.
-    def normalised(frame: pd.DataFrame) -> pd.DataFrame:
-        columns = {c: _normalised(frame[c], k, c).to_numpy(dtype=object, na_value=None) for c, k in fields.items()}
-        return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
-
-    values_left = normalised(left)
-    values_right = normalised(other) if right is not None else values_left
-    comparer = recordlinkage.Compare()
+    # Normalise each record once (not once per pair); the engine then scores
+    # each distinct pair of values once, in C++.
     for column, kind in fields.items():
-        comparer.compare_vectorized(_level_feature, column, column, kind, label=column)
-    position_pairs = pd.MultiIndex.from_arrays([pos_left, pos_right])
-    with _quiet_recordlinkage():
-        features = comparer.compute(position_pairs, values_left, values_right).reindex(position_pairs)
-    for column in fields:
-        out[column] = features[column].to_numpy(dtype=np.int8)
+        values_left = _normalised(left[column], kind, column).to_numpy(dtype=object, na_value=None)
+        values_right = (_normalised(other[column], kind, column).to_numpy(dtype=object, na_value=None)
+                        if right is not None else None)
+        values = _engine.Values(values_left, values_right)
+        out[column] = _engine.field_levels(kind, values, pos_left, pos_right, close=_CLOSE, somewhat=_SOMEWHAT)
     return out
+
+
+def _record_positions(index: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
+    """Position of each id in the records' index (-1 = unknown); ids compare as text (1 and "1" agree).
+
+    The ids are first looked up as they are (the usual case: pairs from
+    candidate_pairs); only the misses are converted to text, which costs
+    seconds for millions of pairs. A direct hit is the text hit too, since
+    the ids are unique as text.
+    """
+    codes, distinct = pd.factorize(ids.to_numpy(dtype=object))  # each distinct id looked up once
+    positions = pd.Index(index.to_numpy(dtype=object), dtype=object).get_indexer(distinct)
+    positions = np.where(codes < 0, -1, positions[codes] if len(positions) else -1)
+    missed = positions < 0
+    if missed.any():
+        as_text = pd.Index(id_text(index, what="records"))
+        positions[missed] = as_text.get_indexer(id_text(ids[missed], what=what))
+    return positions
 
 
 def _check_pair_columns(pairs: pd.DataFrame, what: str) -> None:
@@ -609,11 +608,6 @@ def _check_pair_columns(pairs: pd.DataFrame, what: str) -> None:
             f"{what}: expected the columns id_1 and id_2 (record ids of each pair), found {list(pairs.columns)}; "
             "missing: " + ", ".join(missing) + ". Rename them, e.g. pairs.rename(columns={'a': 'id_1', 'b': 'id_2'})"
         )
-
-
-def _level_feature(left: pd.Series, right: pd.Series, kind: str) -> np.ndarray:
-    """Agreement levels of one field for aligned left/right values (a recordlinkage feature)."""
-    return _compare_field(kind, left.to_numpy(dtype=object), right.to_numpy(dtype=object))
 
 
 # --------------------------------------------------------------------------

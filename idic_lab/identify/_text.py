@@ -25,7 +25,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import jellyfish
 import numpy as np
 import pandas as pd
 
@@ -262,20 +261,16 @@ def name_similarity(left: str, right: str) -> float:
 
 @lru_cache(maxsize=500_000)
 def _name_similarity(left: str, right: str) -> float:
+    """One pair through the engine's vectorised name score, so both always agree."""
     if not left or not right:
         return float("nan")
     if left == right:
         return 1.0
-    as_written = jellyfish.jaro_winkler_similarity(left, right)
-    swapped = jellyfish.jaro_winkler_similarity(" ".join(sorted(left.split())), " ".join(sorted(right.split())))
-    best = max(as_written, swapped)
-    if bool(_ARABIC_BLOCK.search(left)) != bool(_ARABIC_BLOCK.search(right)):
-        skeleton_left, skeleton_right = consonant_skeleton(left), consonant_skeleton(right)
-        if skeleton_left and skeleton_right:
-            # A skeleton drops the vowels, so it says less than a full name:
-            # cap the score below an exact match.
-            best = max(best, 0.97 * jellyfish.jaro_winkler_similarity(skeleton_left, skeleton_right))
-    return best
+    from idic_lab.identify import _engine  # the engine imports this module
+
+    values = _engine.Values(np.array([left], dtype=object), np.array([right], dtype=object))
+    features = (values.text, values.feature("sorted_words"), values.feature("arabic"), values.feature("skeleton"))
+    return float(_engine._per_distinct_pair(_engine._name_score, values.codes_left, values.codes_right, *features)[0])
 
 
 def _text_values(values: pd.Series) -> pd.Series:
@@ -311,28 +306,8 @@ def _map_present(values: pd.Series, function, name: str = "normalise_name") -> p
     text = _text_values(values)
     present = text.notna() & text.str.strip().ne("")
     result = pd.Series(pd.NA, index=values.index, dtype="str")
-    if present.any():
-        mapped = [function(v) for v in text[present]]
-        result[present] = mapped
+    if present.any():  # once per distinct value: a million records hold far fewer distinct names
+        codes, uniques = pd.factorize(text[present].to_numpy(dtype=object))
+        mapped = np.array([function(v) for v in uniques], dtype=object)
+        result[present] = mapped[codes]
     return result.where(result.ne(""), pd.NA) if len(result) else result
-
-
-def _pairwise(function, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``function(l, r)`` for aligned arrays of strings, computed once per distinct pair."""
-    out = np.full(len(left), np.nan)
-    codes_left, uniques_left = pd.factorize(left)
-    codes_right, uniques_right = pd.factorize(right)
-    valid = (codes_left >= 0) & (codes_right >= 0)
-    if not valid.any():
-        return out
-    pair_codes = codes_left[valid].astype(np.int64) * (len(uniques_right) + 1) + codes_right[valid]
-    distinct, inverse = np.unique(pair_codes, return_inverse=True)
-    scores = np.array(
-        [
-            function(uniques_left[c // (len(uniques_right) + 1)], uniques_right[c % (len(uniques_right) + 1)])
-            for c in distinct
-        ],
-        dtype=float,
-    )
-    out[valid] = scores[inverse]
-    return out
