@@ -308,6 +308,7 @@ def resolve_customers(
     fields: Mapping[str, str] | None = None,
     blocking: Sequence[Sequence[str]] | None = None,
     threshold: float = 0.5,
+    estimation: str = "auto",
 ) -> Resolution:
     """Find the records that are the same person and group them into customers.
 
@@ -323,6 +324,8 @@ def resolve_customers(
         Default: the keys of :data:`CUSTOMER_BLOCKING` whose columns exist.
     threshold : float
         Match probability for a link.
+    estimation : {"auto", "em", "random_pairs"}
+        How the Fellegi–Sunter model is fitted; see :func:`link_records`.
 
     Returns
     -------
@@ -359,7 +362,7 @@ def resolve_customers(
                 f"can be built from the fields {list(fields)}; give your own, e.g. "
                 f"blocking={[[f] for f in fields]}"
             )
-    result = link_records(records, fields=fields, blocking=blocking, threshold=threshold)
+    result = link_records(records, fields=fields, blocking=blocking, threshold=threshold, estimation=estimation)
     walk = crosswalk(records.index, result.links)
     return Resolution(result, walk, dict(fields), skipped, tuple(tuple(rule) for rule in blocking))
 

@@ -238,7 +238,8 @@ CASES = [
          refused(r"strictly between 0 and 1", mentions=("initial_match_share",))),
     Case("a match share far above plausible (a shared family mailbox)", "identify.link_records",
          lambda: idf.link_records(_family_email(), fields={"name": "name", "email": "email"}, blocking=[["email"]]),
-         warned(r"not trustworthy: .* 66 of the 66 candidate pairs .* more than twice the 12 records")),
+         refused(r"refused: the fitted model has collapsed.* 66 of the 66 candidate pairs .* more than twice the 12 "
+                 r"records", mentions=("blocking keys", "random_pairs"))),
     # --- evaluation -------------------------------------------------------------------------------
     Case("evaluate_links with no true links: recall undefined", "identify.evaluate_links",
          lambda: idf.evaluate_links(pd.DataFrame({"id_1": ["a"], "id_2": ["b"]}),
