@@ -19,32 +19,16 @@ from idic_lab.identify import (
     evaluate_links,
     link_records,
     resolve_customers,
+    shared_mailbox_records,
     truth_links_from_identity,
 )
 from idic_lab.synth import make_crm_world
 
 
-def _word(rng) -> str:
-    consonants, vowels = list("bcdfghklmnprstvz"), list("aeiou")
-    return "".join(rng.choice(consonants, 4)) + rng.choice(vowels) + "".join(rng.choice(consonants, 3))
-
-
 def _shared_mailboxes() -> tuple[pd.DataFrame, set[tuple[str, str]]]:
-    """100 families of 8 different people sharing one mailbox, and 300 persons with two records each.
-
-    The family pairs (2,800) outnumber the duplicates (300), as namesakes outnumbered duplicates at 74k
-    customers in issue 13: EM on the candidate pairs then takes "same person" for the non-match class.
-    """
-    rng = np.random.default_rng(0)
-    rows = [{"name": f"{_word(rng)} {_word(rng)}", "email": f"family{g}@example.de",
-             "phone": f"0{rng.integers(10**9, 10**10)}"} for g in range(100) for _ in range(8)]
-    duplicates = set()
-    for p in range(300):
-        name, phone = f"{_word(rng)} {_word(rng)}", f"0{rng.integers(10**9, 10**10)}"
-        duplicates.add((f"r{len(rows):04d}", f"r{len(rows) + 1:04d}"))
-        rows += [{"name": name, "email": f"{_word(rng)}{p}@example.de", "phone": phone},
-                 {"name": name, "email": f"{_word(rng)}{p}@mail.de", "phone": phone}]
-    return pd.DataFrame(rows, index=[f"r{i:04d}" for i in range(len(rows))]), duplicates
+    """100 families of 8 people sharing a mailbox and 300 duplicated persons: 2,800 family pairs, 300 duplicates."""
+    records, links = shared_mailbox_records(n_families=100, family_size=8, n_duplicated=300)
+    return records, set(map(tuple, links.to_numpy().tolist()))
 
 
 def test_a_collapsed_em_fit_is_refused_and_the_random_pair_fit_recovers(monkeypatch):
@@ -111,3 +95,11 @@ def test_estimation_is_checked():
     records, _ = _shared_mailboxes()
     with pytest.raises(ValueError, match=r"estimation must be 'auto', 'em' or 'random_pairs', got 'splink'"):
         link_records(records, fields={"name": "name"}, blocking=[["email"]], estimation="splink")
+
+
+def test_shared_mailbox_records_refuses_bad_sizes():
+    records, links = shared_mailbox_records(n_families=2, family_size=3, n_duplicated=4)
+    assert len(records) == 2 * 3 + 2 * 4 and len(links) == 4
+    assert records.loc[links["rec_id_1"], "phone"].tolist() == records.loc[links["rec_id_2"], "phone"].tolist()
+    with pytest.raises(ValueError, match="family_size must be a whole number >= 2, found 1"):
+        shared_mailbox_records(family_size=1)

@@ -114,13 +114,24 @@ CUSTOMER_FIELDS: Mapping[str, str] = {
 CUSTOMER_BLOCKING: tuple[tuple[str, ...], ...] = (
     ("email",),
     ("phone",),
-    ("birth_date",),
+    ("birth_date", "name|first1"),
     ("name|skeleton", "address|first3"),
     ("name|skeleton", "birth_date|year"),
     ("name|skeleton", "email|digits"),
     ("name|skeleton", "phone|first3"),
 )
-"""Blocking keys for the canonical ``customers`` table."""
+"""Blocking keys for the canonical ``customers`` table.
+
+Every key holds a value that few people share (an e-mail, a phone) or pairs
+a name with a second field. A name alone, or a birth date alone, is shared by
+more records the more records there are: its pairs grow with the square of
+the records (the name skeleton as records^1.98 in issue 13), and at tens of
+thousands of records the namesakes swamp the duplicates. These keys grow
+nearly linearly (``benchmarks/bench_identify.py --sizes``) and keep 79 % of
+the true pairs of the synthetic customers at 20,000 persons (the duplicates
+they lose share little but a name, which cannot tell a person from a namesake
+as the records grow).
+"""
 
 # Similarity cut-offs of the agreement levels (Jaro–Winkler); chosen once on
 # general grounds (0.92 ≈ one typo in a medium-length name), not tuned on labels.
@@ -335,7 +346,8 @@ def candidate_pairs(
         pair is kept if any key agrees (OR). A part is a column name, or
         ``"column|transform"`` with transform one of ``soundex``,
         ``metaphone``, ``first1``, ``first3``, ``first_token``, ``year``,
-        ``skeleton`` (Persian/Latin consonant key). Values are normalised
+        ``skeleton`` (Persian/Latin consonant key), ``digits`` (the digits
+        of a value, e.g. of an e-mail address). Values are normalised
         first (case, diacritics, script variants); missing values never agree.
     kinds : dict, optional
         ``{column: kind}`` as in :func:`compare_pairs`, so e-mails and phones
