@@ -668,6 +668,14 @@ class FellegiSunter:
         "random_pairs")``, see :mod:`idic_lab.identify._estimate`).
     estimation_ : str
         ``"EM on candidate pairs"`` or ``"random pairs"``.
+    term_frequencies_ : dict of {field: Series}
+        Only when fitted from random pairs: the share of records holding each
+        name (by consonant skeleton), for the term-frequency adjustment that
+        :func:`link_records` adds to exact name agreement.
+    conditional_u_ : tuple or None
+        Only when fitted from random pairs: the ``u`` of e-mail levels among
+        namesakes, used where the names agree (see
+        :func:`idic_lab.identify._estimate.namesake_u`).
     n_iter_ : int
         EM iterations run.
     doubts_ : tuple of str
