@@ -951,8 +951,12 @@ class LinkageResult:
         The fields compared.
     doubts : tuple of str
         Why the links should not be trusted without review, in plain words
-        (no candidate pairs, a doubtful model fit, far more matches than the
-        records allow); empty when nothing is doubtful. Each was also warned.
+        (no candidate pairs, a model fit that did not converge or learnt a
+        weight of the wrong sign on a field that is not identifying); empty
+        when nothing is doubtful. Each was also warned. A collapsed fit (far
+        more matches than the records allow, or exact agreement on an
+        identifying field counting against a match) gives no result at all:
+        :func:`link_records` refuses it.
     """
 
     pairs: pd.DataFrame

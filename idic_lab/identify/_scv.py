@@ -295,8 +295,8 @@ class Resolution:
         """Why the resolution should not be trusted without review, in plain words (empty: no doubt).
 
         The reasons of :attr:`LinkageResult.doubts`: no candidate pairs, a
-        model fit that did not converge or learnt weights of the wrong sign,
-        far more matches than the records allow.
+        model fit that did not converge or learnt weights of the wrong sign.
+        A collapsed fit is refused (ValueError), never returned.
         """
         return tuple(self.linkage.doubts)
 
@@ -332,6 +332,11 @@ def resolve_customers(
     Resolution
         One record gives one customer and no links; when blocking finds no
         candidate pairs, every record is its own customer (with a warning).
+
+    Raises
+    ------
+    ValueError
+        When the fitted model has collapsed (see :func:`link_records`).
     """
     _check_table(customers, "resolve_customers: customers")
     if len(customers) == 0:
