@@ -1,6 +1,8 @@
 """Benchmark of the Identify stage: speed and quality of identity resolution.
 
-Run: ``.venv/bin/python benchmarks/bench_identify.py [n_customers]``. Prints
+Run: ``.venv/bin/python benchmarks/bench_identify.py [n_customers]``, or
+``.venv/bin/python benchmarks/bench_identify.py --sizes 5000 50000 630000`` for
+the scaling table only. Prints
 
 * for FEBRL4 (linking 5,000 × 5,000) and FEBRL3 (deduplicating 5,000): time
   per step, blocking figures (pairs, reduction ratio, pairs completeness),
@@ -12,15 +14,29 @@ Run: ``.venv/bin/python benchmarks/bench_identify.py [n_customers]``. Prints
   quality figures, the duplicate rate found and true, and the acquisition
   source comparison.
 
+* with ``--sizes N ...``: for each ``n_customers`` in a fresh subprocess (so
+  that peak memory is this size's own), ``resolve_customers(customers,
+  threshold=0.5)`` on ``make_crm_world(n_customers=N, seed=0).customers``,
+  exactly as notebook 01 calls it, scored with ``evaluate_links`` against the
+  truth: records, seconds to draw the world, seconds to resolve, peak RSS of
+  the process (world included), candidate pairs, precision, recall, F1. The
+  rows are also written to ``idic_lab/data/identify_scaling.csv`` (read by
+  notebook 01), or to ``--csv PATH``; a size that fails (refused linkage,
+  out of memory) is a row with its error.
+
 The true links are used only to score, never to fit or tune.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import argparse
+import json
+import resource
+import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
@@ -53,9 +69,11 @@ def _scores(label: str, scores: dict) -> None:
 
 
 def _ecm_baseline(levels: pd.DataFrame, fields) -> pd.DataFrame:
-    """recordlinkage's ECM classifier on binary agreement (top level = 1, else 0); optional baseline."""
-    import recordlinkage  # only when installed: see bench_febrl
-
+    """recordlinkage's ECM classifier on binary agreement (top level = 1, else 0); None without recordlinkage."""
+    try:
+        import recordlinkage
+    except ImportError:
+        return None
     binary = pd.DataFrame(
         {f: (levels[f] == levels[f].max()).astype(int).to_numpy() for f in fields},
         index=pd.MultiIndex.from_arrays([levels["id_1"], levels["id_2"]]),
@@ -83,11 +101,12 @@ def bench_febrl(name: str) -> None:
                                true_links=data.true_links)
     print(summary.round(6).to_string())
     _scores("multi-level Fellegi-Sunter (ours)", evaluate_links(links, data.true_links, task=task))
-    if importlib.util.find_spec("recordlinkage") is None:
+    baseline = _ecm_baseline(levels, FEBRL_FIELDS)
+    if baseline is None:
         print("  (outside baseline skipped: the optional package recordlinkage is not installed)")
-        return
-    _scores("outside baseline, recordlinkage.ECMClassifier (binary, optional package)",
-            evaluate_links(_ecm_baseline(levels, FEBRL_FIELDS), data.true_links, task=task))
+    else:
+        _scores("outside baseline, recordlinkage.ECMClassifier (binary, optional package)",
+                evaluate_links(baseline, data.true_links, task=task))
 
 
 def bench_synthetic(n_customers: int = 5000, seed: int = 42) -> None:
@@ -109,7 +128,74 @@ def bench_synthetic(n_customers: int = 5000, seed: int = 42) -> None:
     print(quality.round(3).to_string())
 
 
-if __name__ == "__main__":
+SCALING_CSV = Path(__file__).resolve().parents[1] / "idic_lab" / "data" / "identify_scaling.csv"
+SCALING_COLUMNS = ("n_customers", "records", "world_seconds", "resolve_seconds", "peak_rss_mb", "candidate_pairs",
+                   "precision", "recall", "f1", "error")
+
+
+def measure_size(n_customers: int, estimation: str = "auto") -> dict:
+    """One size, as notebook 01 runs it; meant to run alone in its own process (see :func:`bench_sizes`)."""
+    from idic_lab.synth import make_crm_world
+
+    start = time.perf_counter()
+    world = make_crm_world(n_customers=n_customers, seed=0)
+    customers = world.customers
+    row = {"n_customers": n_customers, "records": len(customers),
+           "world_seconds": round(time.perf_counter() - start, 2)}
+    start = time.perf_counter()
+    try:
+        resolution = resolve_customers(customers, threshold=0.5, estimation=estimation)
+    except (ValueError, MemoryError) as error:
+        row.update(resolve_seconds=round(time.perf_counter() - start, 2), error=str(error)[:300])
+    else:
+        row["resolve_seconds"] = round(time.perf_counter() - start, 2)
+        truth = truth_links_from_identity(world.truth.identity)
+        scores = evaluate_links(resolution.linkage.links, truth, task="deduplicate")
+        row.update(candidate_pairs=len(resolution.linkage.pairs),
+                   **{k: round(scores[k], 4) for k in ("precision", "recall", "f1")}, error="")
+    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return row
+
+
+def bench_sizes(sizes: list[int], csv_path: Path, estimation: str = "auto") -> pd.DataFrame:
+    """Each size in a fresh interpreter; print the table and write it to ``csv_path``."""
+    rows = []
+    for n in sizes:
+        done = subprocess.run([sys.executable, __file__, "--one", str(n), "--estimation", estimation], capture_output=True, text=True)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode or not lines:
+            rows.append({"n_customers": n, "error": f"exit {done.returncode}: {done.stderr.strip()[-300:]}"})
+        else:
+            rows.append(json.loads(lines[-1]))
+        print(json.dumps(rows[-1]), flush=True)
+    table = pd.DataFrame(rows).reindex(columns=list(SCALING_COLUMNS))
+    print(table.to_string(index=False))
+    table.to_csv(csv_path, index=False)
+    print(f"written to {csv_path}")
+    return table
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n_customers", nargs="?", type=int, default=5000)
+    parser.add_argument("--sizes", nargs="+", type=int, help="n_customers of each scaling run (fresh process each)")
+    parser.add_argument("--csv", type=Path, default=SCALING_CSV, help="where the scaling table is written")
+    parser.add_argument("--estimation", default="auto", choices=("auto", "em", "random_pairs"),
+                        help="how resolve_customers fits the model (default: as notebook 01, 'auto')")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            print(json.dumps(measure_size(args.one, args.estimation)))
+        return
+    if args.sizes:
+        bench_sizes(args.sizes, args.csv, args.estimation)
+        return
     bench_febrl("febrl4")
     bench_febrl("febrl3")
-    bench_synthetic(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    bench_synthetic(args.n_customers)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

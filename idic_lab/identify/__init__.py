@@ -42,5 +42,8 @@ from idic_lab.identify._inputs import *  # noqa: F401,F403
 from idic_lab.identify._inputs import __all__ as _inputs_all
 from idic_lab.identify._sql import *  # noqa: F401,F403
 from idic_lab.identify._sql import __all__ as _sql_all
+from idic_lab.identify._estimate import *  # noqa: F401,F403
+from idic_lab.identify._estimate import __all__ as _estimate_all
 
-__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all, *_inputs_all, *_sql_all})
+__all__ = sorted({*_audit_all, *_linkage_all, *_privacy_all, *_scv_all, *_text_all, *_febrl_all, *_inputs_all,
+                  *_sql_all, *_estimate_all})

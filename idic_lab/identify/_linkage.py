@@ -112,11 +112,24 @@ CUSTOMER_FIELDS: Mapping[str, str] = {
 CUSTOMER_BLOCKING: tuple[tuple[str, ...], ...] = (
     ("email",),
     ("phone",),
-    ("birth_date",),
-    ("name|skeleton",),
-    ("name|first_token", "address|first3"),
+    ("birth_date", "name|first1"),
+    ("name|skeleton", "address|first3"),
+    ("name|skeleton", "birth_date|year"),
+    ("name|skeleton", "email|digits"),
+    ("name|skeleton", "phone|first3"),
 )
-"""Blocking keys for the canonical ``customers`` table."""
+"""Blocking keys for the canonical ``customers`` table.
+
+Every key holds a value that few people share (an e-mail, a phone) or pairs
+a name with a second field. A name alone, or a birth date alone, is shared by
+more records the more records there are: its pairs grow with the square of
+the records (the name skeleton as records^1.98 in issue 13), and at tens of
+thousands of records the namesakes swamp the duplicates. These keys grow
+nearly linearly (``benchmarks/bench_identify.py --sizes``) and keep 79 % of
+the true pairs of the synthetic customers at 20,000 persons (the duplicates
+they lose share little but a name, which cannot tell a person from a namesake
+as the records grow).
+"""
 
 # Similarity cut-offs of the agreement levels (Jaro–Winkler); chosen once on
 # general grounds (0.92 ≈ one typo in a medium-length name), not tuned on labels.
@@ -238,6 +251,7 @@ _KEY_TRANSFORMS = {
     "first_token": lambda v: v.split()[0],
     "year": lambda v: v[:4],
     "skeleton": consonant_skeleton,
+    "digits": lambda v: "".join(ch for ch in v if ch.isdigit()),
 }
 
 
@@ -348,7 +362,8 @@ def candidate_pairs(
         pair is kept if any key agrees (OR). A part is a column name, or
         ``"column|transform"`` with transform one of ``soundex``,
         ``metaphone``, ``first1``, ``first3``, ``first_token``, ``year``,
-        ``skeleton`` (Persian/Latin consonant key). Values are normalised
+        ``skeleton`` (Persian/Latin consonant key), ``digits`` (the digits
+        of a value, e.g. of an e-mail address). Values are normalised
         first (case, diacritics, script variants); missing values never agree.
     kinds : dict, optional
         ``{column: kind}`` as in :func:`compare_pairs`, so e-mails and phones
@@ -639,7 +654,22 @@ class FellegiSunter:
     m_, u_ : dict of {field: ndarray}
         P(level | match) and P(level | non-match) per field, index = level.
     match_share_ : float
-        Estimated share of candidate pairs that are matches (the prior λ).
+        Estimated share of candidate pairs that are matches.
+    prior_share_ : float
+        The prior λ of every pair's match weight: ``match_share_`` after
+        :meth:`fit`; the probability that two *random* records match when
+        fitted from random pairs (``link_records(..., estimation=
+        "random_pairs")``, see :mod:`idic_lab.identify._estimate`).
+    estimation_ : str
+        ``"EM on candidate pairs"`` or ``"random pairs"``.
+    term_frequencies_ : dict of {field: Series}
+        Only when fitted from random pairs: the share of records holding each
+        name (by consonant skeleton), for the term-frequency adjustment that
+        :func:`link_records` adds to exact name agreement.
+    conditional_u_ : tuple or None
+        Only when fitted from random pairs: the ``u`` of e-mail levels among
+        namesakes, used where the names agree (see
+        :func:`idic_lab.identify._estimate.namesake_u`).
     n_iter_ : int
         EM iterations run.
     doubts_ : tuple of str
@@ -699,6 +729,8 @@ class FellegiSunter:
         self.m_ = dict(zip(fields, m))
         self.u_ = dict(zip(fields, u))
         self.match_share_ = share
+        self.prior_share_ = share
+        self.estimation_ = "EM on candidate pairs"
         self.converged_ = bool(moved < self.tol)
         self.n_pairs_ = int(counts.sum())
         self.doubts_ = tuple(self._doubts(patterns, moved))
@@ -818,8 +850,16 @@ class FellegiSunter:
         self._require_fitted("match_weight")
         m = [self.m_[f] for f in self.fields_]
         u = [self.u_[f] for f in self.fields_]
-        prior = np.log2(self.match_share_) - np.log2(1 - self.match_share_)
-        weight = prior + self._log_ratio(self._codes(levels), m, u) / np.log(2)
+        share = getattr(self, "prior_share_", self.match_share_)
+        prior = np.log2(share) - np.log2(1 - share)
+        conditional = getattr(self, "conditional_u_", None)
+        if conditional is None:
+            log_ratio = self._log_ratio(self._codes(levels), m, u)
+        else:
+            from idic_lab.identify._estimate import pair_log_ratio
+
+            log_ratio = pair_log_ratio(self._codes(levels), m, u, conditional)
+        weight = prior + log_ratio / np.log(2)
         return pd.Series(weight, index=levels.index, name="match_weight")
 
     def predict_proba(self, levels: pd.DataFrame) -> pd.Series:
@@ -905,8 +945,12 @@ class LinkageResult:
         The fields compared.
     doubts : tuple of str
         Why the links should not be trusted without review, in plain words
-        (no candidate pairs, a doubtful model fit, far more matches than the
-        records allow); empty when nothing is doubtful. Each was also warned.
+        (no candidate pairs, a model fit that did not converge or learnt a
+        weight of the wrong sign on a field that is not identifying); empty
+        when nothing is doubtful. Each was also warned. A collapsed fit (far
+        more matches than the records allow, or exact agreement on an
+        identifying field counting against a match) gives no result at all:
+        :func:`link_records` refuses it.
     """
 
     pairs: pd.DataFrame
@@ -937,6 +981,7 @@ def link_records(
     blocking: Sequence[Sequence[str]],
     threshold: float = 0.5,
     model: FellegiSunter | None = None,
+    estimation: str = "auto",
 ) -> LinkageResult:
     """Block, compare and classify: deduplicate ``left`` or link it with ``right``.
 
@@ -954,6 +999,21 @@ def link_records(
     model : FellegiSunter, optional
         An unfitted or fitted model; by default a new one is fitted on the
         candidate pairs (unsupervised).
+    estimation : {"auto", "em", "random_pairs"}
+        How a new model is fitted. ``"em"``: EM on the candidate pairs
+        (:meth:`FellegiSunter.fit`). It learns u from the pairs blocking
+        kept, so it is right while those are mostly duplicates and clear
+        non-matches, as at a few thousand records; as records grow, namesakes
+        fill the candidate pairs and EM may learn "same name" as its match
+        class (then the fit is refused, see Raises). ``"random_pairs"``: u
+        from random record pairs (and from random namesake pairs for e-mails,
+        which are built from names), m by EM inside the pairs that agree
+        exactly on an identifying field, the prior from the expected matches,
+        and a term-frequency adjustment for names
+        (:mod:`idic_lab.identify._estimate`); its estimates do not drift with
+        size. ``"auto"`` (default, when no unfitted ``model`` is given):
+        ``"em"`` below :data:`_RANDOM_PAIRS_FROM` possible pairs (about
+        20,000 records to deduplicate), ``"random_pairs"`` from there on.
 
     Returns
     -------
@@ -963,21 +1023,31 @@ def link_records(
         alone) and the model stays unfitted; the second case warns, since
         looser blocking keys might find pairs.
 
+    Raises
+    ------
+    ValueError
+        When the fitted model has collapsed (:func:`_collapse_reasons`):
+        exact agreement on an identifying field (e-mail, phone, date, code)
+        counts against a match, or the model declares more than twice as many
+        matched pairs as there are records. Such a model describes another
+        grouping than persons, and its links are not returned.
+
     Warns
     -----
     IdicLabWarning
-        When blocking finds no pairs, when the fitted model is doubtful
-        (see :meth:`FellegiSunter.fit`), or when it declares far more pairs
-        matches than the records allow (more than twice as many matched
-        pairs as records).
+        When blocking finds no pairs, or when the fitted model is doubtful
+        (see :meth:`FellegiSunter.fit`, e.g. EM did not converge).
     """
     _check_threshold(threshold)
+    if estimation not in ("auto", "em", "random_pairs"):
+        raise ValueError(f"link_records: estimation must be 'auto', 'em' or 'random_pairs', got {estimation!r}")
     if model is not None and not isinstance(model, FellegiSunter):
         raise TypeError(f"model: expected a FellegiSunter (fitted or not) or None, found {type(model).__name__}")
     _check_fields(left, right, fields)
     pairs = candidate_pairs(left, right, blocking=blocking, kinds=fields)
     levels = compare_pairs(left, right, pairs, fields=fields)
-    model = model if model is not None else FellegiSunter()
+    model_given = model is not None
+    model = model if model_given else FellegiSunter()
     n_left = len(left)
     possible = n_left * len(right) if right is not None else n_left * (n_left - 1) // 2
     task = "deduplicate" if right is None else "link"
@@ -995,13 +1065,103 @@ def link_records(
         return LinkageResult(empty, model, threshold, task, possible, dict(fields), doubts)
     fitted_here = not hasattr(model, "m_")
     if fitted_here:
-        model.fit(levels)
-    scored = levels.assign(match_weight=model.match_weight(levels), probability=model.predict_proba(levels))
+        n_records = n_left if right is None else max(n_left, len(right))
+        _fit(model, left, right, levels, fields, estimation if not model_given or estimation != "auto" else "em",
+             n_records, task)
+    weight = model.match_weight(levels) + _term_frequency_bits(model, left, right, levels, fields)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight.to_numpy(), -1000, 1000)))
+    scored = levels.assign(match_weight=weight, probability=probability)
     doubts = tuple(getattr(model, "doubts_", ()))
     if fitted_here:
-        too_many = _check_match_count(model, len(scored), n_left if right is None else max(n_left, len(right)), task)
-        doubts += (too_many,) if too_many else ()
+        n_records = n_left if right is None else max(n_left, len(right))
+        collapsed = _collapse_reasons(model, fields, len(scored), n_records, task)
+        if collapsed:
+            raise ValueError(
+                "link_records: refused: the fitted model has collapsed, so its links would be wrong: "
+                + " ".join(collapsed)
+                + f" (estimation: {model.estimation_}, {len(scored):,} candidate pairs of {n_records:,} records)"
+            )
     return LinkageResult(scored, model, threshold, task, possible, dict(fields), doubts)
+
+
+_RANDOM_PAIRS_FROM = 200_000_000
+"""From this many possible pairs on, ``estimation="auto"`` fits from random pairs (see :func:`link_records`)."""
+
+
+def _fit(model, left, right, levels, fields, estimation, n_records: int, task: str) -> None:
+    """Fit ``model`` on the candidate levels by the chosen estimation (see :func:`link_records`)."""
+    if estimation == "auto":
+        possible = len(left) * (len(right) if right is not None else (len(left) - 1) / 2)
+        estimation = "random_pairs" if possible >= _RANDOM_PAIRS_FROM else "em"
+    if estimation == "em":
+        model.fit(levels)
+        return
+    from idic_lab.identify._estimate import fit_on_records
+
+    model._check_params()
+    fit_on_records(model, left, right, levels, fields)
+    for reason in model.doubts_:
+        warn(f"FellegiSunter: the linkage is not trustworthy: {reason}")
+
+
+def _term_frequency_bits(model, left, right, levels, fields) -> pd.Series:
+    """Bits added for exact agreement on a rare name (removed for a common one); zero without frequencies."""
+    frequencies = getattr(model, "term_frequencies_", None) or {}
+    bits = np.zeros(len(levels))
+    other = right if right is not None else left
+    for f, table in frequencies.items():
+        if f not in levels.columns or f not in fields or not len(table):
+            continue
+        top = len(model.u_[f]) - 1
+        at_top = levels[f].to_numpy() >= top
+        if not at_top.any():
+            continue
+        from idic_lab.identify._estimate import term_frequency_bits
+
+        rows = np.flatnonzero(at_top)
+        pos_1 = pd.Index(id_text(left.index, what="records")).get_indexer(id_text(levels["id_1"].iloc[rows], what="id_1"))
+        pos_2 = pd.Index(id_text(other.index, what="records")).get_indexer(id_text(levels["id_2"].iloc[rows], what="id_2"))
+        values_1 = _normalised(left[f].iloc[pos_1], fields[f], f).map(consonant_skeleton, na_action="ignore")
+        values_2 = _normalised(other[f].iloc[pos_2], fields[f], f).map(consonant_skeleton, na_action="ignore")
+        values_1, values_2 = (v.to_numpy(dtype=object, na_value=None) for v in (values_1, values_2))
+        bits[rows] = term_frequency_bits(values_1, values_2, table, float(model.u_[f][top]), np.ones(len(rows), bool))
+    return pd.Series(bits, index=levels.index)
+
+
+def _collapse_reasons(model: FellegiSunter, fields: Mapping[str, str], n_pairs: int, n_records: int,
+                      task: str) -> list[str]:
+    """Why a fitted model describes another grouping than persons, in plain words (empty: it does not).
+
+    Two signs, each enough: exact agreement on an identifying field (e-mail,
+    phone, date, code) counts against a match by more than one bit, or the
+    model declares more than twice as many matched pairs as records (a person
+    has few duplicates, so matched pairs cannot outnumber records by far).
+    """
+    reasons = []
+    wrong = []
+    for f in model.fields_:
+        if fields.get(f) not in ("email", "phone", "date", "code"):
+            continue
+        weights = np.log2(model.m_[f] / model.u_[f])
+        if weights[-1] < -_WRONG_SIGN_BITS:
+            wrong.append(f"{f} ({weights[-1]:+.1f} bits)")
+    if wrong:
+        reasons.append(
+            "exact agreement counts against a match on " + ", ".join(wrong) + ", so its \"match\" class is "
+            "another grouping (same name, same household) rather than the same person."
+        )
+    too_many = _check_match_count(model, n_pairs, n_records, task, quiet=True)
+    if too_many:
+        reasons.append(too_many[0].upper() + too_many[1:])
+    if reasons:
+        if model.estimation_ == "EM on candidate pairs":
+            reasons.append("Fit from random record pairs instead (estimation='random_pairs'), or use "
+                           "blocking keys whose pairs grow with the records rather than their square (such as "
+                           "CUSTOMER_BLOCKING: each name key combined with a second field), or fields that tell "
+                           "people apart.")
+        else:
+            reasons.append("Use stricter blocking keys or fields that tell people apart, or review the pairs by hand.")
+    return reasons
 
 
 def _check_threshold(threshold, parameter: str = "threshold") -> float:
@@ -1019,7 +1179,7 @@ def _check_threshold(threshold, parameter: str = "threshold") -> float:
     return float(threshold)
 
 
-def _check_match_count(model: FellegiSunter, n_pairs: int, n_records: int, task: str) -> str | None:
+def _check_match_count(model: FellegiSunter, n_pairs: int, n_records: int, task: str, quiet: bool = False) -> str | None:
     """Warn when the model calls far more pairs matches than the records can hold; return the reason."""
     implied = model.match_share_ * n_pairs
     if implied > 2 * n_records:
@@ -1030,7 +1190,8 @@ def _check_match_count(model: FellegiSunter, n_pairs: int, n_records: int, task:
             f"{n_records:,} {per}; it has probably learnt a coarser grouping (same household, same street) "
             "than persons. Use stricter blocking keys or fields that tell people apart, or review the pairs."
         )
-        warn(f"link_records: the linkage is not trustworthy: {reason}")
+        if not quiet:
+            warn(f"link_records: the linkage is not trustworthy: {reason}")
         return reason
     return None
 

@@ -295,8 +295,8 @@ class Resolution:
         """Why the resolution should not be trusted without review, in plain words (empty: no doubt).
 
         The reasons of :attr:`LinkageResult.doubts`: no candidate pairs, a
-        model fit that did not converge or learnt weights of the wrong sign,
-        far more matches than the records allow.
+        model fit that did not converge or learnt weights of the wrong sign.
+        A collapsed fit is refused (ValueError), never returned.
         """
         return tuple(self.linkage.doubts)
 
@@ -308,6 +308,7 @@ def resolve_customers(
     fields: Mapping[str, str] | None = None,
     blocking: Sequence[Sequence[str]] | None = None,
     threshold: float = 0.5,
+    estimation: str = "auto",
 ) -> Resolution:
     """Find the records that are the same person and group them into customers.
 
@@ -323,12 +324,19 @@ def resolve_customers(
         Default: the keys of :data:`CUSTOMER_BLOCKING` whose columns exist.
     threshold : float
         Match probability for a link.
+    estimation : {"auto", "em", "random_pairs"}
+        How the Fellegi–Sunter model is fitted; see :func:`link_records`.
 
     Returns
     -------
     Resolution
         One record gives one customer and no links; when blocking finds no
         candidate pairs, every record is its own customer (with a warning).
+
+    Raises
+    ------
+    ValueError
+        When the fitted model has collapsed (see :func:`link_records`).
     """
     _check_table(customers, "resolve_customers: customers")
     if len(customers) == 0:
@@ -359,7 +367,7 @@ def resolve_customers(
                 f"can be built from the fields {list(fields)}; give your own, e.g. "
                 f"blocking={[[f] for f in fields]}"
             )
-    result = link_records(records, fields=fields, blocking=blocking, threshold=threshold)
+    result = link_records(records, fields=fields, blocking=blocking, threshold=threshold, estimation=estimation)
     walk = crosswalk(records.index, result.links)
     return Resolution(result, walk, dict(fields), skipped, tuple(tuple(rule) for rule in blocking))
 

@@ -255,7 +255,17 @@ CASES = [
          refused(r"strictly between 0 and 1", mentions=("initial_match_share",))),
     Case("a match share far above plausible (a shared family mailbox)", "identify.link_records",
          lambda: idf.link_records(_family_email(), fields={"name": "name", "email": "email"}, blocking=[["email"]]),
-         warned(r"not trustworthy: .* 66 of the 66 candidate pairs .* more than twice the 12 records")),
+         refused(r"refused: the fitted model has collapsed.* 66 of the 66 candidate pairs .* more than twice the 12 "
+                 r"records", mentions=("blocking keys", "random_pairs"))),
+    Case("shared mailboxes: EM on the candidate pairs collapses and is refused", "identify.shared_mailbox_records",
+         lambda: idf.link_records(idf.shared_mailbox_records()[0], fields={"name": "name", "email": "email",
+                                                                             "phone": "phone"},
+                                  blocking=[["email"], ["phone"]], estimation="em"),
+         refused(r"refused: the fitted model has collapsed.*exact agreement counts against a match on email",
+                 mentions=("random_pairs",)), targets=("identify.link_records",)),
+    Case("shared mailboxes: a family of one is not a family", "identify.shared_mailbox_records",
+         lambda: idf.shared_mailbox_records(family_size=1),
+         refused(r"family_size must be a whole number >= 2", mentions=("shared_mailbox_records",))),
     # --- evaluation -------------------------------------------------------------------------------
     Case("evaluate_links with no true links: recall undefined", "identify.evaluate_links",
          lambda: idf.evaluate_links(pd.DataFrame({"id_1": ["a"], "id_2": ["b"]}),
