@@ -16,17 +16,23 @@ import pandas as pd
 import pytest
 
 from idic_lab.datasets import load_dataset
-from idic_lab.identify import CUSTOMER_BLOCKING, CUSTOMER_FIELDS, FEBRL_BLOCKING, FEBRL_FIELDS
+from idic_lab.identify import CUSTOMER_FIELDS, FEBRL_BLOCKING, FEBRL_FIELDS
 from idic_lab.identify import blocking_summary, candidate_pairs, compare_pairs
 from idic_lab.identify._engine import block_pairs, count_pairs, key_codes
 
 FROZEN = np.load(Path(__file__).parent / "data" / "linkage_levels_before.npz")
 
+# The default customer keys when the frozen pairs were computed (d9e9b29); the defaults have
+# changed since (near-linear keys), the engine must still give the same pairs for these.
+FROZEN_CUSTOMER_BLOCKING = (
+    ("email",), ("phone",), ("birth_date",), ("name|skeleton",), ("name|first_token", "address|first3"),
+)
+
 
 def _case(name):
     if name == "synthetic":
         world = load_dataset("synthetic", n_customers=3000, seed=0)
-        return world.customers.set_index("customer_id"), None, CUSTOMER_FIELDS, CUSTOMER_BLOCKING
+        return world.customers.set_index("customer_id"), None, CUSTOMER_FIELDS, FROZEN_CUSTOMER_BLOCKING
     data = load_dataset(name)
     return data.records, data.records_b, FEBRL_FIELDS, FEBRL_BLOCKING
 

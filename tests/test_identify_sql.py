@@ -20,6 +20,10 @@ from idic_lab.identify import (
     comparison_levels_sql,
 )
 
+# pyspark 4.x announces on first use that it "does not yet fully support pandas >= 3"; the
+# results are checked below, so the notice is not a finding.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
 
 def _customers(n_customers: int) -> pd.DataFrame:
     return load_dataset("synthetic", n_customers=n_customers, seed=0).customers.set_index("customer_id")
@@ -28,6 +32,10 @@ def _customers(n_customers: int) -> pd.DataFrame:
 def _pandas_levels(left, right, fields, blocking) -> pd.DataFrame:
     return compare_pairs(left, right, candidate_pairs(left, right, blocking=blocking, kinds=fields), fields=fields)
 
+
+# The default keys (near-linear in the number of records) plus the name skeleton alone: enough
+# pairs on a small sample to reach every level of every field, and every key transform in SQL.
+BROAD_BLOCKING = (*CUSTOMER_BLOCKING, ("name|skeleton",))
 
 def _patterns(levels: pd.DataFrame, fields) -> pd.DataFrame:
     counts = levels.groupby(list(fields), sort=True).size().rename("pairs").reset_index()
@@ -38,7 +46,7 @@ def test_duckdb_levels_equal_the_pandas_engine_on_febrl4_and_the_synthetic_world
     febrl = load_dataset("febrl4")
     customers = _customers(1200)
     for left, right, fields, blocking in ((febrl.records, febrl.records_b, FEBRL_FIELDS, FEBRL_BLOCKING),
-                                          (customers, None, CUSTOMER_FIELDS, CUSTOMER_BLOCKING)):
+                                          (customers, None, CUSTOMER_FIELDS, BROAD_BLOCKING)):
         expected = _pandas_levels(left, right, fields, blocking)
         got = comparison_levels_sql(left, right, fields=fields, blocking=blocking)
         assert len(got) == len(expected) > 1000
@@ -81,8 +89,8 @@ def test_spark_pattern_counts_equal_the_pandas_engine(spark):
     # of the same SQL text are checked on DuckDB above; here every pattern's count must match, for
     # kinds name, email, phone (edit distance), string and date, Persian and Vietnamese names included.
     customers = _customers(500)
-    expected = _pandas_levels(customers, None, CUSTOMER_FIELDS, CUSTOMER_BLOCKING)
-    aggregated = comparison_levels_sql(customers, fields=CUSTOMER_FIELDS, blocking=CUSTOMER_BLOCKING,
+    expected = _pandas_levels(customers, None, CUSTOMER_FIELDS, BROAD_BLOCKING)
+    aggregated = comparison_levels_sql(customers, fields=CUSTOMER_FIELDS, blocking=BROAD_BLOCKING,
                                        engine="spark", spark=spark, aggregate=True)
     assert aggregated["pairs"].sum() == len(expected) > 200 and len(aggregated) > 20
     pd.testing.assert_frame_equal(aggregated, _patterns(expected, CUSTOMER_FIELDS))
@@ -90,8 +98,8 @@ def test_spark_pattern_counts_equal_the_pandas_engine(spark):
 
 def test_spark_levels_of_each_pair_equal_the_pandas_engine(spark):
     customers = _customers(150)
-    expected = _pandas_levels(customers, None, CUSTOMER_FIELDS, CUSTOMER_BLOCKING)
-    got = comparison_levels_sql(customers, fields=CUSTOMER_FIELDS, blocking=CUSTOMER_BLOCKING, engine="spark",
+    expected = _pandas_levels(customers, None, CUSTOMER_FIELDS, BROAD_BLOCKING)
+    got = comparison_levels_sql(customers, fields=CUSTOMER_FIELDS, blocking=BROAD_BLOCKING, engine="spark",
                                 spark=spark)
     assert len(got) == len(expected) > 30
     pd.testing.assert_frame_equal(got, expected, check_index_type=False)
