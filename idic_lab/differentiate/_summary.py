@@ -220,7 +220,7 @@ def _transaction_arrays(transactions: pd.DataFrame) -> _TransactionArrays:
     negative = amount < 0
     if negative.any():
         returns = np.bincount(codes, weights=negative, minlength=len(text))
-        only_returns = text[(returns > 0) & (returns == np.bincount(codes, minlength=len(text)))].sort_values()
+        only_returns = sorted(text[(returns > 0) & (returns == np.bincount(codes, minlength=len(text)))])
         detail = (
             f"; {len(only_returns)} customer(s) have only return lines and no purchase at all "
             f"(e.g. {', '.join(map(str, only_returns[:3]))})"
