@@ -3023,7 +3023,7 @@ class ChannelCosts:
 
         table = self.table
         dear = table["share_of_cost"].idxmax()
-        return (f"The {dear} channel carries {percent(table.loc[dear, 'share_of_cost'])} of the contact cost but "
+        return (f"The {str(dear).replace('_', ' ')} channel carries {percent(table.loc[dear, 'share_of_cost'])} of the contact cost but "
                 f"{percent(table.loc[dear, 'share_of_contacts'])} of the {count(table['contacts'].sum())} contacts "
                 f"({money(table.loc[dear, 'cost_per_contact'], currency, 2)} per contact).")
 

@@ -1220,3 +1220,12 @@ def test_notebook_03_teaching_claims_hold(tmp_path):
     # section 8 runs on the transactions: a half-year baseline, the weeks after it charted
     assert results["interact.monitor.baseline_weeks"] == 26 and results["interact.monitor.weeks"] >= 52
     assert 0 <= results["interact.monitor.out_of_control_weeks"] <= results["interact.monitor.weeks"] - 26
+
+
+def test_channel_cost_finding_names_the_channel_in_words():
+    interactions = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d"], "date": pd.to_datetime(["2024-01-02"] * 4),
+        "channel": ["call_centre", "email", "email", "email"], "type": ["inquiry"] * 4,
+    })
+    sentence = it.channel_costs(interactions, cost_per_contact={"call_centre": 6.0, "email": 0.05}).finding()
+    assert sentence.startswith("The call centre channel carries") and "call_centre" not in sentence
