@@ -150,15 +150,17 @@ def _is_empty(value: Any) -> bool:
 
 
 def _is_client_parameter(name: str) -> bool:
-    return name.endswith(("_file", "_files")) or name in ("client_name", "stage_results")
+    # a client's table in a warehouse (transactions_table with engine "spark"/"duckdb") is a client input too
+    return name.endswith(("_file", "_files", "_table")) or name in ("client_name", "stage_results")
 
 
 def is_client_run(parameters: Mapping[str, Any] | None) -> bool:
     """True when the parameters give a client input or ask for ``mode: client``.
 
     A client input is a non-empty value of any parameter whose name ends in
-    ``_file`` or ``_files``, or of ``client_name`` or ``stage_results``, in
-    ``common`` or any notebook's section.
+    ``_file``, ``_files`` or ``_table`` (a warehouse table), or of
+    ``client_name`` or ``stage_results``, in ``common`` or any notebook's
+    section.
     """
     for values in (parameters or {}).values():
         if not isinstance(values, Mapping):

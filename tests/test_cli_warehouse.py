@@ -74,3 +74,36 @@ def test_notebook_02_runs_on_a_parquet_export_with_duckdb(tmp_path):
     assert results["differentiate.summary.median_frequency"] == pytest.approx(summary["frequency"].median())
     assert results["differentiate.top20_share"] == pytest.approx(dif.top_share(rfm["total_value"], 0.2), abs=5e-5)  # recorded to 4 decimals
     assert results["differentiate.gini"] == pytest.approx(dif.gini(rfm["total_value"]), abs=5e-5)
+
+
+@pytest.mark.notebook
+def test_notebook_02_runs_on_a_spark_table(tmp_path):
+    # engine "spark" with a table of the session: here Spark SQL's own file-table name for a Parquet file,
+    # in the local session the kernel starts (on a cluster the active session is used unchanged).
+    pytest.importorskip("pyspark")
+    export = make_invoice_export(n_customers=120, seed=4)
+    export.lines.to_parquet(tmp_path / "orders.parquet")
+    parameters = {"common": {
+        "engine": "spark", "transactions_table": f"parquet.`{tmp_path / 'orders.parquet'}`", "observation_end": END,
+        "transaction_columns": export.columns["transactions"], "date_format": "%d/%m/%Y %H:%M", "currency": "£",
+        "salt": "retail-client-2026-secret",
+    }}
+    out = tmp_path / "report"
+    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--only", "02_*", "--out", str(out),
+                 "--params", str(_write_params(tmp_path, parameters)), "--hide-code"])
+    assert code == 0
+    results = load_results(out / "02_differentiate.results.json")
+    clean, report = schema.clean("transactions", export.lines, columns=export.columns["transactions"],
+                                 date_format="%d/%m/%Y %H:%M", observation_end=END)
+    assert results["report.cleaning.transactions"]["rows_out"] == report.rows_out
+    assert results["differentiate.n_customers"] == len(dif.rfm_summary(clean, observation_end=END))
+    page = (out / "02_differentiate.html").read_text(encoding="utf-8")
+    assert "Not run with engine &#x27;spark&#x27;" in page or "Not run with engine 'spark'" in page
+
+
+def test_a_warehouse_table_makes_a_client_run():
+    # Without this, a Spark table alone ran 02 in teaching mode with CDNOW's 1998 window.
+    from idic_lab.report import is_client_run
+
+    assert is_client_run({"common": {"engine": "spark", "transactions_table": "sales.orders"}})
+    assert not is_client_run({"common": {"engine": "spark", "transactions_table": ""}})
