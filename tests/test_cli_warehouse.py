@@ -28,6 +28,19 @@ def _write_params(folder: Path, parameters: dict) -> Path:
     return path
 
 
+def _run_02(folder: Path, export, source: dict) -> Path:
+    """Notebook 02 through the consultant's command on the export, read from ``source``; the report folder."""
+    parameters = {"common": {
+        **source, "observation_end": END, "transaction_columns": export.columns["transactions"],
+        "date_format": "%d/%m/%Y %H:%M", "currency": "£", "salt": "retail-client-2026-secret",
+    }}
+    out = folder / "report"
+    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--only", "02_*", "--out", str(out),
+                 "--params", str(_write_params(folder, parameters)), "--hide-code"])
+    assert code == 0
+    return out
+
+
 def test_engine_parameters_are_checked_before_anything_runs(tmp_path, capsys):
     (tmp_path / "orders.parquet").write_bytes(b"PAR1")
     params = _write_params(tmp_path, {"common": {"transactions_file": "orders.parquet", "engine": "spark"}})
@@ -50,15 +63,7 @@ def test_notebook_02_runs_on_a_parquet_export_with_duckdb(tmp_path):
     export = make_invoice_export(n_customers=300, seed=3)
     lines = export.lines.copy()
     export.lines.to_parquet(tmp_path / "orders.parquet")
-    parameters = {"common": {
-        "transactions_file": "orders.parquet", "engine": "duckdb", "observation_end": END,
-        "transaction_columns": export.columns["transactions"], "date_format": "%d/%m/%Y %H:%M", "currency": "£",
-        "salt": "retail-client-2026-secret",
-    }}
-    out = tmp_path / "report"
-    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--only", "02_*", "--out", str(out),
-                 "--params", str(_write_params(tmp_path, parameters)), "--hide-code"])
-    assert code == 0
+    out = _run_02(tmp_path, export, {"transactions_file": "orders.parquet", "engine": "duckdb"})
     results = load_results(out / "02_differentiate.results.json")
     clean, report = schema.clean("transactions", lines, columns=export.columns["transactions"],
                                  date_format="%d/%m/%Y %H:%M", observation_end=END)
@@ -83,15 +88,7 @@ def test_notebook_02_runs_on_a_spark_table(tmp_path):
     pytest.importorskip("pyspark")
     export = make_invoice_export(n_customers=120, seed=4)
     export.lines.to_parquet(tmp_path / "orders.parquet")
-    parameters = {"common": {
-        "engine": "spark", "transactions_table": f"parquet.`{tmp_path / 'orders.parquet'}`", "observation_end": END,
-        "transaction_columns": export.columns["transactions"], "date_format": "%d/%m/%Y %H:%M", "currency": "£",
-        "salt": "retail-client-2026-secret",
-    }}
-    out = tmp_path / "report"
-    code = main(["run", "--notebooks", str(ROOT / "notebooks"), "--only", "02_*", "--out", str(out),
-                 "--params", str(_write_params(tmp_path, parameters)), "--hide-code"])
-    assert code == 0
+    out = _run_02(tmp_path, export, {"engine": "spark", "transactions_table": f"parquet.`{tmp_path / 'orders.parquet'}`"})
     results = load_results(out / "02_differentiate.results.json")
     clean, report = schema.clean("transactions", export.lines, columns=export.columns["transactions"],
                                  date_format="%d/%m/%Y %H:%M", observation_end=END)
