@@ -21,6 +21,7 @@ per-pair implementation on FEBRL3, FEBRL4 and the synthetic world.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +31,7 @@ from rapidfuzz.process import cpdist
 
 from idic_lab.identify._text import _ARABIC_BLOCK, consonant_skeleton
 
+_NUMBERS = re.compile(r"\d+")
 SKELETON_DISCOUNT = 0.97  # a consonant skeleton says less than the full name
 _SCORE_DISTINCT_FROM = 10_000  # below this many pairs, de-duplicating value pairs costs more than it saves
 
@@ -206,6 +208,9 @@ VALUE_FEATURES = {
     "arabic": lambda text: np.array([bool(_ARABIC_BLOCK.search(v)) for v in text], dtype=bool),
     "skeleton": _map(consonant_skeleton),
     "local_part": _map(lambda v: v.split("@")[0]),
+    # The numbers in an address (house, flat, postcode) or in a mailbox name (anna.berg82): two
+    # spellings of one address or mailbox keep them, neighbours and namesakes differ in them.
+    "numbers": _map(lambda v: " ".join(_NUMBERS.findall(v.split("@")[0]))),
     "year": lambda text: pd.factorize(np.array([v[:4] for v in text], dtype=object))[0],
     "month_day": lambda text: _shared_codes([v[4:6] + "|" + v[6:8] for v in text], [v[6:8] + "|" + v[4:6] for v in text])[0],
     "day_month": lambda text: _shared_codes([v[4:6] + "|" + v[6:8] for v in text], [v[6:8] + "|" + v[4:6] for v in text])[1],
@@ -222,6 +227,12 @@ def _name_score(text_l, words_l, arabic_l, skeleton_l, text_r, words_r, arabic_r
         skeleton = SKELETON_DISCOUNT * jaro_winkler(skeleton_l[across], skeleton_r[across])
         best[across] = np.maximum(best[across], skeleton)
     return best
+
+
+def _same_numbers(values: Values, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether the values at codes ``a`` and ``b`` hold the same numbers (both none counts as the same)."""
+    numbers = pd.factorize(values.feature("numbers"))[0] if len(values.text) else np.zeros(0, dtype=np.int64)
+    return numbers[a] == numbers[b]
 
 
 def _similarity_levels(similarity: np.ndarray, close: float, somewhat: float) -> np.ndarray:
@@ -244,7 +255,7 @@ def field_levels(kind: str, values: Values, pos_left: np.ndarray, pos_right: np.
     text = values.text
     if kind == "exact":
         levels[equal], levels[differ] = 1, 0
-    elif kind in ("name", "string"):
+    elif kind in ("name", "string", "address"):
         levels[equal] = 3
         if kind == "name":
             features = (text, values.feature("sorted_words"), values.feature("arabic"), values.feature("skeleton"))
@@ -252,6 +263,8 @@ def field_levels(kind: str, values: Values, pos_left: np.ndarray, pos_right: np.
         else:
             similarity = _per_distinct_pair(jaro_winkler, a, b, text)
         levels[differ] = _similarity_levels(similarity, close, somewhat)
+        if kind == "address":  # another house number is another address, however similar the text
+            levels[differ] = np.minimum(levels[differ], np.where(_same_numbers(values, a, b), 3, 1))
     elif kind in ("code", "phone"):
         levels[equal] = 2
         levels[differ] = np.where(_per_distinct_pair(damerau_levenshtein_upto2, a, b, text) <= 1, 1, 0)
@@ -260,7 +273,8 @@ def field_levels(kind: str, values: Values, pos_left: np.ndarray, pos_right: np.
         one_typo = _per_distinct_pair(damerau_levenshtein_upto2, a, b, text) <= 1
         local = values.feature("local_part")
         similar_local = _per_distinct_pair(jaro_winkler, a, b, local) >= close
-        levels[differ] = np.select([one_typo, similar_local], [2, 1], 0)
+        # anna.berg82 and anna.berg83 are two mailboxes (namesakes number theirs), not one typo
+        levels[differ] = np.where(_same_numbers(values, a, b), np.select([one_typo, similar_local], [2, 1], 0), 0)
     elif kind == "date":
         levels[equal] = 3
         one_typo = _per_distinct_pair(damerau_levenshtein_upto2, a, b, text) <= 1

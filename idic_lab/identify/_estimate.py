@@ -42,7 +42,7 @@ RANDOM_PAIRS = 200_000
 """Random record pairs compared to estimate ``u`` (fewer when there are fewer pairs)."""
 
 _IDENTIFYING_KINDS = ("email", "phone", "date", "code")
-_TRAINING_KINDS = _IDENTIFYING_KINDS + ("name", "string", "exact")
+_TRAINING_KINDS = _IDENTIFYING_KINDS + ("name", "address", "string", "exact")
 _MIN_BLOCK_PAIRS = 20
 _NAME_BUILT_KINDS = ("email",)
 _NAME_AGREES = 2  # name levels "close" and "exact": the namesake u applies
@@ -59,7 +59,7 @@ _PSEUDO_PAIRS = 1.0
 
 def _n_levels(kind: str) -> int:
     """Number of agreement levels :func:`compare_pairs` gives a field of this kind (0 … top)."""
-    return {"name": 4, "string": 4, "code": 3, "phone": 3, "date": 4, "email": 4, "exact": 2}[kind]
+    return {"name": 4, "string": 4, "address": 4, "code": 3, "phone": 3, "date": 4, "email": 4, "exact": 2}[kind]
 
 
 def random_pair_positions(n_left: int, n_right: int | None, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -53,6 +53,7 @@ from idic_lab.identify._ids import id_rank, id_text, repeated_ids_message
 from idic_lab.identify._text import (
     _text_values,
     consonant_skeleton,
+    normalise_address,
     normalise_email,
     normalise_name,
     normalise_phone,
@@ -75,7 +76,7 @@ __all__ = [
     "precision_recall_table",
 ]
 
-FIELD_KINDS = ("name", "string", "code", "exact", "date", "email", "phone")
+FIELD_KINDS = ("name", "string", "address", "code", "exact", "date", "email", "phone")
 """How a field is compared; see :func:`compare_pairs`."""
 
 FEBRL_FIELDS: Mapping[str, str] = {
@@ -104,7 +105,7 @@ CUSTOMER_FIELDS: Mapping[str, str] = {
     "name": "name",
     "email": "email",
     "phone": "phone",
-    "address": "string",
+    "address": "address",
     "birth_date": "date",
 }
 """Comparison fields of the canonical ``customers`` table."""
@@ -117,6 +118,8 @@ CUSTOMER_BLOCKING: tuple[tuple[str, ...], ...] = (
     ("name|skeleton", "birth_date|year"),
     ("name|skeleton", "email|digits"),
     ("name|skeleton", "phone|first3"),
+    ("address", "name|first1"),
+    ("email|numbered_local",),
 )
 """Blocking keys for the canonical ``customers`` table.
 
@@ -228,6 +231,8 @@ def _normalised(values: pd.Series, kind: str, column: str = "field") -> pd.Serie
         )
     if kind == "email":
         return normalise_email(values)
+    if kind == "address":
+        return normalise_address(values)
     if kind == "phone":
         return normalise_phone(values)
     if kind == "date":
@@ -252,6 +257,8 @@ _KEY_TRANSFORMS = {
     "year": lambda v: v[:4],
     "skeleton": consonant_skeleton,
     "digits": lambda v: "".join(ch for ch in v if ch.isdigit()),
+    # A mailbox name with a number in it (anna.berg82) is nearly one person's, at any provider.
+    "numbered_local": lambda v: v.partition("@")[0] if any(ch.isdigit() for ch in v.partition("@")[0]) else "",
 }
 
 
@@ -559,6 +566,8 @@ def compare_pairs(
         * ``name`` — 3 exact, 2 close (Jaro–Winkler ≥ 0.92), 1 somewhat
           (≥ 0.80), 0 different; word order and Persian ↔ Latin tolerant;
         * ``string`` — the same levels, plain Jaro–Winkler;
+        * ``address`` — as ``string``, after street-type words are abbreviated
+          (``Lane`` = ``Ln.``, see :func:`normalise_address`);
         * ``code`` / ``phone`` — 2 equal, 1 one typo or transposition, 0;
         * ``date`` — 3 equal, 2 one typo or day/month swapped, 1 same year, 0;
         * ``email`` — 3 same mailbox, 2 one typo apart, 1 similar local part, 0;

@@ -48,7 +48,8 @@ ENGINES = ("duckdb", "spark")
 # Per-value features each kind needs, as (column suffix, feature name, SQL type)
 _KIND_FEATURES = {
     "name": (("w", "sorted_words", "string"), ("ar", "arabic", "boolean"), ("sk", "skeleton", "string")),
-    "email": (("lp", "local_part", "string"),),
+    "email": (("lp", "local_part", "string"), ("nm", "numbers", "string")),
+    "address": (("nm", "numbers", "string"),),
     "date": (("yr", "year_text", "string"), ("md", "month_day_text", "string"),
              ("dm", "day_month_text", "string"), ("e8", "eight_long", "boolean")),
 }
@@ -105,6 +106,10 @@ def _level_sql(kind: str, n: int, scorers: Mapping[str, str]) -> str:
         return f"CASE {missing} WHEN {a} = {b} THEN 1 ELSE 0 END"
     if kind == "string":
         return f"CASE {missing} WHEN {a} = {b} THEN 3 ELSE {_similarity_level(f'{jw}({a}, {b})')} END"
+    if kind == "address":  # another house number caps the level at 1, as in the pandas engine
+        similar = _similarity_level(f"{jw}({a}, {b})")
+        return (f"CASE {missing} WHEN {a} = {b} THEN 3 WHEN a.f{n}_nm = b.f{n}_nm THEN {similar} "
+                f"ELSE LEAST({similar}, 1) END")
     if kind == "name":
         skeleton = (f"CASE WHEN a.f{n}_ar <> b.f{n}_ar AND a.f{n}_sk <> '' AND b.f{n}_sk <> '' "
                     f"THEN {_double(_engine.SKELETON_DISCOUNT)} * {jw}(a.f{n}_sk, b.f{n}_sk) ELSE {_double(0)} END")
@@ -113,7 +118,8 @@ def _level_sql(kind: str, n: int, scorers: Mapping[str, str]) -> str:
     if kind in ("code", "phone"):
         return f"CASE {missing} WHEN {a} = {b} THEN 2 WHEN {dl}({a}, {b}) <= 1 THEN 1 ELSE 0 END"
     if kind == "email":
-        return (f"CASE {missing} WHEN {a} = {b} THEN 3 WHEN {dl}({a}, {b}) <= 1 THEN 2 "
+        return (f"CASE {missing} WHEN {a} = {b} THEN 3 WHEN a.f{n}_nm <> b.f{n}_nm THEN 0 "
+                f"WHEN {dl}({a}, {b}) <= 1 THEN 2 "
                 f"WHEN {jw}(a.f{n}_lp, b.f{n}_lp) >= {_double(_CLOSE)} THEN 1 ELSE 0 END")
     if kind == "date":
         swapped = f"(a.f{n}_e8 AND b.f{n}_e8 AND a.f{n}_yr = b.f{n}_yr AND a.f{n}_md = b.f{n}_dm)"

@@ -32,6 +32,7 @@ __all__ = [
     "consonant_skeleton",
     "has_arabic_script",
     "name_similarity",
+    "normalise_address",
     "normalise_email",
     "normalise_name",
     "normalise_phone",
@@ -180,6 +181,34 @@ def _consonant_skeleton(normalised: str) -> str:
 def normalise_name(values: pd.Series) -> pd.Series:
     """Normalised names (``str``; missing stays missing, blanks become missing)."""
     return _map_present(values, _normalise_text, "normalise_name")
+
+
+# Street-type words and their usual abbreviations (USPS Publication 28 style for English,
+# common German and Dutch forms), so "12 Mill Lane" and "12 Mill Ln." are one address.
+_STREET_WORDS = {
+    "street": "st", "road": "rd", "avenue": "ave", "av": "ave", "lane": "ln", "drive": "dr", "court": "ct",
+    "place": "pl", "boulevard": "blvd", "square": "sq", "terrace": "ter", "crescent": "cres",
+    "highway": "hwy", "parkway": "pkwy", "mount": "mt",
+    "strasse": "str", "weg": "wg", "platz": "pl", "straat": "str", "laan": "ln",
+}
+_STREET_WORD = re.compile(r"\b(" + "|".join(_STREET_WORDS) + r")\b")
+_STRASSE_SUFFIX = re.compile(r"(?<=\w)(strasse|straat)\b")  # Hauptstraße, Kerkstraat: one word
+
+
+def _standard_address(text: str) -> str:
+    text = _STRASSE_SUFFIX.sub("str", _normalise_text(text))
+    return _STREET_WORD.sub(lambda word: _STREET_WORDS[word.group(1)], text)
+
+
+def normalise_address(values: pd.Series) -> pd.Series:
+    """Normalised addresses: as :func:`normalise_name`, with street-type words abbreviated.
+
+    ``"12 Mill Lane, Oakridge"`` and ``"12 Mill Ln. Oakridge"`` are the same
+    address, so both become ``"12 mill ln oakridge"``; without this, the
+    commonest way two systems write one address differently would count
+    only as "close", like a different house number on the same street.
+    """
+    return _map_present(values, _standard_address, "normalise_address")
 
 
 def normalise_email(values: pd.Series) -> pd.Series:

@@ -413,6 +413,11 @@ CASES = [
     Case("normalise_email given a list", "identify.normalise_email",
          lambda: idf.normalise_email(["Anna.Berg+x@GMail.com", None]),
          answered(lambda e: e.iloc[0] == "annaberg@gmail.com" and pd.isna(e.iloc[1]), "normalised, missing kept")),
+    Case("normalise_address: street types abbreviated, blanks and missing stay missing", "identify.normalise_address",
+         lambda: idf.normalise_address(pd.Series(["12 Mill Lane, Oakridge", "12 Mill Ln. Oakridge", "Hauptstraße 5",
+                                                  " ", None, 7])),
+         answered(lambda a: a.iloc[0] == a.iloc[1] == "12 mill ln oakridge" and a.iloc[2] == "hauptstr 5"
+                  and a.iloc[3:5].isna().all() and a.iloc[5] == "7", "one address, one spelling")),
     Case("normalise_name: Vietnamese and Persian variants meet, blanks are missing", "identify.normalise_name",
          lambda: idf.normalise_name(pd.Series(["Trần Thị Ánh", "Tran Thi Anh", "علي", "علی", " ", None])),
          answered(lambda n: n.iloc[0] == n.iloc[1] and n.iloc[2] == n.iloc[3] and n.iloc[4:].isna().all(),
