@@ -19,7 +19,9 @@ the scaling table only. Prints
   threshold=0.5)`` on ``make_crm_world(n_customers=N, seed=0).customers``,
   exactly as notebook 01 calls it, scored with ``evaluate_links`` against the
   truth: records, seconds to draw the world, seconds to resolve, peak RSS of
-  the process (world included), candidate pairs, precision, recall, F1. The
+  the process (world included), candidate pairs, precision, recall, F1, and
+  the reachable recall (true pairs whose records share some field besides the
+  name, :func:`reachable_share`) with the F1 it would give at precision 1. The
   rows are also written to ``idic_lab/data/identify_scaling.csv`` (read by
   notebook 01), or to ``--csv PATH``; a size that fails (refused linkage,
   out of memory) is a row with its error.
@@ -130,7 +132,24 @@ def bench_synthetic(n_customers: int = 5000, seed: int = 42) -> None:
 
 SCALING_CSV = Path(__file__).resolve().parents[1] / "idic_lab" / "data" / "identify_scaling.csv"
 SCALING_COLUMNS = ("n_customers", "records", "world_seconds", "resolve_seconds", "peak_rss_mb", "candidate_pairs",
-                   "precision", "recall", "f1", "error")
+                   "precision", "recall", "f1", "reachable_recall", "reachable_f1", "error")
+
+
+def reachable_share(customers: pd.DataFrame, truth: pd.DataFrame, *, name_field: str = "name") -> float:
+    """Share of the true pairs whose two records both hold some field besides the name.
+
+    The other true pairs share only a name: nothing in the records tells the
+    person from a namesake, so no method can link them without also linking
+    namesakes. This share is the recall a method can reach at precision 1
+    (pair by pair; a third record may still join two such records).
+    """
+    records = customers.set_index("customer_id")
+    other = [c for c in ("email", "phone", "address", "birth_date") if c in records.columns and c != name_field]
+    filled = records[other].notna().to_numpy()
+    index = pd.Index(records.index.astype(str))
+    a = index.get_indexer(truth.iloc[:, 0].astype(str))
+    b = index.get_indexer(truth.iloc[:, 1].astype(str))
+    return float((filled[a] & filled[b]).any(axis=1).mean()) if len(a) else float("nan")
 
 
 def measure_size(n_customers: int, estimation: str = "auto") -> dict:
@@ -151,8 +170,11 @@ def measure_size(n_customers: int, estimation: str = "auto") -> dict:
         row["resolve_seconds"] = round(time.perf_counter() - start, 2)
         truth = truth_links_from_identity(world.truth.identity)
         scores = evaluate_links(resolution.linkage.links, truth, task="deduplicate")
+        reachable = reachable_share(customers, truth)
         row.update(candidate_pairs=len(resolution.linkage.pairs),
-                   **{k: round(scores[k], 4) for k in ("precision", "recall", "f1")}, error="")
+                   **{k: round(scores[k], 4) for k in ("precision", "recall", "f1")},
+                   reachable_recall=round(reachable, 4), reachable_f1=round(2 * reachable / (1 + reachable), 4),
+                   error="")
     row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return row
 

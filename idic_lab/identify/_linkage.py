@@ -248,6 +248,10 @@ def _normalised(values: pd.Series, kind: str, column: str = "field") -> pd.Serie
     return text
 
 
+def _numbered_local(local: str) -> str:
+    return local.replace(".", "") if any(ch.isdigit() for ch in local) else ""
+
+
 _KEY_TRANSFORMS = {
     "soundex": lambda v: jellyfish.soundex(v) if v.isascii() else consonant_skeleton(v),
     "metaphone": lambda v: jellyfish.metaphone(v) if v.isascii() else consonant_skeleton(v),
@@ -257,8 +261,9 @@ _KEY_TRANSFORMS = {
     "year": lambda v: v[:4],
     "skeleton": consonant_skeleton,
     "digits": lambda v: "".join(ch for ch in v if ch.isdigit()),
-    # A mailbox name with a number in it (anna.berg82) is nearly one person's, at any provider.
-    "numbered_local": lambda v: v.partition("@")[0] if any(ch.isdigit() for ch in v.partition("@")[0]) else "",
+    # A mailbox name with a number in it (anna.berg82) is nearly one person's, at any provider
+    # (dots left out: Gmail ignores them, so its addresses are normalised without).
+    "numbered_local": lambda v: _numbered_local(v.partition("@")[0]),
 }
 
 
