@@ -421,6 +421,16 @@ def test_privacy_view_hides_pii_by_default():
     assert privacy_view(customers, salt=SALT, show_pii=True).equals(customers)
 
 
+def test_privacy_view_shows_a_missing_value_as_a_dash_not_nan():
+    customers = _customers()
+    customers.loc[customers.index[0], "email"] = None
+    safe = privacy_view(customers, salt=SALT)
+    missing = customers["email"].isna().to_numpy()
+    assert missing[0] and not missing.all()
+    assert (safe["email"].eq("—").to_numpy() == missing).all() and safe["email"].notna().all()
+    assert "NaN" not in safe.to_html() and "<NA>" not in safe.to_html()
+
+
 # --- published benchmarks (unsupervised; labels used only to score) ------------------
 
 

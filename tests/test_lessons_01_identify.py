@@ -142,3 +142,11 @@ def test_scaling_table_precision_stays_high_while_recall_falls():
     assert (gap.abs() <= 0.07).all(), gap.tolist()
     expected_f1 = 2 * measured["reachable_recall"] / (1 + measured["reachable_recall"])
     assert (expected_f1 - measured["reachable_f1"]).abs().max() < 1e-4
+
+
+def test_most_candidate_pairs_are_duplicates_on_the_right_and_strangers_on_the_left(results):
+    # §4 "Reading it" under the match-weight histogram.
+    piles = results["identify.weight_piles"]
+    assert piles["share_above_threshold"] > 0.5  # "most candidate pairs are duplicates"
+    assert piles["median_true"] > 5  # "far above the dashed threshold"
+    assert piles["median_false"] < -5  # "strongly negative weights"

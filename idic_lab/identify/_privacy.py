@@ -141,6 +141,8 @@ def privacy_view(
     carries no names, e-mails or phone numbers by default. ``show_pii`` must
     be a bool: a string such as ``"no"`` would count as true and show
     everything, so it is refused. ``columns`` as in :func:`pseudonymise_table`.
+    A missing value in a pseudonymised column reads ``"—"`` (a reader of the
+    report sees "not known", not ``NaN``).
     """
     if not isinstance(show_pii, (bool, np.bool_)):
         raise TypeError(
@@ -150,4 +152,11 @@ def privacy_view(
     if show_pii:
         _pii_columns(table, columns, "privacy_view")
         return table.copy()
-    return _pseudonymised(table, salt, columns, "privacy_view")
+    view = _pseudonymised(table, salt, columns, "privacy_view")
+    for column in _pii_columns(table, columns, "privacy_view"):
+        view[column] = view[column].astype(object).where(view[column].notna(), MISSING_MARK)
+    return view
+
+
+MISSING_MARK = "—"
+"""How :func:`privacy_view` shows a missing value in a pseudonymised column."""
