@@ -65,6 +65,10 @@ KERNEL_NAME = "python3"
 # Cell tags and notebook metadata shared with the notebooks (see the notebooks' authoring rules).
 TEACHING_TAG = "teaching"
 NEEDS_TAG_PREFIX = "needs:"
+LINES_TAG = "needs-lines"
+"""Tag of a cell about a result that needs the individual invoice lines (a reading of the tracking
+chart, say): removed when a warehouse ``engine`` (DuckDB, Spark) keeps the lines and the code cell
+before it said so."""
 METADATA_KEY = "idic_lab"
 PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 
@@ -468,7 +472,8 @@ def client_notebook(nb: Any, values: Mapping[str, Any]) -> tuple[Any, list[dict[
 
     Cells tagged ``teaching`` are removed; so are cells tagged
     ``needs:<parameter>`` when that parameter is empty in ``values`` (the
-    notebook's effective parameters). Each contiguous run of removed cells
+    notebook's effective parameters), and cells tagged ``needs-lines`` when
+    ``values["engine"]`` is a warehouse engine (the lines stay there). Each contiguous run of removed cells
     that held a ``needs:`` cell is replaced by one markdown note per
     section (a removed ``##`` heading starts a new one)
     "**<section>** — not run: needs `<parameter>`", where the section is the
@@ -499,11 +504,12 @@ def client_notebook(nb: Any, values: Mapping[str, Any]) -> tuple[Any, list[dict[
             not_run.append({"section": title, "needs": needs})
         removed.clear()
 
+    lines_elsewhere = values.get("engine") not in (None, "", "pandas")
     for cell in nb.cells:
         tags = _tags(cell)
         missing = [t[len(NEEDS_TAG_PREFIX):] for t in tags if t.startswith(NEEDS_TAG_PREFIX)]
         missing = [p for p in missing if _is_empty(values.get(p))]
-        if TEACHING_TAG in tags or missing:
+        if TEACHING_TAG in tags or missing or (lines_elsewhere and LINES_TAG in tags):
             # a removed heading that needs an input opens a new section: one note per section
             if missing and _is_section_heading(cell) and any(m for _, m in removed):
                 close_run()

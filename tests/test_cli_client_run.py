@@ -351,3 +351,14 @@ def test_teaching_defaults_do_not_reach_a_client_run(tmp_path):
     assert chosen.values["calibration_end"] == "2011-06-30" and chosen.values["observation_end"] == ""
     [teaching] = _plan([folder / "02_value.ipynb"], {}, tmp_path, client=False)
     assert "observation_end" not in teaching.values, "a teaching run keeps the notebook's own defaults"
+
+
+def test_a_reading_of_a_line_level_chart_is_left_out_when_a_warehouse_engine_keeps_the_lines():
+    nb = nbformat.v4.new_notebook()
+    reading = nbformat.v4.new_markdown_cell("**Reading it.** The tracking chart ...")
+    reading.metadata["tags"] = ["needs-lines"]
+    nb.cells = [nbformat.v4.new_code_cell("plot_tracking()"), reading, nbformat.v4.new_markdown_cell("next")]
+    for engine, kept in ((None, True), ("pandas", True), ("duckdb", False), ("spark", False)):
+        filtered, not_run = client_notebook(nb, {"engine": engine})
+        assert any("tracking chart" in c.source for c in filtered.cells) is kept, engine
+        assert not_run == [] and filtered.cells[-1].source == "next"

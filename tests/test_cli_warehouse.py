@@ -73,6 +73,7 @@ def test_notebook_02_runs_on_a_parquet_export_with_duckdb(tmp_path):
     page = (out / "02_differentiate.html").read_text(encoding="utf-8")
     assert "Not run with engine &#x27;duckdb&#x27;" in page or "Not run with engine 'duckdb'" in page
     assert "left censoring" in page
+    assert "Left of the calibration end" not in page  # no reading of the tracking chart that was not drawn
     summary = dif.rfm_summary(clean, observation_end=END)
     rfm = dif.rfm_summary(clean, observation_end=END, definition="rfm")
     assert results["differentiate.n_customers"] == len(summary)
