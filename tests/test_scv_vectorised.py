@@ -12,7 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from idic_lab.identify import compare_sources, crosswalk_from_identity, golden_records, source_quality
+import hashlib
+import hmac
+
+from idic_lab.identify import (
+    compare_sources,
+    crosswalk_from_identity,
+    golden_records,
+    normalise_text,
+    pseudonymise,
+    pseudonymise_table,
+    source_quality,
+)
 from idic_lab.identify._audit import CONTACT_FIELDS, _filled
 from idic_lab.identify._ids import id_text
 from idic_lab.identify._scv import (
@@ -109,6 +120,20 @@ def _oracle_source_quality(customers, walk, *, transactions=None, id_column="cus
         acquired_revenue = revenue_by_customer.groupby(first_source.reindex(revenue_by_customer.index)).sum()
         table["revenue_from_customers_acquired"] = acquired_revenue.reindex(table.index, fill_value=0.0)
     return table
+
+
+def _oracle_pseudonymise(values, *, salt, length=16):
+    key = salt.encode("utf-8")
+
+    def one(value):
+        text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else normalise_text(value)
+        return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+
+    present = values.notna() & ~values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    out = pd.Series(pd.NA, index=values.index, dtype="str", name=values.name)
+    if present.any():
+        out[present] = [one(v) for v in values[present]]
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -231,3 +256,18 @@ def test_source_quality_and_compare_sources_equal_the_oracle(world):
     _assert_identical(source_quality(messy, messy_walk), _oracle_source_quality(messy, messy_walk))
     compared = compare_sources(messy, messy_walk).table
     _assert_identical(compared, _oracle_source_quality(messy, messy_walk))
+
+
+def test_pseudonyms_hashed_once_per_distinct_value_equal_the_value_by_value_oracle(world):
+    salt = "a-long-test-salt"
+    messy, messy_walk = _messy(world.customers, seed=4, object_columns=False)
+    golden = golden_records(messy, messy_walk).reset_index()
+    expected = golden.copy()
+    for column in ("name", "email", "phone", "address", "birth_date"):
+        expected[column] = _oracle_pseudonymise(golden[column], salt=salt)
+    assert golden["birth_date"].duplicated().any() and golden["name"].isna().any()
+    _assert_identical(pseudonymise_table(golden, salt=salt), expected)
+    mixed = pd.Series([1, True, 1.0, "1", " ", None, np.nan, pd.Timestamp("2020-01-02"), "Nguyễn  Đức", 1], dtype=object)
+    for values in (mixed, mixed.iloc[[3, 8, 3]].astype("string"), mixed.iloc[[3, 8, 3]].astype("str")):
+        pd.testing.assert_series_equal(pseudonymise(values, salt=salt, length=12),
+                                       _oracle_pseudonymise(values, salt=salt, length=12))
