@@ -636,7 +636,12 @@ def _source_lists(sources: pd.Series, customer: np.ndarray, n_customers: int) ->
     source, in text order); the few distinct masks are spelled out once.
     """
     filled = _filled(sources).to_numpy()
-    names, codes = np.unique(sources[filled].astype("str").to_numpy(dtype=object), return_inverse=True)
+    codes, distinct = pd.factorize(sources[filled].astype("str").to_numpy(dtype=object))
+    in_text_order = sorted(range(len(distinct)), key=distinct.__getitem__)
+    names = np.asarray(distinct, dtype=object)[in_text_order]
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[in_text_order] = np.arange(len(distinct))
+    codes = rank[codes]
     words = np.zeros((n_customers, max(1, -(-len(names) // 64))), dtype=np.uint64)
     np.bitwise_or.at(words, (customer[filled], codes // 64), np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64)))
     masks, which = np.unique(words, axis=0, return_inverse=True)
@@ -645,12 +650,19 @@ def _source_lists(sources: pd.Series, customer: np.ndarray, n_customers: int) ->
     return spelled[which.reshape(-1)]
 
 
+def _customers_of(records: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+    """The customer keys, sorted (the golden records' index), and each record's position among them."""
+    keys = records["_customer_key"]
+    golden_index = pd.Index(sorted(keys.unique()), name="customer_key")
+    return golden_index, golden_index.get_indexer(keys)
+
+
 def _golden_fields(
-    records: pd.DataFrame, rules: Mapping[str, str], source_priority: Sequence[str], golden_index: pd.Index
+    records: pd.DataFrame, rules: Mapping[str, str], source_priority: Sequence[str], golden_index: pd.Index,
+    customer: np.ndarray,
 ) -> pd.DataFrame:
     """The surviving value of each field of ``rules`` per customer of ``golden_index``."""
     keys = records["_customer_key"]
-    customer = golden_index.get_indexer(keys)
     helper = _order_helper(records, source_priority)
     orders: dict[str, np.ndarray] = {}
     golden = pd.DataFrame(index=golden_index)
@@ -703,13 +715,11 @@ def golden_records(
     rules = _survivorship_rules(customers, rules)
     source_priority = _source_priority(source_priority)
     records = _records_with_keys(customers, walk, id_column, "golden_records")
-    keys = records["_customer_key"]
-    golden_index = pd.Index(sorted(keys.unique()), name="customer_key")
+    golden_index, customer = _customers_of(records)
     golden = _golden_fields(records, {f: r for f, r in rules.items() if f in customers.columns}, source_priority,
-                            golden_index)
-    golden["n_records"] = keys.value_counts()
+                            golden_index, customer)
+    golden["n_records"] = np.bincount(customer, minlength=len(golden_index)).astype(np.int64)
     if "source" in records.columns:
-        customer = golden_index.get_indexer(keys)
         lists = _source_lists(records["source"], customer, len(golden_index))
         # The dtype a group-by aggregation of the source column gives (e.g. str stays str), as before vectorising.
         golden["sources"] = pd.Series(records["source"].array._cast_pointwise_result(lists), index=golden_index)
@@ -1174,8 +1184,7 @@ def source_quality(
     if transactions is not None:
         _check_transactions(transactions, id_column, "source_quality", columns=("amount",))
     records = _records_with_keys(customers, walk, id_column, "source_quality")
-    acquired_index = pd.Index(sorted(records["_customer_key"].unique()), name="customer_key")
-    first_source = _golden_fields(records, {"source": "earliest"}, [], acquired_index)["source"]
+    first_source = _golden_fields(records, {"source": "earliest"}, [], *_customers_of(records))["source"]
     records["n_records"] = records["_customer_key"].map(records["_customer_key"].value_counts())
     contact = [f for f in CONTACT_FIELDS if f in records.columns]
     records["filled_contact"] = sum(_filled(records[f]).astype(float) for f in contact) / len(CONTACT_FIELDS)
