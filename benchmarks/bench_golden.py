@@ -8,7 +8,8 @@ Run::
 The first run of a ``--data`` prefix draws ``make_crm_world(n_customers, seed)``, resolves it with
 ``resolve_customers(customers, threshold=0.5)`` (as notebook 01 does) and keeps the customers, the
 crosswalk and the cleaned transactions as parquet files beside the prefix; later runs reuse them.
-Each measured call runs in a fresh subprocess, so that its peak RSS (printed with the RSS after
+Each measured call runs in a fresh subprocess (wall and CPU seconds: CPU time is steadier when the
+machine is shared), so that its peak RSS (printed with the RSS after
 loading the data, the difference being the function's own) is its own:
 
 * ``golden_records(customers, walk, source_priority=[...])`` as notebook 01 calls it;
@@ -87,6 +88,12 @@ def _calls(implementation: str):
     }
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process: steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(prefix: str, implementation: str, name: str) -> dict:
     """One call in this (fresh) process: seconds, RSS after loading and peak RSS in MB."""
     paths = _paths(prefix)
@@ -95,11 +102,11 @@ def measure(prefix: str, implementation: str, name: str) -> dict:
     transactions = pd.read_parquet(paths["transactions"]) if name == "compare_tx" else None
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     call = _calls(implementation)[name]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
     result = call(customers, walk, transactions)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
     return {"implementation": implementation, "function": name, "records": len(customers),
-            "seconds": round(seconds, 2), "rss_loaded_mb": round(loaded), "peak_rss_mb":
+            "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "rss_loaded_mb": round(loaded), "peak_rss_mb":
             round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "rows_out": len(result)
             if hasattr(result, "__len__") else None}
 
@@ -122,7 +129,7 @@ def main() -> None:
     if args.cells:
         runs += [("cells", name) for name in
                  ("audit_tables", "audit_columns", "completeness", "likely_duplicates", "pseudonymise_golden")]
-    print(f"{'implementation':<15}{'function':<22}{'records':>10}{'seconds':>10}{'RSS loaded MB':>15}{'peak RSS MB':>13}")
+    print(f"{'implementation':<15}{'function':<22}{'records':>10}{'seconds':>10}{'CPU s':>8}{'RSS loaded MB':>15}{'peak RSS MB':>13}")
     for implementation, name in runs:
         out = subprocess.run([sys.executable, __file__, "--data", args.data, "--measure", implementation, name],
                              capture_output=True, text=True)
@@ -130,7 +137,7 @@ def main() -> None:
             print(f"{implementation:<15}{name:<22} failed: {out.stderr.strip().splitlines()[-1]}", flush=True)
             continue
         row = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{implementation:<15}{name:<22}{row['records']:>10,}{row['seconds']:>10.2f}"
+        print(f"{implementation:<15}{name:<22}{row['records']:>10,}{row['seconds']:>10.2f}{row['cpu_seconds']:>8.2f}"
               f"{row['rss_loaded_mb']:>15,}{row['peak_rss_mb']:>13,}", flush=True)
 
 
