@@ -1199,7 +1199,7 @@ def source_quality(
     table["customers_acquired"] = first_source.value_counts().reindex(table.index, fill_value=0)
     if transactions is not None:
         ids = id_text(transactions[id_column], what=f"source_quality: transactions column {id_column!r}")
-        revenue_by_record = transactions["amount"].groupby(ids.to_numpy()).sum()
+        revenue_by_record = transactions["amount"].groupby(ids.array).sum()  # the text array groups faster than an object copy
         record_ids = id_text(records[id_column], what="source_quality: customers")
         records["revenue"] = record_ids.map(revenue_by_record).fillna(0.0).to_numpy()
         table["buyer_share"] = records.groupby("source")["revenue"].apply(lambda r: float((r > 0).mean()))
