@@ -74,7 +74,8 @@ def _calls(implementation: str):
     else:
         golden, quality = idf.golden_records, idf.source_quality
         if implementation == "new":
-            quality = lambda c, w, transactions=None: idf.compare_sources(c, w, transactions=transactions).table  # noqa: E731
+            def quality(c, w, transactions=None):
+                return idf.compare_sources(c, w, transactions=transactions).table
     return {
         "golden": lambda c, w, t: golden(c, w, source_priority=SOURCE_PRIORITY),
         "compare": lambda c, w, t: quality(c, w),
@@ -129,7 +130,8 @@ def main() -> None:
     if args.cells:
         runs += [("cells", name) for name in
                  ("audit_tables", "audit_columns", "completeness", "likely_duplicates", "pseudonymise_golden")]
-    print(f"{'implementation':<15}{'function':<22}{'records':>10}{'seconds':>10}{'CPU s':>8}{'RSS loaded MB':>15}{'peak RSS MB':>13}")
+    print(f"{'implementation':<15}{'function':<22}{'records':>10}{'seconds':>10}{'CPU s':>8}"
+          f"{'RSS loaded MB':>15}{'peak RSS MB':>13}")
     for implementation, name in runs:
         out = subprocess.run([sys.executable, __file__, "--data", args.data, "--measure", implementation, name],
                              capture_output=True, text=True)

@@ -267,7 +267,8 @@ def test_pseudonyms_hashed_once_per_distinct_value_equal_the_value_by_value_orac
         expected[column] = _oracle_pseudonymise(golden[column], salt=salt)
     assert golden["birth_date"].duplicated().any() and golden["name"].isna().any()
     _assert_identical(pseudonymise_table(golden, salt=salt), expected)
-    mixed = pd.Series([1, True, 1.0, "1", " ", None, np.nan, pd.Timestamp("2020-01-02"), "Nguyễn  Đức", 1], dtype=object)
+    mixed = pd.Series([1, True, 1.0, "1", " ", None, np.nan, pd.Timestamp("2020-01-02"), "Nguyễn  Đức", 1],
+                      dtype=object)
     for values in (mixed, mixed.iloc[[3, 8, 3]].astype("string"), mixed.iloc[[3, 8, 3]].astype("str")):
         pd.testing.assert_series_equal(pseudonymise(values, salt=salt, length=12),
                                        _oracle_pseudonymise(values, salt=salt, length=12))
