@@ -75,15 +75,29 @@ def pseudonymise(values: pd.Series, *, salt: str, length: int = 16) -> pd.Series
     values = _as_series(values, "pseudonymise")
     key = salt.encode("utf-8")
 
-    def one(value) -> str:
-        text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else normalise_text(value)
-        return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
-
     present = values.notna() & ~values.map(_is_blank).astype(bool)
     out = pd.Series(pd.NA, index=values.index, dtype="str", name=values.name)
     if present.any():
-        out[present] = [one(v) for v in values[present]]
+        out[present] = _pseudonyms(values[present], key, length)
     return out
+
+
+def _pseudonym(value, key: bytes, length: int) -> str:
+    text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else normalise_text(value)
+    return hmac.digest(key, text.encode("utf-8"), hashlib.sha256).hex()[:length]
+
+
+def _pseudonyms(values: pd.Series, key: bytes, length: int) -> np.ndarray:
+    """The pseudonym of each value, hashing each distinct value once when equal values have equal text.
+
+    Text and date columns qualify; an object column may hold 1 and True,
+    equal as values but not as text, so it is hashed value by value.
+    """
+    dtype = values.dtype
+    if dtype != object and (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
+        codes, uniques = pd.factorize(values)
+        return np.array([_pseudonym(v, key, length) for v in uniques], dtype=object)[codes]
+    return np.array([_pseudonym(v, key, length) for v in values], dtype=object)
 
 
 def pseudonymise_table(
