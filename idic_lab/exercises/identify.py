@@ -11,7 +11,7 @@ from idic_lab.identify import compare_sources, crosswalk, link_febrl, resolve_cu
 from idic_lab.schema import clean
 
 NOTEBOOK = "01_identify.ipynb"
-STRICT_THRESHOLD = 0.999
+STRICT_THRESHOLD = 0.9995
 
 
 @cache
