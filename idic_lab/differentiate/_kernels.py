@@ -30,10 +30,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 with warnings.catch_warnings():  # scipy adds global warning filters when first imported: leave the user's alone
     from scipy.optimize import minimize
     from scipy.special import digamma, expit, gammaln, hyp2f1
+
+_STRING, _LARGE_STRING = pa.string(), pa.large_string()
 
 
 # --------------------------------------------------------------------------
@@ -90,6 +93,94 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
     first_day = first.astype("int32") if first.max(initial=0) < 2**31 and first.min(initial=0) >= -(2**31) else first
     repeat = np.bincount(codes, weights=np.where(days != first_day[codes], amounts, 0.0), minlength=n_customers)
     return {"first": first, "last": last, "count": count, "total": total, "repeat": repeat}
+
+
+_WORD_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (Knuth's multiplicative hashing)
+
+
+def _text_words(chunk: Any, width: int) -> list[np.ndarray] | None:
+    """The bytes of a fixed-width Arrow string chunk as little-endian uint64 words, one array per word, no copy.
+
+    Words start at bytes 0, 8, 16, ... and the last one ends at the last byte
+    (it may overlap the previous one), so the words determine the text; ids
+    shorter than 8 bytes are zero-padded (a copy, with one length no ambiguity).
+    """
+    _, offsets_buffer, data = chunk.buffers()
+    offset_type = np.int64 if chunk.type == _LARGE_STRING else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=len(chunk) + 1,
+                            offset=chunk.offset * np.dtype(offset_type).itemsize)
+    start, n = int(offsets[0]), len(chunk)
+    if int(offsets[-1]) - start != n * width or not np.all(np.diff(offsets) == width):
+        return None
+    if width < 8:
+        padded = np.zeros((n, 8), dtype=np.uint8)
+        padded[:, :width] = np.frombuffer(data, dtype=np.uint8, count=n * width, offset=start).reshape(n, width)
+        return [padded.view("<u8").ravel()]
+    starts = list(range(0, width - 7, 8))
+    if starts[-1] != width - 8:
+        starts.append(width - 8)
+    return [np.ndarray((n,), dtype="<u8", buffer=data, offset=start + k, strides=(width,)) for k in starts]
+
+
+def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Factorise Arrow text ids that all have the same byte length, faster than a hash table of strings.
+
+    Such ids (``C00000042``, zero-padded numbers, UUIDs) are read as a few
+    64-bit words per row. The words are mixed into one 64-bit hash, the
+    hashes are factorised as integers and every row is then compared word
+    by word with the first row of its code, so that two different ids with
+    the same hash can never share a code (then, or for any other input,
+    None is returned and the caller factorises the strings).
+
+    Parameters
+    ----------
+    ids : pyarrow.ChunkedArray or Array of string or large_string
+
+    Returns
+    -------
+    (codes, first, order) or None
+        ``codes`` (intp, one per row, in order of first appearance as
+        :func:`pandas.factorize`), ``first`` (the row of each code's first
+        appearance) and ``order`` (the codes sorted by their text, byte-wise,
+        as Arrow and Python sort strings). None if the ids are not all of one
+        length, contain missing values or are empty strings.
+    """
+    if ids.type not in (_STRING, _LARGE_STRING) or ids.null_count or len(ids) == 0:
+        return None
+    chunks = [c for c in getattr(ids, "chunks", [ids]) if len(c)]
+    width = len(chunks[0][0].as_buffer())  # byte length of the first id
+    if width == 0:
+        return None
+    words = [_text_words(c, width) for c in chunks]
+    if any(w is None for w in words):
+        return None
+    hashes = np.empty(len(ids), dtype=np.uint64)
+    at = 0
+    for chunk_words in words:
+        part = hashes[at:at + len(chunk_words[0])]
+        np.copyto(part, chunk_words[0])
+        for word in chunk_words[1:]:
+            part *= _WORD_MIX
+            part ^= word
+        at += len(part)
+    codes, _ = pd.factorize(hashes)
+    del hashes
+    first = np.empty(int(codes.max()) + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    n_words = len(words[0])
+    representatives = [np.empty(len(first), dtype=np.uint64) for _ in range(n_words)]
+    bounds = np.cumsum([0] + [len(w[0]) for w in words])
+    for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
+        for representative, word in zip(representatives, chunk_words):
+            representative[codes[lo:hi]] = word  # some row of each code; every row is compared with it below
+    if n_words > 1:  # a single word is the id itself: equal hashes are equal ids
+        for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
+            chunk_codes = codes[lo:hi]
+            for representative, word in zip(representatives, chunk_words):
+                if not np.array_equal(representative[chunk_codes], word):
+                    return None
+    order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
+    return codes, first, order
 
 
 # --------------------------------------------------------------------------
