@@ -163,23 +163,23 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
             part *= _WORD_MIX
             part ^= word
         at += len(part)
-    codes, _ = pd.factorize(hashes)
+    # Arrow's integer hash table numbers values in order of first appearance, as pandas.factorize, and faster
+    codes = pa.array(hashes).dictionary_encode().indices.to_numpy().astype(np.intp)
     del hashes
     first = np.empty(int(codes.max()) + 1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    n_words = len(words[0])
-    representatives = [np.empty(len(first), dtype=np.uint64) for _ in range(n_words)]
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # increasing: codes are numbered as they appear
     bounds = np.cumsum([0] + [len(w[0]) for w in words])
-    for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
-        for representative, word in zip(representatives, chunk_words):
-            representative[codes[lo:hi]] = word  # some row of each code; every row is compared with it below
-    if n_words > 1:  # a single word is the id itself: equal hashes are equal ids
+    code_bounds = np.searchsorted(first, bounds)  # the codes first seen in each chunk
+    representatives = np.empty((len(first), len(words[0])), dtype=np.uint64)  # the words of each code's first row
+    for chunk_words, start, lo, hi in zip(words, bounds[:-1], code_bounds[:-1], code_bounds[1:]):
+        for k, word in enumerate(chunk_words):
+            representatives[lo:hi, k] = word[first[lo:hi] - start]
+    if len(words[0]) > 1:  # a single word is the id itself: equal hashes are equal ids
         for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
-            chunk_codes = codes[lo:hi]
-            for representative, word in zip(representatives, chunk_words):
-                if not np.array_equal(representative[chunk_codes], word):
-                    return None
-    order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
+            expected = representatives[codes[lo:hi]]  # one gather of all words of a row
+            if not all(np.array_equal(expected[:, k], word) for k, word in enumerate(chunk_words)):
+                return None
+    order = np.lexsort(representatives.byteswap().T[::-1])  # big-endian: numeric order is byte-wise text order
     return codes, first, order
 
 
@@ -278,6 +278,7 @@ class BGNBDLikelihood:
         self.total = float(w.sum())
         self.penalizer = float(penalizer)
         self.b_shift = np.maximum(self.x_values, 1) - 1  # b + max(x, 1) - 1 in A_4
+        self._buffers = [np.empty(len(self.x)) for _ in range(7)]
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
@@ -292,20 +293,29 @@ class BGNBDLikelihood:
         ll = (float(np.sum(wx * (gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))))
               + total * (r * np.log(alpha) + gammaln(a + b) - gammaln(b) - gammaln(r))
               - float(np.sum((r * wT + wxT) * log_T)))
-        # repeat buyers: log(exp(A_3) + exp(A_4)) = A_3 + softplus(gap), gap = A_4 - A_3; p4 = sigmoid(gap)
+        # repeat buyers: log(exp(A_3) + exp(A_4)) = A_3 + softplus(gap), gap = A_4 - A_3; p4 = sigmoid(gap).
+        # Per-pattern arrays are written into buffers kept between calls (no fresh pages per evaluation).
         w, xc = self.w, self.x_codes
-        rx = r + self.x
-        log_diff = log_T[self.T_codes] - log_tx[self.tx_codes]
-        gap = (np.log(a) - np.log(b + self.b_shift))[xc] + rx * log_diff
-        small = np.exp(-np.abs(gap))
-        ll += float(np.sum(w * (np.maximum(gap, 0.0) + np.log1p(small))))
-        wp4 = w * (np.where(gap > 0, 1.0, small) / (1.0 + small))
+        rx, log_diff, gap, small, scratch, other, wp4 = self._buffers
+        np.add(self.x, r, out=rx)  # r + x
+        np.take(log_T, self.T_codes, out=log_diff, mode="clip")
+        np.subtract(log_diff, np.take(log_tx, self.tx_codes, out=scratch, mode="clip"), out=log_diff)
+        np.take(np.log(a) - np.log(b + self.b_shift), xc, out=gap, mode="clip")
+        np.add(gap, np.multiply(rx, log_diff, out=scratch), out=gap)
+        np.exp(np.negative(np.abs(gap, out=small), out=small), out=small)  # exp(-|gap|)
+        np.add(np.maximum(gap, 0.0, out=scratch), np.log1p(small, out=other), out=scratch)
+        ll += float(np.sum(np.multiply(w, scratch, out=scratch)))
+        # where(gap > 0, 1, small) without a masked copy: small <= 1, so it is max(small, 1.0 if gap > 0 else 0.0)
+        np.maximum(small, np.greater(gap, 0, out=scratch), out=scratch)
+        np.multiply(w, np.divide(scratch, np.add(small, 1.0, out=other), out=scratch), out=wp4)
         wp4_per_x = np.bincount(xc, weights=wp4, minlength=len(xv))
+        sum_wp4_log_diff = float(np.sum(np.multiply(wp4, log_diff, out=scratch)))
+        np.subtract(np.take(inv_T, self.T_codes, out=other, mode="clip"), np.take(inv_tx, self.tx_codes, out=small, mode="clip"), out=other)
+        sum_alpha_term = float(np.sum(np.multiply(np.multiply(wp4, rx, out=scratch), other, out=scratch)))
         psi_abx = float(np.sum(digamma(a + b + xv) * wx))
         d_r = (float(np.sum(digamma(r + xv) * wx)) - total * digamma(r) + total * np.log(alpha)
-               - float(np.sum(wT * log_T)) + float(np.sum(wp4 * log_diff)))
-        d_alpha = (total * r / alpha - float(np.sum((r * wT + wxT) * inv_T))
-                   + float(np.sum(wp4 * rx * (inv_T[self.T_codes] - inv_tx[self.tx_codes]))))
+               - float(np.sum(wT * log_T)) + sum_wp4_log_diff)
+        d_alpha = total * r / alpha - float(np.sum((r * wT + wxT) * inv_T)) + sum_alpha_term
         d_a = total * digamma(a + b) - psi_abx + float(wp4_per_x.sum()) / a
         d_b = (total * (digamma(a + b) - digamma(b)) + float(np.sum(digamma(b + xv) * wx)) - psi_abx
                - float(np.sum(wp4_per_x / (b + self.b_shift))))
