@@ -73,25 +73,25 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
     if low:
         key -= low
     key.sort()
-    new = np.empty(len(key), dtype=bool)
-    new[0] = True
-    np.not_equal(key[1:], key[:-1], out=new[1:])
-    occasions = key[new]
-    del key, new
-    customer = occasions >> shift
-    count = np.bincount(customer, minlength=n_customers)
-    ends = np.cumsum(count)
-    has = count > 0
+    # Each customer's rows are one run of the sorted keys: the first and last key of the run hold the first
+    # and last day; the occasions are the run's rows less its repeated keys (more lines on one day).
+    rows = np.bincount(codes, minlength=n_customers)
+    ends = np.cumsum(rows)
+    has = rows > 0
     day_mask = (1 << shift) - 1
     first = np.zeros(n_customers, dtype="int64")
     last = np.zeros(n_customers, dtype="int64")
-    first[has] = (occasions[(ends - count)[has]] & day_mask) + low
-    last[has] = (occasions[ends[has] - 1] & day_mask) + low
-    del occasions, customer
+    first[has] = (key[(ends - rows)[has]] & day_mask) + low
+    last[has] = (key[ends[has] - 1] & day_mask) + low
+    repeated = np.flatnonzero(key[1:] == key[:-1])  # positions of the second, third ... line of an occasion
+    count = rows - np.bincount(key[repeated] >> shift, minlength=n_customers)
+    del key, repeated
     total = np.bincount(codes, weights=amounts, minlength=n_customers)
     # spend after the first day; adding zeros keeps the sums exact and avoids copying the repeat rows
+    # (amounts are finite, so amount * 1.0 is the amount and amount * 0.0 a zero)
     first_day = first.astype("int32") if first.max(initial=0) < 2**31 and first.min(initial=0) >= -(2**31) else first
-    repeat = np.bincount(codes, weights=np.where(days != first_day[codes], amounts, 0.0), minlength=n_customers)
+    later = np.not_equal(days, first_day[codes])
+    repeat = np.bincount(codes, weights=np.multiply(amounts, later), minlength=n_customers)
     return {"first": first, "last": last, "count": count, "total": total, "repeat": repeat}
 
 
@@ -350,20 +350,24 @@ class GammaGammaLikelihood:
         self.sum_wx_log_mx = float(np.sum(self.wx * (np.log(m) + np.log(x))))
         self.sum_w_log_m = float(np.sum(self.w * np.log(m)))
         self.xm = x * m
+        self._buffers = [np.empty(len(x)) for _ in range(3)]
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         p, q, v = params
         xv, wx_per, total, w, wx = self.x_values, self.weight_per_x, self.total, self.w, self.wx
-        log_xm_v = np.log(self.xm + v)
-        inv_xm_v = 1.0 / (self.xm + v)
-        sum_w_log, sum_wx_log = float(np.sum(w * log_xm_v)), float(np.sum(wx * log_xm_v))
+        xm_v, log_xm_v, scratch = self._buffers  # per-pattern arrays in buffers kept between calls
+        np.log(np.add(self.xm, v, out=xm_v), out=log_xm_v)
+        inv_xm_v = np.divide(1.0, xm_v, out=xm_v)
+        sum_w_log = float(np.sum(np.multiply(w, log_xm_v, out=scratch)))
+        sum_wx_log = float(np.sum(np.multiply(wx, log_xm_v, out=scratch)))
         ll = (float(np.sum(wx_per * (gammaln(p * xv + q) - gammaln(p * xv)))) + total * (q * np.log(v) - gammaln(q))
               + p * self.sum_wx_log_mx - self.sum_w_log_m - p * sum_wx_log - q * sum_w_log)
         psi_pxq = digamma(p * xv + q)
         d_p = float(np.sum(wx_per * xv * (psi_pxq - digamma(p * xv)))) + self.sum_wx_log_mx - sum_wx_log
         d_q = float(np.sum(wx_per * psi_pxq)) - total * digamma(q) + total * np.log(v) - sum_w_log
-        d_v = total * q / v - p * float(np.sum(wx * inv_xm_v)) - q * float(np.sum(w * inv_xm_v))
+        d_v = (total * q / v - p * float(np.sum(np.multiply(wx, inv_xm_v, out=scratch)))
+               - q * float(np.sum(np.multiply(w, inv_xm_v, out=scratch))))
         value = -ll / total + self.penalizer * float((params**2).sum())
         gradient = -np.array([d_p, d_q, d_v]) * params / total + 2 * self.penalizer * params**2
         return value, gradient
