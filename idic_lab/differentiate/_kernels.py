@@ -166,20 +166,22 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
     # Arrow's integer hash table numbers values in order of first appearance, as pandas.factorize, and faster
     codes = pa.array(hashes).dictionary_encode().indices.to_numpy().astype(np.intp)
     del hashes
-    first = np.empty(int(codes.max()) + 1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # increasing: codes are numbered as they appear
+    seen = np.maximum.accumulate(codes)  # codes are numbered as they appear: a new code is the largest so far + 1
+    first = np.flatnonzero(np.diff(seen, prepend=-1))  # the row where each code appears first, increasing
+    del seen
     bounds = np.cumsum([0] + [len(w[0]) for w in words])
     code_bounds = np.searchsorted(first, bounds)  # the codes first seen in each chunk
-    representatives = np.empty((len(first), len(words[0])), dtype=np.uint64)  # the words of each code's first row
+    representatives = [np.empty(len(first), dtype=np.uint64) for _ in words[0]]  # the words of each code's first row
     for chunk_words, start, lo, hi in zip(words, bounds[:-1], code_bounds[:-1], code_bounds[1:]):
-        for k, word in enumerate(chunk_words):
-            representatives[lo:hi, k] = word[first[lo:hi] - start]
-    if len(words[0]) > 1:  # a single word is the id itself: equal hashes are equal ids
+        for representative, word in zip(representatives, chunk_words):
+            representative[lo:hi] = word[first[lo:hi] - start]
+    if len(representatives) > 1:  # a single word is the id itself: equal hashes are equal ids
         for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
-            expected = representatives[codes[lo:hi]]  # one gather of all words of a row
-            if not all(np.array_equal(expected[:, k], word) for k, word in enumerate(chunk_words)):
-                return None
-    order = np.lexsort(representatives.byteswap().T[::-1])  # big-endian: numeric order is byte-wise text order
+            chunk_codes = codes[lo:hi]
+            for representative, word in zip(representatives, chunk_words):
+                if not np.array_equal(representative[chunk_codes], word):
+                    return None
+    order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
     return codes, first, order
 
 
