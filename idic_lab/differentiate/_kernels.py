@@ -110,7 +110,7 @@ def _text_words(chunk: Any, width: int) -> list[np.ndarray] | None:
     offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=len(chunk) + 1,
                             offset=chunk.offset * np.dtype(offset_type).itemsize)
     start, n = int(offsets[0]), len(chunk)
-    if int(offsets[-1]) - start != n * width or not np.all(np.diff(offsets) == width):
+    if int(offsets[-1]) - start != n * width or not np.array_equal(offsets[1:] - offsets[:-1], np.full(n, width)):
         return None
     if width < 8:
         padded = np.zeros((n, 8), dtype=np.uint8)
@@ -167,7 +167,9 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
     codes = pa.array(hashes).dictionary_encode().indices.to_numpy().astype(np.intp)
     del hashes
     seen = np.maximum.accumulate(codes)  # codes are numbered as they appear: a new code is the largest so far + 1
-    first = np.flatnonzero(np.diff(seen, prepend=-1))  # the row where each code appears first, increasing
+    first = np.flatnonzero(seen[1:] != seen[:-1])  # the row where each code appears first, increasing
+    first += 1
+    first = np.concatenate([[0], first])
     del seen
     bounds = np.cumsum([0] + [len(w[0]) for w in words])
     code_bounds = np.searchsorted(first, bounds)  # the codes first seen in each chunk
