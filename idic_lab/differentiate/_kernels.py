@@ -206,11 +206,15 @@ def unique_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.nda
         codes, uniques = pd.factorize(column)
         key = codes.astype("int64") if key is None else pd.factorize(key * len(uniques) + codes)[0].astype("int64")
     assert key is not None
-    inverse, uniques = pd.factorize(key)
+    if len(key) and key.min() >= 0:  # factorize codes (dense, numbered as they appear): the inverse already
+        inverse, n_unique = key, int(key.max()) + 1
+    else:  # a missing value (code -1) or no rows
+        inverse, uniques = pd.factorize(key)
+        n_unique = len(uniques)
     n = len(key)
-    first = np.empty(len(uniques), dtype="int64")
+    first = np.empty(n_unique, dtype="int64")
     first[inverse[::-1]] = np.arange(n - 1, -1, -1)
-    weights = np.bincount(inverse, minlength=len(uniques)).astype("float64")
+    weights = np.bincount(inverse, minlength=n_unique).astype("float64")
     return [np.asarray(c)[first] for c in columns], weights, inverse
 
 
