@@ -995,11 +995,12 @@ def test_fixed_width_text_codes_equal_factorize_and_sort(width, large, chunk):
         pool |= {p[: width - 2] + "é" for p in list(pool)[:10]}
     pool = sorted(pool)
     values = [pool[i] for i in rng.integers(0, len(pool), 300)]
-    codes, first, order = fixed_width_text_codes(_arrow_text(values, large, chunk))
-    expected_codes, uniques = pd.factorize(np.array(values, dtype=object))
+    codes, uniques, order, sorted_uniques = fixed_width_text_codes(_arrow_text(values, large, chunk))
+    expected_codes, expected = pd.factorize(np.array(values, dtype=object))
     np.testing.assert_array_equal(codes, expected_codes)
-    assert [values[i] for i in first] == list(uniques)
-    assert [values[first[i]] for i in order] == sorted(uniques)  # Python's order of str is byte-wise in UTF-8
+    assert uniques.to_pylist() == list(expected)
+    assert [expected[i] for i in order] == sorted(expected)  # Python's order of str is byte-wise in UTF-8
+    assert sorted_uniques.to_pylist() == sorted(expected)
 
 
 def test_fixed_width_text_codes_decline_what_they_cannot_do(monkeypatch):

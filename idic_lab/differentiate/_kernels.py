@@ -122,7 +122,7 @@ def _text_words(chunk: Any, width: int) -> list[np.ndarray] | None:
     return [np.ndarray((n,), dtype="<u8", buffer=data, offset=start + k, strides=(width,)) for k in starts]
 
 
-def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] | None:
     """Factorise Arrow text ids that all have the same byte length, faster than a hash table of strings.
 
     Such ids (``C00000042``, zero-padded numbers, UUIDs) are read as a few
@@ -138,12 +138,15 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
     Returns
     -------
-    (codes, first, order) or None
+    (codes, uniques, order, sorted_uniques) or None
         ``codes`` (intp, one per row, in order of first appearance as
-        :func:`pandas.factorize`), ``first`` (the row of each code's first
-        appearance) and ``order`` (the codes sorted by their text, byte-wise,
-        as Arrow and Python sort strings). None if the ids are not all of one
-        length, contain missing values or are empty strings.
+        :func:`pandas.factorize`), ``uniques`` (the distinct ids, a
+        ``pyarrow`` large_string array indexed by code, rebuilt from the
+        words rather than gathered from the rows), ``order`` (the codes
+        sorted by their text, byte-wise, as Arrow and Python sort strings)
+        and ``sorted_uniques`` (``uniques`` in that order). None if the ids
+        are not all of one length, contain missing values or are empty
+        strings.
     """
     if ids.type not in (_STRING, _LARGE_STRING) or ids.null_count or len(ids) == 0:
         return None
@@ -184,7 +187,22 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
                 if not np.array_equal(representative[chunk_codes], word):
                     return None
     order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
-    return codes, first, order
+    return codes, _text_from_words(representatives, width), order, _text_from_words([r[order] for r in representatives], width)
+
+
+def _text_from_words(words: list[np.ndarray], width: int) -> Any:
+    """Arrow large_string array of ids of ``width`` bytes from their words (as made by :func:`_text_words`)."""
+    n = len(words[0])
+    text = np.empty((n, max(width, 8)), dtype=np.uint8)
+    starts = list(range(0, width - 7, 8)) if width >= 8 else [0]
+    if width >= 8 and starts[-1] != width - 8:
+        starts.append(width - 8)
+    for start, word in zip(starts, words):
+        text[:, start:start + 8] = word.view(np.uint8).reshape(n, 8)  # little-endian words: bytes in text order
+    if width < 8:
+        text = np.ascontiguousarray(text[:, :width])
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.Array.from_buffers(_LARGE_STRING, n, [None, pa.py_buffer(offsets), pa.py_buffer(text)])
 
 
 # --------------------------------------------------------------------------
