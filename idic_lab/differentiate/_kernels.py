@@ -110,7 +110,8 @@ def _text_words(chunk: Any, width: int) -> list[np.ndarray] | None:
     offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=len(chunk) + 1,
                             offset=chunk.offset * np.dtype(offset_type).itemsize)
     start, n = int(offsets[0]), len(chunk)
-    if int(offsets[-1]) - start != n * width or not np.array_equal(offsets[1:] - offsets[:-1], np.full(n, width)):
+    lengths = offsets[1:] - offsets[:-1]
+    if int(lengths.min()) != width or int(lengths.max()) != width:
         return None
     if width < 8:
         padded = np.zeros((n, 8), dtype=np.uint8)
