@@ -4,6 +4,13 @@
   customer and calendar day) of a transaction log given as integer customer
   codes and integer days, with one sort of a combined int64 key: no
   ``groupby`` on text ids and no copy of the log's frame.
+* :func:`fixed_width_text_codes` — integer codes of Arrow text ids that all
+  have one byte length (``C00000042``, zero-padded numbers, UUIDs), read as
+  64-bit words: a hash of the words factorised as integers, every row then
+  checked word by word against its code's first row (exact: a collision
+  falls back to factorising the strings), and the sorted order of the ids
+  from the words. A hash table of a million strings is the slowest part of
+  a summary of ten million rows otherwise.
 * :class:`BGNBDLikelihood`, :class:`GammaGammaLikelihood` — the
   log-likelihoods of the BG/NBD model (Fader, Hardie & Lee 2005, section 7)
   and of the Gamma-Gamma spend model (Fader & Hardie 2013, eq. 1a) on unique
