@@ -1009,10 +1009,12 @@ def test_fixed_width_text_codes_decline_what_they_cannot_do(monkeypatch):
     assert _kernels.fixed_width_text_codes(_arrow_text(["ab", "abc", "ab"])) is None  # two lengths
     assert _kernels.fixed_width_text_codes(_arrow_text(["ab", None, "ab"])) is None  # a missing id
     assert _kernels.fixed_width_text_codes(_arrow_text(["", ""])) is None
-    # two different ids with one hash are never merged: with no mixing the hash of 12 bytes is its last 8 bytes
-    monkeypatch.setattr(_kernels, "_WORD_MIX", np.uint64(0))
-    assert _kernels.fixed_width_text_codes(_arrow_text(["AAAA00000001", "BBBB00000001"])) is None
-    assert _kernels.fixed_width_text_codes(_arrow_text(["AAAA00000001", "AAAA00000001"])) is not None
+    # two different ids with one hash are never merged: with the multiplier 1 the hash of 16 bytes is the XOR
+    # of its two halves, the same for an id and the id with its halves swapped
+    monkeypatch.setattr(_kernels, "_WORD_MIX", np.uint64(1))
+    assert _kernels.fixed_width_text_codes(_arrow_text(["AAAAAAAABBBBBBBB", "BBBBBBBBAAAAAAAA"])) is None
+    assert _kernels.fixed_width_text_codes(_arrow_text(["AAAAAAAABBBBBBBB", "AAAAAAAABBBBBBBB"])) is not None
+    assert len(_kernels.fixed_width_text_codes(_arrow_text(["AAAAAAAABBBBBBBB", "AAAAAAAACCCCCCCC"]))[1]) == 2
 
 
 @pytest.mark.parametrize("bad", ["   ", None])

@@ -102,7 +102,7 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
     return {"first": first, "last": last, "count": count, "total": total, "repeat": repeat}
 
 
-_WORD_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (Knuth's multiplicative hashing)
+_WORD_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (Knuth's multiplicative hashing); odd matters
 
 
 def _text_words(chunk: Any, width: int) -> list[np.ndarray] | None:
@@ -135,10 +135,11 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] 
 
     Such ids (``C00000042``, zero-padded numbers, UUIDs) are read as a few
     64-bit words per row. The words are mixed into one 64-bit hash, the
-    hashes are factorised as integers and every row is then compared word
-    by word with the first row of its code, so that two different ids with
-    the same hash can never share a code (then, or for any other input,
-    None is returned and the caller factorises the strings).
+    hashes are factorised as integers and every row is then compared with
+    the first row of its code on all words but the first (which the hash
+    then determines), so that two different ids with the same hash can
+    never share a code (then, or for any other input, None is returned and
+    the caller factorises the strings).
 
     Parameters
     ----------
@@ -188,12 +189,14 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] 
     for chunk_words, start, lo, hi in zip(words, bounds[:-1], code_bounds[:-1], code_bounds[1:]):
         for representative, word in zip(representatives, chunk_words):
             representative[lo:hi] = word[first[lo:hi] - start]
-    if len(representatives) > 1:  # a single word is the id itself: equal hashes are equal ids
-        for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
-            chunk_codes = codes[lo:hi]
-            for representative, word in zip(representatives, chunk_words):
-                if not np.array_equal(representative[chunk_codes], word):
-                    return None
+    # The hash is ((w0 * M ^ w1) * M ^ w2) ..., M odd: with the later words fixed it is a bijection of w0, so
+    # rows with one hash and the same later words have the same first word. Checking the later words of every
+    # row against its code's first row therefore proves that equal codes are equal ids (one word: the id).
+    for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
+        chunk_codes = codes[lo:hi]
+        for representative, word in zip(representatives[1:], chunk_words[1:]):
+            if not np.array_equal(representative[chunk_codes], word):
+                return None
     order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
     return codes, _text_from_words(representatives, width), order, _text_from_words([r[order] for r in representatives], width)
 
