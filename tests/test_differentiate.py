@@ -1038,3 +1038,26 @@ def test_summary_is_the_same_for_arrow_and_object_ids():
     plain = dif.rfm_summary(pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "date": dates,
                                           "amount": amounts}), observation_end="2024-12-31", time_unit="D")
     pd.testing.assert_frame_equal(fast, plain)
+
+
+@pytest.mark.parametrize("span", [700, 3_000_000])  # int32 keys, and int64 keys (days over 8,000 years)
+def test_occasion_totals_equal_a_groupby(span):
+    from idic_lab.differentiate._kernels import occasion_totals
+
+    rng = np.random.default_rng(span)
+    n, customers = 20_000, 3000
+    codes = rng.integers(0, customers, n)
+    days = rng.integers(-span // 2, span // 2, n) + 19_000
+    days[7::7], codes[7::7] = days[6:-1:7], codes[6:-1:7]  # several lines of one customer on one day
+    amounts = np.round(rng.gamma(2.0, 10.0, n), 2)
+    totals = occasion_totals(codes, customers + 5, days, amounts)  # five codes without rows
+    occasions = pd.DataFrame({"c": codes, "d": days, "a": amounts}).groupby(["c", "d"], sort=True)["a"].sum()
+    by = occasions.reset_index().groupby("c")
+    expected = pd.DataFrame({"first": by["d"].min(), "last": by["d"].max(), "count": by["d"].size(),
+                             "total": by["a"].sum()}).reindex(range(customers + 5))
+    for column in ("first", "last", "count"):
+        np.testing.assert_array_equal(totals[column], expected[column].fillna(0).to_numpy(dtype="int64"))
+    np.testing.assert_allclose(totals["total"], expected["total"].fillna(0.0), rtol=1e-12)
+    first_day = occasions.reset_index().groupby("c")["d"].transform("min").to_numpy()
+    repeat = occasions.reset_index()[occasions.reset_index()["d"].to_numpy() != first_day].groupby("c")["a"].sum()
+    np.testing.assert_allclose(totals["repeat"], repeat.reindex(range(customers + 5)).fillna(0.0), rtol=1e-12)

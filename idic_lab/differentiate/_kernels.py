@@ -73,9 +73,13 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
         ``first``, ``last``, ``count`` (0 for a code without rows), ``total``
         and ``repeat``.
     """
-    low = int(days.min())
-    shift = max(1, (int(days.max()) - low).bit_length())  # key = code * 2**shift + day - low: shifts, not divisions
-    key = codes << np.int64(shift)  # a new int64 array (codes are intp)
+    low, high = int(days.min()), int(days.max())
+    shift = max(1, (high - low).bit_length())  # key = code * 2**shift + day - low: shifts, not divisions
+    # int32 keys when every intermediate value fits (a million customers over three years do): half the
+    # memory, twice as fast a sort
+    small = (n_customers << shift) + max(abs(low), abs(high)) < 2**31
+    key = codes.astype(np.int32 if small else np.int64)  # a new array (codes are intp)
+    key <<= shift
     key += days
     if low:
         key -= low
