@@ -161,7 +161,7 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] 
         are not all of one length, contain missing values or are empty
         strings.
     """
-    if ids.type not in (_STRING, _LARGE_STRING) or ids.null_count or len(ids) == 0:
+    if ids.type not in (_STRING, _LARGE_STRING) or ids.null_count or not 0 < len(ids) < 2**31:  # int32 codes
         return None
     chunks = [c for c in getattr(ids, "chunks", [ids]) if len(c)]
     width = len(chunks[0][0].as_buffer())  # byte length of the first id
@@ -187,6 +187,8 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] 
     first += 1
     first = np.concatenate([[0], first])
     del seen
+    if not np.array_equal(codes[first], np.arange(len(first))):  # each code's row found (order of appearance)
+        return None
     bounds = np.cumsum([0] + [len(w[0]) for w in words])
     code_bounds = np.searchsorted(first, bounds)  # the codes first seen in each chunk
     representatives = [np.empty(len(first), dtype=np.uint64) for _ in words[0]]  # the words of each code's first row
