@@ -2,14 +2,14 @@
 
 * :func:`occasion_totals` — the per-customer purchase occasions (one per
   customer and calendar day) of a transaction log given as integer customer
-  codes and integer days, with one sort of a combined int64 key: no
+  codes and integer days, with one sort of a combined integer key: no
   ``groupby`` on text ids and no copy of the log's frame.
 * :func:`fixed_width_text_codes` — integer codes of Arrow text ids that all
   have one byte length (``C00000042``, zero-padded numbers, UUIDs), read as
   64-bit words: a hash of the words factorised as integers, every row then
-  checked word by word against its code's first row (exact: a collision
-  falls back to factorising the strings), and the sorted order of the ids
-  from the words. A hash table of a million strings is the slowest part of
+  checked against its code's first row (exact: a collision falls back to
+  factorising the strings), and the sorted order of the ids from the
+  words. A hash table of a million strings is the slowest part of
   a summary of ten million rows otherwise.
 * :class:`BGNBDLikelihood`, :class:`GammaGammaLikelihood` — the
   log-likelihoods of the BG/NBD model (Fader, Hardie & Lee 2005, section 7)
@@ -204,7 +204,8 @@ def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] 
             if not np.array_equal(representative[chunk_codes], word):
                 return None
     order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
-    return codes, _text_from_words(representatives, width), order, _text_from_words([r[order] for r in representatives], width)
+    sorted_uniques = _text_from_words([r[order] for r in representatives], width)
+    return codes, _text_from_words(representatives, width), order, sorted_uniques
 
 
 def _text_from_words(words: list[np.ndarray], width: int) -> Any:
@@ -353,7 +354,8 @@ class BGNBDLikelihood:
         np.multiply(w, np.divide(scratch, np.add(small, 1.0, out=other), out=scratch), out=wp4)
         wp4_per_x = np.bincount(xc, weights=wp4, minlength=len(xv))
         sum_wp4_log_diff = float(np.sum(np.multiply(wp4, log_diff, out=scratch)))
-        np.subtract(np.take(inv_T, self.T_codes, out=other, mode="clip"), np.take(inv_tx, self.tx_codes, out=small, mode="clip"), out=other)
+        np.subtract(np.take(inv_T, self.T_codes, out=other, mode="clip"),
+                    np.take(inv_tx, self.tx_codes, out=small, mode="clip"), out=other)
         sum_alpha_term = float(np.sum(np.multiply(np.multiply(wp4, rx, out=scratch), other, out=scratch)))
         psi_abx = float(np.sum(digamma(a + b + xv) * wx))
         d_r = (float(np.sum(digamma(r + xv) * wx)) - total * digamma(r) + total * np.log(alpha)

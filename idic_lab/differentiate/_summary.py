@@ -163,7 +163,7 @@ def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index, np.nd
     return codes, text, order, sorted_text
 
 
-def _fixed_width_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _fixed_width_codes(ids: pd.Series) -> tuple[np.ndarray, Any, np.ndarray, Any] | None:
     """Codes of Arrow-backed text ids without missing values and all of one length (None: not that case)."""
     if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
         return None
