@@ -972,3 +972,92 @@ def test_summary_on_integer_codes_equals_lifetimes_with_text_ids_and_several_lin
     assert ours.index.equals(theirs.index.sort_values())
     columns = ["frequency", "recency", "T", "monetary_value"]
     np.testing.assert_allclose(ours[columns].to_numpy(), theirs.loc[ours.index, columns].to_numpy(), rtol=1e-12)
+
+
+def _arrow_text(values, large=True, chunk=None):
+    import pyarrow as pa
+
+    kind = pa.large_string() if large else pa.string()
+    array = pa.array(values, type=kind)
+    if chunk is None:
+        return pa.chunked_array([array])
+    return pa.chunked_array([array.slice(i, chunk) for i in range(0, len(array), chunk)], type=kind)
+
+
+@pytest.mark.parametrize("width", [1, 5, 8, 9, 16, 17, 36])
+@pytest.mark.parametrize("large, chunk", [(True, None), (False, 7), (True, 50)])
+def test_fixed_width_text_codes_equal_factorize_and_sort(width, large, chunk):
+    from idic_lab.differentiate._kernels import fixed_width_text_codes
+
+    rng = np.random.default_rng(width)
+    pool = {"".join(rng.choice(list("ab0Z "), width)) for _ in range(40)}
+    if width >= 2:  # é is two bytes in UTF-8: text of one byte length, not one number of characters
+        pool |= {p[: width - 2] + "é" for p in list(pool)[:10]}
+    pool = sorted(pool)
+    values = [pool[i] for i in rng.integers(0, len(pool), 300)]
+    codes, uniques, order, sorted_uniques = fixed_width_text_codes(_arrow_text(values, large, chunk))
+    expected_codes, expected = pd.factorize(np.array(values, dtype=object))
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert uniques.to_pylist() == list(expected)
+    assert [expected[i] for i in order] == sorted(expected)  # Python's order of str is byte-wise in UTF-8
+    assert sorted_uniques.to_pylist() == sorted(expected)
+
+
+def test_fixed_width_text_codes_decline_what_they_cannot_do(monkeypatch):
+    from idic_lab.differentiate import _kernels
+
+    assert _kernels.fixed_width_text_codes(_arrow_text(["ab", "abc", "ab"])) is None  # two lengths
+    assert _kernels.fixed_width_text_codes(_arrow_text(["ab", None, "ab"])) is None  # a missing id
+    assert _kernels.fixed_width_text_codes(_arrow_text(["", ""])) is None
+    # two different ids with one hash are never merged: with the multiplier 1 the hash of 16 bytes is the XOR
+    # of its two halves, the same for an id and the id with its halves swapped
+    monkeypatch.setattr(_kernels, "_WORD_MIX", np.uint64(1))
+    assert _kernels.fixed_width_text_codes(_arrow_text(["AAAAAAAABBBBBBBB", "BBBBBBBBAAAAAAAA"])) is None
+    assert _kernels.fixed_width_text_codes(_arrow_text(["AAAAAAAABBBBBBBB", "AAAAAAAABBBBBBBB"])) is not None
+    assert len(_kernels.fixed_width_text_codes(_arrow_text(["AAAAAAAABBBBBBBB", "AAAAAAAACCCCCCCC"]))[1]) == 2
+
+
+@pytest.mark.parametrize("bad", ["   ", None])
+def test_summary_refuses_blank_or_missing_ids_of_one_width(bad):
+    log = pd.DataFrame({
+        "customer_id": pd.array(["C01", "C02", bad, "C01"], dtype="str"),
+        "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+        "amount": [1.0, 2.0, 3.0, 4.0],
+    })
+    with pytest.raises(SchemaError, match=r"expected an id in every row, found 1 of 4 rows without one"):
+        dif.rfm_summary(log, observation_end="2024-01-31")
+
+
+def test_summary_is_the_same_for_arrow_and_object_ids():
+    rng = np.random.default_rng(11)
+    ids = [f"X{i:09d}" for i in rng.integers(0, 200, 3000)]
+    dates = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, 3000), unit="D")
+    amounts = np.round(rng.gamma(2.0, 15.0, 3000), 2)
+    fast = dif.rfm_summary(pd.DataFrame({"customer_id": pd.array(ids, dtype="str"), "date": dates, "amount": amounts}),
+                           observation_end="2024-12-31", time_unit="D")
+    plain = dif.rfm_summary(pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "date": dates,
+                                          "amount": amounts}), observation_end="2024-12-31", time_unit="D")
+    pd.testing.assert_frame_equal(fast, plain)
+
+
+@pytest.mark.parametrize("span", [700, 3_000_000])  # int32 keys, and int64 keys (days over 8,000 years)
+def test_occasion_totals_equal_a_groupby(span):
+    from idic_lab.differentiate._kernels import occasion_totals
+
+    rng = np.random.default_rng(span)
+    n, customers = 20_000, 3000
+    codes = rng.integers(0, customers, n)
+    days = rng.integers(-span // 2, span // 2, n) + 19_000
+    days[7::7], codes[7::7] = days[6:-1:7], codes[6:-1:7]  # several lines of one customer on one day
+    amounts = np.round(rng.gamma(2.0, 10.0, n), 2)
+    totals = occasion_totals(codes, customers + 5, days, amounts)  # five codes without rows
+    occasions = pd.DataFrame({"c": codes, "d": days, "a": amounts}).groupby(["c", "d"], sort=True)["a"].sum()
+    by = occasions.reset_index().groupby("c")
+    expected = pd.DataFrame({"first": by["d"].min(), "last": by["d"].max(), "count": by["d"].size(),
+                             "total": by["a"].sum()}).reindex(range(customers + 5))
+    for column in ("first", "last", "count"):
+        np.testing.assert_array_equal(totals[column], expected[column].fillna(0).to_numpy(dtype="int64"))
+    np.testing.assert_allclose(totals["total"], expected["total"].fillna(0.0), rtol=1e-12)
+    first_day = occasions.reset_index().groupby("c")["d"].transform("min").to_numpy()
+    repeat = occasions.reset_index()[occasions.reset_index()["d"].to_numpy() != first_day].groupby("c")["a"].sum()
+    np.testing.assert_allclose(totals["repeat"], repeat.reindex(range(customers + 5)).fillna(0.0), rtol=1e-12)

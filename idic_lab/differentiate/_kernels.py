@@ -2,8 +2,15 @@
 
 * :func:`occasion_totals` — the per-customer purchase occasions (one per
   customer and calendar day) of a transaction log given as integer customer
-  codes and integer days, with one sort of a combined int64 key: no
+  codes and integer days, with one sort of a combined integer key: no
   ``groupby`` on text ids and no copy of the log's frame.
+* :func:`fixed_width_text_codes` — integer codes of Arrow text ids that all
+  have one byte length (``C00000042``, zero-padded numbers, UUIDs), read as
+  64-bit words: a hash of the words factorised as integers, every row then
+  checked against its code's first row (exact: a collision falls back to
+  factorising the strings), and the sorted order of the ids from the
+  words. A hash table of a million strings is the slowest part of
+  a summary of ten million rows otherwise.
 * :class:`BGNBDLikelihood`, :class:`GammaGammaLikelihood` — the
   log-likelihoods of the BG/NBD model (Fader, Hardie & Lee 2005, section 7)
   and of the Gamma-Gamma spend model (Fader & Hardie 2013, eq. 1a) on unique
@@ -30,10 +37,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 with warnings.catch_warnings():  # scipy adds global warning filters when first imported: leave the user's alone
     from scipy.optimize import minimize
     from scipy.special import digamma, expit, gammaln, hyp2f1
+
+_STRING, _LARGE_STRING = pa.string(), pa.large_string()
 
 
 # --------------------------------------------------------------------------
@@ -63,33 +73,154 @@ def occasion_totals(codes: np.ndarray, n_customers: int, days: np.ndarray, amoun
         ``first``, ``last``, ``count`` (0 for a code without rows), ``total``
         and ``repeat``.
     """
-    low = int(days.min())
-    shift = max(1, (int(days.max()) - low).bit_length())  # key = code * 2**shift + day - low: shifts, not divisions
-    key = codes << np.int64(shift)  # a new int64 array (codes are intp)
+    low, high = int(days.min()), int(days.max())
+    shift = max(1, (high - low).bit_length())  # key = code * 2**shift + day - low: shifts, not divisions
+    # int32 keys when every intermediate value fits (a million customers over three years do): half the
+    # memory, twice as fast a sort
+    small = (n_customers << shift) + max(abs(low), abs(high)) < 2**31
+    key = codes.astype(np.int32 if small else np.int64)  # a new array (codes are intp)
+    key <<= shift
     key += days
     if low:
         key -= low
     key.sort()
-    new = np.empty(len(key), dtype=bool)
-    new[0] = True
-    np.not_equal(key[1:], key[:-1], out=new[1:])
-    occasions = key[new]
-    del key, new
-    customer = occasions >> shift
-    count = np.bincount(customer, minlength=n_customers)
-    ends = np.cumsum(count)
-    has = count > 0
+    # Each customer's rows are one run of the sorted keys: the first and last key of the run hold the first
+    # and last day; the occasions are the run's rows less its repeated keys (more lines on one day).
+    rows = np.bincount(codes, minlength=n_customers)
+    ends = np.cumsum(rows)
+    has = rows > 0
     day_mask = (1 << shift) - 1
     first = np.zeros(n_customers, dtype="int64")
     last = np.zeros(n_customers, dtype="int64")
-    first[has] = (occasions[(ends - count)[has]] & day_mask) + low
-    last[has] = (occasions[ends[has] - 1] & day_mask) + low
-    del occasions, customer
+    first[has] = (key[(ends - rows)[has]] & day_mask) + low
+    last[has] = (key[ends[has] - 1] & day_mask) + low
+    repeated = np.flatnonzero(key[1:] == key[:-1])  # positions of the second, third ... line of an occasion
+    count = rows - np.bincount(key[repeated] >> shift, minlength=n_customers)
+    del key, repeated
     total = np.bincount(codes, weights=amounts, minlength=n_customers)
     # spend after the first day; adding zeros keeps the sums exact and avoids copying the repeat rows
+    # (amounts are finite, so amount * 1.0 is the amount and amount * 0.0 a zero)
     first_day = first.astype("int32") if first.max(initial=0) < 2**31 and first.min(initial=0) >= -(2**31) else first
-    repeat = np.bincount(codes, weights=np.where(days != first_day[codes], amounts, 0.0), minlength=n_customers)
+    later = np.not_equal(days, first_day[codes])
+    repeat = np.bincount(codes, weights=np.multiply(amounts, later), minlength=n_customers)
     return {"first": first, "last": last, "count": count, "total": total, "repeat": repeat}
+
+
+_WORD_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (Knuth's multiplicative hashing); odd matters
+
+
+def _text_words(chunk: Any, width: int) -> list[np.ndarray] | None:
+    """The bytes of a fixed-width Arrow string chunk as little-endian uint64 words, one array per word, no copy.
+
+    Words start at bytes 0, 8, 16, ... and the last one ends at the last byte
+    (it may overlap the previous one), so the words determine the text; ids
+    shorter than 8 bytes are zero-padded (a copy, with one length no ambiguity).
+    """
+    _, offsets_buffer, data = chunk.buffers()
+    offset_type = np.int64 if chunk.type == _LARGE_STRING else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=len(chunk) + 1,
+                            offset=chunk.offset * np.dtype(offset_type).itemsize)
+    start, n = int(offsets[0]), len(chunk)
+    lengths = offsets[1:] - offsets[:-1]
+    if int(lengths.min()) != width or int(lengths.max()) != width:
+        return None
+    if width < 8:
+        padded = np.zeros((n, 8), dtype=np.uint8)
+        padded[:, :width] = np.frombuffer(data, dtype=np.uint8, count=n * width, offset=start).reshape(n, width)
+        return [padded.view("<u8").ravel()]
+    starts = list(range(0, width - 7, 8))
+    if starts[-1] != width - 8:
+        starts.append(width - 8)
+    return [np.ndarray((n,), dtype="<u8", buffer=data, offset=start + k, strides=(width,)) for k in starts]
+
+
+def fixed_width_text_codes(ids: Any) -> tuple[np.ndarray, Any, np.ndarray, Any] | None:
+    """Factorise Arrow text ids that all have the same byte length, faster than a hash table of strings.
+
+    Such ids (``C00000042``, zero-padded numbers, UUIDs) are read as a few
+    64-bit words per row. The words are mixed into one 64-bit hash, the
+    hashes are factorised as integers and every row is then compared with
+    the first row of its code on all words but the first (which the hash
+    then determines), so that two different ids with the same hash can
+    never share a code (then, or for any other input, None is returned and
+    the caller factorises the strings).
+
+    Parameters
+    ----------
+    ids : pyarrow.ChunkedArray or Array of string or large_string
+
+    Returns
+    -------
+    (codes, uniques, order, sorted_uniques) or None
+        ``codes`` (intp, one per row, in order of first appearance as
+        :func:`pandas.factorize`), ``uniques`` (the distinct ids, a
+        ``pyarrow`` large_string array indexed by code, rebuilt from the
+        words rather than gathered from the rows), ``order`` (the codes
+        sorted by their text, byte-wise, as Arrow and Python sort strings)
+        and ``sorted_uniques`` (``uniques`` in that order). None if the ids
+        are not all of one length, contain missing values or are empty
+        strings.
+    """
+    if ids.type not in (_STRING, _LARGE_STRING) or ids.null_count or not 0 < len(ids) < 2**31:  # int32 codes
+        return None
+    chunks = [c for c in getattr(ids, "chunks", [ids]) if len(c)]
+    width = len(chunks[0][0].as_buffer())  # byte length of the first id
+    if width == 0:
+        return None
+    words = [_text_words(c, width) for c in chunks]
+    if any(w is None for w in words):
+        return None
+    hashes = np.empty(len(ids), dtype=np.uint64)
+    at = 0
+    for chunk_words in words:
+        part = hashes[at:at + len(chunk_words[0])]
+        np.copyto(part, chunk_words[0])
+        for word in chunk_words[1:]:
+            part *= _WORD_MIX
+            part ^= word
+        at += len(part)
+    # Arrow's integer hash table numbers values in order of first appearance, as pandas.factorize, and faster
+    codes = pa.array(hashes).dictionary_encode().indices.to_numpy().astype(np.intp)
+    del hashes
+    seen = np.maximum.accumulate(codes)  # codes are numbered as they appear: a new code is the largest so far + 1
+    first = np.flatnonzero(seen[1:] != seen[:-1])  # the row where each code appears first, increasing
+    first += 1
+    first = np.concatenate([[0], first])
+    del seen
+    if not np.array_equal(codes[first], np.arange(len(first))):  # each code's row found (order of appearance)
+        return None
+    bounds = np.cumsum([0] + [len(w[0]) for w in words])
+    code_bounds = np.searchsorted(first, bounds)  # the codes first seen in each chunk
+    representatives = [np.empty(len(first), dtype=np.uint64) for _ in words[0]]  # the words of each code's first row
+    for chunk_words, start, lo, hi in zip(words, bounds[:-1], code_bounds[:-1], code_bounds[1:]):
+        for representative, word in zip(representatives, chunk_words):
+            representative[lo:hi] = word[first[lo:hi] - start]
+    # The hash is ((w0 * M ^ w1) * M ^ w2) ..., M odd: with the later words fixed it is a bijection of w0, so
+    # rows with one hash and the same later words have the same first word. Checking the later words of every
+    # row against its code's first row therefore proves that equal codes are equal ids (one word: the id).
+    for chunk_words, lo, hi in zip(words, bounds[:-1], bounds[1:]):
+        chunk_codes = codes[lo:hi]
+        for representative, word in zip(representatives[1:], chunk_words[1:]):
+            if not np.array_equal(representative[chunk_codes], word):
+                return None
+    order = np.lexsort([r.byteswap() for r in representatives[::-1]])  # big-endian: byte-wise text order
+    sorted_uniques = _text_from_words([r[order] for r in representatives], width)
+    return codes, _text_from_words(representatives, width), order, sorted_uniques
+
+
+def _text_from_words(words: list[np.ndarray], width: int) -> Any:
+    """Arrow large_string array of ids of ``width`` bytes from their words (as made by :func:`_text_words`)."""
+    n = len(words[0])
+    text = np.empty((n, max(width, 8)), dtype=np.uint8)
+    starts = list(range(0, width - 7, 8)) if width >= 8 else [0]
+    if width >= 8 and starts[-1] != width - 8:
+        starts.append(width - 8)
+    for start, word in zip(starts, words):
+        text[:, start:start + 8] = word.view(np.uint8).reshape(n, 8)  # little-endian words: bytes in text order
+    if width < 8:
+        text = np.ascontiguousarray(text[:, :width])
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.Array.from_buffers(_LARGE_STRING, n, [None, pa.py_buffer(offsets), pa.py_buffer(text)])
 
 
 # --------------------------------------------------------------------------
@@ -111,11 +242,15 @@ def unique_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.nda
         codes, uniques = pd.factorize(column)
         key = codes.astype("int64") if key is None else pd.factorize(key * len(uniques) + codes)[0].astype("int64")
     assert key is not None
-    inverse, uniques = pd.factorize(key)
+    if len(key) and key.min() >= 0:  # factorize codes (dense, numbered as they appear): the inverse already
+        inverse, n_unique = key, int(key.max()) + 1
+    else:  # a missing value (code -1) or no rows
+        inverse, uniques = pd.factorize(key)
+        n_unique = len(uniques)
     n = len(key)
-    first = np.empty(len(uniques), dtype="int64")
+    first = np.empty(n_unique, dtype="int64")
     first[inverse[::-1]] = np.arange(n - 1, -1, -1)
-    weights = np.bincount(inverse, minlength=len(uniques)).astype("float64")
+    weights = np.bincount(inverse, minlength=n_unique).astype("float64")
     return [np.asarray(c)[first] for c in columns], weights, inverse
 
 
@@ -187,6 +322,7 @@ class BGNBDLikelihood:
         self.total = float(w.sum())
         self.penalizer = float(penalizer)
         self.b_shift = np.maximum(self.x_values, 1) - 1  # b + max(x, 1) - 1 in A_4
+        self._buffers = [np.empty(len(self.x)) for _ in range(7)]
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
@@ -201,20 +337,30 @@ class BGNBDLikelihood:
         ll = (float(np.sum(wx * (gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))))
               + total * (r * np.log(alpha) + gammaln(a + b) - gammaln(b) - gammaln(r))
               - float(np.sum((r * wT + wxT) * log_T)))
-        # repeat buyers: log(exp(A_3) + exp(A_4)) = A_3 + softplus(gap), gap = A_4 - A_3; p4 = sigmoid(gap)
+        # repeat buyers: log(exp(A_3) + exp(A_4)) = A_3 + softplus(gap), gap = A_4 - A_3; p4 = sigmoid(gap).
+        # Per-pattern arrays are written into buffers kept between calls (no fresh pages per evaluation).
         w, xc = self.w, self.x_codes
-        rx = r + self.x
-        log_diff = log_T[self.T_codes] - log_tx[self.tx_codes]
-        gap = (np.log(a) - np.log(b + self.b_shift))[xc] + rx * log_diff
-        small = np.exp(-np.abs(gap))
-        ll += float(np.sum(w * (np.maximum(gap, 0.0) + np.log1p(small))))
-        wp4 = w * (np.where(gap > 0, 1.0, small) / (1.0 + small))
+        rx, log_diff, gap, small, scratch, other, wp4 = self._buffers
+        np.add(self.x, r, out=rx)  # r + x
+        np.take(log_T, self.T_codes, out=log_diff, mode="clip")
+        np.subtract(log_diff, np.take(log_tx, self.tx_codes, out=scratch, mode="clip"), out=log_diff)
+        np.take(np.log(a) - np.log(b + self.b_shift), xc, out=gap, mode="clip")
+        np.add(gap, np.multiply(rx, log_diff, out=scratch), out=gap)
+        np.exp(np.negative(np.abs(gap, out=small), out=small), out=small)  # exp(-|gap|)
+        np.add(np.maximum(gap, 0.0, out=scratch), np.log1p(small, out=other), out=scratch)
+        ll += float(np.sum(np.multiply(w, scratch, out=scratch)))
+        # where(gap > 0, 1, small) without a masked copy: small <= 1, so it is max(small, 1.0 if gap > 0 else 0.0)
+        np.maximum(small, np.greater(gap, 0, out=scratch), out=scratch)
+        np.multiply(w, np.divide(scratch, np.add(small, 1.0, out=other), out=scratch), out=wp4)
         wp4_per_x = np.bincount(xc, weights=wp4, minlength=len(xv))
+        sum_wp4_log_diff = float(np.sum(np.multiply(wp4, log_diff, out=scratch)))
+        np.subtract(np.take(inv_T, self.T_codes, out=other, mode="clip"),
+                    np.take(inv_tx, self.tx_codes, out=small, mode="clip"), out=other)
+        sum_alpha_term = float(np.sum(np.multiply(np.multiply(wp4, rx, out=scratch), other, out=scratch)))
         psi_abx = float(np.sum(digamma(a + b + xv) * wx))
         d_r = (float(np.sum(digamma(r + xv) * wx)) - total * digamma(r) + total * np.log(alpha)
-               - float(np.sum(wT * log_T)) + float(np.sum(wp4 * log_diff)))
-        d_alpha = (total * r / alpha - float(np.sum((r * wT + wxT) * inv_T))
-                   + float(np.sum(wp4 * rx * (inv_T[self.T_codes] - inv_tx[self.tx_codes]))))
+               - float(np.sum(wT * log_T)) + sum_wp4_log_diff)
+        d_alpha = total * r / alpha - float(np.sum((r * wT + wxT) * inv_T)) + sum_alpha_term
         d_a = total * digamma(a + b) - psi_abx + float(wp4_per_x.sum()) / a
         d_b = (total * (digamma(a + b) - digamma(b)) + float(np.sum(digamma(b + xv) * wx)) - psi_abx
                - float(np.sum(wp4_per_x / (b + self.b_shift))))
@@ -249,20 +395,24 @@ class GammaGammaLikelihood:
         self.sum_wx_log_mx = float(np.sum(self.wx * (np.log(m) + np.log(x))))
         self.sum_w_log_m = float(np.sum(self.w * np.log(m)))
         self.xm = x * m
+        self._buffers = [np.empty(len(x)) for _ in range(3)]
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         p, q, v = params
         xv, wx_per, total, w, wx = self.x_values, self.weight_per_x, self.total, self.w, self.wx
-        log_xm_v = np.log(self.xm + v)
-        inv_xm_v = 1.0 / (self.xm + v)
-        sum_w_log, sum_wx_log = float(np.sum(w * log_xm_v)), float(np.sum(wx * log_xm_v))
+        xm_v, log_xm_v, scratch = self._buffers  # per-pattern arrays in buffers kept between calls
+        np.log(np.add(self.xm, v, out=xm_v), out=log_xm_v)
+        inv_xm_v = np.divide(1.0, xm_v, out=xm_v)
+        sum_w_log = float(np.sum(np.multiply(w, log_xm_v, out=scratch)))
+        sum_wx_log = float(np.sum(np.multiply(wx, log_xm_v, out=scratch)))
         ll = (float(np.sum(wx_per * (gammaln(p * xv + q) - gammaln(p * xv)))) + total * (q * np.log(v) - gammaln(q))
               + p * self.sum_wx_log_mx - self.sum_w_log_m - p * sum_wx_log - q * sum_w_log)
         psi_pxq = digamma(p * xv + q)
         d_p = float(np.sum(wx_per * xv * (psi_pxq - digamma(p * xv)))) + self.sum_wx_log_mx - sum_wx_log
         d_q = float(np.sum(wx_per * psi_pxq)) - total * digamma(q) + total * np.log(v) - sum_w_log
-        d_v = total * q / v - p * float(np.sum(wx * inv_xm_v)) - q * float(np.sum(w * inv_xm_v))
+        d_v = (total * q / v - p * float(np.sum(np.multiply(wx, inv_xm_v, out=scratch)))
+               - q * float(np.sum(np.multiply(w, inv_xm_v, out=scratch))))
         value = -ll / total + self.penalizer * float((params**2).sum())
         gradient = -np.array([d_p, d_q, d_v]) * params / total + 2 * self.penalizer * params**2
         return value, gradient

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from idic_lab.formatting import plain as _plain_value
 from idic_lab.schema import SchemaError
 from idic_lab.schema import read_table
-from idic_lab.differentiate._kernels import occasion_totals
+from idic_lab.differentiate._kernels import fixed_width_text_codes, occasion_totals
 from idic_lab.differentiate._common import (
     TIME_UNITS,
     _UNIT_NAMES,
@@ -109,6 +110,14 @@ class _TransactionArrays:
     ids: pd.Index
     dates: np.ndarray
     amounts: np.ndarray
+    id_order: np.ndarray | None = None  # positions of ``ids`` in sorted order, when factorising found it cheaply
+    sorted_ids: pd.Index | None = None  # ``ids[id_order]``, when factorising built it cheaply
+
+    def sorted_id_positions(self) -> np.ndarray:
+        """Positions of ``ids`` in sorted (text) order."""
+        if self.id_order is not None:
+            return self.id_order
+        return np.asarray(self.ids.argsort(kind="stable"))
 
     def days(self) -> np.ndarray:
         """Calendar day number of each row (days since 1970-01-01, floored)."""
@@ -119,10 +128,21 @@ class _TransactionArrays:
         return self.dates.view("int64") // per_day  # floor division, as datetime64[D]
 
 
-def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index]:
-    """Integer code per row and the distinct ids as text (ids equal as text share a code)."""
-    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    text = pd.Index(uniques).astype("str")
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # the dtype "str" of pandas 3
+
+
+def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index, np.ndarray | None, pd.Index | None]:
+    """Integer code per row, the distinct ids as text (ids equal as text share a code) and, when known, their
+    sorted order and the ids in that order."""
+    fast = _fixed_width_codes(ids)
+    order = sorted_text = None
+    if fast is not None:
+        codes, uniques, order, sorted_uniques = fast
+        text = pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([uniques]), dtype=_TEXT))
+        sorted_text = pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([sorted_uniques]), dtype=_TEXT))
+    else:
+        codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+        text = pd.Index(uniques).astype("str")
     blank = np.asarray((text.str.len() == 0) | text.str.isspace(), dtype=bool)  # strip() leaves nothing
     missing = codes < 0
     if blank.any():
@@ -139,7 +159,15 @@ def _customer_codes(ids: pd.Series, n: int) -> tuple[np.ndarray, pd.Index]:
         merged, text = pd.factorize(text)
         codes = merged[codes]
         text = pd.Index(text).astype("str")
-    return codes, text
+        order = sorted_text = None
+    return codes, text, order, sorted_text
+
+
+def _fixed_width_codes(ids: pd.Series) -> tuple[np.ndarray, Any, np.ndarray, Any] | None:
+    """Codes of Arrow-backed text ids without missing values and all of one length (None: not that case)."""
+    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+        return None
+    return fixed_width_text_codes(ids.array.__arrow_array__())
 
 
 def _transaction_arrays(transactions: pd.DataFrame) -> _TransactionArrays:
@@ -177,7 +205,7 @@ def _transaction_arrays(transactions: pd.DataFrame) -> _TransactionArrays:
             "idic_lab.schema.clean('transactions', df).",
             table="transactions", column="customer_id", n_bad=n, n_rows=n,
         )
-    codes, text = _customer_codes(ids, n)
+    codes, text, order, sorted_text = _customer_codes(ids, n)
     dates = transactions["date"]
     if not pd.api.types.is_datetime64_any_dtype(dates):
         example = f" (e.g. {dates.dropna().iloc[0]!r})" if dates.notna().any() else ""
@@ -233,7 +261,7 @@ def _transaction_arrays(transactions: pd.DataFrame) -> _TransactionArrays:
             "analysis.",
             table="transactions", column="amount", n_bad=int(negative.sum()), n_rows=n,
         )
-    return _TransactionArrays(codes, text, date_values, amount)
+    return _TransactionArrays(codes, text, date_values, amount, order, sorted_text)
 
 
 def _check_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
@@ -488,20 +516,29 @@ def rfm_summary(
     if n_later:
         keep = ~later
         codes, days, amounts = codes[keep], days[keep], amounts[keep]
-    summary = _summary_from_days(codes, arrays.ids, days, amounts, end, end_day, time_unit, definition)
+    summary = _summary_from_days(codes, arrays.ids, days, amounts, end, end_day, time_unit, definition,
+                                 arrays.sorted_id_positions(), arrays.sorted_ids)
     summary.attrs["rows_after_observation_end"] = n_later
     return summary
 
 
 def _summary_from_days(
     codes: np.ndarray, ids: pd.Index, days: np.ndarray, amounts: np.ndarray, end: pd.Timestamp, end_day: int,
-    time_unit: str, definition: str,
+    time_unit: str, definition: str, order: np.ndarray, sorted_ids: pd.Index | None = None,
 ) -> pd.DataFrame:
-    """The summary of :func:`rfm_summary` from integer customer codes and day numbers (one sort, no groupby)."""
+    """The summary of :func:`rfm_summary` from integer customer codes and day numbers (one sort, no groupby).
+
+    ``order`` holds the positions of ``ids`` in sorted order (the summary's row order), ``sorted_ids``
+    (optional) ``ids[order]``.
+    """
     unit = _unit_days(time_unit)
     totals = occasion_totals(codes, len(ids), days, amounts)
-    order = np.asarray(ids.argsort(kind="stable"))
-    order = order[totals["count"][order] > 0]  # customers whose rows all fell after the end
+    active = totals["count"][order] > 0  # False: customers whose rows all fell after the end
+    if active.all():
+        index = ids[order] if sorted_ids is None else sorted_ids
+    else:
+        order = order[active]
+        index = ids[order] if sorted_ids is None else sorted_ids[active]
     count = totals["count"][order]
     first = totals["first"][order].astype("float64")
     T = (end_day - first) / unit
@@ -524,7 +561,7 @@ def _summary_from_days(
             "total_value": total,
             "T": T,
         }
-    out = pd.DataFrame(columns, index=pd.Index(ids[order], name="customer_id").astype("str"))
+    out = pd.DataFrame(columns, index=pd.Index(index, name="customer_id").astype("str"))
     # The ids are distinct by construction (factorised, merged when equal as text): tell the index, so that
     # the models' duplicate check does not hash a million ids again (pandas caches is_unique in _cache).
     cache = getattr(out.index, "_cache", None)
