@@ -104,3 +104,27 @@ def test_shared_mailbox_records_refuses_bad_sizes():
     assert records.loc[links["rec_id_1"], "phone"].tolist() == records.loc[links["rec_id_2"], "phone"].tolist()
     with pytest.raises(ValueError, match="family_size must be a whole number >= 2, found 1"):
         shared_mailbox_records(family_size=1)
+
+
+def test_a_training_block_of_mostly_strangers_does_not_leak_into_m(monkeypatch):
+    # At a million records a birth date is shared by thousands: the candidate pairs agreeing on it are
+    # mostly strangers that blocking paired for a second reason (the same initial), with names "somewhat"
+    # alike more often than random pairs. Its EM then takes some strangers for duplicates.
+    fields = {"name": "name", "phone": "phone", "email": "email", "birth_date": "date"}
+    patterns = np.array([
+        [3, 2, 3, 3], [3, 2, 0, 3], [2, 2, 3, -1], [3, 2, -1, -1],  # duplicates sharing a phone
+        [3, -1, 3, 3], [2, -1, 2, 3],  # duplicates sharing a birth date
+        [1, 0, 0, 3], [0, 0, 0, 3], [0, -1, 0, 3], [1, -1, -1, 3], [0, -1, -1, 3],  # strangers, same birth date
+    ])
+    counts = np.array([300, 6, 100, 200, 120, 30, 3000, 2000, 1500, 800, 2500], dtype=float)
+    u = [np.array([0.97, 0.02, 0.007, 0.003]), np.array([0.99998, 1.5e-5, 5e-6]),
+         np.array([0.9998, 1e-4, 5e-5, 5e-5]), np.array([0.98, 0.015, 0.0015, 0.0005])]
+    start = [np.r_[np.full(n - 1, 0.1 / (n - 1)), 0.9] for n in (4, 3, 4, 4)]
+    in_date_block = patterns[:, 3] == 3
+    _, matches, _ = estimate.m_in_block(patterns[in_date_block], counts[in_date_block], 3, start, u)
+    assert 150 < matches < 0.5 * counts[in_date_block].sum()  # more than the 150 duplicates: strangers taken in
+    m, converged = estimate.m_from_training_blocks(patterns, counts, fields, u)
+    assert converged and m[0][1] < 0.02  # "somewhat" alike names stay rare among duplicates
+    monkeypatch.setattr(estimate, "_MIN_MATCH_SHARE", 0.0)  # without the guard the strangers leak in
+    leaked, _ = estimate.m_from_training_blocks(patterns, counts, fields, u)
+    assert leaked[0][1] > 0.1

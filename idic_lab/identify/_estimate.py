@@ -55,6 +55,7 @@ def _skeletons(values: pd.Series) -> pd.Series:
     keys = values.dropna().map(consonant_skeleton)
     return keys.where(keys.ne(""), pd.NA).reindex(values.index)
 _PSEUDO_PAIRS = 1.0
+_MIN_MATCH_SHARE = 0.5  # a training block must hold mostly duplicates (see fit_on_records)
 
 
 def _n_levels(kind: str) -> int:
@@ -298,6 +299,66 @@ def term_frequency_bits(values_1: np.ndarray, values_2: np.ndarray, frequencies:
     return bits
 
 
+def _add_block(sums: list[np.ndarray], weights: np.ndarray, block_field: int, m_block: list[np.ndarray],
+               matches: float) -> None:
+    """Add one training block's m of the other fields, weighted by its expected matches."""
+    if matches <= 0:
+        return
+    for q in range(len(sums)):
+        if q != block_field:
+            sums[q] += matches * m_block[q]
+    weights += np.where(np.arange(len(sums)) == block_field, 0.0, matches)
+
+
+def m_from_training_blocks(patterns: np.ndarray, counts: np.ndarray, fields: Mapping[str, str],
+                           u: list[np.ndarray], conditional=None) -> tuple[list[np.ndarray], bool]:
+    """``m`` per field from the blocks of pairs that agree exactly on one field (see :func:`m_in_block`).
+
+    Each block estimates the other fields' ``m``; the estimates are averaged
+    weighted by the block's expected matches. A block whose pairs are mostly
+    not duplicates (fewer than half, by its own EM) is left out unless no
+    block holds mostly duplicates: at a million records a birth
+    date is shared by thousands, and the strangers that blocking paired on
+    it for a second reason (the same initial) differ from random pairs,
+    which the fixed ``u`` assumes, so they would leak into ``m``.
+
+    Returns ``(m, converged)``; a field no block estimates keeps its start
+    (0.9 on the top level).
+    """
+    names = list(fields)
+    sizes = [_n_levels(fields[f]) for f in names]
+    start = []
+    for size in sizes:
+        level = np.full(size, 0.1 / (size - 1))
+        level[-1] = 0.9
+        start.append(level)
+    sums = [np.zeros(size) for size in sizes]
+    weights = np.zeros(len(names))
+    converged = True
+    strangers_blocks = []
+    for f in training_fields(fields):
+        k = names.index(f)
+        in_block = patterns[:, k] == sizes[k] - 1
+        if counts[in_block].sum() < _MIN_BLOCK_PAIRS:
+            continue
+        already = weights > 0
+        already[k] = True
+        if fields[f] not in _IDENTIFYING_KINDS and already.all():
+            continue  # weaker blocks only for fields that no identifying block has estimated
+        m_block, matches, ok = m_in_block(patterns[in_block], counts[in_block], k, start, u, conditional)
+        if matches < _MIN_MATCH_SHARE * counts[in_block].sum():
+            strangers_blocks.append((k, m_block, matches, ok))  # the premise fails: mostly strangers
+            continue
+        converged &= ok
+        _add_block(sums, weights, k, m_block, matches)
+    if not weights.any():  # no block of duplicates at all: the strangers' blocks are all there is
+        for k, m_block, matches, ok in strangers_blocks:
+            converged &= ok
+            _add_block(sums, weights, k, m_block, matches)
+    m = [sums[q] / weights[q] if weights[q] > 0 else start[q] for q in range(len(names))]
+    return m, bool(converged)
+
+
 def fit_on_records(model, left: pd.DataFrame, right: pd.DataFrame | None, levels: pd.DataFrame,
                    fields: Mapping[str, str], *, random_pairs: int | None = None, seed: int = 0):
     """Fit ``model`` (a :class:`FellegiSunter`) with u from random pairs, m from exact-identifier blocks.
@@ -349,30 +410,7 @@ def fit_on_records(model, left: pd.DataFrame, right: pd.DataFrame | None, levels
     counts = counts.astype(float)
     sizes = [_n_levels(fields[f]) for f in names]
     patterns = np.minimum(patterns, np.array(sizes) - 1)
-    start = []
-    for size in sizes:
-        level = np.full(size, 0.1 / (size - 1))
-        level[-1] = 0.9
-        start.append(level)
-    sums = [np.zeros(size) for size in sizes]
-    weights = np.zeros(len(names))
-    converged = True
-    for f in training_fields(fields):
-        k = names.index(f)
-        in_block = patterns[:, k] == sizes[k] - 1
-        if counts[in_block].sum() < _MIN_BLOCK_PAIRS:
-            continue
-        already = weights > 0
-        already[k] = True
-        if fields[f] not in _IDENTIFYING_KINDS and already.all():
-            continue  # weaker blocks only for fields that no identifying block has estimated
-        m_block, matches, ok = m_in_block(patterns[in_block], counts[in_block], k, start, u, conditional)
-        converged &= ok
-        for q in range(len(names)):
-            if q != k and matches > 0:
-                sums[q] += matches * m_block[q]
-        weights += np.where(np.arange(len(names)) == k, 0.0, matches)
-    m = [sums[q] / weights[q] if weights[q] > 0 else start[q] for q in range(len(names))]
+    m, converged = m_from_training_blocks(patterns, counts, fields, u, conditional)
     prior, expected, ok = prior_from_candidates(patterns, counts, m, u, n_possible, conditional)
     converged &= ok
 
