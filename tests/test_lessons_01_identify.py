@@ -133,7 +133,7 @@ def test_scaling_table_precision_stays_high_while_recall_falls():
     measured = table[table["error"].isna()]
     assert len(measured) >= 2 and len(measured) == len(table)  # every size measured, none refused
     assert measured["records"].max() >= 900_000  # up to a million records
-    assert (measured["precision"] > 0.97).all()
+    assert (measured["precision"] > 0.98).all()
     assert measured["recall"].is_monotonic_decreasing
     # "About one duplicate pair in six shares nothing but a name"
     assert ((1 - measured["reachable_recall"]).between(0.12, 0.2)).all()
