@@ -147,6 +147,7 @@ def test_scaling_table_precision_stays_high_while_recall_falls():
 def test_most_candidate_pairs_are_duplicates_on_the_right_and_strangers_on_the_left(results):
     # §4 "Reading it" under the match-weight histogram.
     piles = results["identify.weight_piles"]
-    assert piles["share_above_threshold"] > 0.5  # "most candidate pairs are duplicates"
+    assert piles["share_above_threshold"] > 0.5  # "in the default world most candidate pairs are duplicates"
+    assert results["identify.linked_pair_share"] == pytest.approx(piles["share_above_threshold"], abs=1e-4)
     assert piles["median_true"] > 5  # "far above the dashed threshold"
     assert piles["median_false"] < -5  # "strongly negative weights"
